@@ -1,0 +1,51 @@
+"""Liveness and readiness. Ready means: the database answers, migrations are current, Redis answers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from core.database import get_engine
+from core.migrate import head_revision
+from core.redis import get_redis
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is alive")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+async def _check_database() -> dict[str, Any]:
+    async with get_engine().connect() as conn:
+        revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+    head = head_revision()
+    return {"ok": revision == head, "revision": revision, "head": head}
+
+
+async def _check_redis() -> dict[str, Any]:
+    return {"ok": bool(await get_redis().ping())}
+
+
+async def _guard(name: str, check: Any) -> dict[str, Any]:
+    try:
+        return await asyncio.wait_for(check(), timeout=3)
+    except Exception as exc:
+        return {"ok": False, "error": f"{name}: {type(exc).__name__}: {exc}"[:300]}
+
+
+@router.get("/readyz", summary="Ready to serve: database, migrations and Redis")
+async def readyz() -> JSONResponse:
+    checks = {
+        "database": await _guard("database", _check_database),
+        "redis": await _guard("redis", _check_redis),
+    }
+    ready = all(check["ok"] for check in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+    )

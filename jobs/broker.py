@@ -1,0 +1,49 @@
+"""The Taskiq broker over Redis streams, built once per process from the resolved Redis URL.
+
+`consumer_id="0"`: the consumer group starts at the beginning of the stream, so messages sent before the
+first worker ever started are still delivered (the default "$" would drop them). Unacknowledged messages
+of a killed worker are claimed by another worker after `idle_timeout` (the visibility timeout).
+"""
+
+from __future__ import annotations
+
+from taskiq import AsyncBroker
+from taskiq_redis import RedisAsyncResultBackend, RedisStreamBroker
+
+from core.runtime import ensure_services
+from jobs.runner import run_job
+from jobs.tasks.maintenance import requeue_stale_jobs
+
+QUEUE = "runcoach:jobs"
+VISIBILITY_TIMEOUT_MS = 5 * 60 * 1000
+
+_broker: AsyncBroker | None = None
+
+
+def build_broker(redis_url: str, *, visibility_timeout_ms: int = VISIBILITY_TIMEOUT_MS) -> AsyncBroker:
+    broker = RedisStreamBroker(
+        redis_url,
+        queue_name=QUEUE,
+        consumer_group_name="runcoach-workers",
+        consumer_id="0",
+        idle_timeout=visibility_timeout_ms,
+        unacknowledged_lock_timeout=30,
+        xread_block=1000,
+    ).with_result_backend(RedisAsyncResultBackend(redis_url, result_ex_time=3600))
+    broker.register_task(run_job, task_name="runcoach.run_job")
+    broker.register_task(
+        requeue_stale_jobs, task_name="runcoach.requeue_stale_jobs", schedule=[{"cron": "* * * * *"}]
+    )
+    return broker
+
+
+def get_broker() -> AsyncBroker:
+    global _broker
+    if _broker is None:
+        _broker = build_broker(ensure_services().redis_url)
+    return _broker
+
+
+def use_broker(broker: AsyncBroker | None) -> None:
+    global _broker
+    _broker = broker

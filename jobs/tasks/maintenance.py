@@ -1,0 +1,49 @@
+"""Maintenance: re-enqueue jobs whose queue message was lost (a Redis restart) or whose retry is due."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from core.database import session_scope
+from core.models import Job
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=5)
+
+
+async def requeue_stale_jobs() -> dict[str, Any]:
+    """Queued/retrying jobs untouched for STALE_AFTER (or whose retry time has come) are queued again.
+
+    Running jobs are not touched: an unacknowledged Taskiq message is redelivered by the broker itself
+    once its visibility timeout passes. A job queued twice is harmless: `mark_running` lets only
+    unfinished jobs run and handlers are idempotent."""
+    from jobs.runner import kick
+
+    now = datetime.now(UTC)
+    async with session_scope() as session:
+        rows = (
+            (
+                await session.execute(
+                    select(Job.id)
+                    .where(
+                        or_(
+                            (Job.state == "queued") & (Job.updated_at < now - STALE_AFTER),
+                            (Job.state == "retrying") & (Job.run_after < now - timedelta(seconds=30)),
+                        )
+                    )
+                    .limit(500)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    for job_id in rows:
+        await kick(job_id)
+    if rows:
+        log.info("re-enqueued %d stale jobs", len(rows))
+    return {"requeued": len(rows)}

@@ -1,0 +1,66 @@
+"""Users: create, find. The one place accounts are written (API sign-up, CLI `user add`, the demo)."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import User
+from core.passwords import hash_password
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 8
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip()
+    if not EMAIL_RE.match(email):
+        raise InvalidInput(f"{email!r} is not an email address.")
+    return email.lower()
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.execute(select(User).where(func.lower(User.email) == email.strip().lower()))
+    return result.scalar_one_or_none()
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User:
+    user = await find_user_by_email(session, email)
+    if user is None:
+        raise NotFound(f"No user with email {email}. Create one with `runcoach user add {email}`.")
+    return user
+
+
+async def create_user(
+    session: AsyncSession,
+    email: str,
+    password: str | None,
+    *,
+    display_name: str | None = None,
+    timezone: str = "UTC",
+    is_demo: bool = False,
+) -> User:
+    email = normalise_email(email)
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"{timezone!r} is not a time zone; use an IANA name like Europe/Berlin.") from exc
+    if await find_user_by_email(session, email) is not None:
+        raise Conflict(f"An account for {email} already exists. Sign in instead.")
+    user = User(
+        email=email,
+        password_hash=hash_password(password) if password else None,
+        display_name=display_name,
+        timezone=timezone,
+        is_demo=is_demo,
+        preferences={},
+    )
+    session.add(user)
+    await session.flush()
+    return user

@@ -1,0 +1,133 @@
+"""Write one activity (with legs, laps and per-second samples) atomically. Samples go in with COPY.
+
+The caller's unit of work owns the transaction: a failure anywhere leaves nothing behind. Monthly sample
+partitions (on the partitioned, non-Timescale table) are created beforehand in their own short
+transaction, because creating a partition locks the parent table and must not be held for a whole import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from core.errors import NotFound
+from core.models import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, Activity, Lap, activity_samples
+
+#: months (UTC, "YYYY-MM") known to have a partition, per database; saves a round trip per import
+_known_months: set[tuple[str, str]] = set()
+
+
+@dataclass
+class NewActivity:
+    """Everything needed to store one activity. `samples` is column-oriented: name → list of values,
+    every list as long as `samples["ts"]`; missing columns are stored as NULL."""
+
+    fields: dict[str, Any]
+    laps: list[dict[str, Any]] = field(default_factory=list)
+    samples: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    legs: list[NewActivity] = field(default_factory=list)
+
+    @property
+    def sample_count(self) -> int:
+        return len(self.samples.get("ts", ()))
+
+
+def _months(first: datetime, last: datetime) -> list[str]:
+    months = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+async def ensure_sample_partitions(conn: AsyncConnection, first: datetime, last: datetime) -> None:
+    """Create the monthly partitions covering [first, last] in their own, committed transaction."""
+    key = str(conn.engine.url)
+    needed = [m for m in _months(first, last) if (key, m) not in _known_months]
+    if not needed:
+        return
+    async with conn.engine.connect() as own:
+        await own.execute(text("SELECT ensure_activity_sample_partitions(:a, :b)"), {"a": first, "b": last})
+        await own.commit()
+    _known_months.update((key, m) for m in needed)
+
+
+def _sample_records(
+    activity_id: int, user_id: int, samples: Mapping[str, Sequence[Any]]
+) -> list[tuple[Any, ...]]:
+    ts = samples["ts"]
+    n = len(ts)
+    columns = []
+    for name in SAMPLE_VALUE_COLUMNS:
+        values = samples.get(name)
+        if values is None:
+            columns.append([None] * n)
+        elif len(values) != n:
+            raise ValueError(f"sample column {name} has {len(values)} values for {n} timestamps")
+        else:
+            columns.append(list(values))
+    return list(zip([activity_id] * n, [user_id] * n, ts, *columns, strict=True))
+
+
+async def copy_samples(
+    session: AsyncSession, activity_id: int, user_id: int, samples: Mapping[str, Sequence[Any]]
+) -> int:
+    """COPY the samples of one activity into activity_samples, inside the session's transaction."""
+    if not samples.get("ts"):
+        return 0
+    ts = samples["ts"]
+    conn = await session.connection()
+    await ensure_sample_partitions(conn, min(ts), max(ts))
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    records = _sample_records(activity_id, user_id, samples)
+    await driver.copy_records_to_table("activity_samples", records=records, columns=list(SAMPLE_COLUMNS))
+    return len(records)
+
+
+async def store_activity(
+    session: AsyncSession, user_id: int, new: NewActivity, *, parent_id: int | None = None
+) -> Activity:
+    """Insert the activity, its laps, its samples and (for multisport) its legs. Flushes; never commits."""
+    activity = Activity(user_id=user_id, parent_id=parent_id, sample_count=new.sample_count, **new.fields)
+    session.add(activity)
+    await session.flush()
+    for lap in new.laps:
+        session.add(Lap(activity_id=activity.id, user_id=user_id, **lap))
+    await copy_samples(session, activity.id, user_id, new.samples)
+    for index, leg in enumerate(new.legs):
+        leg.fields.setdefault("leg_index", index)
+        leg.fields.setdefault("source", new.fields.get("source"))
+        await store_activity(session, user_id, leg, parent_id=activity.id)
+    await session.flush()
+    return activity
+
+
+async def delete_activity(session: AsyncSession, user_id: int, activity_id: int) -> None:
+    """Delete one of the user's activities with its legs, laps and samples (samples have no FK cascade)."""
+    activity = await session.get(Activity, activity_id)
+    if activity is None or activity.user_id != user_id:
+        raise NotFound(f"Activity {activity_id} does not exist or is not yours.")
+    ids = [
+        activity_id,
+        *(
+            await session.execute(
+                text("SELECT id FROM activities WHERE parent_id = :id AND user_id = :user"),
+                {"id": activity_id, "user": user_id},
+            )
+        ).scalars(),
+    ]
+    await session.execute(
+        delete(activity_samples).where(
+            activity_samples.c.user_id == user_id, activity_samples.c.activity_id.in_(ids)
+        )
+    )
+    await session.delete(activity)
+    await session.flush()

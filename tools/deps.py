@@ -1,0 +1,54 @@
+"""What every tool gets. Identity comes from here, never from an argument a model fills in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import User
+from core.settings import Settings, get_settings
+
+
+def user_zone(user: User) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@dataclass
+class ToolDeps:
+    """Session, user, the user's today and time zone, settings, and clients (Redis, integrations)."""
+
+    session: AsyncSession
+    user: User
+    today: date
+    tz: ZoneInfo
+    settings: Settings = field(default_factory=get_settings)
+    redis: Redis | None = None
+    clients: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
+
+    @classmethod
+    def for_user(
+        cls,
+        session: AsyncSession,
+        user: User,
+        *,
+        now: datetime | None = None,
+        redis: Redis | None = None,
+        settings: Settings | None = None,
+    ) -> ToolDeps:
+        tz = user_zone(user)
+        today = (now or datetime.now(tz)).astimezone(tz).date()
+        return cls(
+            session=session, user=user, today=today, tz=tz, redis=redis, settings=settings or get_settings()
+        )

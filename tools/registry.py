@@ -1,0 +1,118 @@
+"""The tools the coach (and the API, the CLI, the bot and the jobs) may call, and which need approval.
+
+A tool is a plain typed async function `async def name(deps: ToolDeps, args: SomeInput) -> SomeOutput`
+whose docstring the model reads. It is registered with `@tool(...)` in its own module, and that module is
+listed in `TOOL_MODULES` below: this list is the one place that says what the agent may call.
+Tools with effects outside RunCoach (push to Garmin, upload to Strava, delete) are `side_effect=True`:
+the agent must get the user's approval before they run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar, get_type_hints
+
+from pydantic import BaseModel, ValidationError
+
+from core.errors import InvalidInput, NotFound
+from tools.deps import ToolDeps
+
+#: modules whose `@tool` functions the agent may call (add a module here to give the coach a new ability)
+TOOL_MODULES: tuple[str, ...] = ("tools.account.whoami",)
+
+In = TypeVar("In", bound=BaseModel)
+Out = TypeVar("Out", bound=BaseModel)
+ToolFn = Callable[[ToolDeps, In], Awaitable[Out]]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    description: str
+    input_model: type[BaseModel]
+    output_model: type[BaseModel]
+    fn: Callable[[ToolDeps, Any], Awaitable[BaseModel]]
+    side_effect: bool
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description.split("\n\n")[0],
+            "side_effect": self.side_effect,
+            "input_schema": self.input_model.model_json_schema(),
+        }
+
+
+_REGISTRY: dict[str, ToolSpec] = {}
+_loaded = False
+
+
+def tool(
+    *, side_effect: bool = False, name: str | None = None
+) -> Callable[[ToolFn[In, Out]], ToolFn[In, Out]]:
+    """Register a typed tool. The input and output models are read from the function's annotations."""
+
+    def register(fn: ToolFn[In, Out]) -> ToolFn[In, Out]:
+        hints = get_type_hints(fn)
+        params = list(inspect.signature(fn).parameters)
+        if len(params) != 2:
+            raise TypeError(f"tool {fn.__name__} must take (deps, args)")
+        input_model = hints[params[1]]
+        output_model = hints["return"]
+        if not (issubclass(input_model, BaseModel) and issubclass(output_model, BaseModel)):
+            raise TypeError(f"tool {fn.__name__} must take and return pydantic models")
+        if not fn.__doc__:
+            raise TypeError(f"tool {fn.__name__} needs a docstring: it is what the model reads")
+        spec = ToolSpec(
+            name=name or fn.__name__,
+            description=inspect.cleandoc(fn.__doc__),
+            input_model=input_model,
+            output_model=output_model,
+            fn=fn,
+            side_effect=side_effect,
+        )
+        if spec.name in _REGISTRY and _REGISTRY[spec.name].fn is not fn:
+            raise ValueError(f"two tools are named {spec.name!r}")
+        _REGISTRY[spec.name] = spec
+        return fn
+
+    return register
+
+
+def all_tools() -> list[ToolSpec]:
+    """Every registered tool, in name order (imports the modules listed in TOOL_MODULES once)."""
+    global _loaded
+    if not _loaded:
+        for module in TOOL_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+    return sorted(_REGISTRY.values(), key=lambda spec: spec.name)
+
+
+def get_tool(name: str) -> ToolSpec:
+    tools = {spec.name: spec for spec in all_tools()}
+    if name not in tools:
+        raise NotFound(f"There is no tool named {name!r}. Run `runcoach tool --list` to see them.")
+    return tools[name]
+
+
+def parse_args(spec: ToolSpec, raw: dict[str, Any] | str | None) -> BaseModel:
+    """Validate raw arguments (a dict or a JSON string) against the tool's input model."""
+    try:
+        if isinstance(raw, str):
+            return spec.input_model.model_validate_json(raw or "{}")
+        return spec.input_model.model_validate(raw or {})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'input'}: {err['msg']}" for err in exc.errors()
+        )
+        raise InvalidInput(f"Arguments for {spec.name} are not valid: {problems}") from exc
+
+
+async def call_tool(name: str, deps: ToolDeps, raw: dict[str, Any] | str | None) -> BaseModel:
+    """Look up, validate and run one tool: the path the CLI, the API and the jobs share."""
+    spec = get_tool(name)
+    return await spec.fn(deps, parse_args(spec, raw))
