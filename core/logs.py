@@ -63,5 +63,12 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True, role: str
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "taskiq.receiver.receiver", "pgserver", "asyncio"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "taskiq.receiver.receiver",
+        "pgserver",
+        "asyncio",
+        "alembic.runtime.plugins",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

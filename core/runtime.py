@@ -59,6 +59,12 @@ def ensure_services(settings: Settings | None = None) -> Services:
     return _services
 
 
+def use_services(services: Services | None) -> None:
+    """Set this process's services explicitly (tests point everything at their own servers this way)."""
+    global _services
+    _services = services
+
+
 def stop_services() -> None:
     """Stop the embedded servers this process started (Redis first: it may still flush to disk)."""
     global _services

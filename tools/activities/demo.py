@@ -210,7 +210,7 @@ async def seed_demo(
             samples += new.sample_count
             if kind in ("intervals", "tempo", "long"):
                 hard_days.add(day)
-    for offset in range(7 * weeks):
+    for offset in range(7 * weeks + today.weekday() + 1):  # up to and including last night
         day = first_monday + timedelta(days=offset)
         if day > today:
             break

@@ -1,0 +1,160 @@
+"""Fixtures on real parts: one PostgreSQL (+pgvector) and one Redis per test session, migrated once.
+
+- `DATABASE_URL` given: a fresh database `runcoach_test_<random>` is created on that server and dropped
+  at the end. Otherwise the embedded pgserver is started in a temporary directory.
+- `REDIS_URL` given: that server (a database number chosen by `RUNCOACH_TEST_REDIS_DB`, default 15, flushed
+  between tests). Otherwise an embedded redis-server in the temporary directory.
+- `db`: an AsyncSession inside a transaction that is rolled back after each test.
+- model calls are blocked globally: a test that reaches a real provider fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from core import database, runtime
+from core.embedded import EmbeddedPostgres, EmbeddedRedis
+from core.migrate import upgrade
+from core.runtime import Services, normalise_database_url
+from core.settings import get_settings
+
+os.environ.setdefault("RUNCOACH_ENV", "test")
+os.environ.setdefault("RUNCOACH_LOG_JSON", "false")
+
+try:
+    import pydantic_ai.models
+
+    pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
+except ImportError:  # pragma: no cover
+    pass
+
+
+def _create_database(admin_url: str, name: str) -> str:
+    import asyncio
+
+    import asyncpg
+
+    url = make_url(normalise_database_url(admin_url))
+    libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def create() -> None:
+        conn = await asyncpg.connect(libpq)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    url = make_url(normalise_database_url(admin_url)).set(drivername="postgresql")
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture(scope="session")
+def test_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # short path: unix socket paths are limited to ~100 bytes
+    home = Path(f"/tmp/rct-{uuid.uuid4().hex[:8]}")
+    home.mkdir()
+    return home
+
+
+@pytest.fixture(scope="session")
+def services(test_home: Path) -> Iterator[Services]:
+    """The session's PostgreSQL and Redis, migrated, installed as this process's services."""
+    os.environ["RUNCOACH_HOME"] = str(test_home)
+    get_settings.cache_clear()
+    external_db = os.environ.get("DATABASE_URL")
+    external_redis = os.environ.get("REDIS_URL")
+    started: list[EmbeddedPostgres | EmbeddedRedis] = []
+    db_name = f"runcoach_test_{uuid.uuid4().hex[:10]}"
+    if external_db:
+        admin_url = external_db
+    else:
+        pg = EmbeddedPostgres(test_home)
+        admin_url = pg.start()
+        started.append(pg)
+    database_url = _create_database(admin_url, db_name)
+    if external_redis:
+        redis_url = external_redis.rstrip("/") + "/" + os.environ.get("RUNCOACH_TEST_REDIS_DB", "15")
+    else:
+        redis = EmbeddedRedis(test_home)
+        redis_url = redis.start()
+        started.append(redis)
+    upgrade(database_url)
+    svc = Services(
+        database_url=database_url,
+        redis_url=redis_url,
+        embedded_postgres=not external_db,
+        embedded_redis=not external_redis,
+    )
+    runtime.use_services(svc)
+    yield svc
+    runtime.use_services(None)
+    _drop_database(admin_url, db_name)
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def engine(services: Services) -> AsyncIterator[AsyncEngine]:
+    eng = create_async_engine(services.database_url, pool_size=5, max_overflow=10)
+    database.use_engine(eng)
+    yield eng
+    await database.dispose_engine()
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session whose work is rolled back after the test (commits inside become savepoints)."""
+    async with engine.connect() as conn:
+        trans = await conn.begin()
+        session = AsyncSession(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        try:
+            yield session
+        finally:
+            await session.close()
+            await trans.rollback()
+
+
+@pytest.fixture
+async def redis(services: Services) -> AsyncIterator[Redis]:
+    from core import redis as core_redis
+
+    client = Redis.from_url(services.redis_url)
+    core_redis.use_redis(client)
+    yield client
+    await client.flushdb()
+    await client.aclose()
+    core_redis.use_redis(None)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def database_url(services: Services) -> str:
+    return services.database_url
+
+
+async def scalar(session: AsyncSession, sql: str, **params: object) -> object:
+    return (await session.execute(text(sql), params)).scalar()
