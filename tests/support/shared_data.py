@@ -14,7 +14,19 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(os.environ.get("RUNCOACH_SHARED_DATA", REPO_ROOT.parent / "shared" / "data")).resolve()
+
+
+def _locate() -> Path:
+    """RUNCOACH_SHARED_DATA if set, else `../shared/data` beside the checkout, else the workplace copy."""
+    if env := os.environ.get("RUNCOACH_SHARED_DATA"):
+        return Path(env).resolve()
+    for candidate in (REPO_ROOT.parent / "shared" / "data", Path("/work/shared/data")):
+        if candidate.exists():
+            return candidate.resolve()
+    return (REPO_ROOT.parent / "shared" / "data").resolve()
+
+
+SHARED_DATA = _locate()
 
 
 def require(relative: str) -> Path:

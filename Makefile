@@ -1,0 +1,44 @@
+# The commands README, CI and people all call.
+#   make run    set up everything and start RunCoach on http://127.0.0.1:8000 (embedded servers, demo data)
+#   make test   run the whole suite on real PostgreSQL + Redis (embedded unless DATABASE_URL / REDIS_URL)
+#   make lint   ruff + mypy
+#   make bench  the benchmarks in bench/, each against its baseline in the same run
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+WEB_STAMP := frontend/dist/index.html
+
+.PHONY: run test lint bench install web clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; sys.exit(0 if (3,11)<=v<=(3,12) else "RunCoach needs Python 3.11 or 3.12 (set PYTHON=...); found %d.%d" % v)'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+# the web app is built when its sources exist and npm is available
+web:
+	@if [ -f frontend/package.json ] && command -v npm >/dev/null 2>&1; then \
+		cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build; \
+	elif [ -f frontend/package.json ]; then echo "npm not found: serving the API without the web app"; fi
+
+run: install web
+	$(BIN)/runcoach up
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/dist

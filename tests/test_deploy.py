@@ -1,0 +1,48 @@
+"""The production shape: docker-compose.yml is accepted by docker-compose (no engine needed)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_compose_file_is_valid_and_has_the_production_roles() -> None:
+    compose = shutil.which("docker-compose")
+    if compose is None:
+        reason = "docker-compose is not installed (apt-get install docker-compose); .ci/run installs it"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    env = {**os.environ, "POSTGRES_PASSWORD": "test-only", "RUNCOACH_FERNET_KEY": "test-only"}
+    result = subprocess.run(
+        [compose, "-f", str(REPO / "docker-compose.yml"), "config"], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert {
+        "db",
+        "redis",
+        "api1",
+        "api2",
+        "nginx",
+        "worker",
+        "scheduler",
+        "bot",
+        "prometheus",
+        "grafana",
+    } <= set(services)
+    for name in ("db", "redis", "api1", "api2", "nginx", "worker", "scheduler", "prometheus", "grafana"):
+        assert "healthcheck" in services[name], f"{name} has no healthcheck"
+
+
+def test_nginx_does_not_buffer_chat_streams() -> None:
+    conf = (REPO / "deploy" / "nginx.conf").read_text()
+    chat = conf.split("location /api/v1/chat/", 1)[1].split("}", 1)[0]
+    assert "proxy_buffering off" in chat and "proxy_read_timeout 1h" in chat
