@@ -21,7 +21,11 @@ from core.errors import InvalidInput, NotFound
 from tools.deps import ToolDeps
 
 #: modules whose `@tool` functions the agent may call (add a module here to give the coach a new ability)
-TOOL_MODULES: tuple[str, ...] = ("tools.account.whoami",)
+TOOL_MODULES: tuple[str, ...] = (
+    "tools.account.whoami",
+    "tools.gear.gear",
+    "tools.races.races",
+)
 
 In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
@@ -50,6 +54,10 @@ _REGISTRY: dict[str, ToolSpec] = {}
 _loaded = False
 
 
+def _qualname(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
 def tool(
     *, side_effect: bool = False, name: str | None = None
 ) -> Callable[[ToolFn[In, Out]], ToolFn[In, Out]]:
@@ -74,8 +82,11 @@ def tool(
             fn=fn,
             side_effect=side_effect,
         )
-        if spec.name in _REGISTRY and _REGISTRY[spec.name].fn is not fn:
-            raise ValueError(f"two tools are named {spec.name!r}")
+        existing = _REGISTRY.get(spec.name)
+        if existing is not None and _qualname(existing.fn) != _qualname(fn):
+            raise ValueError(
+                f"two tools are named {spec.name!r}: {_qualname(existing.fn)} and {_qualname(fn)}"
+            )
         _REGISTRY[spec.name] = spec
         return fn
 
