@@ -12,6 +12,7 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -104,7 +105,7 @@ def _generate_run(run: DemoRun, rng: random.Random, tz: ZoneInfo) -> NewActivity
             + loop_radius * (1 - math.cos(angle)) / (EARTH_M_PER_DEG_LAT * math.cos(math.radians(HOME[0])))
         )
         dist.append(round(distance, 1))
-    laps = []
+    laps: list[dict[str, Any]] = []
     lap_start = 0
     for i in range(1, total + 1):
         if i == total or dist[i] // 1000 > dist[lap_start] // 1000:
