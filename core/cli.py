@@ -18,6 +18,26 @@ from core.runtime import ensure_services
 from core.settings import Settings, get_settings
 
 
+def _services_ready(settings: Settings) -> None:
+    """Start/attach the servers and make sure the schema is current before a command touches the database.
+
+    The embedded database is migrated automatically (it is ours); an external one is not touched: the user
+    is told to run `runcoach migrate`."""
+    from core.migrate import current_revision, head_revision, upgrade
+
+    services = ensure_services(settings)
+    current = asyncio.run(current_revision(services.database_url))
+    if current == head_revision():
+        return
+    if services.embedded_postgres:
+        upgrade(services.database_url)
+        return
+    raise CoachError(
+        f"The database is at migration {current or 'none'}, this RunCoach needs {head_revision()}: "
+        "run `runcoach migrate` first."
+    )
+
+
 def _run(coro: Coroutine[Any, Any, int]) -> int:
     """Run one async command and dispose of the engine and Redis client inside the same loop."""
     from core.database import dispose_engine
@@ -161,7 +181,7 @@ async def _user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
-    ensure_services(settings)
+    _services_ready(settings)
     return _run(_user_add(args))
 
 
@@ -182,7 +202,7 @@ async def _seed_demo(settings: Settings, *, quiet: bool = False) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    ensure_services(settings)
+    _services_ready(settings)
     return _run(_seed_demo(settings))
 
 
@@ -201,6 +221,46 @@ async def _tool(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.database import session_scope
+    from tools.account.users import get_user_by_email
+    from tools.activities.importer import ImportResult, import_fit
+
+    async with session_scope() as session:
+        user = await get_user_by_email(session, args.user)
+    rejected = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            async with session_scope() as session:
+                data = await asyncio.to_thread(path.read_bytes)
+                result = await import_fit(session, user.id, data, filename=path.name, source="upload")
+        except (CoachError, OSError) as exc:
+            reason = exc.message if isinstance(exc, CoachError) else f"cannot read the file: {exc.strerror}"
+            result = ImportResult(file=str(path), status="rejected", reason=reason)
+            rejected += 1
+        result.file = str(path)
+        if args.as_json:
+            print(result.model_dump_json(), flush=True)
+        elif result.status == "rejected":
+            print(f"rejected          {path}: {result.reason}", flush=True)
+        else:
+            km = f"{result.distance_m / 1000:.2f} km" if result.distance_m else "no distance"
+            print(
+                f"{result.status:<18}{path}  id={result.activity_id} {result.sport} {km} "
+                f"{result.samples} samples",
+                flush=True,
+            )
+    return 1 if rejected else 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    _services_ready(settings)
+    return _run(_import(args))
+
+
 def cmd_tool(args: argparse.Namespace, settings: Settings) -> int:
     from tools.registry import all_tools
 
@@ -216,7 +276,7 @@ def cmd_tool(args: argparse.Namespace, settings: Settings) -> int:
     if not args.user:
         print("runcoach tool: --user EMAIL is required to call a tool", file=sys.stderr)
         return 2
-    ensure_services(settings)
+    _services_ready(settings)
     return _run(_tool(args))
 
 
@@ -255,6 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(func=cmd_user)
 
     sub.add_parser("demo", help="create the demo athlete (once)").set_defaults(func=cmd_demo)
+
+    imp = sub.add_parser("import", help="import FIT activity files: runcoach import FILE… --user EMAIL")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--user", required=True)
+    imp.add_argument("--json", dest="as_json", action="store_true", help="one JSON object per file")
+    imp.set_defaults(func=cmd_import)
 
     tool = sub.add_parser("tool", help="call a registered tool: runcoach tool NAME JSON --user EMAIL")
     tool.add_argument("name", nargs="?")

@@ -56,7 +56,7 @@ class FitFileInfo:
 
     @property
     def type(self) -> str:
-        return self.row.get("type", "")
+        return self.row.get("file_type", "")
 
 
 def fit_manifest() -> list[FitFileInfo]:

@@ -1,0 +1,371 @@
+"""From `FitContent` (what either decoder read) to a `ParsedActivity`.
+
+Rules, in order:
+1. The file must be an activity (some part's file_id says so), with at least one record.
+2. Record times are anchored (see `clock`); a record may be at most `BACKWARDS_TOLERANCE_S` earlier than the
+   latest one before it. Devices do repeat timestamps (the Strava app writes two records per second) and
+   step back by a second (a Fenix 2 multisport file, twice); anything more means the file was merged or
+   edited wrongly, and importing it would give negative durations.
+3. Each session is a leg; with several, the parent only summarises its legs, which hold laps and samples.
+   A record belongs to the last session that started at or before it (records before the first session
+   go to the first), so every record lands in exactly one leg; laps go by the session's
+   first_lap_index/num_laps when every session has them, else by start time the same way.
+4. Totals come from the session message; a total the session lacks is derived from the samples where that
+   is unambiguous (elapsed time, distance, heart rate, speed, power).
+5. A heart rate of 0 is "no sensor" (Zwift writes 0 when no strap is paired), stored as no value.
+6. Cadence: steps per minute for running, walking and hiking ((cadence + fractional_cadence) × 2; FIT
+   stores strides per minute), revolutions (or strokes) per minute as recorded otherwise.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Any
+
+from tools.activities.fit import profile
+from tools.activities.fit.clock import Clock
+from tools.activities.fit.content import FitContent, Message
+from tools.activities.fit.errors import MissingTimestamps, NoRecords, NotAnActivity, TimestampsOutOfOrder
+from tools.activities.fit.model import ParsedActivity, ParsedLap, SampleColumns
+
+BACKWARDS_TOLERANCE_S = 2
+STEP_SPORTS = frozenset({"running", "walking", "hiking"})
+_SEMICIRCLE_DEG = 180.0 / 2**31
+
+
+def build(content: FitContent, *, filename: str, sha256: str) -> ParsedActivity:
+    _require_activity(content, filename)
+    clock = Clock.for_content(content)
+    seconds = _record_seconds(content.records, clock, filename)
+    _check_order(seconds, filename)
+
+    sessions = sorted(
+        (_Session(s, clock, filename) for s in content.sessions), key=lambda s: s.start if s.start else 0
+    )
+    starts = [s.start if s.start is not None else seconds[0] for s in sessions]
+    record_leg = [max(bisect_right(starts, t) - 1, 0) for t in seconds] if len(sessions) > 1 else None
+    leg_sports = [_sport(s.msg, content) for s in sessions] or [_sport({}, content)]
+    steps = [sport[0] in STEP_SPORTS for sport in leg_sports]
+    samples = _samples(content.records, seconds, clock, record_leg, steps)
+
+    lap_leg = _lap_legs(content.laps, sessions, starts, clock, filename)
+    laps = [
+        _lap(lap, clock, filename, steps[leg], seconds[0])
+        for lap, leg in zip(content.laps, lap_leg, strict=True)
+    ]
+    device = _device(content)
+    warnings = list(clock.warnings)
+    if content.damaged_at is not None:
+        warnings.append(
+            f"The file is damaged from byte {content.damaged_at} on (a known fault of files written by the "
+            f"Strava app); {len(seconds)} samples recorded before the damage were kept, and the totals come "
+            "from the activity summary the app wrote first."
+        )
+    common: dict[str, Any] = {"file_sha256": sha256, "tz_offset_s": clock.tz_offset_s, **device}
+
+    if len(sessions) <= 1:
+        session = sessions[0] if sessions else None
+        if session is None:
+            warnings.append("The file has no session summary; totals are computed from the samples.")
+        return _summary(session, leg_sports[0], samples, _reindex(laps), common, warnings)
+
+    legs = []
+    for i, session in enumerate(sessions):
+        assert record_leg is not None
+        leg_samples = _subset(samples, [j for j, leg in enumerate(record_leg) if leg == i])
+        leg_laps = _reindex([lap for lap, leg in zip(laps, lap_leg, strict=True) if leg == i])
+        legs.append(_summary(session, leg_sports[i], leg_samples, leg_laps, common, []))
+    return _multisport(legs, common, warnings)
+
+
+def _require_activity(content: FitContent, filename: str) -> None:
+    types = [str(f[0]) for f in content.file_ids if 0 in f]
+    if "activity" not in types:
+        raise NotAnActivity(filename, types[0] if types else "unknown")
+    if not content.records:
+        raise NoRecords(filename)
+
+
+def _record_seconds(records: Sequence[Message], clock: Clock, filename: str) -> list[int]:
+    raw = [r.get(profile.TIMESTAMP) for r in records]
+    first = next((t for t in raw if t is not None), None)
+    if first is None:
+        raise MissingTimestamps(filename, "none of its samples carries a time")
+    # records before the first timestamp in the file take that first time
+    out: list[int] = []
+    for t in raw:
+        out.append(clock.seconds(first if t is None else t, filename=filename))
+    return out
+
+
+def _check_order(seconds: Sequence[int], filename: str) -> None:
+    latest = seconds[0]
+    for i, t in enumerate(seconds):
+        if t < latest - BACKWARDS_TOLERANCE_S:
+            raise TimestampsOutOfOrder(
+                filename, sample_index=i, back_s=latest - t, tolerance_s=BACKWARDS_TOLERANCE_S
+            )
+        if t > latest:
+            latest = t
+
+
+class _Session:
+    def __init__(self, msg: Message, clock: Clock, filename: str) -> None:
+        self.msg = msg
+        start = msg.get(2)
+        end = msg.get(profile.TIMESTAMP)
+        elapsed = msg.get(7)
+        self.start: int | None = None
+        if isinstance(start, int):
+            self.start = clock.seconds(start, filename=filename)
+        elif isinstance(end, int) and isinstance(elapsed, float):
+            self.start = clock.seconds(end, filename=filename) - int(elapsed)
+
+
+def _sport(session: Message, content: FitContent) -> tuple[str, str | None]:
+    """(sport, sub_sport) from the session, else the sport message, else the first lap, else 'generic'.
+    A sub_sport the session lacks comes from the sport message when that names the same sport."""
+    sport_msg = content.sports[0] if content.sports else {}
+    lap_sport = next((lap[25] for lap in content.laps if 25 in lap), None)
+    sport = session.get(5, sport_msg.get(0, lap_sport))
+    sub = session.get(6)
+    if sub is None and sport_msg.get(0) == sport:
+        sub = sport_msg.get(1)
+    return ("generic" if sport is None else str(sport)), (None if sub is None else str(sub))
+
+
+def _cadence(value: Any, fraction: Any, steps: bool) -> float | None:
+    if value is None:
+        return None
+    total = float(value) + (fraction or 0.0)
+    return total * 2 if steps else total
+
+
+def _samples(
+    records: Sequence[Message],
+    seconds: Sequence[int],
+    clock: Clock,
+    record_leg: Sequence[int] | None,
+    steps: Sequence[bool],
+) -> SampleColumns:
+    cols = SampleColumns.empty()
+    ts, hr, speed, cadence, power = cols.ts, cols.heart_rate, cols.speed_mps, cols.cadence, cols.power_w
+    altitude, lat, lon = cols.altitude_m, cols.lat, cols.lon
+    distance, temp = cols.distance_m, cols.temperature_c
+    vo, stance, step, ratio, balance = (
+        cols.vertical_oscillation_mm,
+        cols.stance_time_ms,
+        cols.step_length_mm,
+        cols.vertical_ratio_pct,
+        cols.stance_time_balance_pct,
+    )
+    to_datetime = clock.to_datetime
+    last_second, last_dt = None, None
+    for i, r in enumerate(records):
+        second = seconds[i]
+        if second != last_second:  # consecutive records often share a second
+            last_second, last_dt = second, to_datetime(second)
+        ts.append(last_dt)  # type: ignore[arg-type]
+        hr.append(r.get(3) or None)
+        v = r.get(73)
+        speed.append(r.get(6) if v is None else v)
+        cadence.append(_cadence(r.get(4), r.get(53), steps[record_leg[i] if record_leg else 0]))
+        power.append(r.get(7))
+        v = r.get(78)
+        if v is None:
+            v = r.get(2)
+        altitude.append(None if v is None else round(v, 3))  # raw/5 − 500 leaves float dust; 0.2 m steps
+        v = r.get(0)
+        lat.append(None if v is None else v * _SEMICIRCLE_DEG)
+        v = r.get(1)
+        lon.append(None if v is None else v * _SEMICIRCLE_DEG)
+        distance.append(r.get(5))
+        temp.append(r.get(13))
+        vo.append(r.get(39))
+        stance.append(r.get(41))
+        step.append(r.get(85))
+        ratio.append(r.get(83))
+        balance.append(r.get(84))
+    return cols
+
+
+def _subset(samples: SampleColumns, rows: Sequence[int]) -> SampleColumns:
+    return SampleColumns(*([getattr(samples, name)[i] for i in rows] for name in SampleColumns.COLUMNS))
+
+
+def _lap_legs(
+    laps: Sequence[Message], sessions: Sequence[_Session], starts: Sequence[int], clock: Clock, filename: str
+) -> list[int]:
+    if len(sessions) <= 1:
+        return [0] * len(laps)
+    spans = [(s.msg.get(25), s.msg.get(26)) for s in sessions]
+    if all(isinstance(a, int) and isinstance(n, int) for a, n in spans):
+        owner: dict[int, int] = {}
+        for leg, (first, count) in enumerate(spans):
+            owner.update((i, leg) for i in range(int(first or 0), int(first or 0) + int(count or 0)))
+        if sorted(owner) == list(range(len(laps))):
+            return [owner[i] for i in range(len(laps))]
+    out = []
+    for lap in laps:
+        start = lap.get(2, lap.get(profile.TIMESTAMP))
+        second = clock.seconds(start, filename=filename) if isinstance(start, int) else starts[0]
+        out.append(max(bisect_right(starts, second) - 1, 0))
+    return out
+
+
+def _lap(lap: Message, clock: Clock, filename: str, steps: bool, default_start: int) -> ParsedLap:
+    start = lap.get(2, lap.get(profile.TIMESTAMP))
+    second = clock.seconds(start, filename=filename) if isinstance(start, int) else default_start
+    if 25 in lap:
+        steps = str(lap[25]) in STEP_SPORTS
+    return ParsedLap(
+        index=0,  # set by _reindex
+        start_time=clock.to_datetime(second),
+        elapsed_s=lap.get(7),
+        timer_s=lap.get(8),
+        distance_m=lap.get(9),
+        avg_hr=lap.get(15) or None,
+        max_hr=lap.get(16) or None,
+        avg_speed_mps=lap.get(110, lap.get(13)),
+        max_speed_mps=lap.get(111, lap.get(14)),
+        avg_cadence=_cadence(lap.get(17), lap.get(80), steps),
+        avg_power=lap.get(19),
+        ascent_m=lap.get(21),
+        descent_m=lap.get(22),
+        calories=lap.get(11),
+        intensity=None if lap.get(23) is None else str(lap[23]),
+        lap_trigger=None if lap.get(24) is None else str(lap[24]),
+    )
+
+
+def _reindex(laps: Sequence[ParsedLap]) -> list[ParsedLap]:
+    return [lap.model_copy(update={"index": i}) for i, lap in enumerate(laps)]
+
+
+def _device(content: FitContent) -> dict[str, Any]:
+    file_id = next((f for f in content.file_ids if f.get(0) == "activity"), {})
+    manufacturer, product, serial = file_id.get(1), file_id.get(2), file_id.get(3)
+    return {
+        "device_manufacturer": None if manufacturer is None else str(manufacturer),
+        "device_product": None if product is None else str(product),
+        "device_serial_number": serial if isinstance(serial, int) else None,
+    }
+
+
+def _mean(values: Sequence[Any]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def _max(values: Sequence[Any]) -> Any:
+    return max((v for v in values if v is not None), default=None)
+
+
+def _summary(
+    session: _Session | None,
+    sport: tuple[str, str | None],
+    samples: SampleColumns,
+    laps: list[ParsedLap],
+    common: dict[str, Any],
+    warnings: list[str],
+) -> ParsedActivity:
+    s = session.msg if session else {}
+    steps = sport[0] in STEP_SPORTS
+    first, last = samples.ts[0] if len(samples) else None, samples.ts[-1] if len(samples) else None
+    start = Clock.to_datetime(session.start) if session and session.start is not None else first
+    if start is None:
+        raise AssertionError("a leg without start time or samples")  # sessions always have one or the other
+    elapsed = s.get(7)
+    if elapsed is None:
+        elapsed = (last - start).total_seconds() if last is not None else 0.0
+    timer = s.get(8)
+    distance = s[9] if 9 in s else _max(samples.distance_m)
+    avg_hr = s.get(16) or None
+    if avg_hr is None and (mean_hr := _mean(samples.heart_rate)) is not None:
+        avg_hr = round(mean_hr)
+    avg_power = s.get(20)
+    if avg_power is None and (mean_power := _mean(samples.power_w)) is not None:
+        avg_power = round(mean_power)
+    avg_speed = s.get(124, s.get(14))
+    if avg_speed is None and distance is not None and (timer or elapsed):
+        avg_speed = distance / (timer or elapsed)
+    return ParsedActivity(
+        sport=sport[0],
+        sub_sport=sport[1],
+        start_time=start,
+        elapsed_s=elapsed,
+        timer_s=timer,
+        moving_s=s.get(59),
+        distance_m=distance,
+        ascent_m=s.get(22),
+        descent_m=s.get(23),
+        avg_hr=avg_hr,
+        max_hr=(s[17] or None) if 17 in s else _max(samples.heart_rate),
+        avg_cadence=_cadence(s.get(18), s.get(92), steps),
+        max_cadence=_cadence(s.get(19), s.get(93), steps),
+        avg_power=avg_power,
+        max_power=s[21] if 21 in s else _max(samples.power_w),
+        avg_speed_mps=avg_speed,
+        max_speed_mps=s.get(125, s.get(15)) if (125 in s or 15 in s) else _max(samples.speed_mps),
+        calories=s.get(11),
+        laps=laps,
+        samples=samples,
+        warnings=warnings,
+        **common,
+    )
+
+
+def _sum(values: Sequence[Any]) -> Any:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def _weighted(legs: Sequence[ParsedActivity], attr: str) -> float | None:
+    """Mean of a per-leg average, weighted by each leg's timer (or elapsed) time."""
+    pairs = [(v, leg.timer_s or leg.elapsed_s) for leg in legs if (v := getattr(leg, attr)) is not None]
+    weight = sum(w for _, w in pairs)
+    return sum(v * w for v, w in pairs) / weight if pairs and weight else None
+
+
+def _rounded(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _multisport(legs: list[ParsedActivity], common: dict[str, Any], warnings: list[str]) -> ParsedActivity:
+    """The parent of several sessions: a summary of its legs, which hold the laps and samples.
+
+    Its sport is `multisport`, unless every leg has the same sport (a run saved as two sessions is a run);
+    only then is an average cadence meaningful (steps/min and rpm legs do not average into anything).
+    """
+    start = min(leg.start_time for leg in legs)
+    elapsed = max((leg.start_time - start).total_seconds() + leg.elapsed_s for leg in legs)
+    timer = _sum([leg.timer_s for leg in legs])
+    distance = _sum([leg.distance_m for leg in legs])
+    sports = {(leg.sport, leg.sub_sport) for leg in legs}
+    one_sport = len({sport for sport, _ in sports}) == 1
+    sport, sub_sport = next(iter(sports)) if len(sports) == 1 else (legs[0].sport, None)
+    return ParsedActivity(
+        sport=sport if one_sport else "multisport",
+        sub_sport=sub_sport if one_sport else None,
+        start_time=start,
+        elapsed_s=elapsed,
+        timer_s=timer,
+        moving_s=_sum([leg.moving_s for leg in legs]),
+        distance_m=distance,
+        ascent_m=_sum([leg.ascent_m for leg in legs]),
+        descent_m=_sum([leg.descent_m for leg in legs]),
+        avg_hr=_rounded(_weighted(legs, "avg_hr")),
+        max_hr=_max([leg.max_hr for leg in legs]),
+        avg_cadence=_weighted(legs, "avg_cadence") if one_sport else None,
+        max_cadence=_max([leg.max_cadence for leg in legs]) if one_sport else None,
+        avg_power=_rounded(_weighted(legs, "avg_power")),
+        max_power=_max([leg.max_power for leg in legs]),
+        avg_speed_mps=distance / timer if distance is not None and timer else None,
+        max_speed_mps=_max([leg.max_speed_mps for leg in legs]),
+        calories=_sum([leg.calories for leg in legs]),
+        legs=legs,
+        samples=SampleColumns.empty(),
+        warnings=warnings,
+        **common,
+    )
