@@ -1,4 +1,9 @@
-"""The FastAPI app factory: REST under /api/v1, health, metrics, and the built web app."""
+"""The FastAPI app factory: REST under /api/v1, health, metrics, and the built web app.
+
+Middleware, outermost first: trusted proxy headers (only when `forwarded_allow_ips` is set: uvicorn's own
+`--proxy-headers` already covers a proxy on localhost), request context (request id, timing, last-resort
+500), CORS (only when `cors_origins` is set: the same-origin web app needs none).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,31 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api.routes import health
+from api.auth import CSRF_HEADER
+from api.errors import install_error_handlers
+from api.middleware import REQUEST_ID_HEADER, RequestContextMiddleware
+from api.openapi import install_openapi, operation_id
+from api.routes import auth, health, tokens
 from core.database import dispose_engine
 from core.redis import close_redis
+from core.settings import Settings, get_settings
+from tools.account.ratelimit import parse_rate
 
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+API_PREFIX = "/api/v1"
+
+OPENAPI_TAGS = [
+    {"name": "auth", "description": "Sign up, sign in and out, password"},
+    {"name": "me", "description": "The signed-in athlete's profile"},
+    {"name": "tokens", "description": "Personal API tokens for bearer access"},
+    {"name": "health", "description": "Liveness and readiness"},
+]
 
 
 @asynccontextmanager
@@ -24,18 +45,60 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await dispose_engine()
 
 
-def create_app() -> FastAPI:
+def _check_settings(settings: Settings) -> None:
+    """Fail at start-up, not at the first sign-in, on a malformed rate."""
+    for name in type(settings).model_fields:
+        if name.startswith("rate_limit_"):
+            try:
+                parse_rate(getattr(settings, name))
+            except ValueError as exc:
+                raise ValueError(f"RUNCOACH_{name.upper()}: {exc}") from None
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(auth.router)
+    router.include_router(auth.me_router)
+    router.include_router(tokens.router)
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    _check_settings(settings)
     app = FastAPI(
         title="RunCoach",
         version="0.1.0",
         summary="Self-hosted AI running coach",
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
+        openapi_tags=OPENAPI_TAGS,
+        generate_unique_id_function=operation_id,
     )
+    app.state.settings = settings
+    install_error_handlers(app)
+    install_openapi(app)
     app.include_router(health.router)
+    app.include_router(api_router())
     app.mount("/metrics", make_asgi_app())
+
+    if settings.cors_origins:
+        wildcard = "*" in settings.cors_origins
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=not wildcard,  # never cookies for "any origin"
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", CSRF_HEADER, REQUEST_ID_HEADER, "Last-Event-ID"],
+            expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware)
+    if settings.forwarded_allow_ips:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
+
     if (FRONTEND_DIST / "index.html").exists():
         app.mount("/", StaticFiles(directory=FRONTEND_DIST, html=True), name="web")
     return app

@@ -117,6 +117,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         proxy_headers=True,
         timeout_graceful_shutdown=15,
+        access_log=False,
     )
     uvicorn.Server(config).run()
     return 0

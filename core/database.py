@@ -23,6 +23,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=20,
         pool_pre_ping=True,
+        hide_parameters=True,
         pool_timeout=10,
         connect_args={
             "timeout": 5,

@@ -73,6 +73,31 @@ class Settings(BaseSettings):
     strava_client_id: str | None = None
     strava_client_secret: SecretStr | None = None
     garmin_domain: str = "garmin.com"
+    # integrations: Garmin Connect and Strava sync (tools/garmin, tools/strava)
+    garmin_first_sync_days: int = Field(
+        default=90, ge=1, le=36500, description="history of the first Garmin sync (full history on request)"
+    )
+    garmin_sync_overlap_days: int = Field(
+        default=2, ge=0, le=30, description="later syncs look back this far before the last (late uploads)"
+    )
+    garmin_health_days_max: int = Field(
+        default=30, ge=1, le=366, description="days of daily health (sleep, HRV, …) fetched per sync at most"
+    )
+    garmin_mfa_timeout_s: int = Field(
+        default=300, ge=30, le=1800, description="how long a Garmin sign-in waits for the MFA code"
+    )
+    strava_redirect_path: str = Field(
+        default="/api/v1/integrations/strava/callback",
+        description="path on public_url that Strava redirects back to after authorization",
+    )
+    strava_scopes: list[str] = Field(default_factory=lambda: ["read", "activity:read_all", "activity:write"])
+    strava_first_sync_days: int = Field(
+        default=30, ge=1, le=36500, description="history of the first Strava import"
+    )
+    strava_upload_poll_s: float = Field(default=1.0, ge=0.0, le=60.0, description="Strava asks for ≥ 1 s")
+    strava_upload_timeout_s: float = Field(
+        default=120.0, ge=1.0, le=3600.0, description="polling an upload longer than this retries later"
+    )
 
     # data
     fit_decoder: Literal["fitparse", "fast"] = "fast"
@@ -82,6 +107,42 @@ class Settings(BaseSettings):
     # logs
     log_level: str = "INFO"
     log_json: bool = True
+
+    # api
+    session_idle_ttl_s: int = Field(
+        default=14 * 24 * 3600, ge=60, description="a session ends after this long without a request (sliding)"
+    )
+    session_max_age_s: int = Field(
+        default=30 * 24 * 3600, ge=60, description="a session ends this long after sign-in, however active"
+    )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="proxies whose X-Forwarded-Proto/-For the app trusts (comma-separated IPs/CIDRs or '*'); "
+        "unset = only what the server (uvicorn --proxy-headers) already applied",
+    )
+    rate_limit_login_account: str = Field(default="5/minute", description="sign-in attempts per account")
+    rate_limit_login_ip: str = Field(default="20/minute", description="sign-in attempts per client IP")
+    rate_limit_register_ip: str = Field(default="10/hour", description="sign-ups per client IP")
+    rate_limit_password_change: str = Field(default="5/minute", description="password changes per user")
+    rate_limit_chat_user: str = Field(default="30/minute", description="chat messages per user")
+    max_api_tokens_per_user: int = 50
+
+    # agent
+    openai_compatible_model: str | None = Field(
+        default=None, description="model name on OPENAI_BASE_URL (e.g. llama3.1); unset = openai_model"
+    )
+    agent_max_model_requests: int = Field(default=8, ge=1, le=50, description="model requests per turn")
+    agent_history_messages: int = Field(
+        default=40, ge=2, le=400, description="model messages of a thread's history sent with each turn"
+    )
+    embedding_provider: Literal["auto", "hashing", "local", "gemini", "openai"] = Field(
+        default="auto",
+        description="auto: Gemini key → Gemini, OpenAI key → OpenAI, local model installed → local, "
+        "else hashing-ngram-384 (keyless, lexical)",
+    )
+    gemini_embedding_model: str = "gemini-embedding-001"
+    openai_embedding_model: str = "text-embedding-3-small"
+    embedding_threads: int = Field(default=1, ge=1, le=64, description="torch threads for the local model")
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from core.database import get_engine
@@ -14,6 +15,18 @@ from core.migrate import head_revision
 from core.redis import get_redis
 
 router = APIRouter(tags=["health"])
+
+
+class Check(BaseModel):
+    ok: bool
+    revision: str | None = None
+    head: str | None = None
+    error: str | None = None
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, Check]
 
 
 @router.get("/healthz", summary="The process is alive")
@@ -39,7 +52,12 @@ async def _guard(name: str, check: Any) -> dict[str, Any]:
         return {"ok": False, "error": f"{name}: {type(exc).__name__}: {exc}"[:300]}
 
 
-@router.get("/readyz", summary="Ready to serve: database, migrations and Redis")
+@router.get(
+    "/readyz",
+    summary="Ready to serve: database, migrations and Redis",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Not ready: see which check failed"}},
+)
 async def readyz() -> JSONResponse:
     checks = {
         "database": await _guard("database", _check_database),

@@ -1,0 +1,46 @@
+"""Personal API tokens: create (the token is shown once), list (never the secret), revoke."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.errors import problem_responses
+from tools.account import tokens as token_store
+
+router = APIRouter(prefix="/tokens", tags=["tokens"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a personal API token",
+    description="Returns the token once; only its hash is kept. Use it as `Authorization: Bearer <token>` "
+    "(no CSRF header needed).",
+    responses=problem_responses(409),
+)
+async def create_token(
+    body: token_store.NewToken,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> token_store.CreatedToken:
+    response.headers["Cache-Control"] = "no-store"
+    return await token_store.create_token(session, user.id, body, max_tokens=settings.max_api_tokens_per_user)
+
+
+@router.get("", summary="List your active API tokens", description="Never includes the secrets.")
+async def list_tokens(user: CurrentUser, session: SessionDep) -> list[token_store.TokenInfo]:
+    return await token_store.list_tokens(session, user.id)
+
+
+@router.delete(
+    "/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke an API token",
+    description="The token stops working at once. Someone else's token, or one already revoked, is a 404.",
+    responses=problem_responses(404),
+)
+async def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> None:
+    await token_store.revoke_token(session, user.id, token_id)
