@@ -101,3 +101,14 @@ async def mark_retrying(session: AsyncSession, job_id: uuid.UUID, *, error: str,
         .where(Job.id == job_id)
         .values(state="retrying", error=error, run_after=datetime.now(UTC) + timedelta(seconds=delay_s))
     )
+
+
+async def requeue_finished(session: AsyncSession, job_id: uuid.UUID) -> bool:
+    """Make a finished job runnable again (same row, so its recorded progress is reused). True if it was."""
+    result = await session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state.in_(("failed", "succeeded")))
+        .values(state="queued", attempts=0, error=None, run_after=None, finished_at=None)
+        .returning(Job.id)
+    )
+    return result.scalar_one_or_none() is not None

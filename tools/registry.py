@@ -25,6 +25,8 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.account.whoami",
     "tools.gear.gear",
     "tools.races.races",
+    "tools.garmin.garmin",
+    "tools.strava.strava",
 )
 
 In = TypeVar("In", bound=BaseModel)

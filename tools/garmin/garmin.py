@@ -1,0 +1,181 @@
+"""The coach's Garmin tools: start a sync (as a job) and report the connection's status.
+
+Connecting (email, password, MFA code) is deliberately not a tool: credentials never pass through the
+model. The API, the web app and the bot call `tools.garmin.auth` for that.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Job, SyncRun
+from core.redis import get_redis
+from jobs.runner import enqueue
+from tools.deps import ToolDeps
+from tools.garmin.sync import LOCK_TTL_S, sync_lock_key
+from tools.integrations.credentials import get_integration, require_integration
+from tools.integrations.locks import lock_holder
+from tools.registry import tool
+
+ACTIVE_STATES = ("queued", "running", "retrying")
+
+
+async def active_job(session: AsyncSession, user_id: int, kind: str) -> Job | None:
+    """The user's queued, running or retrying job of this kind, if any (newest first)."""
+    return (
+        await session.execute(
+            select(Job)
+            .where(Job.user_id == user_id, Job.kind == kind, Job.state.in_(ACTIVE_STATES))
+            .order_by(Job.created_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+class SyncGarminInput(BaseModel):
+    days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36500,
+        description="how many days back to fetch; default: everything since the last sync "
+        "(the first sync fetches 90 days)",
+    )
+    full_history: bool = Field(default=False, description="fetch the whole Garmin history (can take an hour)")
+
+
+class SyncGarminOutput(BaseModel):
+    job_id: str
+    status: Literal["queued", "already_running"]
+    message: str = Field(description="what will happen, for the athlete")
+
+
+@tool()
+async def sync_garmin(deps: ToolDeps, args: SyncGarminInput) -> SyncGarminOutput:
+    """Start a Garmin Connect sync in the background: new activities are downloaded as original FIT
+    files and imported (with laps and per-second samples), and daily health (sleep stages and score,
+    resting HR, HRV, body battery, stress, steps) is updated. Returns the job id; progress is visible with
+    `garmin_status`. Only one sync runs per athlete at a time."""
+    await require_integration(deps.session, deps.user_id, "garmin")
+    running = await active_job(deps.session, deps.user_id, "garmin.sync")
+    holder = await lock_holder(deps.redis or get_redis(), sync_lock_key(deps.user_id))
+    stale = (
+        running is not None
+        and running.state == "running"
+        and holder is None
+        and running.started_at is not None
+        and datetime.now(running.started_at.tzinfo) - running.started_at > timedelta(seconds=2 * LOCK_TTL_S)
+    )
+    if running is not None and not stale:
+        return SyncGarminOutput(
+            job_id=str(running.id),
+            status="already_running",
+            message="A Garmin sync is already queued or running; its progress shows in garmin_status.",
+        )
+    job_args: dict[str, Any] = {"days": args.days, "full_history": args.full_history}
+    job = await enqueue(deps.session, "garmin.sync", job_args, user_id=deps.user_id)
+    if args.full_history:
+        scope = "your whole Garmin history"
+    elif args.days:
+        scope = f"the last {args.days} days"
+    else:
+        scope = "everything since the last sync (90 days on the first sync)"
+    return SyncGarminOutput(
+        job_id=str(job.id),
+        status="queued",
+        message=(
+            f"Garmin sync started: activities from {scope} will be downloaded as FIT files and imported, "
+            "and sleep, HRV, resting heart rate, body battery, stress and steps will be updated. "
+            "Already-imported activities are skipped."
+        ),
+    )
+
+
+class SyncRunOut(BaseModel):
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    imported: int
+    skipped: int
+    failed: int
+    health_days: int
+    progress_done: int
+    progress_total: int | None
+    errors: list[dict[str, Any]] = Field(description="the first few problems (activity or day, and why)")
+
+
+class RunningJobOut(BaseModel):
+    job_id: str
+    state: str
+    progress: dict[str, Any]
+
+
+class GarminStatusInput(BaseModel):
+    pass
+
+
+class GarminStatusOutput(BaseModel):
+    connected: bool
+    status: str = Field(description="connected | needs_reauth | not_connected")
+    display_name: str | None = None
+    last_sync_at: datetime | None = None
+    message: str
+    last_run: SyncRunOut | None = None
+    running_job: RunningJobOut | None = None
+
+
+async def latest_run(session: AsyncSession, user_id: int, provider: str) -> SyncRunOut | None:
+    run = (
+        await session.execute(
+            select(SyncRun)
+            .where(SyncRun.user_id == user_id, SyncRun.provider == provider)
+            .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if run is None:
+        return None
+    return SyncRunOut(
+        status=run.status,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        imported=run.activities_imported,
+        skipped=run.activities_skipped,
+        failed=run.activities_failed,
+        health_days=run.health_days,
+        progress_done=run.progress_done,
+        progress_total=run.progress_total,
+        errors=list(run.errors or [])[:5],
+    )
+
+
+@tool()
+async def garmin_status(deps: ToolDeps, args: GarminStatusInput) -> GarminStatusOutput:
+    """Whether Garmin Connect is connected, when it last synced, what the last sync imported (and what
+    failed), and the progress of a sync that is running now."""
+    integration = await get_integration(deps.session, deps.user_id, "garmin")
+    if integration is None or integration.credentials_encrypted is None:
+        return GarminStatusOutput(
+            connected=False,
+            status="not_connected",
+            message="Garmin Connect is not connected; the athlete can connect it in Settings.",
+        )
+    settings = integration.settings or {}
+    job = await active_job(deps.session, deps.user_id, "garmin.sync")
+    needs_reauth = integration.status == "needs_reauth"
+    return GarminStatusOutput(
+        connected=not needs_reauth,
+        status=integration.status,
+        display_name=settings.get("display_name"),
+        last_sync_at=integration.last_sync_at,
+        message=settings.get("status_message")
+        or ("Connected to Garmin Connect." if not needs_reauth else "Garmin needs to be connected again."),
+        last_run=await latest_run(deps.session, deps.user_id, "garmin"),
+        running_job=RunningJobOut(job_id=str(job.id), state=job.state, progress=dict(job.progress or {}))
+        if job is not None
+        else None,
+    )

@@ -1,0 +1,165 @@
+"""The coach's Strava tools: upload an activity (needs the athlete's approval), import from Strava, status.
+
+Connecting (the OAuth redirect and callback) is not a tool: the API calls `tools.strava.oauth`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Job
+from jobs.records import create_job, requeue_finished
+from jobs.runner import enqueue, kick
+from tools.deps import ToolDeps
+from tools.garmin.garmin import RunningJobOut, SyncRunOut, active_job, latest_run
+from tools.integrations.credentials import get_integration, require_integration
+from tools.registry import tool
+from tools.strava.upload import check_uploadable
+
+
+def upload_key(activity_id: int) -> str:
+    return f"strava.upload:{activity_id}"
+
+
+async def _rearm(session: AsyncSession, job: Job) -> None:
+    """Run a finished upload job again (same row: a known Strava upload id is polled, not re-sent)."""
+    await requeue_finished(session, job.id)
+    await session.commit()
+    await kick(job.id)
+
+
+class UploadToStravaInput(BaseModel):
+    activity_id: int = Field(description="the RunCoach activity id (from the activity list)")
+
+
+class UploadToStravaOutput(BaseModel):
+    status: Literal["queued", "already_queued", "already_on_strava"]
+    job_id: str | None = None
+    strava_activity_id: int | None = None
+    message: str
+
+
+@tool(side_effect=True)
+async def upload_to_strava(deps: ToolDeps, args: UploadToStravaInput) -> UploadToStravaOutput:
+    """Upload one activity's original FIT file to the athlete's Strava account (visible to their Strava
+    followers according to their Strava privacy settings). Runs in the background; if Strava already has
+    the activity it is linked instead, and an activity is never uploaded twice."""
+    await require_integration(deps.session, deps.user_id, "strava")
+    activity, on_strava = await check_uploadable(deps.session, deps.user_id, args.activity_id)
+    if on_strava:
+        await deps.session.flush()
+        return UploadToStravaOutput(
+            status="already_on_strava",
+            strava_activity_id=activity.strava_activity_id,
+            message=f"Already on Strava (activity {activity.strava_activity_id}).",
+        )
+    job, created = await create_job(
+        deps.session,
+        "strava.upload",
+        {"activity_id": args.activity_id},
+        user_id=deps.user_id,
+        idempotency_key=upload_key(args.activity_id),
+    )
+    await deps.session.commit()
+    if created:
+        await kick(job.id)
+        return UploadToStravaOutput(
+            status="queued",
+            job_id=str(job.id),
+            message="Uploading to Strava in the background; it is linked here once Strava has processed it.",
+        )
+    if job.state in ("failed", "succeeded"):  # failed before, or succeeded but the link was removed since
+        previous = f" ({job.error})" if job.error else ""
+        await _rearm(deps.session, job)
+        return UploadToStravaOutput(
+            status="queued",
+            job_id=str(job.id),
+            message=f"The earlier upload attempt did not finish{previous}; trying again now.",
+        )
+    return UploadToStravaOutput(
+        status="already_queued",
+        job_id=str(job.id),
+        message="This activity is already being uploaded to Strava.",
+    )
+
+
+class SyncStravaInput(BaseModel):
+    days: int | None = Field(
+        default=None, ge=1, le=36500, description="days back to import; default: since the last import"
+    )
+
+
+class SyncStravaOutput(BaseModel):
+    job_id: str
+    status: Literal["queued", "already_running"]
+    message: str
+
+
+@tool()
+async def sync_strava(deps: ToolDeps, args: SyncStravaInput) -> SyncStravaOutput:
+    """Import the athlete's Strava activities (with heart rate, pace, power and GPS streams) in the
+    background. Activities RunCoach already has from a FIT file or Garmin are linked, not duplicated."""
+    await require_integration(deps.session, deps.user_id, "strava")
+    running = await active_job(deps.session, deps.user_id, "strava.sync")
+    if running is not None:
+        return SyncStravaOutput(
+            job_id=str(running.id), status="already_running", message="A Strava import is already running."
+        )
+    job = await enqueue(deps.session, "strava.sync", {"days": args.days}, user_id=deps.user_id)
+    return SyncStravaOutput(
+        job_id=str(job.id),
+        status="queued",
+        message="Strava import started: new activities are imported with their streams; "
+        "known ones are linked.",
+    )
+
+
+class StravaStatusInput(BaseModel):
+    pass
+
+
+class StravaStatusOutput(BaseModel):
+    connected: bool
+    status: str = Field(description="connected | needs_reauth | not_connected")
+    athlete_name: str | None = None
+    can_upload: bool = False
+    scopes: list[str] = Field(default_factory=list)
+    last_sync_at: datetime | None = None
+    message: str
+    last_run: SyncRunOut | None = None
+    running_job: RunningJobOut | None = None
+
+
+@tool()
+async def strava_status(deps: ToolDeps, args: StravaStatusInput) -> StravaStatusOutput:
+    """Whether Strava is connected, which permissions were granted (upload or not), when activities were
+    last imported and what the last import did."""
+    integration = await get_integration(deps.session, deps.user_id, "strava")
+    if integration is None or integration.credentials_encrypted is None:
+        return StravaStatusOutput(
+            connected=False,
+            status="not_connected",
+            message="Strava is not connected; the athlete can connect it in Settings.",
+        )
+    settings = integration.settings or {}
+    scopes = list(settings.get("scopes") or [])
+    needs_reauth = integration.status == "needs_reauth"
+    job = await active_job(deps.session, deps.user_id, "strava.sync")
+    return StravaStatusOutput(
+        connected=not needs_reauth,
+        status=integration.status,
+        athlete_name=settings.get("athlete_name"),
+        can_upload="activity:write" in scopes,
+        scopes=scopes,
+        last_sync_at=integration.last_sync_at,
+        message=settings.get("status_message")
+        or ("Connected to Strava." if not needs_reauth else "Strava needs to be connected again."),
+        last_run=await latest_run(deps.session, deps.user_id, "strava"),
+        running_job=RunningJobOut(job_id=str(job.id), state=job.state, progress=dict(job.progress or {}))
+        if job is not None
+        else None,
+    )
