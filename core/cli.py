@@ -23,19 +23,29 @@ def _services_ready(settings: Settings) -> None:
 
     The embedded database is migrated automatically (it is ours); an external one is not touched: the user
     is told to run `runcoach migrate`."""
-    from core.migrate import current_revision, head_revision, upgrade
+    from core.migrate import current_revision, head_revision
 
     services = ensure_services(settings)
     current = asyncio.run(current_revision(services.database_url))
     if current == head_revision():
         return
     if services.embedded_postgres:
-        upgrade(services.database_url)
+        _migrate(services.database_url)
         return
     raise CoachError(
         f"The database is at migration {current or 'none'}, this RunCoach needs {head_revision()}: "
         "run `runcoach migrate` first."
     )
+
+
+def _migrate(database_url: str, revision: str = "head") -> None:
+    """Schema migrations, then LangGraph's checkpoint tables (its first setup creates an index
+    CONCURRENTLY, which must not happen inside a chat turn's open transaction)."""
+    from agent.checkpoint import setup_checkpointer_blocking
+    from core.migrate import upgrade
+
+    upgrade(database_url, revision)
+    setup_checkpointer_blocking(database_url)
 
 
 def _run(coro: Coroutine[Any, Any, int]) -> int:
@@ -66,11 +76,10 @@ async def _until_signal(main: Callable[[asyncio.Event], Awaitable[None]]) -> int
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
-    from core.migrate import upgrade
     from core.supervisor import Supervisor
 
     services = ensure_services(settings)
-    upgrade(services.database_url)
+    _migrate(services.database_url)
     if not args.no_demo:
         _run(_seed_demo(settings, quiet=True))
     roles = ["api", "worker", "scheduler"]
@@ -151,13 +160,13 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from core.migrate import downgrade, upgrade
+    from core.migrate import downgrade
 
     services = ensure_services(settings)
     if args.downgrade:
         downgrade(services.database_url, args.downgrade)
     else:
-        upgrade(services.database_url, args.revision)
+        _migrate(services.database_url, args.revision)
     print("migrations applied" if not args.downgrade else f"downgraded to {args.downgrade}")
     return 0
 
@@ -262,6 +271,13 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return _run(_import(args))
 
 
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from agent.cli_chat import chat_repl
+
+    _services_ready(settings)
+    return _run(chat_repl(args.user, thread=args.thread))
+
+
 def cmd_tool(args: argparse.Namespace, settings: Settings) -> int:
     from tools.registry import all_tools
 
@@ -316,6 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(func=cmd_user)
 
     sub.add_parser("demo", help="create the demo athlete (once)").set_defaults(func=cmd_demo)
+
+    chat = sub.add_parser("chat", help="talk to the coach in this terminal")
+    chat.add_argument("--user", required=True)
+    chat.add_argument("--thread", help="continue a conversation by its id")
+    chat.set_defaults(func=cmd_chat)
 
     imp = sub.add_parser("import", help="import FIT activity files: runcoach import FILE… --user EMAIL")
     imp.add_argument("files", nargs="+", metavar="FILE")

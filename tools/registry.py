@@ -27,6 +27,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.races.races",
     "tools.garmin.garmin",
     "tools.strava.strava",
+    "knowledge.tool",
 )
 
 In = TypeVar("In", bound=BaseModel)

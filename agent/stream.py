@@ -1,0 +1,360 @@
+"""`stream()`: the one entry point every surface uses to talk to the coach.
+
+    async for event in stream(user, thread_id, "how was my last run?"):
+        ...
+
+Contract
+--------
+`stream(user, thread_id, message)` runs one turn of a thread and yields `CoachEvent`s (`agent.events`), each a
+pydantic model with a `type`:
+
+1. `turn_started` (thread_id, title, resumed) — always first. `thread_id=None` starts a new thread; an unknown
+   id creates the thread with that id for this user.
+2. any number of, in the order they happen:
+   - `text_delta` (text) — pieces of the answer, to concatenate;
+   - `tool_call` (call_id, name, arguments) — a tool started;
+   - `tool_result` (call_id, name, ok, summary, data, error) — it finished (`ok=false` with `error` when it
+     failed: a tool failure is an event, never the end of the stream);
+   - `citation` (source, title, heading_path, call_id) — a knowledge passage the answer may cite;
+   - `grounding_warning` (figures, message) — figures in the answer found in no tool result or retrieved text
+     of this turn (sent after the answer text).
+3. exactly one final event, after which the stream ends:
+   - `message_done` (message_id, text, model, usage) — the turn is complete;
+   - `approval_required` (approval_id, tool, what, why, arguments) — the coach wants to run a tool with
+     effects outside RunCoach; nothing has run. Continue the turn with `stream(user, thread_id,
+     ApprovalDecision(approval_id=…, approved=True|False))`: approved runs the tool exactly once with exactly
+     these arguments, declined never runs it. Sending a new text message instead declines it and answers the
+     new message;
+   - `error` (code, message, retryable) — what went wrong and what the athlete can do; for example a thread
+     that is not this user's (`not_found`), a decision for an approval that is not waiting (`conflict`), no
+     model answering (`model_unavailable`), a model reply that could not be used (`model_error`).
+
+Before the final event the turn is saved: the athlete's message and the coach's reply (text, non-text events,
+model, token usage) are committed to `messages`, and the graph state to the thread's PostgreSQL checkpoint.
+
+`stream` is the unit of work of a turn: given a `session`, it commits that session (tools' writes included);
+without one it opens its own. Two turns on one thread at once: the second gets `error` (`conflict`).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from datetime import datetime
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+from pydantic_ai.models import Model
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent.checkpoint import get_checkpointer
+from agent.events import (
+    ApprovalDecision,
+    ApprovalRequired,
+    CoachEvent,
+    ErrorEvent,
+    MessageDone,
+    TextDelta,
+    TurnStarted,
+    Usage,
+)
+from agent.graph import build_graph, describe_error
+from agent.models import build_model
+from agent.state import TurnContext, turn_input
+from agent.threads import add_message, check_message, check_owner, lock_thread, open_thread
+from core.database import get_sessionmaker
+from core.errors import CoachError, Conflict, NotFound, ServiceUnavailable
+from core.models import Conversation, User
+from core.settings import Settings, get_settings
+from tools.deps import ToolDeps
+from tools.registry import ToolSpec, all_tools
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ApprovalDecision", "CoachEvent", "graph_for", "stream"]
+
+_graphs: dict[int, tuple[BaseCheckpointSaver[Any], CompiledStateGraph[Any, Any, Any, Any]]] = {}
+
+
+def graph_for(checkpointer: BaseCheckpointSaver[Any]) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """The compiled graph on `checkpointer` (compiled once per checkpointer)."""
+    cached = _graphs.get(id(checkpointer))
+    if cached is None or cached[0] is not checkpointer:
+        cached = (checkpointer, build_graph(checkpointer))
+        _graphs[id(checkpointer)] = cached
+    return cached[1]
+
+
+async def stream(
+    user: User,
+    thread_id: uuid.UUID | str | None,
+    message: str | ApprovalDecision,
+    *,
+    session: AsyncSession | None = None,
+    redis: Redis | None = None,
+    model: Model | None = None,
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    channel: str = "web",
+    clients: dict[str, Any] | None = None,
+) -> AsyncIterator[CoachEvent]:
+    """Run one turn of `thread_id` for `user` and yield its events (the module docstring is the contract)."""
+    settings = settings or get_settings()
+    if checkpointer is None:
+        # before any transaction of ours is open: a first-ever checkpointer setup creates indexes
+        # CONCURRENTLY, which waits for every open transaction to end
+        try:
+            checkpointer = await get_checkpointer()
+        except Exception:
+            log.exception("the checkpointer is not available")
+            yield ErrorEvent(
+                code="service_unavailable",
+                message="The conversation store is not ready. Run `runcoach migrate`, then try again.",
+                retryable=True,
+            )
+            return
+    async with AsyncExitStack() as stack:
+        db = session if session is not None else await stack.enter_async_context(get_sessionmaker()())
+        turn = _Turn(
+            db=db,
+            user=user,
+            settings=settings,
+            redis=redis,
+            model=model,
+            checkpointer=checkpointer,
+            now=now,
+            channel=channel,
+            clients=clients or {},
+        )
+        async for event in turn.run(thread_id, message):
+            yield event
+
+
+class _Turn:
+    def __init__(
+        self,
+        *,
+        db: AsyncSession,
+        user: User,
+        settings: Settings,
+        redis: Redis | None,
+        model: Model | None,
+        checkpointer: BaseCheckpointSaver[Any] | None,
+        now: datetime | None,
+        channel: str,
+        clients: dict[str, Any],
+    ) -> None:
+        self.db = db
+        self.user_id = user.id
+        self.settings = settings
+        self.redis = redis
+        self.model = model
+        self.checkpointer = checkpointer
+        self.now = now
+        self.channel = channel
+        self.clients = clients
+        self.specs: list[ToolSpec] = []
+        self.recorded: list[dict[str, Any]] = []
+        self.text: list[str] = []
+
+    async def run(
+        self, thread_id: uuid.UUID | str | None, message: str | ApprovalDecision
+    ) -> AsyncIterator[CoachEvent]:
+        try:
+            # a savepoint: a refused turn leaves nothing behind and the caller's session usable
+            async with self.db.begin_nested():
+                prepared = await self._prepare(thread_id, message)
+        except CoachError as exc:
+            yield ErrorEvent(code=exc.code, message=exc.message, retryable=exc.retryable)
+            return
+        user, conversation, graph, config, graph_input, text = prepared
+
+        yield TurnStarted(
+            thread_id=str(conversation.id),
+            title=conversation.title,
+            resumed=isinstance(message, ApprovalDecision),
+        )
+        tool_deps = ToolDeps.for_user(self.db, user, now=self.now, redis=self.redis, settings=self.settings)
+        tool_deps.clients.update(self.clients)
+        context = TurnContext(
+            tools=tool_deps,
+            model=self.model or build_model(self.settings),
+            specs=self.specs,
+            max_requests=self.settings.agent_max_model_requests,
+            history_messages=self.settings.agent_history_messages,
+        )
+        outcome: dict[str, Any] = {}
+        pending: dict[str, Any] | None = None
+        try:
+            # the checkpointer's writes are awaited before astream ends ("async" durability overlaps them
+            # with the next step, it does not skip them), so the checkpoint is saved before the final event
+            # a resumed run carries side effects: checkpoint each step before the next one starts
+            durability = "sync" if isinstance(graph_input, Command) else "async"
+            async for mode, chunk in graph.astream(
+                graph_input, config, context=context, stream_mode=["custom", "updates"], durability=durability
+            ):
+                if mode == "custom" and isinstance(chunk, TextDelta):
+                    self.text.append(chunk.text)
+                    yield chunk
+                elif mode == "custom" and hasattr(chunk, "type"):
+                    self.recorded.append(chunk.model_dump(mode="json"))
+                    yield chunk
+                elif mode == "updates" and isinstance(chunk, dict):
+                    for node, update in chunk.items():
+                        if node == "__interrupt__":
+                            pending = _waiting(_Interrupts(update)) or pending
+                        elif isinstance(update, dict) and "outcome" in update:
+                            outcome = dict(update["outcome"] or {})
+        except Exception as exc:
+            log.exception("coach turn failed")
+            async for event in self._fail(conversation, ErrorEvent(**describe_error(exc)), text):
+                yield event
+            return
+
+        if pending is not None:
+            approval = ApprovalRequired(**pending)
+            await self._save(conversation, final_event=approval)
+            yield approval
+            return
+        if outcome.get("error"):
+            error = ErrorEvent(**outcome["error"])
+            await self._save(conversation, final_event=error)
+            yield error
+            return
+        usage = Usage(**(outcome.get("usage") or {}))
+        row = await self._save(conversation, model=outcome.get("model"), usage=usage)
+        yield MessageDone(message_id=row, text="".join(self.text), model=outcome.get("model"), usage=usage)
+
+    async def _prepare(
+        self, thread_id: uuid.UUID | str | None, message: str | ApprovalDecision
+    ) -> tuple[User, Conversation, Any, Any, Any, str | None]:
+        """Check the message and the thread, record the athlete's input, and choose the graph's input."""
+        text = None if isinstance(message, ApprovalDecision) else check_message(message)
+        try:
+            self.specs = all_tools()
+        except Exception as exc:
+            log.exception("a tool module failed to load")
+            raise ServiceUnavailable(
+                "A tool module failed to load, so the coach cannot answer now; the details are in the "
+                "server log."
+            ) from exc
+        self.model = self.model or build_model(self.settings)  # a misconfigured provider says what to set
+        user = await self.db.get(User, self.user_id)
+        if user is None:
+            raise NotFound("Your account no longer exists. Sign in again.")
+        if thread_id is None:
+            thread_id = uuid.uuid4()
+        else:
+            await check_owner(self.db, user, thread_id)  # before locking: never hold someone else's thread
+        await lock_thread(self.db, thread_id)
+        conversation, _ = await open_thread(
+            self.db, user, thread_id, first_message=text, channel=self.channel
+        )
+        checkpointer = self.checkpointer or await get_checkpointer()
+        graph = graph_for(checkpointer)
+        config: Any = {"configurable": {"thread_id": str(conversation.id)}}
+        waiting = _waiting(await graph.aget_state(config))
+        graph_input: Any
+        if isinstance(message, ApprovalDecision):
+            if waiting is None or waiting.get("approval_id") != message.approval_id:
+                raise Conflict(
+                    "Nothing is waiting for that approval in this conversation; it may have been answered "
+                    "already. Ask the coach again if you still want it."
+                )
+            graph_input = Command(resume=message.model_dump())
+            verb = "Approved" if message.approved else "Declined"
+            await add_message(
+                self.db,
+                conversation,
+                role="approval",
+                content=f"{verb}: {waiting.get('tool')}" + (f" ({message.note})" if message.note else ""),
+                events=[message.model_dump(mode="json")],
+            )
+        else:
+            assert text is not None
+            await add_message(self.db, conversation, role="user", content=text)
+            if waiting is not None:
+                graph_input = Command(
+                    resume={
+                        "approval_id": waiting.get("approval_id"),
+                        "approved": False,
+                        "note": "the athlete sent a new message instead",
+                        "new_message": text,
+                    }
+                )
+            else:
+                graph_input = turn_input(text)
+        return user, conversation, graph, config, graph_input, text
+
+    async def _save(
+        self,
+        conversation: Conversation,
+        *,
+        final_event: CoachEvent | None = None,
+        model: str | None = None,
+        usage: Usage | None = None,
+    ) -> int:
+        events = list(self.recorded)
+        if final_event is not None:
+            events.append(final_event.model_dump(mode="json"))
+        row = await add_message(
+            self.db,
+            conversation,
+            role="assistant",
+            content="".join(self.text),
+            events=events,
+            model=model,
+            input_tokens=usage.input_tokens if usage else None,
+            output_tokens=usage.output_tokens if usage else None,
+        )
+        await self.db.commit()
+        return row.id
+
+    async def _fail(
+        self, conversation: Conversation, error: ErrorEvent, text: str | None
+    ) -> AsyncIterator[CoachEvent]:
+        """Save what can be saved of a turn that failed unexpectedly, then end with the error."""
+        try:
+            await self._save(conversation, final_event=error)
+        except Exception:
+            log.exception("could not save the failed turn; retrying in a fresh transaction")
+            await self._rollback()
+            try:
+                user = await self.db.get(User, self.user_id)
+                if user is not None:
+                    again, _ = await open_thread(self.db, user, conversation.id, first_message=text)
+                    if text:
+                        await add_message(self.db, again, role="user", content=text)
+                    await self._save(again, final_event=error)
+            except Exception:
+                log.exception("could not save the failed turn")
+                await self._rollback()
+        yield error
+
+    async def _rollback(self) -> None:
+        try:
+            await self.db.rollback()
+        except Exception:
+            log.exception("rollback failed")
+
+
+class _Interrupts:
+    """The `__interrupt__` update of a stream, read like a state snapshot's `interrupts`."""
+
+    def __init__(self, interrupts: Any) -> None:
+        self.interrupts = tuple(interrupts or ())
+
+
+def _waiting(snapshot: Any) -> dict[str, Any] | None:
+    """The approval the thread is waiting for, if any (the first pending interrupt's payload)."""
+    for item in getattr(snapshot, "interrupts", ()) or ():
+        value = getattr(item, "value", None)
+        if isinstance(value, dict) and "approval_id" in value:
+            return value
+    return None

@@ -1,0 +1,142 @@
+"""A fake OpenAI-compatible (and Gemini-shaped) HTTP server on loopback, for the real SDK client paths.
+
+Each request is answered by the next entry of `script` (the last one repeats): a `Reply` says what to send.
+Chat completions are streamed as server-sent events in the shape OpenAI sends (role chunk, content or
+tool-call deltas, finish chunk, usage chunk, `[DONE]`). Every request body is kept in `requests`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    text: str | None = None  # streamed as content deltas
+    tool: tuple[str, str] | None = None  # (name, raw JSON arguments), streamed as tool-call deltas
+    raw: bytes | None = None  # sent as is (with `status`)
+    delay_s: float = 0.0
+
+
+@dataclass
+class FakeLLM:
+    script: list[Reply]
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    url: str = ""
+
+    def next_reply(self) -> Reply:
+        index = min(len(self.requests) - 1, len(self.script) - 1)
+        return self.script[index]
+
+
+def _chunk(delta: dict[str, Any], finish: str | None = None, usage: dict[str, int] | None = None) -> bytes:
+    body: dict[str, Any] = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": 1_790_000_000,
+        "model": "fake-model",
+        "choices": [] if usage else [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    if usage:
+        body["usage"] = usage
+    return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+
+def _stream(reply: Reply) -> Iterator[bytes]:
+    yield _chunk({"role": "assistant", "content": ""})
+    if reply.tool is not None:
+        name, arguments = reply.tool
+        yield _chunk(
+            {
+                "tool_calls": [
+                    {
+                        "index": 0,
+                        "id": "call_fake_1",
+                        "type": "function",
+                        "function": {"name": name, "arguments": ""},
+                    }
+                ]
+            }
+        )
+        for i in range(0, len(arguments), 7):
+            yield _chunk({"tool_calls": [{"index": 0, "function": {"arguments": arguments[i : i + 7]}}]})
+        yield _chunk({}, finish="tool_calls")
+    else:
+        text = reply.text or ""
+        for i in range(0, len(text), 5):
+            yield _chunk({"content": text[i : i + 5]})
+        yield _chunk({}, finish="stop")
+    yield _chunk({}, usage={"prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49})
+    yield b"data: [DONE]\n\n"
+
+
+@contextmanager
+def fake_llm(*script: Reply) -> Iterator[FakeLLM]:
+    fake = FakeLLM(script=list(script))
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                fake.requests.append(json.loads(raw or b"{}"))
+            except ValueError:
+                fake.requests.append({"_raw": raw.decode(errors="replace")})
+            fake.paths.append(self.path)
+            reply = fake.next_reply()
+            if reply.delay_s:
+                time.sleep(reply.delay_s)
+            if reply.raw is not None or reply.status != 200:
+                body = (
+                    reply.raw
+                    if reply.raw is not None
+                    else json.dumps(
+                        {
+                            "error": {
+                                "message": "The server is overloaded",
+                                "type": "server_error",
+                                "code": reply.status,
+                            }
+                        }
+                    ).encode()
+                )
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for piece in _stream(reply):
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
