@@ -25,6 +25,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.account.whoami",
     "tools.gear.gear",
     "tools.races.races",
+    "tools.activities.activities",
     "tools.garmin.garmin",
     "tools.strava.strava",
     "knowledge.tool",
