@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-from pydantic import BaseModel, Field
-from sqlalchemy import delete, select
+from pydantic import BaseModel
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import knowledge.tool  # noqa: F401  (registers search_knowledge until it is listed in TOOL_MODULES)
 from agent.checkpoint import open_checkpointer
 from agent.events import CoachEvent
 from agent.offline import offline_model
-from core.models import Activity, User
+from core.models import User
 from core.runtime import Services
 from tests.factories import create_activity, create_user
 from tools import registry
@@ -63,58 +63,11 @@ def registered(name: str, fn: Callable[..., Awaitable[Any]], *, side_effect: boo
         registry._REGISTRY.pop(name, None)
 
 
-# --- a stand-in activities tool (used only while tools/activities has none registered) ---------------------
-
-
-class RecentInput(BaseModel):
-    limit: int = Field(default=5, description="how many activities, newest first (1-20)")
-
-
-class RecentActivity(BaseModel):
-    id: int
-    name: str | None
-    sport: str
-    start_time: datetime
-    distance_m: float | None
-    elapsed_s: float | None
-    avg_hr: float | None
-
-
-class RecentOutput(BaseModel):
-    activities: list[RecentActivity]
-
-
-async def _list_activities(deps: ToolDeps, args: RecentInput) -> RecentOutput:
-    """The athlete's most recent activities, newest first."""
-    rows = await deps.session.execute(
-        select(Activity)
-        .where(Activity.user_id == deps.user_id)
-        .order_by(Activity.start_time.desc())
-        .limit(max(1, min(args.limit, 20)))
-    )
-    return RecentOutput(
-        activities=[
-            RecentActivity(
-                id=a.id,
-                name=a.name,
-                sport=a.sport,
-                start_time=a.start_time,
-                distance_m=a.distance_m,
-                elapsed_s=a.elapsed_s,
-                avg_hr=a.avg_hr,
-            )
-            for a in rows.scalars()
-        ]
-    )
-
-
-_list_activities.__annotations__ = {"deps": ToolDeps, "args": RecentInput, "return": RecentOutput}
-
-
 @pytest.fixture
-def activities_tool() -> Iterator[str]:
-    with registered("list_activities", _list_activities):
-        yield "list_activities"
+def activities_tool() -> str:
+    """The real tool the offline coach answers "how was my last run?" with."""
+    assert "last_activity" in {spec.name for spec in all_tools()}
+    return "last_activity"
 
 
 @pytest.fixture

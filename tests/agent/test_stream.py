@@ -45,7 +45,8 @@ async def test_offline_turn_calls_a_real_tool_and_answers_from_it(
     assert isinstance(done, MessageDone) and done.text == text
     assert sum(isinstance(e, TextDelta) for e in events) > 3, "the offline coach streams in chunks"
     assert "Offline coach" in text and "GEMINI_API_KEY" in text
-    assert "Run 1" in text and "10.05 km" in text  # newest run: 3000 s at 3.35 m/s, from the tool result
+    # newest run: 3000 s at 3.35 m/s = 10.05 km at 4:58 /km, all from the tool result
+    assert "Run 1" in text and "Distance km: 10.1" in text and "Pace: 4:58 /km" in text, text
     assert "grounding_warning" not in kinds, "every figure of the offline answer comes from the tool"
     assert done.model == "runcoach-offline" and done.usage.requests == 2 and done.usage.tool_calls == 1
     assert saved_when_done == [1] and checkpointed_when_done == [True]
