@@ -17,11 +17,11 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api import routes
 from api.auth import CSRF_HEADER
 from api.errors import install_error_handlers
 from api.middleware import REQUEST_ID_HEADER, RequestContextMiddleware
 from api.openapi import install_openapi, operation_id
-from api.routes import auth, health, tokens
 from core.database import dispose_engine
 from core.redis import close_redis
 from core.settings import Settings, get_settings
@@ -29,13 +29,6 @@ from tools.account.ratelimit import parse_rate
 
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 API_PREFIX = "/api/v1"
-
-OPENAPI_TAGS = [
-    {"name": "auth", "description": "Sign up, sign in and out, password"},
-    {"name": "me", "description": "The signed-in athlete's profile"},
-    {"name": "tokens", "description": "Personal API tokens for bearer access"},
-    {"name": "health", "description": "Liveness and readiness"},
-]
 
 
 @asynccontextmanager
@@ -57,9 +50,8 @@ def _check_settings(settings: Settings) -> None:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    router.include_router(auth.router)
-    router.include_router(auth.me_router)
-    router.include_router(tokens.router)
+    for sub in routes.included(root=False):
+        router.include_router(sub)
     return router
 
 
@@ -74,13 +66,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
-        openapi_tags=OPENAPI_TAGS,
+        openapi_tags=routes.tags(),
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     install_error_handlers(app)
     install_openapi(app)
-    app.include_router(health.router)
+    for sub in routes.included(root=True):
+        app.include_router(sub)
     app.include_router(api_router())
     app.mount("/metrics", make_asgi_app())
 

@@ -29,6 +29,15 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.garmin.garmin",
     "tools.strava.strava",
     "knowledge.tool",
+    "tools.samples.samples",
+    "tools.fitness.training_load",
+    "tools.fitness.zones",
+    "tools.fitness.prediction",
+    "tools.fitness.readiness",
+    "tools.workouts.workouts",
+    "tools.workouts.plans",
+    "tools.workouts.adapt",
+    "tools.workouts.today",
 )
 
 In = TypeVar("In", bound=BaseModel)

@@ -12,6 +12,10 @@ from tools.account import auth as accounts
 from tools.account.profile import Profile, ProfileUpdate, update_profile
 from tools.account.sessions import end_session
 
+TAGS = [
+    {"name": "auth", "description": "Sign up, sign in and out, password"},
+    {"name": "me", "description": "The signed-in athlete's profile"},
+]
 router = APIRouter(prefix="/auth", tags=["auth"])
 me_router = APIRouter(prefix="/me", tags=["me"])
 

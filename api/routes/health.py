@@ -14,6 +14,9 @@ from core.database import get_engine
 from core.migrate import head_revision
 from core.redis import get_redis
 
+TAGS = [
+    {"name": "health", "description": "Liveness and readiness"},
+]
 router = APIRouter(tags=["health"])
 
 

@@ -8,6 +8,9 @@ from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.errors import problem_responses
 from tools.account import tokens as token_store
 
+TAGS = [
+    {"name": "tokens", "description": "Personal API tokens for bearer access"},
+]
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.models import DailyHealth, Gear, Race, User
 from tools.account.users import create_user, find_user_by_email
 from tools.activities.store import NewActivity, store_activity
+from tools.fitness.activity_load import compute_activity_load
 
 DEMO_TZ = "Europe/Berlin"
 HOME = (52.5163, 13.3777)  # a loop in a Berlin park
@@ -206,7 +207,7 @@ async def seed_demo(
             if day >= today or rng.random() < 0.06:  # the odd missed session, as in real life
                 continue
             new = _generate_run(DemoRun(kind, day, minutes, easy), rng, tz)
-            await store_activity(session, user.id, new)
+            await compute_activity_load(session, await store_activity(session, user.id, new))
             activities += 1
             samples += new.sample_count
             if kind in ("intervals", "tempo", "long"):

@@ -24,6 +24,7 @@ from tools.activities.fit.decode import decode_fit
 from tools.activities.fit.model import ParsedActivity, ParsedLap
 from tools.activities.originals import save_original
 from tools.activities.store import NewActivity, store_activity
+from tools.fitness.activity_load import compute_activity_load
 from tools.gear.gear import link_default_gear
 
 #: two recordings of one workout (watch file vs. Garmin's copy) start within this window
@@ -172,6 +173,7 @@ async def import_fit(
         async with session.begin_nested():
             activity = await store_activity(session, user_id, new)
             await link_default_gear(session, activity)
+            await compute_activity_load(session, activity)
         await asyncio.to_thread(save_original, data)
     except IntegrityError:
         # a concurrent import of the same file or activity won the race

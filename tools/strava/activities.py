@@ -32,6 +32,7 @@ from core.redis import get_redis
 from core.settings import get_settings
 from tools.activities.importer import SAME_START_TOLERANCE
 from tools.activities.store import NewActivity, store_activity
+from tools.fitness.activity_load import compute_activity_load
 from tools.gear.gear import link_default_gear
 from tools.integrations.credentials import get_integration, set_last_sync
 from tools.integrations.locks import hold_lock
@@ -267,6 +268,7 @@ async def _import_one(conn: StravaConnection, run: SyncRunRecorder, activity: An
             async with session.begin_nested():
                 stored = await store_activity(session, run.user_id, new)
                 await link_default_gear(session, stored)
+                await compute_activity_load(session, stored)
         except IntegrityError:
             return "skipped"  # a concurrent import of the same activity won
     return "imported"

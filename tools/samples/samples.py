@@ -1,0 +1,155 @@
+"""`query_samples`: typed questions over the athlete's per-second samples, answered by one SQL statement.
+
+The statement (see `sql.py`) always filters on the user from the tool's dependencies and on a time range,
+so the planner touches only that athlete's rows in the partitions (or chunks) of that range.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from core.errors import NotFound
+from core.models import Activity
+from tools.deps import ToolDeps
+from tools.registry import tool
+from tools.samples.spec import DEFAULT_DAYS, MAX_DAYS, MAX_ROWS, SampleQuery
+from tools.samples.sql import build_samples_query
+
+ACTIVITY_RANGE_MARGIN = timedelta(minutes=1)
+UNKNOWN_DURATION = timedelta(days=1)
+
+
+class SampleRow(BaseModel):
+    bucket_start: datetime | None = Field(default=None, description="local start of the time bucket")
+    activity_id: int | None = None
+    activity_name: str | None = None
+    sport: str | None = None
+    activity_start: datetime | None = None
+    samples: int = Field(description="samples (≈ seconds at 1 Hz recording) that matched")
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+    values: dict[str, float | None] = Field(description="`metric.aggregate` → value")
+
+
+class SampleQueryResult(BaseModel):
+    start: datetime = Field(description="range start (inclusive)")
+    end: datetime = Field(description="range end (exclusive)")
+    bucket: str
+    columns: list[str]
+    rows: list[SampleRow]
+    truncated: bool = Field(description="more rows existed than max_rows; use a coarser bucket or range")
+    notes: list[str]
+
+
+def local_day_start(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz)
+
+
+async def _activity_range(deps: ToolDeps, ids: list[int]) -> tuple[datetime, datetime]:
+    rows = (
+        await deps.session.execute(
+            select(Activity.id, Activity.start_time, Activity.elapsed_s).where(
+                Activity.user_id == deps.user_id, Activity.id.in_(ids)
+            )
+        )
+    ).all()
+    missing = sorted(set(ids) - {row.id for row in rows})
+    if missing:
+        raise NotFound(
+            f"No activities with ids {', '.join(map(str, missing))}. List the athlete's activities for ids."
+        )
+    start = min(row.start_time for row in rows) - ACTIVITY_RANGE_MARGIN
+    end = max(
+        row.start_time
+        + (timedelta(seconds=row.elapsed_s) if row.elapsed_s else UNKNOWN_DURATION)
+        + ACTIVITY_RANGE_MARGIN
+        for row in rows
+    )
+    return start, end
+
+
+async def resolve_range(deps: ToolDeps, args: SampleQuery, notes: list[str]) -> tuple[datetime, datetime]:
+    """The [start, end) of the query: the dates given (local days), else the activities' own span, else
+    the last 90 days; never more than MAX_DAYS (clamped, with a note)."""
+    if args.activity_ids and args.start_date is None and args.end_date is None:
+        start, end = await _activity_range(deps, args.activity_ids)
+    else:
+        end_day = args.end_date or deps.today
+        start_day = args.start_date or end_day - timedelta(days=DEFAULT_DAYS - 1)
+        start = local_day_start(start_day, deps.tz)
+        end = local_day_start(end_day + timedelta(days=1), deps.tz)
+    if end - start > timedelta(days=MAX_DAYS):
+        start = end - timedelta(days=MAX_DAYS)
+        notes.append(f"range clamped to the last {MAX_DAYS} days before its end")
+    return start, end
+
+
+@tool()
+async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
+    """Aggregate the athlete's per-second recordings (heart rate, pace/speed, cadence, power, altitude,
+    grade, running dynamics): choose metrics, aggregates (avg, min, max, sum, count, p10…p95), a bucket
+    (none, per activity, or 1min … 1w in local time), a date range (default the last 90 days, at most 3
+    years), an activity filter (sport, ids) and conditions (HR band in bpm, pace band in s/km, grade band in
+    %). Examples: average HR per week of running; p90 pace per activity; time spent above 170 bpm
+    (count of heart_rate samples ≈ seconds); average cadence on uphill grades over 4 %."""
+    notes: list[str] = []
+    max_rows = min(max(args.max_rows, 1), MAX_ROWS)
+    if max_rows != args.max_rows:
+        notes.append(f"max_rows clamped to {max_rows}")
+    start, end = await resolve_range(deps, args, notes)
+    statement = build_samples_query(
+        args, user_id=deps.user_id, tz=deps.tz.key, start=start, end=end, limit=max_rows + 1
+    )
+    result = (await deps.session.execute(statement)).all()
+    truncated = len(result) > max_rows
+    result = result[:max_rows]
+    columns = args.column_names()
+
+    activities: dict[int, Activity] = {}
+    if args.bucket == "activity" and result:
+        ids = [int(row.bucket) for row in result]
+        found = await deps.session.execute(
+            select(Activity).where(Activity.user_id == deps.user_id, Activity.id.in_(ids))
+        )
+        activities = {a.id: a for a in found.scalars()}
+
+    rows = []
+    for row in result:
+        aggregates: list[Any] = list(row[4:])
+        values: dict[str, float | None] = {
+            name: (round(float(value), 3) if value is not None else None)
+            for name, value in zip(columns, aggregates, strict=True)
+        }
+        out = SampleRow(
+            samples=int(row.samples),
+            first_ts=row.first_ts,
+            last_ts=row.last_ts,
+            values=values,
+        )
+        if args.bucket == "activity":
+            activity = activities.get(int(row.bucket))
+            out.activity_id = int(row.bucket)
+            if activity is not None:
+                out.activity_name, out.sport = activity.name, activity.sport
+                out.activity_start = activity.start_time
+        elif args.bucket != "none":
+            out.bucket_start = row.bucket.replace(tzinfo=deps.tz)
+        rows.append(out)
+    if truncated:
+        notes.append(f"only the first {max_rows} rows are shown; use a coarser bucket or a shorter range")
+    if rows and rows[0].samples == 0 and args.bucket == "none":
+        notes.append("no samples matched: check the date range, the filters and the conditions")
+    return SampleQueryResult(
+        start=start.astimezone(deps.tz),
+        end=end.astimezone(deps.tz),
+        bucket=args.bucket,
+        columns=columns,
+        rows=rows,
+        truncated=truncated,
+        notes=notes,
+    )

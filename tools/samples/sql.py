@@ -1,0 +1,173 @@
+"""The samples query as SQLAlchemy Core: bound parameters only, the same SQL on a hypertable and a
+partitioned table.
+
+Shape (one statement):
+
+    SELECT bucket, count(*), agg(metric)…                          -- outer: conditions and aggregates
+    FROM (SELECT activity_id, ts, <columns>, <grade window>, <bucket>
+          FROM activity_samples
+          WHERE user_id = :me AND ts >= :start AND ts < :end        -- always: partition/chunk pruning
+                [AND activity_id IN (:ids)] [AND activity_id IN (<the user's activities of :sport>)]) s
+    WHERE <HR band> AND <pace band (as a speed band)> AND <grade band>
+    GROUP BY bucket ORDER BY bucket LIMIT :rows + 1
+
+- Grade is computed in the inner query with window functions over each activity's samples in time order
+  (a centred difference: altitude change / distance change between the samples GRADE_HALF_SPAN rows
+  before and after, when they are at least GRADE_MIN_DISTANCE_M apart), so the HR/pace conditions of the
+  outer query do not change which neighbours a sample has.
+- Time buckets are `date_bin(stride, ts AT TIME ZONE :tz, origin)` — local wall-clock buckets (a day is the
+  athlete's day, across DST changes), origin Monday 2001-01-01 so weeks start on Monday. `date_bin` is
+  core PostgreSQL (14+), so no TimescaleDB function is needed.
+- Pace is derived from speed over moving samples (≥ MOVING_SPEED_MPS): avg pace = 1000 / avg speed,
+  fastest (min) pace = 1000 / max speed, the p-th percentile of pace = 1000 / the (100−p)-th of speed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    Select,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import DateTime
+
+from core.models import Activity, activity_samples
+from tools.samples.spec import (
+    BUCKET_INTERVALS,
+    GRADE_HALF_SPAN,
+    GRADE_MIN_DISTANCE_M,
+    MOVING_SPEED_MPS,
+    PERCENTILES,
+    SampleQuery,
+)
+
+BUCKET_ORIGIN = datetime(2001, 1, 1)  # a Monday, naive: bucket edges are local wall-clock times
+
+
+def _needed_columns(query: SampleQuery) -> list[str]:
+    columns: list[str] = []
+    for metric in query.metrics:
+        if metric == "pace_s_per_km":
+            columns.append("speed_mps")
+        elif metric != "grade_pct":
+            columns.append(metric)
+    if query.hr_min is not None or query.hr_max is not None:
+        columns.append("heart_rate")
+    if query.pace_fastest_s_per_km is not None or query.pace_slowest_s_per_km is not None:
+        columns.append("speed_mps")
+    if query.needs_grade:
+        columns += ["altitude_m", "distance_m"]
+    return list(dict.fromkeys(columns))
+
+
+def _aggregate(value: ColumnElement[Any], aggregate: str, *, pace: bool) -> ColumnElement[Any]:
+    """One aggregate of `value`; for pace, `value` is the moving speed and the result is s/km."""
+    if aggregate == "count":
+        return cast(func.count(value), Float)
+    if aggregate == "sum":
+        return cast(func.sum(value), Float)
+    result: ColumnElement[Any]
+    if aggregate == "avg":
+        result = func.avg(value)
+    elif aggregate == "min":
+        result = func.max(value) if pace else func.min(value)
+    elif aggregate == "max":
+        result = func.min(value) if pace else func.max(value)
+    else:
+        q = PERCENTILES[aggregate]
+        result = func.percentile_cont(1.0 - q if pace else q).within_group(value)
+    if pace:
+        return literal(1000.0, Float) / func.nullif(cast(result, Float), 0.0, type_=Float)
+    return cast(result, Float)
+
+
+def _centred_difference(
+    column: ColumnElement[Any], activity_id: ColumnElement[Any], ts: ColumnElement[Any]
+) -> ColumnElement[Any]:
+    """value GRADE_HALF_SPAN samples later − value GRADE_HALF_SPAN samples earlier, within one activity."""
+    later = func.lead(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=ts)
+    earlier = func.lag(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=ts)
+    return later - earlier
+
+
+def build_samples_query(
+    query: SampleQuery, *, user_id: int, tz: str, start: datetime, end: datetime, limit: int
+) -> Select[tuple[object, ...]]:
+    """The statement for `query` over the user's samples with `start` ≤ ts < `end` (aware datetimes).
+
+    Result columns: `bucket` (a naive local timestamp, an activity id, or NULL), `samples`, `first_ts`,
+    `last_ts`, then one column per `query.column_names()` (labelled c0, c1, … in that order).
+    """
+    s = activity_samples
+    where: list[ColumnElement[bool]] = [s.c.user_id == user_id, s.c.ts >= start, s.c.ts < end]
+    if query.activity_ids:
+        where.append(s.c.activity_id.in_(query.activity_ids))
+    if query.sport:
+        where.append(
+            s.c.activity_id.in_(
+                select(Activity.id).where(Activity.user_id == user_id, Activity.sport == query.sport)
+            )
+        )
+    inner_columns: list[ColumnElement[object]] = [s.c.activity_id, s.c.ts]
+    inner_columns += [s.c[name] for name in _needed_columns(query)]
+    if query.needs_grade:
+        rise = _centred_difference(s.c.altitude_m, s.c.activity_id, s.c.ts)
+        run = _centred_difference(s.c.distance_m, s.c.activity_id, s.c.ts)
+        grade = case((run >= GRADE_MIN_DISTANCE_M, cast(rise, Float) / run * 100.0), else_=None)
+        inner_columns.append(grade.label("grade_pct"))
+    if query.bucket in BUCKET_INTERVALS:
+        local = func.timezone(bindparam("tz", tz), s.c.ts)
+        origin = cast(bindparam("origin", BUCKET_ORIGIN, type_=DateTime()), DateTime(timezone=False))
+        inner_columns.append(
+            func.date_bin(bindparam("stride", BUCKET_INTERVALS[query.bucket]), local, origin).label("bucket")
+        )
+    inner = select(*inner_columns).where(*where).subquery("s")
+
+    conditions: list[ColumnElement[bool]] = []
+    if query.hr_min is not None:
+        conditions.append(inner.c.heart_rate >= query.hr_min)
+    if query.hr_max is not None:
+        conditions.append(inner.c.heart_rate <= query.hr_max)
+    if query.pace_fastest_s_per_km is not None:  # not faster than: speed at most
+        conditions.append(inner.c.speed_mps <= 1000.0 / query.pace_fastest_s_per_km)
+    if query.pace_slowest_s_per_km is not None:  # not slower than: speed at least
+        conditions.append(inner.c.speed_mps >= 1000.0 / query.pace_slowest_s_per_km)
+    if query.grade_min_pct is not None:
+        conditions.append(inner.c.grade_pct >= query.grade_min_pct)
+    if query.grade_max_pct is not None:
+        conditions.append(inner.c.grade_pct <= query.grade_max_pct)
+
+    values: list[ColumnElement[Any]] = []
+    for metric in query.metrics:
+        if metric == "pace_s_per_km":
+            moving = case((inner.c.speed_mps >= MOVING_SPEED_MPS, cast(inner.c.speed_mps, Float)), else_=None)
+            values += [_aggregate(moving, a, pace=True) for a in query.aggregates]
+        else:
+            column = cast(inner.c[metric], Float)
+            values += [_aggregate(column, a, pace=False) for a in query.aggregates]
+    labelled = [v.label(f"c{k}") for k, v in enumerate(values)]
+    stats = [
+        func.count().label("samples"),
+        func.min(inner.c.ts).label("first_ts"),
+        func.max(inner.c.ts).label("last_ts"),
+    ]
+
+    if query.bucket == "none":
+        return select(literal(None).label("bucket"), *stats, *labelled).where(*conditions)
+    key = inner.c.activity_id if query.bucket == "activity" else inner.c.bucket
+    return (
+        select(key.label("bucket"), *stats, *labelled)
+        .where(*conditions)
+        .group_by(key)
+        .order_by(key)
+        .limit(limit)
+    )
