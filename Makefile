@@ -20,16 +20,28 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# the web app is built when its sources exist and npm is available
+# the web app (frontend/): npm ci from the committed lock file, the API client regenerated from the current
+# OpenAPI (so the type check runs against the API as it is), then the build; skipped without npm
+WEB_SOURCES := $(shell find frontend/src frontend/scripts -type f 2>/dev/null) frontend/index.html \
+	frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.json
+WEB_MODULES := frontend/node_modules/.package-lock.json
+
+$(WEB_MODULES): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB_STAMP): $(STAMP) $(WEB_MODULES) $(WEB_SOURCES) $(shell find api tools agent core -name "*.py" 2>/dev/null)
+	cd frontend && PYTHON=$(CURDIR)/$(BIN)/python npm run --silent gen:api && npm run --silent build
+
 web:
-	@if [ -f frontend/package.json ] && command -v npm >/dev/null 2>&1; then \
-		cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build; \
-	elif [ -f frontend/package.json ]; then echo "npm not found: serving the API without the web app"; fi
+	@if [ ! -f frontend/package.json ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(WEB_STAMP); \
+	else echo "npm not found: serving the API without the web app (install Node.js 20+ for it)"; fi
 
 run: install web
 	$(BIN)/runcoach up
 
-test: install
+test: install web
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -1,0 +1,60 @@
+// The signed-in frame: navigation (a top bar on wide screens, a bottom bar on phones) and the page.
+import { Navigate, NavLink, Outlet, useLocation } from "react-router";
+import { useMe, useSignOut } from "../auth/session";
+import { ErrorNote, Loading } from "../ui/feedback";
+
+const NAV = [
+  { to: "/", label: "Dashboard", end: true },
+  { to: "/chat", label: "Coach" },
+  { to: "/activities", label: "Activities" },
+  { to: "/plan", label: "Plan" },
+  { to: "/gear", label: "Gear" },
+  { to: "/races", label: "Races" },
+  { to: "/settings", label: "Settings" },
+] as const;
+
+export function Shell() {
+  const me = useMe();
+  const signOut = useSignOut();
+  const location = useLocation();
+  if (me.isPending) return <Loading label="Starting RunCoach…" />;
+  if (me.isError) {
+    return (
+      <main className="page">
+        <ErrorNote error={me.error} title="RunCoach is not answering" />
+        <button type="button" onClick={() => void me.refetch()}>
+          Retry
+        </button>
+      </main>
+    );
+  }
+  if (!me.data) return <Navigate to="/signin" replace state={{ from: location.pathname }} />;
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">RunCoach</span>
+        <nav aria-label="Main" className="nav">
+          {NAV.map((item) => (
+            <NavLink key={item.to} to={item.to} end={"end" in item ? item.end : false}>
+              {item.label}
+            </NavLink>
+          ))}
+        </nav>
+        <div className="who">
+          <span className="muted" title={me.data.email}>
+            {me.data.display_name ?? me.data.email}
+          </span>
+          <button type="button" className="link" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" className="page" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

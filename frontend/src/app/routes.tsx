@@ -1,0 +1,22 @@
+// Hash routes (#/activities/12): the api role serves the build as static files without a fallback to
+// index.html, so a reload of a deep link must not depend on the server knowing our routes.
+import { createHashRouter } from "react-router";
+import { SignInPage, SignUpPage } from "../auth/AuthPages";
+import { ChatPage } from "../chat/ChatPage";
+import { Shell } from "./Shell";
+import { NotFound } from "./NotFound";
+
+export const router = createHashRouter([
+  { path: "/signin", element: <SignInPage /> },
+  { path: "/signup", element: <SignUpPage /> },
+  {
+    path: "/",
+    element: <Shell />,
+    children: [
+      { index: true, element: <ChatPage /> },
+      { path: "chat", element: <ChatPage /> },
+      { path: "chat/:threadId", element: <ChatPage /> },
+      { path: "*", element: <NotFound /> },
+    ],
+  },
+]);
