@@ -101,6 +101,10 @@ class Settings(BaseSettings):
 
     # data
     fit_decoder: Literal["fitparse", "fast"] = "fast"
+    upload_max_files: int = Field(default=50, ge=1, le=1000, description="FIT files per upload")
+    upload_max_file_bytes: int = Field(
+        default=25 * 2**20, ge=1024, description="size limit of one uploaded file"
+    )
     demo_email: str = "demo@runcoach.local"
     demo_password: SecretStr = SecretStr("demo-runner")
 

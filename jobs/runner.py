@@ -25,7 +25,12 @@ from jobs import records
 log = logging.getLogger(__name__)
 
 #: modules whose `@job_handler`s the worker knows
-JOB_MODULES: tuple[str, ...] = ("jobs.tasks.maintenance", "jobs.tasks.garmin", "jobs.tasks.strava")
+JOB_MODULES: tuple[str, ...] = (
+    "jobs.tasks.maintenance",
+    "jobs.tasks.garmin",
+    "jobs.tasks.strava",
+    "jobs.tasks.imports",
+)
 
 Handler = Callable[[AsyncSession, Job], Awaitable[dict[str, Any]]]
 _HANDLERS: dict[str, Handler] = {}

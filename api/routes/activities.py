@@ -1,0 +1,133 @@
+"""Activities: browse, detail, chart samples, delete, and FIT upload (an import job). Logic in
+`tools.activities`."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from pydantic import BaseModel, Field
+
+from api.deps import SettingsDep, ToolDepsDep
+from api.errors import problem_responses
+from jobs.runner import enqueue
+from tools.activities.chart import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, ActivityChart, activity_chart
+from tools.activities.detail import ActivityView, activity_view
+from tools.activities.search import ActivityFilters, ActivityPage, search_activities
+from tools.activities.store import delete_activity as remove_activity
+from tools.activities.uploads import JOB_KIND, Upload, check_upload, clean_name, stage_uploads
+
+TAGS = [{"name": "activities", "description": "Activities: list, detail, chart samples, delete, FIT upload"}]
+router = APIRouter(prefix="/activities", tags=["activities"])
+
+#: a hard ceiling on one upload request, whatever the settings allow per file (a stream is cut off here)
+UPLOAD_MAX_BODY_BYTES = 512 * 2**20
+
+
+@router.get(
+    "",
+    summary="List activities",
+    description="Your activities, newest first, filtered by sport, local date range and text (name, sport, "
+    "device), a page at a time (`limit`, `offset`) with the `total` over all pages.",
+)
+async def list_activities(deps: ToolDepsDep, filters: Annotated[ActivityFilters, Query()]) -> ActivityPage:
+    return await search_activities(deps.session, deps.user_id, deps.tz, filters)
+
+
+class QueuedFile(BaseModel):
+    name: str
+    size: int = Field(description="bytes")
+
+
+class ImportQueued(BaseModel):
+    job_id: uuid.UUID
+    state: str
+    files: list[QueuedFile]
+    status_url: str = Field(description="poll it for progress and per-file results")
+
+
+@router.post(
+    "/import",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Upload FIT files to import",
+    description="Multipart field `files`, one or more FIT activity files. Every file is stored before the "
+    "import job is queued, so nothing is lost; poll `GET /jobs/{job_id}` for progress and each file's "
+    "result (imported, already imported, or rejected with the reason). Too many files or a file over the "
+    "size limit is a 413 and nothing is stored.",
+    responses=problem_responses(413),
+    openapi_extra={"x-max-body-bytes": UPLOAD_MAX_BODY_BYTES},
+    max_body_size=UPLOAD_MAX_BODY_BYTES,
+)
+async def import_activities(
+    files: Annotated[list[UploadFile], File(description="FIT activity files")],
+    deps: ToolDepsDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+) -> ImportQueued:
+    names = [clean_name(f.filename, i) for i, f in enumerate(files)]
+    check_upload(
+        [(name, f.size or 0) for name, f in zip(names, files, strict=True)],
+        max_files=settings.upload_max_files,
+        max_file_bytes=settings.upload_max_file_bytes,
+    )
+    staged = []
+    for name, upload in zip(names, files, strict=True):
+        data = await upload.read(settings.upload_max_file_bytes + 1)
+        check_upload([(name, len(data))], max_files=1, max_file_bytes=settings.upload_max_file_bytes)
+        staged += await stage_uploads(deps.session, [Upload(name=name, data=data)])
+    job = await enqueue(
+        deps.session,
+        JOB_KIND,
+        {"files": [s.model_dump() for s in staged]},
+        user_id=deps.user_id,
+        max_attempts=3,
+    )
+    status_url = str(request.url_for("get_job", job_id=str(job.id)).path)
+    response.headers["Location"] = status_url
+    return ImportQueued(
+        job_id=job.id,
+        state=job.state,
+        files=[QueuedFile(name=s.name, size=s.size) for s in staged],
+        status_url=status_url,
+    )
+
+
+@router.get(
+    "/{activity_id}",
+    summary="Get an activity",
+    description="Totals, laps, multisport legs, the gear used and the time in each heart-rate zone.",
+    responses=problem_responses(404),
+)
+async def get_activity(activity_id: int, deps: ToolDepsDep) -> ActivityView:
+    return await activity_view(deps, activity_id)
+
+
+@router.get(
+    "/{activity_id}/samples",
+    summary="Get an activity's samples for charts",
+    description="The per-second samples reduced to at most `points` bucket averages: time, distance, heart "
+    "rate, speed and pace, altitude, cadence, power, and a recorded position per point for the route map.",
+    responses=problem_responses(404),
+)
+async def get_activity_samples(
+    activity_id: int,
+    deps: ToolDepsDep,
+    points: Annotated[int, Query(ge=MIN_POINTS, le=MAX_POINTS, description="at most this many points")] = (
+        DEFAULT_POINTS
+    ),
+) -> ActivityChart:
+    return await activity_chart(deps.session, deps.user_id, activity_id, points)
+
+
+@router.delete(
+    "/{activity_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an activity",
+    description="Deletes the activity with its samples, laps, multisport legs and gear links (your own "
+    "click is the approval). Copies on Garmin or Strava are not touched.",
+    responses=problem_responses(404),
+)
+async def delete_activity(activity_id: int, deps: ToolDepsDep) -> None:
+    await remove_activity(deps.session, deps.user_id, activity_id)

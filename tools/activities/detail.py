@@ -1,0 +1,136 @@
+"""One activity as the activity page shows it: the `last_activity` detail (totals, laps), plus the gear it
+was run in, its multisport legs, and the time spent in each heart-rate zone.
+
+Zones are the five %-of-max-HR zones from the athlete's max HR (profile, else estimated from their data —
+`anchor` says which; the estimate is memoised per user and day). Time in a zone is the sum of the gaps
+between consecutive heart-rate samples whose first sample is in that zone, each gap capped at
+MAX_GAP_S, so a paused watch does not pour minutes into one zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from core.models import Activity, ActivityGear, Gear
+from tools.activities.activities import (
+    ActivityDetail,
+    ActivityInput,
+    get_owned_activity,
+    last_activity,
+    summarise,
+)
+from tools.activities.activities import ActivitySummary as LegSummary
+from tools.deps import ToolDeps
+from tools.fitness.anchors import AnchorResolver, AnchorSource
+from tools.fitness.series import Span, activity_series
+from tools.training.zones import HeartRateZone, max_hr_zones
+
+MAX_GAP_S = 10.0
+
+
+class GearRef(BaseModel):
+    id: int
+    name: str
+    kind: str
+    is_retired: bool
+
+
+class ZoneTime(BaseModel):
+    name: str
+    low_bpm: int | None
+    high_bpm: int | None
+    seconds: float
+
+
+class HeartRateZones(BaseModel):
+    max_hr: float
+    anchor: AnchorSource = Field(description="where max HR came from: profile, estimated or assumed")
+    zones: list[ZoneTime]
+
+
+class ActivityView(ActivityDetail):
+    gear: list[GearRef]
+    legs: list[LegSummary] = Field(description="multisport legs, in order (empty otherwise)")
+    hr_zones: HeartRateZones | None = Field(description="None without heart rate or a max HR")
+
+
+def zone_of(hr: float, zones: Sequence[HeartRateZone]) -> int | None:
+    for index, zone in enumerate(zones):
+        if (zone.low_bpm is None or hr >= zone.low_bpm) and (zone.high_bpm is None or hr < zone.high_bpm):
+            return index
+    if zones and zones[-1].high_bpm is not None and hr >= zones[-1].high_bpm:
+        return len(zones) - 1  # above max HR still counts as the top zone
+    return None
+
+
+def time_in_zones(t: Sequence[float], hr: Sequence[Any], zones: Sequence[HeartRateZone]) -> list[float]:
+    """Seconds per zone (pure): each gap to the next sample, capped at MAX_GAP_S, counts for this sample."""
+    seconds = [0.0] * len(zones)
+    for i in range(len(t) - 1):
+        if hr[i] is None:
+            continue
+        index = zone_of(float(hr[i]), zones)
+        if index is not None:
+            seconds[index] += min(max(t[i + 1] - t[i], 0.0), MAX_GAP_S)
+    return seconds
+
+
+async def _hr_zones(deps: ToolDeps, spans: list[Span]) -> HeartRateZones | None:
+    series = await activity_series(deps.session, deps.user_id, spans, ["heart_rate"])
+    if not any(v is not None for s in series.values() for v in s["heart_rate"]):
+        return None
+    max_hr = await AnchorResolver(deps.session, deps.user, today=deps.today, shared=True).max_hr()
+    if max_hr is None:
+        return None
+    zones = max_hr_zones(max_hr.value)
+    totals = [0.0] * len(zones)
+    for s in series.values():
+        for index, value in enumerate(time_in_zones(s.t, s["heart_rate"], zones)):
+            totals[index] += value
+    return HeartRateZones(
+        max_hr=round(max_hr.value),
+        anchor=max_hr.source,
+        zones=[
+            ZoneTime(
+                name=zone.name,
+                low_bpm=round(zone.low_bpm) if zone.low_bpm is not None else None,
+                high_bpm=round(zone.high_bpm) if zone.high_bpm is not None else None,
+                seconds=round(total),
+            )
+            for zone, total in zip(zones, totals, strict=True)
+        ],
+    )
+
+
+async def activity_view(deps: ToolDeps, activity_id: int) -> ActivityView:
+    """The user's activity in detail (NotFound for someone else's or a missing id)."""
+    activity = await get_owned_activity(deps.session, deps.user_id, activity_id)
+    detail = await last_activity(deps, ActivityInput(activity_id=activity.id))
+    gear = (
+        await deps.session.execute(
+            select(Gear)
+            .join(ActivityGear, ActivityGear.gear_id == Gear.id)
+            .where(ActivityGear.activity_id == activity.id, Gear.user_id == deps.user_id)
+            .order_by(Gear.name)
+        )
+    ).scalars()
+    legs = list(
+        (
+            await deps.session.execute(
+                select(Activity)
+                .where(Activity.user_id == deps.user_id, Activity.parent_id == activity.id)
+                .order_by(Activity.leg_index, Activity.start_time)
+            )
+        ).scalars()
+    )
+    spans = [Span(id=a.id, start_time=a.start_time, elapsed_s=a.elapsed_s) for a in [activity, *legs]]
+    return ActivityView(
+        **detail.model_dump(),
+        gear=[GearRef(id=g.id, name=g.name, kind=g.kind, is_retired=g.is_retired) for g in gear],
+        legs=[summarise(leg, deps.tz) for leg in legs],
+        hr_zones=await _hr_zones(deps, spans),
+    )
