@@ -131,7 +131,36 @@ def _week_ago(f: Facts) -> str:
     return (f.today - timedelta(days=6)).isoformat()
 
 
+def _id_after(noun: str, text: str) -> int | None:
+    match = re.search(rf"\b{noun} (\d+)\b", text)
+    return int(match.group(1)) if match else None
+
+
+def _proactive(trigger: str) -> re.Pattern[str]:
+    """A system-started turn of the proactive scheduler (tools/notifications/triggers.py tags them)."""
+    return re.compile(rf"^\[proactive:{trigger}\]")
+
+
 ROUTES: tuple[Route, ...] = (
+    # system-started turns first: their text names the trigger, and each goes to the tool that grounds it
+    Route(
+        "proactive_morning",
+        _proactive("morning_readiness"),
+        lambda f: [("readiness", {"day": _iso(f.day or f.today)})],
+    ),
+    Route(
+        "proactive_after_run",
+        _proactive("after_run"),
+        lambda f: [("last_activity", {"activity_id": _id_after("activity", f.text)})],
+    ),
+    Route(
+        "proactive_weekly",
+        _proactive("weekly_review"),
+        lambda f: [("list_activities", {"since": _week_ago(f), "limit": 20})],
+    ),
+    Route("proactive_race", _proactive("race_week"), lambda f: [("list_races", {})]),
+    Route("proactive_gear", _proactive("gear_threshold"), lambda f: [("list_gear", {})]),
+    Route("proactive_missed", _proactive("missed_session"), lambda f: [("get_plan", {})]),
     Route(
         "push_workout",
         re.compile(r"\b(push|send|sync|upload)\b.*\b(workout|session|watch|garmin)\b", re.I),
@@ -261,6 +290,12 @@ LABELS = {
     "readiness": "readiness",
     "zones": "your training zones",
     "profile": "your profile",
+    "proactive_morning": "readiness",
+    "proactive_after_run": "your recent runs",
+    "proactive_weekly": "your training week",
+    "proactive_race": "your races",
+    "proactive_gear": "your gear",
+    "proactive_missed": "your training plan",
 }
 
 _HINTS = {

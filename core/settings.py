@@ -70,6 +70,15 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "RUNCOACH_TELEGRAM_BOT_TOKEN")
     )
     telegram_webhook_secret: SecretStr | None = None
+    # telegram (bots/telegram, tools/notifications)
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org",
+        description="Bot API server (a local Bot API server or a test fake)",
+    )
+    telegram_edit_interval_s: float = Field(
+        default=1.0, ge=0.0, le=30.0, description="streamed replies edit a message at most this often"
+    )
+    telegram_max_file_mb: int = Field(default=20, ge=1, le=2000, description="largest FIT file accepted")
     strava_client_id: str | None = None
     strava_client_secret: SecretStr | None = None
     garmin_domain: str = "garmin.com"

@@ -13,6 +13,7 @@ from taskiq_redis import RedisAsyncResultBackend, RedisStreamBroker
 from core.runtime import ensure_services
 from jobs.runner import run_job
 from jobs.tasks.maintenance import requeue_stale_jobs
+from jobs.tasks.proactive_schedule import register_proactive
 
 QUEUE = "runcoach:jobs"
 VISIBILITY_TIMEOUT_MS = 5 * 60 * 1000
@@ -34,6 +35,7 @@ def build_broker(redis_url: str, *, visibility_timeout_ms: int = VISIBILITY_TIME
     broker.register_task(
         requeue_stale_jobs, task_name="runcoach.requeue_stale_jobs", schedule=[{"cron": "* * * * *"}]
     )
+    register_proactive(broker)
     return broker
 
 
