@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -38,14 +39,14 @@ async def upload(account: Account, files: list[tuple[str, bytes]]) -> httpx.Resp
     )
 
 
-async def import_files(account: Account, files: list[tuple[str, bytes]]) -> dict[str, object]:
+async def import_files(account: Account, files: list[tuple[str, bytes]]) -> dict[str, Any]:
     """Upload, run the import job to its end (in this process, as a worker would), and return the job."""
     queued = await upload(account, files)
     assert queued.status_code == 202, queued.text
     await run_job(queued.json()["job_id"])
     job = await account.client.get(queued.json()["status_url"])
     assert job.status_code == 200, job.text
-    body: dict[str, object] = job.json()
+    body: dict[str, Any] = job.json()
     return body
 
 

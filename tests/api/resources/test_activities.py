@@ -20,7 +20,7 @@ MULTISPORT = "activity-large-fenxi2-multisport.fit"
 
 async def _import(account: Account, *names: str) -> dict[str, int]:
     job = await import_files(account, [fit_file(n) for n in names])
-    files: list[dict[str, Any]] = job["files"]  # type: ignore[assignment]
+    files: list[dict[str, Any]] = job["files"]
     assert [f["status"] for f in files] == ["imported"] * len(names), files
     return {f["file"]: f["activity_id"] for f in files}
 
