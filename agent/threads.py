@@ -22,11 +22,13 @@ __all__ = [
     "add_message",
     "check_message",
     "check_owner",
+    "delete_thread",
     "get_thread",
     "list_messages",
     "list_threads",
     "lock_thread",
     "open_thread",
+    "rename_thread",
     "title_from_message",
 ]
 
@@ -147,6 +149,26 @@ def check_message(text: str) -> str:
     if len(text) > MAX_MESSAGE_CHARS:
         raise InvalidInput(f"That message is too long; keep it under {MAX_MESSAGE_CHARS} characters.")
     return text
+
+
+async def rename_thread(
+    session: AsyncSession, user: User, thread_id: uuid.UUID | str, title: str
+) -> Conversation:
+    """Give the user's thread a new title (whitespace collapsed), or NotFound."""
+    conversation = await get_thread(session, user, thread_id)
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("Give the conversation a title.")
+    conversation.title = title[:200]
+    await session.flush()
+    return conversation
+
+
+async def delete_thread(session: AsyncSession, user: User, thread_id: uuid.UUID | str) -> None:
+    """Delete the user's thread and its stored messages (the caller drops its checkpoints), or NotFound."""
+    conversation = await get_thread(session, user, thread_id)
+    await session.delete(conversation)
+    await session.flush()
 
 
 async def list_threads(session: AsyncSession, user: User, *, limit: int = 50) -> list[Conversation]:

@@ -7,6 +7,7 @@ Middleware, outermost first: trusted proxy headers (only when `forwarded_allow_i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,8 +18,10 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from agent.checkpoint import close_checkpointer, get_checkpointer
 from api import routes
 from api.auth import CSRF_HEADER
+from api.chat import close_chat
 from api.errors import install_error_handlers
 from api.middleware import REQUEST_ID_HEADER, RequestContextMiddleware
 from api.openapi import install_openapi, operation_id
@@ -27,13 +30,21 @@ from core.redis import close_redis
 from core.settings import Settings, get_settings
 from tools.account.ratelimit import parse_rate
 
+log = logging.getLogger(__name__)
+
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 API_PREFIX = "/api/v1"
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    try:  # the checkpointer's pool, once per process; a chat turn opens it later if the database is away
+        await get_checkpointer()
+    except Exception:
+        log.warning("the conversation store is not ready yet; chat will retry", exc_info=True)
     yield
+    await close_chat(app)  # running chat turns finish (or end as interrupted) and are saved
+    await close_checkpointer()
     await close_redis()
     await dispose_engine()
 

@@ -138,6 +138,22 @@ class Settings(BaseSettings):
     rate_limit_register_ip: str = Field(default="10/hour", description="sign-ups per client IP")
     rate_limit_password_change: str = Field(default="5/minute", description="password changes per user")
     rate_limit_chat_user: str = Field(default="30/minute", description="chat messages per user")
+    # chat over SSE (api/chat)
+    chat_turn_timeout_s: float = Field(
+        default=180.0,
+        ge=1.0,
+        le=3600.0,
+        description="a chat turn still running after this ends with an error",
+    )
+    chat_buffer_ttl_s: int = Field(
+        default=3600, ge=60, description="how long a turn's events stay in Redis for reconnecting clients"
+    )
+    chat_heartbeat_s: float = Field(
+        default=15.0, gt=0.0, le=300.0, description="SSE keep-alive comment interval"
+    )
+    chat_max_concurrent_turns: int = Field(
+        default=8, ge=1, le=1000, description="turns one api process runs at once (more wait their turn)"
+    )
     max_api_tokens_per_user: int = 50
 
     # agent

@@ -1,0 +1,271 @@
+"""The live buffer of a thread's chat turns in Redis: what every api replica streams from.
+
+Keys, per thread (`{t}` = the thread id):
+
+- `runcoach:chat:{t}:events` — a Redis Stream of the thread's events. Each entry carries `turn` (the turn id),
+  `type` (the CoachEvent type), `final` ("1" on the event that ends a turn) and `data` (the event's JSON).
+  The entry id (`<ms>-<seq>`, assigned by Redis) is the SSE event id: Redis keeps the ids of one stream
+  strictly increasing, so ids are monotonic per thread across turns. The key expires `ttl_s` after its last
+  write, and is trimmed (approximately) to `maxlen` entries.
+- `runcoach:chat:{t}:turn` — the running turn's id: one turn per thread at a time, across replicas. It lives
+  `lock_ttl_s` and the turn's runner refreshes it, so a replica that dies frees the thread within
+  `lock_ttl_s`.
+- `runcoach:chat:{t}:latest` — the latest turn that published anything, and the entry id just before its
+  first event (where a client without `Last-Event-ID` starts reading).
+
+A reader (`follow`) never needs the process that runs the turn: it reads the stream from a cursor, blocking
+in `XREAD`, and stops after the final event. If the turn's runner is gone (no lock) and the turn never
+published a final event, the first reader to notice appends an `error` event that says so (atomically, once),
+so no stream hangs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+from redis.asyncio import Redis
+
+from agent.events import FINAL_EVENT_TYPES, CoachEvent, ErrorEvent
+
+__all__ = ["BufferedEvent", "ChatBuffer", "parse_event_id"]
+
+_ID = re.compile(r"^(\d{1,20})(?:-(\d{1,20}))?$")
+_START = "0-0"
+
+#: release the lock only if this turn still holds it
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+#: refresh the lock only if this turn still holds it
+_REFRESH = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+#: end a turn whose runner is gone: when nobody holds the thread, nothing follows `cursor`, and the last
+#: entry is a turn's non-final event, append one final error for that turn (once, whoever calls it first)
+_ABANDON = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'held' end
+if #redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', 1) > 0 then return 'more' end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if #last == 0 then return 'none' end
+local fields = last[1][2]
+local turn, final = '', '0'
+for i = 1, #fields, 2 do
+  if fields[i] == 'turn' then turn = fields[i + 1] elseif fields[i] == 'final' then final = fields[i + 1] end
+end
+if final == '1' then return 'none' end
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'turn', turn, 'type', 'error', 'final', '1',
+           'data', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 'added'
+"""
+
+INTERRUPTED = ErrorEvent(
+    code="interrupted",
+    message="The server answering this conversation stopped before the coach finished. What was said so far "
+    "is kept; send your message again.",
+    retryable=True,
+)
+
+
+def parse_event_id(value: str) -> str:
+    """A client's `Last-Event-ID` / `after` as a stream id (`<ms>-<seq>`, or `<ms>` for `<ms>-0`).
+
+    ValueError when it is not one of ours."""
+    match = _ID.match(value.strip())
+    if match is None:
+        raise ValueError(value)
+    return f"{int(match.group(1))}-{int(match.group(2) or 0)}"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+@dataclass(frozen=True)
+class BufferedEvent:
+    """One event as buffered: `id` is its SSE id, `data` the CoachEvent's JSON."""
+
+    id: str
+    turn: str
+    type: str
+    data: str
+    final: bool
+
+    @classmethod
+    def from_entry(cls, entry_id: bytes | str, fields: dict[Any, Any]) -> BufferedEvent:
+        got = {_text(k): _text(v) for k, v in fields.items()}
+        return cls(
+            id=_text(entry_id),
+            turn=got.get("turn", ""),
+            type=got.get("type", ""),
+            data=got.get("data", "{}"),
+            final=got.get("final") == "1",
+        )
+
+    @classmethod
+    def local(cls, event: CoachEvent, turn: str = "") -> BufferedEvent:
+        """An event made by a reader itself, not buffered (it has no id)."""
+        return cls(id="", turn=turn, type=event.type, data=event.model_dump_json(), final=True)
+
+
+@dataclass(frozen=True)
+class Latest:
+    turn: str
+    cursor: str  # the entry id just before the turn's first event
+
+
+class ChatBuffer:
+    """The Redis side of chat turns (see the module docstring for the keys)."""
+
+    def __init__(
+        self, redis: Redis, *, ttl_s: int = 3600, lock_ttl_s: float = 30.0, maxlen: int = 5000
+    ) -> None:
+        self.redis = redis
+        self.ttl_ms = int(ttl_s * 1000)
+        self.lock_ttl_ms = int(lock_ttl_s * 1000)
+        self.maxlen = maxlen
+
+    # --- keys -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(thread_id: uuid.UUID | str, part: str) -> str:
+        return f"runcoach:chat:{thread_id}:{part}"
+
+    # --- the writer's side ------------------------------------------------------------------------------
+
+    async def begin(self, thread_id: uuid.UUID | str, turn: str) -> str | None:
+        """Take the thread for `turn`; the cursor its readers start after, or None when another turn runs."""
+        taken = await self.redis.set(self._key(thread_id, "turn"), turn, nx=True, px=self.lock_ttl_ms)
+        if not taken:
+            return None
+        last: Any = await self.redis.xrevrange(self._key(thread_id, "events"), count=1)
+        return _text(last[0][0]) if last else _START
+
+    async def holder(self, thread_id: uuid.UUID | str) -> str | None:
+        """The turn running on this thread now (on any replica), if any."""
+        value = await self.redis.get(self._key(thread_id, "turn"))
+        return _text(value) if value is not None else None
+
+    async def keep(self, thread_id: uuid.UUID | str, turn: str) -> bool:
+        """Refresh the thread's lock; False when `turn` no longer holds it."""
+        script = cast(Any, self.redis.eval(_REFRESH, 1, self._key(thread_id, "turn"), turn, self.lock_ttl_ms))
+        return bool(await script)
+
+    async def publish_start(self, thread_id: uuid.UUID | str, turn: str, cursor: str) -> None:
+        """Record `turn` as the thread's latest (call before its first event)."""
+        value = json.dumps({"turn": turn, "cursor": cursor})
+        await self.redis.set(self._key(thread_id, "latest"), value, px=self.ttl_ms)
+
+    async def append(self, thread_id: uuid.UUID | str, turn: str, event: CoachEvent) -> str:
+        """Buffer one event of `turn`; its id."""
+        key = self._key(thread_id, "events")
+        fields: dict[Any, Any] = {
+            "turn": turn,
+            "type": event.type,
+            "final": "1" if event.type in FINAL_EVENT_TYPES else "0",
+            "data": event.model_dump_json(),
+        }
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xadd(key, fields, maxlen=self.maxlen, approximate=True)
+            pipe.pexpire(key, self.ttl_ms)
+            pipe.pexpire(self._key(thread_id, "latest"), self.ttl_ms)
+            entry_id, *_ = await pipe.execute()
+        return _text(entry_id)
+
+    async def end(self, thread_id: uuid.UUID | str, turn: str) -> None:
+        """Release the thread (only if `turn` still holds it)."""
+        await cast(Any, self.redis.eval(_RELEASE, 1, self._key(thread_id, "turn"), turn))
+
+    async def forget(self, thread_id: uuid.UUID | str) -> None:
+        """Drop everything buffered for the thread (it was deleted)."""
+        await self.redis.delete(*(self._key(thread_id, part) for part in ("events", "latest", "turn")))
+
+    # --- the readers' side ------------------------------------------------------------------------------
+
+    async def latest(self, thread_id: uuid.UUID | str) -> Latest | None:
+        raw = await self.redis.get(self._key(thread_id, "latest"))
+        if raw is None:
+            return None
+        value = json.loads(raw)
+        return Latest(turn=str(value["turn"]), cursor=str(value["cursor"]))
+
+    async def anything_after(self, thread_id: uuid.UUID | str, cursor: str) -> bool:
+        """Whether a reader starting after `cursor` has something to read now or soon."""
+        if await self.holder(thread_id) is not None:
+            return True
+        after = await self.redis.xrange(self._key(thread_id, "events"), min=f"({cursor}", count=1)
+        return bool(after)
+
+    async def _abandon(self, thread_id: uuid.UUID | str, cursor: str) -> str:
+        result = await cast(
+            Any,
+            self.redis.eval(
+                _ABANDON,
+                2,
+                self._key(thread_id, "events"),
+                self._key(thread_id, "turn"),
+                cursor,
+                INTERRUPTED.model_dump_json(),
+                self.ttl_ms,
+                self.maxlen,
+            ),
+        )
+        return _text(result)
+
+    async def follow(
+        self,
+        thread_id: uuid.UUID | str,
+        cursor: str,
+        *,
+        turn: str | None = None,
+        block_s: float = 5.0,
+        max_s: float | None = None,
+    ) -> AsyncIterator[BufferedEvent]:
+        """The thread's events after `cursor`, live, until a turn's final event.
+
+        With `turn`, until that turn's final event (a POST's own turn). Without, until the final event of
+        the latest turn: a final event is the end unless a newer turn is already running.
+        After `max_s` without an end (a safety net: turns have their own deadline), a local error ends it.
+        """
+        key = self._key(thread_id, "events")
+        deadline = None if max_s is None else time.monotonic() + max_s
+        while True:
+            block_ms = max(1, int(block_s * 1000))
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    yield BufferedEvent.local(
+                        ErrorEvent(
+                            code="timeout",
+                            message="The coach took too long to answer. Send your message again.",
+                            retryable=True,
+                        )
+                    )
+                    return
+                block_ms = max(1, min(block_ms, int(left * 1000)))
+            read: Any = await self.redis.xread({key: cursor}, count=200, block=block_ms)
+            entries: list[Any] = read[0][1] if read else []
+            if not entries:
+                if await self.holder(thread_id) is None and await self._abandon(thread_id, cursor) == "none":
+                    return  # nobody is running a turn and nothing is left to read
+                continue
+            for entry_id, fields in entries:
+                event = BufferedEvent.from_entry(entry_id, fields)
+                cursor = event.id
+                yield event
+                if event.final and await self._ends(thread_id, event, turn):
+                    return
+
+    async def _ends(self, thread_id: uuid.UUID | str, event: BufferedEvent, turn: str | None) -> bool:
+        if turn is not None:
+            return event.turn == turn
+        running = await self.holder(thread_id)
+        return running is None or running == event.turn

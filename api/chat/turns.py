@@ -1,0 +1,286 @@
+"""Chat turns as tasks of the api process, not of the HTTP response that asked for them.
+
+`TurnRunner.start()` takes the thread (one turn per thread at a time, across replicas: `ChatBuffer.begin`),
+starts the turn as its own asyncio task, and returns once the turn has started — or raises the `CoachError`
+for a turn the agent refused before starting (a decision for an approval that is not waiting, …), so the
+route can answer it as an HTTP error. The task runs `agent.stream` in its own unit of work
+(`session_scope`: the request's session is closed long before a streamed body ends) and writes every event to
+the thread's Redis buffer; responses and reconnects read from there. So a client that goes away changes
+nothing: the turn finishes and is saved.
+
+Every turn ends with a final event in the buffer, whatever happens:
+- past `chat_turn_timeout_s` (waiting for a free slot included): `error` (`timeout`);
+- the process shuts down (`close()` gives running turns a grace period, then cancels them): `error`
+  (`interrupted`);
+- an unexpected failure: `error` (`internal`).
+In these cases the athlete's message and what the coach said so far are saved as the turn's messages.
+At most `chat_max_concurrent_turns` turns run at once per process; the others wait for a slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from prometheus_client import Histogram
+
+from agent.events import FINAL_EVENT_TYPES, ApprovalDecision, CoachEvent, ErrorEvent
+from agent.stream import stream
+from agent.threads import add_message, get_thread
+from api.chat.buffer import ChatBuffer
+from core import errors
+from core.database import session_scope
+from core.models import User
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Started", "TurnRunner", "error_for"]
+
+CHAT_FIRST_EVENT = Histogram(
+    "runcoach_chat_first_event_seconds",
+    "Chat turns: from the request to the turn's first event",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+CHAT_TURN = Histogram(
+    "runcoach_chat_turn_seconds",
+    "Chat turns: from the request to the final event, by how the turn ended",
+    ["outcome"],
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+)
+
+BUSY = (
+    "The coach is busy with other conversations and could not start on yours in time. Send your message "
+    "again in a minute."
+)
+TIMED_OUT = (
+    "The coach took too long to answer and stopped. What it said so far is kept; send your message again."
+)
+SHUTTING_DOWN = "The server restarted while the coach was answering. What it said so far is kept; ask again."
+INTERNAL = (
+    "Something went wrong on our side while answering. Try again; if it keeps happening, the details are in "
+    "the server log."
+)
+STILL_ANSWERING = (
+    "The coach is still answering in this conversation. Wait for it to finish (follow it at GET "
+    "/api/v1/chat/threads/{id}/events), then send your message again."
+)
+
+_ERRORS: dict[str, type[errors.CoachError]] = {
+    cls.code: cls
+    for cls in (
+        errors.InvalidInput,
+        errors.NotFound,
+        errors.Conflict,
+        errors.Unauthorized,
+        errors.Forbidden,
+        errors.ServiceUnavailable,
+        errors.IntegrationError,
+        errors.ReauthRequired,
+    )
+}
+
+
+def error_for(event: ErrorEvent) -> errors.CoachError:
+    """The `CoachError` (and so the HTTP status) for a turn the agent refused before it started."""
+    cls = _ERRORS.get(event.code)
+    if cls is None:
+        cls = errors.ServiceUnavailable if event.retryable else errors.CoachError
+    return cls(event.message, details={"code": event.code})
+
+
+@dataclass(frozen=True)
+class Started:
+    """A running turn: read its events from the buffer after `cursor`."""
+
+    thread_id: uuid.UUID
+    turn: str
+    cursor: str
+
+
+@dataclass
+class _Progress:
+    thread_id: uuid.UUID
+    turn: str
+    cursor: str
+    user: User
+    message: str | ApprovalDecision
+    requested_at: float
+    first: asyncio.Future[ErrorEvent | None]
+    started: bool = False
+    final: bool = False
+    text: list[str] = field(default_factory=list)
+    recorded: list[dict[str, Any]] = field(default_factory=list)
+
+
+class TurnRunner:
+    """Runs chat turns of one api process (created with the app, closed by its lifespan)."""
+
+    def __init__(self, buffer: ChatBuffer, settings: Settings) -> None:
+        self.buffer = buffer
+        self.settings = settings
+        self._slots = asyncio.Semaphore(settings.chat_max_concurrent_turns)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+    async def start(self, user: User, thread_id: uuid.UUID, message: str | ApprovalDecision) -> Started:
+        """Start a turn of `thread_id` (the caller checked that it is `user`'s); see the module docstring.
+
+        Conflict when a turn is already running on the thread; the agent's refusal, as a CoachError, when it
+        refuses the turn before starting it."""
+        if self._closing:
+            raise errors.ServiceUnavailable("The server is restarting. Send your message again in a moment.")
+        turn = uuid.uuid4().hex
+        cursor = await self.buffer.begin(thread_id, turn)
+        if cursor is None:
+            raise errors.Conflict(STILL_ANSWERING.format(id=thread_id))
+        loop = asyncio.get_running_loop()
+        progress = _Progress(
+            thread_id=thread_id,
+            turn=turn,
+            cursor=cursor,
+            user=user,
+            message=message,
+            requested_at=time.monotonic(),
+            first=loop.create_future(),
+        )
+        task = asyncio.create_task(self._run(progress), name=f"chat-turn-{thread_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        # shielded: a client that leaves while the turn starts does not stop the turn
+        refused = await asyncio.shield(progress.first)
+        if refused is not None:
+            raise error_for(refused)
+        return Started(thread_id=thread_id, turn=turn, cursor=cursor)
+
+    async def close(self, grace_s: float = 10.0) -> None:
+        """Stop taking turns; give running ones `grace_s` to finish, then cancel them (each still ends with a
+        final event and is saved)."""
+        self._closing = True
+        tasks = set(self._tasks)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace_s)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=grace_s)
+
+    # --- the task ---------------------------------------------------------------------------------------
+
+    async def _run(self, p: _Progress) -> None:
+        keeper = asyncio.create_task(self._keep(p))
+        outcome = "internal"
+        try:
+            async with asyncio.timeout(self.settings.chat_turn_timeout_s):
+                async with self._slots:
+                    outcome = await self._drive(p)
+        except TimeoutError:
+            outcome = "timeout"
+            await self._end_badly(p, ErrorEvent(code="timeout", message=TIMED_OUT, retryable=True))
+        except asyncio.CancelledError:
+            outcome = "interrupted"
+            await self._end_badly(p, ErrorEvent(code="interrupted", message=SHUTTING_DOWN, retryable=True))
+            raise
+        except Exception:
+            log.exception("chat turn failed")
+            await self._end_badly(p, ErrorEvent(code="internal", message=INTERNAL, retryable=True))
+        finally:
+            keeper.cancel()
+            if not p.first.done():
+                p.first.set_result(ErrorEvent(code="service_unavailable", message=BUSY, retryable=True))
+            with contextlib.suppress(Exception):
+                await self.buffer.end(p.thread_id, p.turn)
+            CHAT_TURN.labels(outcome=outcome).observe(time.monotonic() - p.requested_at)
+
+    async def _drive(self, p: _Progress) -> str:
+        """Run the agent's turn into the buffer; the outcome (the final event's type or code)."""
+        outcome = "incomplete"
+        redis = self.buffer.redis
+        async with session_scope() as session:
+            events = cast(
+                AsyncGenerator[CoachEvent, None],
+                stream(p.user, p.thread_id, p.message, session=session, redis=redis, settings=self.settings),
+            )
+            async with aclosing(events):
+                async for event in events:
+                    if not p.started:
+                        if isinstance(event, ErrorEvent):  # refused before starting: nothing was saved
+                            p.first.set_result(event)
+                            return "refused"
+                        await self.buffer.publish_start(p.thread_id, p.turn, p.cursor)
+                        p.started = True
+                    await self._publish(p, event)
+                    if not p.first.done():
+                        CHAT_FIRST_EVENT.observe(time.monotonic() - p.requested_at)
+                        p.first.set_result(None)
+                    if event.type in FINAL_EVENT_TYPES:
+                        outcome = event.type if event.type != "error" else getattr(event, "code", "error")
+        if not p.final:
+            # the agent's stream always ends with a final event; if it ever does not, say so
+            await self._end_badly(p, ErrorEvent(code="internal", message=INTERNAL, retryable=True))
+        return outcome
+
+    async def _publish(self, p: _Progress, event: CoachEvent) -> None:
+        await self.buffer.append(p.thread_id, p.turn, event)
+        if event.type == "text_delta":
+            p.text.append(getattr(event, "text", ""))
+        elif event.type != "turn_started":
+            p.recorded.append(event.model_dump(mode="json"))
+        if event.type in FINAL_EVENT_TYPES:
+            p.final = True
+
+    async def _keep(self, p: _Progress) -> None:
+        """Refresh the thread's lock while the turn runs (so a dead replica frees it quickly)."""
+        every = max(0.5, self.buffer.lock_ttl_ms / 3000)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                if not await self.buffer.keep(p.thread_id, p.turn):
+                    log.warning("chat turn %s lost its lock on thread %s", p.turn, p.thread_id)
+            except Exception:
+                log.warning("could not refresh the lock of chat turn %s", p.turn, exc_info=True)
+
+    async def _end_badly(self, p: _Progress, error: ErrorEvent) -> None:
+        """End a turn the agent could not end: the final error in the buffer, and the turn saved."""
+        if not p.started:
+            if not p.first.done():
+                p.first.set_result(error)
+            return
+        if p.final:
+            return
+        try:
+            await self._publish(p, error)
+        except Exception:
+            log.exception("could not buffer the end of chat turn %s", p.turn)
+        try:
+            await self._save_failed(p, error)
+        except Exception:
+            log.exception("could not save the failed chat turn %s", p.turn)
+
+    async def _save_failed(self, p: _Progress, error: ErrorEvent) -> None:
+        async with session_scope() as session:
+            user = await session.get(User, p.user.id)
+            if user is None:
+                return
+            conversation = await get_thread(session, user, p.thread_id)
+            if isinstance(p.message, str):
+                await add_message(session, conversation, role="user", content=p.message.strip())
+            await add_message(
+                session,
+                conversation,
+                role="assistant",
+                content="".join(p.text),
+                events=p.recorded if p.final else [*p.recorded, error.model_dump(mode="json")],
+            )
