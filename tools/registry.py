@@ -34,6 +34,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.fitness.zones",
     "tools.fitness.prediction",
     "tools.fitness.readiness",
+    "tools.health.daily",
     "tools.workouts.workouts",
     "tools.workouts.plans",
     "tools.workouts.adapt",
