@@ -85,7 +85,7 @@ async def load_context(deps: ToolDeps, specs: list[ToolSpec] | None = None) -> d
                 continue
             try:
                 async with deps.session.begin_nested():
-                    output = await spec.fn(deps, args)
+                    output = await spec.run(deps, args)
             except CoachError as exc:
                 log.info("context tool %s skipped: %s", name, exc.message)
                 continue

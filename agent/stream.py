@@ -69,6 +69,7 @@ from agent.state import TurnContext, turn_input
 from agent.threads import add_message, check_message, check_owner, lock_thread, open_thread
 from core.database import get_sessionmaker
 from core.errors import CoachError, Conflict, NotFound, ServiceUnavailable
+from core.metrics import MODEL_ERRORS, MODEL_TOKENS
 from core.models import Conversation, User
 from core.settings import Settings, get_settings
 from tools.deps import ToolDeps
@@ -213,7 +214,9 @@ class _Turn:
                             outcome = dict(update["outcome"] or {})
         except Exception as exc:
             log.exception("coach turn failed")
-            async for event in self._fail(conversation, ErrorEvent(**describe_error(exc)), text):
+            failure = ErrorEvent(**describe_error(exc))
+            MODEL_ERRORS.labels(failure.code).inc()
+            async for event in self._fail(conversation, failure, text):
                 yield event
             return
 
@@ -224,10 +227,14 @@ class _Turn:
             return
         if outcome.get("error"):
             error = ErrorEvent(**outcome["error"])
+            MODEL_ERRORS.labels(error.code).inc()
             await self._save(conversation, final_event=error)
             yield error
             return
         usage = Usage(**(outcome.get("usage") or {}))
+        model_name = str(outcome.get("model") or "unknown")
+        MODEL_TOKENS.labels(model_name, "input").inc(usage.input_tokens or 0)
+        MODEL_TOKENS.labels(model_name, "output").inc(usage.output_tokens or 0)
         row = await self._save(conversation, model=outcome.get("model"), usage=usage)
         yield MessageDone(message_id=row, text="".join(self.text), model=outcome.get("model"), usage=usage)
 

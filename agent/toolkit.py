@@ -81,7 +81,7 @@ async def execute(spec: ToolSpec, deps: CoachDeps, call_id: str, args: BaseModel
         deps.tools.clients["tool_call_id"] = call_id  # an idempotency key for tools with outside effects
         try:
             async with deps.tools.session.begin_nested():
-                output = await spec.fn(deps.tools, args)
+                output = await spec.run(deps.tools, args)
         except InvalidInput as exc:
             _failed(deps, spec, call_id, exc.code, exc.message)
             raise ModelRetry(exc.message) from exc

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.errors import CoachError
 from core.logs import configure_logging
+from core.metrics import serve_metrics
 from core.runtime import ensure_services
 from core.settings import Settings, get_settings
 
@@ -136,6 +137,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from jobs.worker import run_worker
 
     ensure_services(settings)
+    serve_metrics(settings.metrics_port, role="worker")
     return _run(_until_signal(run_worker))
 
 
@@ -143,6 +145,7 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     from jobs.worker import run_scheduler
 
     ensure_services(settings)
+    serve_metrics(settings.metrics_port, role="scheduler")
     return _run(_until_signal(run_scheduler))
 
 

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # serving
     host: str = "127.0.0.1"
     port: int = 8000
+    metrics_port: int | None = Field(
+        default=None,
+        description="worker/scheduler/bot: serve Prometheus metrics on this port (the api: /metrics/)",
+    )
     public_url: str | None = None
     cors_origins: list[str] = Field(default_factory=list)
     fernet_key: SecretStr | None = Field(
@@ -123,7 +127,9 @@ class Settings(BaseSettings):
 
     # api
     session_idle_ttl_s: int = Field(
-        default=14 * 24 * 3600, ge=60, description="a session ends after this long without a request (sliding)"
+        default=14 * 24 * 3600,
+        ge=60,
+        description="a session ends after this long without a request (sliding)",
     )
     session_max_age_s: int = Field(
         default=30 * 24 * 3600, ge=60, description="a session ends this long after sign-in, however active"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.database import session_scope
 from core.errors import CoachError
+from core.metrics import JOB_RUNS, JOB_SECONDS
 from core.models import Job
 from jobs import records
 
@@ -103,10 +105,12 @@ async def run_job(job_id: str) -> dict[str, Any] | None:
         async with session_scope() as session:
             await records.mark_finished(session, jid, state="failed", error=f"unknown job kind {job.kind}")
         return None
+    started = time.perf_counter()
     try:
         async with session_scope() as session:
             result = await handler(session, job)
             await records.mark_finished(session, jid, state="succeeded", result=result)
+        JOB_RUNS.labels(job.kind, "succeeded").inc()
         return result
     except Exception as exc:
         retryable = not isinstance(exc, CoachError) or exc.retryable
@@ -118,6 +122,7 @@ async def run_job(job_id: str) -> dict[str, Any] | None:
                 await records.mark_finished(session, jid, state="failed", error=message)
             else:
                 await records.mark_retrying(session, jid, error=message, delay_s=delay)
+        JOB_RUNS.labels(job.kind, "failed" if final else "retrying").inc()
         log.warning(
             "job %s (%s) attempt %s failed: %s%s",
             jid,
@@ -131,6 +136,8 @@ async def run_job(job_id: str) -> dict[str, Any] | None:
             _background.add(task)
             task.add_done_callback(_background.discard)
         return None
+    finally:
+        JOB_SECONDS.labels(job.kind).observe(time.perf_counter() - started)
 
 
 async def _kick_later(job_id: uuid.UUID, delay: float) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -46,3 +49,26 @@ def test_nginx_does_not_buffer_chat_streams() -> None:
     conf = (REPO / "deploy" / "nginx.conf").read_text()
     chat = conf.split("location /api/v1/chat/", 1)[1].split("}", 1)[0]
     assert "proxy_buffering off" in chat and "proxy_read_timeout 1h" in chat
+
+
+def test_grafana_dashboard_reads_only_metrics_we_export() -> None:
+    from prometheus_client import REGISTRY
+
+    for module in ("core.metrics", "api.middleware", "api.chat.turns"):  # where the metrics are defined
+        importlib.import_module(module)
+
+    families = {family.name for family in REGISTRY.collect()}  # counters without "_total"
+    dashboard = json.loads((REPO / "deploy" / "grafana" / "dashboards" / "runcoach.json").read_text())
+    used = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\bruncoach_[a-z_]+", target["expr"])
+    }
+    assert len(used) >= 10
+    missing = {name for name in used if re.sub(r"_(total|count|sum|bucket)$", "", name) not in families}
+    assert not missing, f"the dashboard queries metrics nobody exports: {sorted(missing)}"
+    datasource = yaml.safe_load((REPO / "deploy" / "grafana" / "datasources" / "prometheus.yml").read_text())
+    assert {panel["datasource"]["uid"] for panel in dashboard["panels"]} == {
+        datasource["datasources"][0]["uid"]
+    }

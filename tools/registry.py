@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, get_type_hints
 
 from pydantic import BaseModel, ValidationError
 
-from core.errors import InvalidInput, NotFound
+from core.errors import CoachError, InvalidInput, NotFound
+from core.metrics import TOOL_CALLS, TOOL_SECONDS
 from tools.deps import ToolDeps
 
 #: modules whose `@tool` functions the agent may call (add a module here to give the coach a new ability)
@@ -54,6 +56,21 @@ class ToolSpec:
     output_model: type[BaseModel]
     fn: Callable[[ToolDeps, Any], Awaitable[BaseModel]]
     side_effect: bool
+
+    async def run(self, deps: ToolDeps, args: BaseModel) -> BaseModel:
+        """Run the tool on validated arguments, counted and timed (`core.metrics`); every caller uses this."""
+        outcome = "failed"
+        start = time.perf_counter()
+        try:
+            result = await self.fn(deps, args)
+            outcome = "ok"
+            return result
+        except CoachError:
+            outcome = "error"  # a clear, expected refusal (not found, invalid input, service down…)
+            raise
+        finally:
+            TOOL_CALLS.labels(self.name, outcome).inc()
+            TOOL_SECONDS.labels(self.name).observe(time.perf_counter() - start)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -140,4 +157,4 @@ def parse_args(spec: ToolSpec, raw: dict[str, Any] | str | None) -> BaseModel:
 async def call_tool(name: str, deps: ToolDeps, raw: dict[str, Any] | str | None) -> BaseModel:
     """Look up, validate and run one tool: the path the CLI, the API and the jobs share."""
     spec = get_tool(name)
-    return await spec.fn(deps, parse_args(spec, raw))
+    return await spec.run(deps, parse_args(spec, raw))

@@ -1,4 +1,5 @@
-"""Maintenance: re-enqueue jobs whose queue message was lost (a Redis restart) or whose retry is due."""
+"""Maintenance: re-enqueue jobs whose queue message was lost (a Redis restart) or whose retry is due, and
+set the job queue gauge (`runcoach_jobs`) from the jobs table."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from core.database import session_scope
+from core.metrics import JOB_QUEUE
 from core.models import Job
 
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=5)
+UNFINISHED = ("queued", "running", "retrying")
 
 
 async def requeue_stale_jobs() -> dict[str, Any]:
@@ -42,6 +45,15 @@ async def requeue_stale_jobs() -> dict[str, Any]:
             .scalars()
             .all()
         )
+        waiting = dict(
+            (
+                await session.execute(
+                    select(Job.state, func.count()).where(Job.state.in_(UNFINISHED)).group_by(Job.state)
+                )
+            ).tuples()
+        )
+    for state in UNFINISHED:
+        JOB_QUEUE.labels(state).set(waiting.get(state, 0))
     for job_id in rows:
         await kick(job_id)
     if rows:

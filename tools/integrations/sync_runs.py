@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import update
 
 from core.database import session_scope
+from core.metrics import SYNC_ITEMS, SYNC_RUNS
 from core.models import SyncRun
 from jobs.records import set_progress
 
@@ -52,6 +53,7 @@ class SyncRunRecorder:
         else:
             self.failed += 1
         self.done += 1
+        SYNC_ITEMS.labels(self.provider, outcome).inc()
 
     async def progress(self, phase: str) -> None:
         async with session_scope() as session:
@@ -81,6 +83,7 @@ class SyncRunRecorder:
                 .where(SyncRun.id == self.id)
                 .values(status=status, finished_at=datetime.now(UTC))
             )
+        SYNC_RUNS.labels(self.provider, status).inc()
 
     @property
     def outcome_status(self) -> Literal["succeeded", "partial"]:
