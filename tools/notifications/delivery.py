@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.database import session_scope
+from core.metrics import PROACTIVE_SENT
 from core.models import Notification, NotificationDelivery, User
 from tools.deps import user_zone
 from tools.notifications.preferences import get_preferences
@@ -144,6 +145,7 @@ async def deliver_one(
     else:
         delivery.status = "sent"
         delivery.delivered_at = now
+        PROACTIVE_SENT.labels(notification.trigger, delivery.channel).inc()
         delivery.next_attempt_at = None
         delivery.last_error = None
         report.sent += 1

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
+from core.metrics import PROACTIVE_SENT
 from core.models import Notification, NotificationDelivery
 from tools.notifications.preferences import Channel, Trigger
 
@@ -103,6 +104,8 @@ async def create_notification(
             )
         )
     await session.flush()
+    if Channel.WEB in channels:  # the web inbox is delivered by being stored
+        PROACTIVE_SENT.labels(str(trigger), "web").inc()
     return await session.get_one(Notification, new_id), True
 
 
