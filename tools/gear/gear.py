@@ -213,3 +213,32 @@ async def retire_gear(deps: ToolDeps, args: RetireGearInput) -> GearOut:
     gear.default_for_sport = None
     await deps.session.flush()
     return (await _gear_rows(deps.session, deps.user_id, gear.id))[0]
+
+
+class GearIdInput(BaseModel):
+    gear_id: int
+
+
+async def get_gear(deps: ToolDeps, args: GearIdInput) -> GearOut:
+    """One piece of the user's gear with its distance (NotFound for someone else's)."""
+    gear = await _owned(deps.session, deps.user_id, args.gear_id)
+    return (await _gear_rows(deps.session, deps.user_id, gear.id))[0]
+
+
+class DeletedGear(BaseModel):
+    deleted: bool
+    id: int
+    unlinked_activities: int = Field(description="activities that no longer count towards any gear")
+
+
+@tool(side_effect=True)
+async def delete_gear(deps: ToolDeps, args: GearIdInput) -> DeletedGear:
+    """Delete gear entirely, with its links to activities (the activities stay). Retiring keeps the history
+    instead; prefer it unless the gear was added by mistake. Needs the athlete's approval."""
+    gear = await _owned(deps.session, deps.user_id, args.gear_id)
+    links = (
+        await deps.session.execute(select(func.count()).where(ActivityGear.gear_id == gear.id))
+    ).scalar_one()
+    await deps.session.delete(gear)
+    await deps.session.flush()
+    return DeletedGear(deleted=True, id=args.gear_id, unlinked_activities=int(links))
