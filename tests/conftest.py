@@ -26,6 +26,8 @@ from core.migrate import upgrade
 from core.runtime import Services, normalise_database_url
 from core.settings import get_settings
 
+pytest_plugins = ["tests.support.secret_audit"]  # secrets never reach a log line (checked at the end)
+
 os.environ.setdefault("RUNCOACH_ENV", "test")
 os.environ.setdefault("RUNCOACH_LOG_JSON", "false")
 

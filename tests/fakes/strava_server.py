@@ -49,6 +49,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from tests.support.secret_audit import audit_secret
+
 from ._core import FakeService, Reply, Request
 
 STRAVA_HOSTS = ("www.strava.com", "strava.com")
@@ -458,6 +460,8 @@ class FakeStrava(FakeService):
 
     def _token_body(self, scopes: set[str], *, athlete: bool = False) -> dict[str, Any]:
         access, refresh = secrets.token_hex(20), secrets.token_hex(20)
+        audit_secret(access)
+        audit_secret(refresh)
         expires_at = int(time.time()) + self.access_token_ttl
         self._access[access] = {"scopes": set(scopes), "expires_at": expires_at}
         self._refresh[refresh] = {"scopes": set(scopes)}
