@@ -38,7 +38,7 @@ def test_points_are_bounded_ordered_and_keep_every_sample(hr: list[int | None], 
 
 def test_bucket_means_pace_and_positions() -> None:
     t = [float(i) for i in range(6)]
-    columns = {
+    columns: dict[str, list[float | None]] = {
         "speed_mps": [4.0, 4.0, 2.0, 2.0, 0.1, 0.1],
         "lat": [1.0, 2.0, None, 4.0, 5.0, 6.0],
         "lon": [1.0, 2.0, None, 4.0, 5.0, 6.0],
