@@ -2,6 +2,8 @@
 // index.html, so a reload of a deep link must not depend on the server knowing our routes.
 import { createHashRouter } from "react-router";
 import { SignInPage, SignUpPage } from "../auth/AuthPages";
+import { ActivitiesPage } from "../activities/ActivitiesPage";
+import { ActivityDetailPage } from "../activities/ActivityDetailPage";
 import { ChatPage } from "../chat/ChatPage";
 import { Shell } from "./Shell";
 import { NotFound } from "./NotFound";
@@ -16,6 +18,8 @@ export const router = createHashRouter([
       { index: true, element: <ChatPage /> },
       { path: "chat", element: <ChatPage /> },
       { path: "chat/:threadId", element: <ChatPage /> },
+      { path: "activities", element: <ActivitiesPage /> },
+      { path: "activities/:activityId", element: <ActivityDetailPage /> },
       { path: "*", element: <NotFound /> },
     ],
   },

@@ -96,6 +96,7 @@ export async function runTurn(options: StreamOptions): Promise<void> {
   } catch (err) {
     throw new StreamError(`Could not reach RunCoach (${(err as Error).message}). Check the connection and retry.`);
   }
+  if (response.status === 204) return; // nothing to follow (resuming a turn that already ended)
   if (!response.ok || !isStream(response)) throw new StreamError("The coach did not accept the message.", response);
 
   let current: Response | null = response;

@@ -32,26 +32,22 @@ function resumeFrom(threadId: string) {
     });
 }
 
-export function useCoach(threadId: string, initial: Exchange[] = []) {
+export function useCoach(threadId: string) {
   const client = useQueryClient();
-  const [exchanges, setExchanges] = useState<Exchange[]>(initial);
+  const [exchanges, setExchanges] = useState<Exchange[]>([]);
   const [busy, setBusy] = useState(false);
   const [reconnecting, setReconnecting] = useState(false);
   const abort = useRef<AbortController | null>(null);
 
-  useEffect(() => {
-    setExchanges(initial);
-    // a new thread on screen: forget the old one's streams
-    return () => abort.current?.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [threadId]);
+  // leaving the conversation stops following its stream (the turn itself runs on and is saved)
+  useEffect(() => () => abort.current?.abort(), []);
 
   const run = useCallback(
-    async (prompt: string, start: () => Promise<Response>) => {
-      const key = `${Date.now()}-${Math.random()}`;
+    async (prompt: string | null, start: () => Promise<Response>, into?: string) => {
+      const key = into ?? `${Date.now()}-${Math.random()}`;
       const update = (fn: (t: Turn) => Turn) =>
         setExchanges((all) => all.map((x) => (x.key === key ? { ...x, turn: fn(x.turn) } : x)));
-      setExchanges((all) => [...all, { key, prompt, turn: emptyTurn(threadId) }]);
+      if (!into) setExchanges((all) => [...all, { key, prompt, turn: emptyTurn(threadId) }]);
       setBusy(true);
       const controller = new AbortController();
       abort.current = controller;
@@ -92,7 +88,22 @@ export function useCoach(threadId: string, initial: Exchange[] = []) {
     [run, threadId],
   );
 
+  /** Follows a turn that is still running on the server (opened mid-answer, or after a reload). */
+  const attach = useCallback(
+    (history: Exchange[]) => {
+      const last = history.at(-1);
+      const pending = last && last.turn.status === "streaming" ? last : null;
+      setExchanges(pending ? history : [...history, { key: "live", prompt: null, turn: emptyTurn(threadId) }]);
+      const key = pending?.key ?? "live";
+      const resume = resumeFrom(threadId);
+      return run(null, () => resume(null), key).then(() =>
+        setExchanges((all) => all.filter((x) => !(x.key === key && x.turn.parts.length === 0 && x.turn.status === "streaming" && !x.prompt))),
+      );
+    },
+    [run, threadId],
+  );
+
   const stop = useCallback(() => abort.current?.abort(), []);
 
-  return { exchanges, setExchanges, send, decide, stop, busy, reconnecting };
+  return { exchanges, setExchanges, send, decide, attach, stop, busy, reconnecting };
 }

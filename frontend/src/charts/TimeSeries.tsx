@@ -1,0 +1,125 @@
+// uPlot (canvas; draws 10 000-point series in milliseconds) behind a small React wrapper: sized to its
+// container, optionally sharing its crosshair with every chart of the same `syncKey`.
+import { useEffect, useRef } from "react";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+
+export interface Series {
+  label: string;
+  values: (number | null)[];
+  color: string;
+  /** the y scale this series uses (series of one scale share an axis) */
+  scale?: string;
+  format?: (v: number) => string;
+  fill?: boolean;
+  bars?: boolean;
+}
+
+export interface TimeSeriesProps {
+  /** x values: seconds since start, or unix seconds when `time` */
+  x: number[];
+  series: Series[];
+  title: string;
+  height?: number;
+  time?: boolean;
+  xFormat?: (v: number) => string;
+  syncKey?: string;
+  /** reverse the y axis (pace: faster is higher) */
+  invert?: boolean;
+  onCursor?: (index: number | null) => void;
+  /** y range from the 2nd to the 98th percentile, so a stop does not flatten the rest (pace) */
+  robust?: boolean;
+  xLabel?: string;
+}
+
+/** The [2%, 98%] quantiles of the finite values, padded by 5 %. */
+export function robustRange(values: readonly (number | null)[]): [number, number] | null {
+  const sorted = values.filter((v): v is number => v != null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length < 2) return null;
+  const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(f * (sorted.length - 1))))] ?? 0;
+  const lo = q(0.02);
+  const hi = q(0.98);
+  const pad = Math.max((hi - lo) * 0.05, 1);
+  return [lo - pad, hi + pad];
+}
+
+export function TimeSeries({
+  x,
+  series,
+  title,
+  height = 180,
+  time = false,
+  xFormat,
+  syncKey,
+  invert,
+  onCursor,
+  robust,
+  xLabel = "Time",
+}: TimeSeriesProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const cursorCb = useRef(onCursor);
+  cursorCb.current = onCursor;
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const scales: uPlot.Scales = { x: { time } };
+    for (const s of series) {
+      const range = robust ? robustRange(s.values) : null;
+      scales[s.scale ?? "y"] = { dir: invert ? -1 : 1, ...(range ? { range } : {}) };
+    }
+    const axes: uPlot.Axis[] = [
+      { values: xFormat ? (_u, ticks) => ticks.map((t) => xFormat(t)) : undefined, stroke: "currentColor" },
+    ];
+    const seen = new Set<string>();
+    series.forEach((s, i) => {
+      const scale = s.scale ?? "y";
+      if (seen.has(scale)) return;
+      seen.add(scale);
+      axes.push({
+        scale,
+        side: seen.size === 1 ? 3 : 1,
+        stroke: "currentColor",
+        grid: { show: seen.size === 1 },
+        size: 56,
+        values: s.format ? (_u, ticks) => ticks.map((t) => (s.format ? s.format(t) : String(t))) : undefined,
+      });
+      void i;
+    });
+    const opts: uPlot.Options = {
+      title,
+      width: el.clientWidth || 600,
+      height,
+      scales,
+      axes,
+      legend: { live: true },
+      cursor: { sync: syncKey ? { key: syncKey } : undefined, drag: { x: true, y: false } },
+      series: [
+        { label: xLabel, value: xFormat ? (_u, v) => (v == null ? "–" : xFormat(v)) : undefined },
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          scale: s.scale ?? "y",
+          width: 1.5,
+          fill: s.fill ? `${s.color}33` : undefined,
+          paths: s.bars ? uPlot.paths.bars?.({ size: [0.7, 40] }) : undefined,
+          value: s.format ? (_u: uPlot, v: number | null) => (v == null ? "–" : (s.format as (n: number) => string)(v)) : undefined,
+          spanGaps: false,
+          points: { show: false },
+        })),
+      ],
+      hooks: {
+        setCursor: [(u) => cursorCb.current?.(u.cursor.idx ?? null)],
+      },
+    };
+    const plot = new uPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
+    const resize = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [x, series, title, height, time, xFormat, syncKey, invert, robust, xLabel]);
+
+  return <div ref={host} className="chart" role="img" aria-label={title} />;
+}
