@@ -9,7 +9,7 @@ Keys, per thread (`{t}` = the thread id):
   write, and is trimmed (approximately) to `maxlen` entries.
 - `runcoach:chat:{t}:turn` — the running turn's id: one turn per thread at a time, across replicas. It lives
   `lock_ttl_s` and the turn's runner refreshes it, so a replica that dies frees the thread within
-  `lock_ttl_s`.
+  `lock_ttl_s`. The turn's final event releases it in the same transaction.
 - `runcoach:chat:{t}:latest` — the latest turn that published anything, and the entry id just before its
   first event (where a client without `Last-Event-ID` starts reading).
 
@@ -165,18 +165,22 @@ class ChatBuffer:
         await self.redis.set(self._key(thread_id, "latest"), value, px=self.ttl_ms)
 
     async def append(self, thread_id: uuid.UUID | str, turn: str, event: CoachEvent) -> str:
-        """Buffer one event of `turn`; its id."""
+        """Buffer one event of `turn`; its id. A final event also releases the thread, atomically: whoever
+        sees the end of a turn also sees the thread free."""
         key = self._key(thread_id, "events")
+        final = event.type in FINAL_EVENT_TYPES
         fields: dict[Any, Any] = {
             "turn": turn,
             "type": event.type,
-            "final": "1" if event.type in FINAL_EVENT_TYPES else "0",
+            "final": "1" if final else "0",
             "data": event.model_dump_json(),
         }
-        async with self.redis.pipeline(transaction=False) as pipe:
+        async with self.redis.pipeline(transaction=final) as pipe:
             pipe.xadd(key, fields, maxlen=self.maxlen, approximate=True)
             pipe.pexpire(key, self.ttl_ms)
             pipe.pexpire(self._key(thread_id, "latest"), self.ttl_ms)
+            if final:
+                pipe.eval(_RELEASE, 1, self._key(thread_id, "turn"), turn)
             entry_id, *_ = await pipe.execute()
         return _text(entry_id)
 
@@ -232,7 +236,7 @@ class ChatBuffer:
         """The thread's events after `cursor`, live, until a turn's final event.
 
         With `turn`, until that turn's final event (a POST's own turn). Without, until the final event of
-        the latest turn: a final event is the end unless a newer turn is already running.
+        the latest turn: a final event is the end unless a newer turn has published events since.
         After `max_s` without an end (a safety net: turns have their own deadline), a local error ends it.
         """
         key = self._key(thread_id, "events")
@@ -267,5 +271,5 @@ class ChatBuffer:
     async def _ends(self, thread_id: uuid.UUID | str, event: BufferedEvent, turn: str | None) -> bool:
         if turn is not None:
             return event.turn == turn
-        running = await self.holder(thread_id)
-        return running is None or running == event.turn
+        latest = await self.latest(thread_id)
+        return latest is None or latest.turn == event.turn

@@ -260,14 +260,14 @@ class TurnRunner:
             return
         if p.final:
             return
+        try:  # saved before the final event, as the agent does
+            await self._save_failed(p, error)
+        except Exception:
+            log.exception("could not save the failed chat turn %s", p.turn)
         try:
             await self._publish(p, error)
         except Exception:
             log.exception("could not buffer the end of chat turn %s", p.turn)
-        try:
-            await self._save_failed(p, error)
-        except Exception:
-            log.exception("could not save the failed chat turn %s", p.turn)
 
     async def _save_failed(self, p: _Progress, error: ErrorEvent) -> None:
         async with session_scope() as session:
@@ -282,5 +282,5 @@ class TurnRunner:
                 conversation,
                 role="assistant",
                 content="".join(p.text),
-                events=p.recorded if p.final else [*p.recorded, error.model_dump(mode="json")],
+                events=[*p.recorded, error.model_dump(mode="json")],
             )
