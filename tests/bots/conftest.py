@@ -8,6 +8,7 @@ The bot opens its own units of work, so data here is committed; every user is cr
 from __future__ import annotations
 
 import asyncio
+import inspect
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -40,10 +41,20 @@ async def bot_checkpointer(services: Services) -> AsyncIterator[AsyncPostgresSav
 
 
 @pytest.fixture
-def telegram() -> Iterator[FakeTelegram]:
+def telegram(request: pytest.FixtureRequest) -> Iterator[FakeTelegram]:
     with FakeTelegram() as fake:
         yield fake
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            print(f"\n--- Bot API calls of the failed test ---\n{fake.transcript()}")
         assert fake.errors == [], fake.errors
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
 
 
 @pytest.fixture
@@ -106,6 +117,8 @@ async def until(condition: Callable[[], Any], *, within_s: float = 30.0, what: s
     deadline = loop.time() + within_s
     while True:
         value = condition()
+        if inspect.isawaitable(value):
+            value = await value
         if value:
             return value
         if loop.time() > deadline:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
 from tests.fakes._core import FakeService, Fault, Reply, Request
 
@@ -94,7 +95,7 @@ class _TelegramHtml(HTMLParser):
 
 
 def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
-    if re.search(r"<(?![a-zA-Z/])", text) or re.search(r"&(?!(amp|lt|gt|quot|#\d+);)", text):
+    if re.search(r"<(?![a-zA-Z/])", text) or re.search(r"&(?!(amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)", text):
         raise EntityParseError("Unsupported character entity or unescaped '<' / '&'")
     parser = _TelegramHtml()
     parser.feed(text)
@@ -307,15 +308,16 @@ class FakeTelegram(FakeService):
 
     def handle(self, request: Request) -> Reply:
         file_prefix = f"/file/bot{self.token}/"
-        if request.method == "GET" and request.path.startswith(file_prefix):
-            path = request.path[len(file_prefix) :]
-            file_id = next((f for f, p in self.file_paths.items() if p == path), None)
+        path = unquote(request.path)  # httpx percent-encodes the ':' of the token
+        if request.method == "GET" and path.startswith(file_prefix):
+            wanted = path[len(file_prefix) :]
+            file_id = next((f for f, p in self.file_paths.items() if p == wanted), None)
             if file_id is None:
                 return Reply.json({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
             return Reply(200, self.files[file_id], [("Content-Type", "application/octet-stream")])
-        match = re.fullmatch(r"/bot([^/]+)/(\w+)", request.path)
+        match = re.fullmatch(r"/bot([^/]+)/(\w+)", path)
         if match is None:
-            return self._error(request, "?", {}, 404, "Not Found")
+            return self._error(request, request.method + " " + request.path, {}, 404, "Not Found")
         token, method = match.groups()
         params = self._params(request)
         if token != self.token:
