@@ -300,6 +300,33 @@ def cmd_tool(args: argparse.Namespace, settings: Settings) -> int:
     return _run(_tool(args))
 
 
+def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    """The tools over MCP: stdio (as the user of --token / RUNCOACH_MCP_TOKEN) or streamable HTTP."""
+    _services_ready(settings)
+    if args.transport == "http":
+        import uvicorn
+
+        from api.mcp.http import create_mcp_app
+
+        host = args.host or settings.host
+        print(f"RunCoach MCP at http://{host}:{args.port or settings.mcp_port}/mcp", file=sys.stderr)
+        uvicorn.run(
+            create_mcp_app(settings, host=host),
+            host=host,
+            port=args.port or settings.mcp_port,
+            log_config=None,
+            access_log=False,
+        )
+        return 0
+    from api.mcp.stdio import serve_stdio
+
+    token = args.token or (settings.mcp_token.get_secret_value() if settings.mcp_token else None)
+    if not token:
+        print("runcoach mcp: give a personal API token (--token or RUNCOACH_MCP_TOKEN)", file=sys.stderr)
+        return 2
+    return _run(serve_stdio(token, settings))
+
+
 # ---- parser ------------------------------------------------------------------------------------------
 
 
@@ -354,6 +381,13 @@ def build_parser() -> argparse.ArgumentParser:
     tool.add_argument("--list", action="store_true")
     tool.add_argument("--json", dest="as_json", action="store_true", help="with --list: JSON output")
     tool.set_defaults(func=cmd_tool)
+
+    mcp = sub.add_parser("mcp", help="serve the tools over the Model Context Protocol (stdio or http)")
+    mcp.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    mcp.add_argument("--token", help="stdio: the personal API token to act as (or RUNCOACH_MCP_TOKEN)")
+    mcp.add_argument("--host")
+    mcp.add_argument("--port", type=int)
+    mcp.set_defaults(func=cmd_mcp)
     return parser
 
 

@@ -112,6 +112,15 @@ class Settings(BaseSettings):
         default=120.0, ge=1.0, le=3600.0, description="polling an upload longer than this retries later"
     )
 
+    # jobs
+    job_visibility_timeout_s: float = Field(
+        default=300.0,
+        ge=1.0,
+        le=86400.0,
+        description="a job a worker took but never acknowledged (the worker died) goes to another worker "
+        "after this long",
+    )
+
     # data
     fit_decoder: Literal["fitparse", "fast"] = "fast"
     upload_max_files: int = Field(default=50, ge=1, le=1000, description="FIT files per upload")
@@ -178,6 +187,25 @@ class Settings(BaseSettings):
     gemini_embedding_model: str = "gemini-embedding-001"
     openai_embedding_model: str = "text-embedding-3-small"
     embedding_threads: int = Field(default=1, ge=1, le=64, description="torch threads for the local model")
+
+    # mcp (api/mcp: the tools over the Model Context Protocol, `runcoach mcp`)
+    mcp_token: SecretStr | None = Field(
+        default=None, description="personal API token that `runcoach mcp` (stdio) acts as; or --token"
+    )
+    mcp_port: int = Field(default=8765, ge=1, le=65535, description="`runcoach mcp --transport http` port")
+    mcp_confirmation_ttl_s: int = Field(
+        default=600, ge=30, le=86400, description="how long a side-effect confirmation id stays valid"
+    )
+
+    # google (api/routes/google_auth.py: sign in with Google, OpenID Connect)
+    google_issuer: str = Field(
+        default="https://accounts.google.com", description="OpenID issuer; its discovery document is used"
+    )
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_login_ttl_s: int = Field(
+        default=600, ge=60, le=3600, description="how long a started Google sign-in may take"
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
