@@ -36,6 +36,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.fitness.zones",
     "tools.fitness.prediction",
     "tools.fitness.readiness",
+    "tools.fitness.fitness_metrics",
     "tools.health.daily",
     "tools.workouts.workouts",
     "tools.workouts.plans",

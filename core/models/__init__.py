@@ -5,6 +5,7 @@ from core.models.activity_gear import ActivityGear
 from core.models.activity_sample import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, activity_samples
 from core.models.api_token import ApiToken
 from core.models.base import Base
+from core.models.calendar_note import NOTE_KINDS, CalendarNote
 from core.models.conversation import Conversation
 from core.models.daily_health import DailyHealth
 from core.models.gear import Gear
@@ -17,6 +18,7 @@ from core.models.notification import Notification
 from core.models.notification_delivery import NotificationDelivery
 from core.models.planned_session import PlannedSession
 from core.models.race import Race
+from core.models.strength_set import StrengthSet
 from core.models.sync_run import SyncRun
 from core.models.training_plan import TrainingPlan
 from core.models.user import User
@@ -25,12 +27,14 @@ from core.models.workout_step import WorkoutStep
 
 __all__ = [
     "INDEXED_EMBEDDING_DIMS",
+    "NOTE_KINDS",
     "SAMPLE_COLUMNS",
     "SAMPLE_VALUE_COLUMNS",
     "Activity",
     "ActivityGear",
     "ApiToken",
     "Base",
+    "CalendarNote",
     "Conversation",
     "DailyHealth",
     "Gear",
@@ -43,6 +47,7 @@ __all__ = [
     "NotificationDelivery",
     "PlannedSession",
     "Race",
+    "StrengthSet",
     "SyncRun",
     "TrainingPlan",
     "User",

@@ -40,6 +40,7 @@ EXPECTED_FILES = {
     "how-runcoach-computes-training-load.md",
     "how-runcoach-computes-zones-and-predictions.md",
     "how-runcoach-computes-readiness.md",
+    "how-runcoach-computes-vo2max-and-marathon-shape.md",
     "safety-and-limits.md",
 }
 

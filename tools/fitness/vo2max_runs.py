@@ -1,0 +1,103 @@
+"""Effective VO2max of the athlete's stored runs: the pure estimator (`tools.training.vo2max`) over their
+per-second samples, with the heart-rate anchors of `AnchorResolver`.
+
+The resting heart rate is used (%HRR) only when it is known — from the profile or measured mornings; an
+assumed resting heart rate would bias every value, so then the %HRmax relation is used instead. Without a
+max heart rate (profile, estimate or age) nothing can be estimated and the caller says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Activity
+from tools.fitness.activity_load import centred_grades
+from tools.fitness.anchors import Anchor, AnchorResolver
+from tools.fitness.series import Span, activity_series
+from tools.training.vo2max import MIN_STEADY_S, WARMUP_S, RunEstimate, estimate_run_vo2max, steady_segments
+
+MAX_RUNS = 60
+COLUMNS = ("heart_rate", "speed_mps", "altitude_m", "distance_m")
+
+
+@dataclass(frozen=True, slots=True)
+class RunVo2max:
+    activity_id: int
+    day: date
+    name: str | None
+    distance_m: float | None
+    estimate: RunEstimate
+
+
+@dataclass(frozen=True, slots=True)
+class HeartAnchors:
+    max_hr: Anchor
+    resting_hr: Anchor | None  # None: %HRmax method (no measured resting heart rate)
+
+
+async def heart_anchors(resolver: AnchorResolver) -> HeartAnchors | None:
+    max_hr = await resolver.max_hr()
+    if max_hr is None:
+        return None
+    resting = await resolver.resting_hr()
+    return HeartAnchors(max_hr=max_hr, resting_hr=resting if resting.source != "assumed" else None)
+
+
+async def run_vo2max(
+    session: AsyncSession,
+    user_id: int,
+    tz: ZoneInfo,
+    first: date,
+    last: date,
+    anchors: HeartAnchors,
+    *,
+    activity_ids: list[int] | None = None,
+) -> list[RunVo2max]:
+    """The effective VO2max of each of the user's runs on local days [first, last] (newest MAX_RUNS with
+    heart rate and long enough for a warm-up plus MIN_STEADY_S), oldest first; runs without enough
+    steady running are left out."""
+    statement = (
+        select(Activity)
+        .where(
+            Activity.user_id == user_id,
+            Activity.parent_id.is_(None),
+            Activity.sport == "running",
+            Activity.avg_hr.is_not(None),
+            Activity.elapsed_s >= WARMUP_S + MIN_STEADY_S,
+            Activity.start_time >= datetime.combine(first, time(), tzinfo=tz),
+            Activity.start_time < datetime.combine(last + timedelta(days=1), time(), tzinfo=tz),
+        )
+        .order_by(Activity.start_time.desc())
+        .limit(MAX_RUNS)
+    )
+    if activity_ids is not None:
+        statement = statement.where(Activity.id.in_(activity_ids))
+    runs = list((await session.execute(statement)).scalars())
+    spans = [Span(a.id, a.start_time, a.elapsed_s) for a in runs]
+    series = await activity_series(session, user_id, spans, COLUMNS)
+    max_hr = anchors.max_hr.value
+    resting = anchors.resting_hr.value if anchors.resting_hr is not None else None
+    found: list[RunVo2max] = []
+    for activity in reversed(runs):
+        samples = series.get(activity.id)
+        if samples is None:
+            continue
+        grades = centred_grades(samples["altitude_m"], samples["distance_m"])
+        segments = steady_segments(samples.t, samples["speed_mps"], samples["heart_rate"], grades)
+        estimate = estimate_run_vo2max(segments, max_hr, resting)
+        if estimate is not None:
+            found.append(
+                RunVo2max(
+                    activity_id=activity.id,
+                    day=activity.start_time.astimezone(tz).date(),
+                    name=activity.name,
+                    distance_m=activity.distance_m,
+                    estimate=estimate,
+                )
+            )
+    return found
