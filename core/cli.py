@@ -155,8 +155,58 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
             "runcoach bot: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the Telegram bot.", file=sys.stderr
         )
         return 2
-    print("runcoach bot: the Telegram bot is not built yet (see the Telegram issue).", file=sys.stderr)
-    return 2
+    from bots.telegram.app import run_polling, set_webhook
+
+    if args.set_webhook:
+        try:
+            url = asyncio.run(set_webhook(settings))
+        except ValueError as exc:
+            print(f"runcoach bot: {exc}", file=sys.stderr)
+            return 2
+        print(f"Telegram now sends updates to {url}; run the api role (no `runcoach bot` needed).")
+        return 0
+    _services_ready(settings)
+    return _run(_until_signal(lambda stop: run_polling(settings, stop)))
+
+
+async def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date, timedelta
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from agent.checkpoint import get_checkpointer
+    from agent.models import build_model
+    from core.database import get_engine
+    from jobs.tasks.proactive_simulation import simulate_week, table
+
+    start = (
+        date.fromisoformat(args.start)
+        if args.start
+        else date.today() - timedelta(days=date.today().weekday())
+    )
+    checkpointer = await get_checkpointer()
+    async with get_engine().connect() as conn:
+        outer = await conn.begin()
+        session = AsyncSession(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        try:
+            scenario, rows = await simulate_week(
+                session, start=start, days=args.days, model=build_model(settings), checkpointer=checkpointer
+            )
+        finally:
+            await session.close()
+            await outer.rollback()  # a simulation leaves nothing behind
+    print(
+        f"{args.days} simulated days from {start:%a %d %b %Y} for a fresh demo athlete: runs on "
+        f"{', '.join(f'{d:%a}' for d in scenario.run_days)}; key session skipped on "
+        f"{scenario.skipped_key_day:%a}; 10K race on {scenario.race_day:%a %d %b}; quiet hours 22:00-07:00\n"
+    )
+    print(table(rows))
+    return 0
+
+
+def cmd_proactive(args: argparse.Namespace, settings: Settings) -> int:
+    _services_ready(settings)
+    return _run(_simulate(args, settings))
 
 
 # ---- administration ------------------------------------------------------------------------------------
@@ -274,6 +324,44 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return _run(_import(args))
 
 
+async def _reprocess(args: argparse.Namespace) -> int:
+    from core.database import session_scope
+    from tools.account.users import get_user_by_email
+    from tools.activities.reprocess import (
+        ReprocessResult,
+        activities_with_originals,
+        reprocess_activity,
+        summary_line,
+    )
+
+    user_id = None
+    if args.user:
+        async with session_scope() as session:
+            user_id = (await get_user_by_email(session, args.user)).id
+    async with session_scope() as session:
+        targets = await activities_with_originals(session, user_id)
+    counts = {"reprocessed": 0, "skipped": 0, "failed": 0}
+    for activity_id, owner in targets:
+        try:
+            async with session_scope() as session:  # one transaction per activity: a failure keeps the rest
+                result = await reprocess_activity(session, owner, activity_id)
+        except CoachError as exc:
+            result = ReprocessResult(activity_id=activity_id, status="failed", reason=exc.message)
+        counts[result.status] += 1
+        print(result.model_dump_json() if args.as_json else summary_line(result), flush=True)
+    if not args.as_json:
+        print(", ".join(f"{n} {status}" for status, n in counts.items()) + f" of {len(targets)} activities")
+    return 1 if counts["failed"] else 0
+
+
+def cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:
+    if bool(args.user) == bool(args.all):
+        print("runcoach reprocess: give either --user EMAIL or --all", file=sys.stderr)
+        return 2
+    _services_ready(settings)
+    return _run(_reprocess(args))
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from agent.cli_chat import chat_repl
 
@@ -345,7 +433,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("worker", help="run background jobs").set_defaults(func=cmd_worker)
     sub.add_parser("scheduler", help="run periodic jobs").set_defaults(func=cmd_scheduler)
-    sub.add_parser("bot", help="run the Telegram bot (long polling)").set_defaults(func=cmd_bot)
+    bot = sub.add_parser("bot", help="run the Telegram bot (long polling)")
+    bot.add_argument(
+        "--set-webhook",
+        action="store_true",
+        help="instead: register {public_url}/api/v1/telegram/webhook with Telegram (webhook mode) and exit",
+    )
+    bot.set_defaults(func=cmd_bot)
+
+    proactive = sub.add_parser("proactive", help="proactive coaching")
+    proactive_sub = proactive.add_subparsers(dest="proactive_command", required=True)
+    simulate = proactive_sub.add_parser(
+        "simulate", help="a week of simulated days for a fresh demo athlete (rolled back): the messages"
+    )
+    simulate.add_argument("--days", type=int, default=7)
+    simulate.add_argument("--start", help="first day, YYYY-MM-DD (default: this week's Monday)")
+    simulate.set_defaults(func=cmd_proactive)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("--revision", default="head")
@@ -373,6 +476,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--user", required=True)
     imp.add_argument("--json", dest="as_json", action="store_true", help="one JSON object per file")
     imp.set_defaults(func=cmd_import)
+
+    reprocess = sub.add_parser(
+        "reprocess", help="re-decode kept original files with the current parser (ids, gear and notes kept)"
+    )
+    reprocess.add_argument("--user", help="only this account's activities")
+    reprocess.add_argument("--all", action="store_true", help="every account's activities")
+    reprocess.add_argument("--json", dest="as_json", action="store_true", help="one JSON object per activity")
+    reprocess.set_defaults(func=cmd_reprocess)
 
     tool = sub.add_parser("tool", help="call a registered tool: runcoach tool NAME JSON --user EMAIL")
     tool.add_argument("name", nargs="?")
