@@ -324,6 +324,44 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return _run(_import(args))
 
 
+async def _reprocess(args: argparse.Namespace) -> int:
+    from core.database import session_scope
+    from tools.account.users import get_user_by_email
+    from tools.activities.reprocess import (
+        ReprocessResult,
+        activities_with_originals,
+        reprocess_activity,
+        summary_line,
+    )
+
+    user_id = None
+    if args.user:
+        async with session_scope() as session:
+            user_id = (await get_user_by_email(session, args.user)).id
+    async with session_scope() as session:
+        targets = await activities_with_originals(session, user_id)
+    counts = {"reprocessed": 0, "skipped": 0, "failed": 0}
+    for activity_id, owner in targets:
+        try:
+            async with session_scope() as session:  # one transaction per activity: a failure keeps the rest
+                result = await reprocess_activity(session, owner, activity_id)
+        except CoachError as exc:
+            result = ReprocessResult(activity_id=activity_id, status="failed", reason=exc.message)
+        counts[result.status] += 1
+        print(result.model_dump_json() if args.as_json else summary_line(result), flush=True)
+    if not args.as_json:
+        print(", ".join(f"{n} {status}" for status, n in counts.items()) + f" of {len(targets)} activities")
+    return 1 if counts["failed"] else 0
+
+
+def cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:
+    if bool(args.user) == bool(args.all):
+        print("runcoach reprocess: give either --user EMAIL or --all", file=sys.stderr)
+        return 2
+    _services_ready(settings)
+    return _run(_reprocess(args))
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from agent.cli_chat import chat_repl
 
@@ -438,6 +476,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--user", required=True)
     imp.add_argument("--json", dest="as_json", action="store_true", help="one JSON object per file")
     imp.set_defaults(func=cmd_import)
+
+    reprocess = sub.add_parser(
+        "reprocess", help="re-decode kept original files with the current parser (ids, gear and notes kept)"
+    )
+    reprocess.add_argument("--user", help="only this account's activities")
+    reprocess.add_argument("--all", action="store_true", help="every account's activities")
+    reprocess.add_argument("--json", dest="as_json", action="store_true", help="one JSON object per activity")
+    reprocess.set_defaults(func=cmd_reprocess)
 
     tool = sub.add_parser("tool", help="call a registered tool: runcoach tool NAME JSON --user EMAIL")
     tool.add_argument("name", nargs="?")

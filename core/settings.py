@@ -130,6 +130,22 @@ class Settings(BaseSettings):
     demo_email: str = "demo@runcoach.local"
     demo_password: SecretStr = SecretStr("demo-runner")
 
+    # storage: original FIT files (tools/activities/originals.py); unset bucket = on disk under home
+    s3_bucket: str | None = Field(default=None, description="keep originals in this S3-compatible bucket")
+    s3_endpoint_url: str = Field(
+        default="https://s3.amazonaws.com",
+        description="S3-compatible endpoint (AWS, MinIO http://127.0.0.1:9000, R2, B2…); path-style URLs",
+    )
+    s3_region: str = "us-east-1"
+    s3_prefix: str = Field(default="originals/", description="key prefix of the originals in the bucket")
+    s3_access_key_id: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("RUNCOACH_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID")
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("RUNCOACH_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY")
+    )
+    s3_timeout_s: float = Field(default=30.0, gt=0.0, le=600.0)
+
     # logs
     log_level: str = "INFO"
     log_json: bool = True
