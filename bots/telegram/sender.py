@@ -6,8 +6,6 @@ exists is permanent; `RetryAfter` carries Telegram's wait; network errors and 5x
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -15,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bots.telegram.app import api_urls
 from bots.telegram.format import escape, split_html
+from bots.telegram.streaming import retry_after_s
 from core.models import Notification, User
 from core.settings import Settings
 from tools.notifications.delivery import DeliveryError
@@ -51,9 +50,7 @@ class TelegramSender:
             for part in render(notification):
                 await self.bot.send_message(int(chat), part, parse_mode=ParseMode.HTML)
         except RetryAfter as exc:
-            raise DeliveryError(
-                f"Telegram asked to wait: {exc}", retry_after_s=_seconds(exc.retry_after)
-            ) from exc
+            raise DeliveryError(f"Telegram asked to wait: {exc}", retry_after_s=retry_after_s(exc)) from exc
         except Forbidden as exc:
             raise DeliveryError(f"Telegram refused: {exc.message}", permanent=True) from exc
         except BadRequest as exc:
@@ -66,7 +63,3 @@ class TelegramSender:
         if self._ready:
             await self.bot.shutdown()
             self._ready = False
-
-
-def _seconds(value: Any) -> float:
-    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)

@@ -11,17 +11,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections.abc import Callable
+from datetime import timedelta
 
 from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
 
 from bots.telegram.format import split_html
 
 log = logging.getLogger(__name__)
 
 FINAL_RETRIES = 3
+
+
+def retry_after_s(exc: RetryAfter) -> float:
+    """Telegram's wait in seconds (PTB 22 warns that `retry_after` becomes a timedelta: accept both)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = exc.retry_after
+    return float(wait.total_seconds()) if isinstance(wait, timedelta) else float(wait)
 
 
 class StreamedReply:
@@ -74,8 +85,7 @@ class StreamedReply:
                 if not final or attempt == FINAL_RETRIES - 1:
                     log.info("telegram asked to slow down (%s); skipping an intermediate edit", exc)
                     break
-                wait = exc.retry_after
-                await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait))
+                await asyncio.sleep(retry_after_s(exc))
         self._last_write = self.clock()
 
     async def _write(self, parts: list[str]) -> None:

@@ -21,6 +21,7 @@ from pydantic_ai.models import Model
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent.checkpoint import get_checkpointer
 from agent.events import ApprovalRequired, ErrorEvent, MessageDone, TurnStarted
 from agent.stream import stream
 from core.database import session_scope
@@ -164,7 +165,9 @@ async def proactive_message(session: AsyncSession, job: Job) -> dict[str, Any]:
     if job.user_id is None:
         raise InvalidInput("A proactive message job must belong to a user.")
     due, now = _due_from(job.user_id, job.args)
-    return await write_message(session, due, now)
+    # before the session's first query: a first-ever checkpointer setup waits for open transactions
+    checkpointer = await get_checkpointer()
+    return await write_message(session, due, now, checkpointer=checkpointer)
 
 
 def default_senders(settings: Settings) -> dict[str, ChannelSender]:
