@@ -24,7 +24,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from redis import exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
@@ -161,8 +161,10 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     )
 
 
-async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 304:  # Not Modified (api/etag.py): headers only, never a body
+        return Response(status_code=304, headers=exc.headers)
     detail = _HTTP_DETAILS.get(exc.status_code) or (
         exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     )

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import SettingsDep, ToolDepsDep
 from api.errors import problem_responses
+from api.etag import conditional
 from jobs.runner import enqueue
 from tools.activities.chart import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, ActivityChart, activity_chart
 from tools.activities.detail import ActivityView, activity_view
@@ -28,6 +29,7 @@ UPLOAD_MAX_BODY_BYTES = 512 * 2**20
 @router.get(
     "",
     summary="List activities",
+    dependencies=[conditional],
     description="Your activities, newest first, filtered by sport, local date range and text (name, sport, "
     "device), a page at a time (`limit`, `offset`) with the `total` over all pages.",
 )

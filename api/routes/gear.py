@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ToolDepsDep
 from api.errors import problem_responses
+from api.etag import conditional
 from tools.gear import gear as tools
 from tools.gear.gear import (
     AddGearInput,
@@ -29,6 +30,7 @@ router = APIRouter(prefix="/gear", tags=["gear"])
 @router.get(
     "",
     summary="List gear",
+    dependencies=[conditional],
     description="Your gear with distance, retirement threshold and how much of it is used; "
     "`past_threshold` names active gear past its retirement distance.",
 )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, SessionDep
 from api.errors import problem_responses
+from api.etag import conditional
 from tools.notifications import store
 from tools.notifications.preferences import (
     NotificationPreferences,
@@ -31,7 +32,7 @@ class MarkedRead(BaseModel):
     marked: int
 
 
-@router.get("", summary="Your notifications, newest first")
+@router.get("", summary="Your notifications, newest first", dependencies=[conditional])
 async def list_notifications(
     user: CurrentUser,
     session: SessionDep,

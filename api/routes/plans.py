@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ToolDepsDep
 from api.errors import problem_responses
+from api.etag import conditional
 from tools.workouts import adapt, calendar, plans
 from tools.workouts.adapt import AdaptPlanInput, AdaptPlanOutput
 from tools.workouts.calendar import CalendarInput, CalendarOut
@@ -35,6 +36,7 @@ async def generate_plan(body: GeneratePlanInput, deps: ToolDepsDep) -> PlanOut:
 @router.get(
     "/current",
     summary="Get the active plan",
+    dependencies=[conditional],
     description="Your active plan: weeks, sessions with status, and the rule checks. 404 without one.",
     responses=problem_responses(404),
 )
@@ -45,6 +47,7 @@ async def get_current_plan(deps: ToolDepsDep) -> PlanOut:
 @router.get(
     "/calendar",
     summary="Get the plan calendar",
+    dependencies=[conditional],
     description="The active plan's sessions (or `plan_id`'s) between `start` and `end`, each with the "
     "activity that fulfilled it, and the activities no session claims. At most 400 days.",
     responses=problem_responses(404),

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ToolDepsDep
 from api.errors import problem_responses
+from api.etag import conditional
 from tools.races import outlook
 from tools.races import races as tools
 from tools.races.outlook import RaceCalendar, RaceOutlook
@@ -23,6 +24,7 @@ router = APIRouter(prefix="/races", tags=["races"])
 @router.get(
     "",
     summary="List races",
+    dependencies=[conditional],
     description="Your races (upcoming unless `include_past`) with days to go, the goal, and the time your "
     "current fitness predicts (`goal_gap_s` < 0: ahead of the goal).",
 )

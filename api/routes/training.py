@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ToolDepsDep
+from api.etag import conditional
 from tools.fitness.prediction import RacePredictionInput, RacePredictionOutput, race_prediction
 from tools.fitness.readiness import ReadinessInput, ReadinessOutput, readiness
 from tools.fitness.training_load import TrainingLoadInput, TrainingLoadOutput, training_load
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/training", tags=["training"])
 @router.get(
     "/load",
     summary="Get training load",
+    dependencies=[conditional],
     description="Today's fitness (CTL), fatigue (ATL), form (TSB), acute:chronic ratio, monotony and strain, "
     "and a daily or weekly series over the last `days`.",
 )
@@ -55,6 +57,7 @@ async def get_predictions(
 @router.get(
     "/readiness",
     summary="Get readiness",
+    dependencies=[conditional],
     description="Readiness to train (0–100 and a label) from sleep, HRV and resting heart rate against "
     "your own baselines and from training load, with a reason per component.",
 )

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, User
+from tools.account import versions
 from tools.fitness.anchors import AnchorResolver
 from tools.fitness.series import Span, activity_series
 from tools.fitness.units import pace
@@ -197,6 +198,7 @@ async def compute_activity_load(
     result = await measure_activity_load(session, activity, resolver)
     activity.training_load = round(result.load, 1) if result is not None else None
     activity.load_method = result.method if result is not None else None
+    versions.changed(session, activity.user_id)
     await session.flush()
     return result
 

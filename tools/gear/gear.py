@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound
 from core.models import Activity, ActivityGear, Gear
+from tools.account import versions
 from tools.deps import ToolDeps
 from tools.registry import tool
 
@@ -169,6 +170,7 @@ async def add_gear(deps: ToolDeps, args: AddGearInput) -> GearOut:
         purchased_on=args.purchased_on,
     )
     deps.session.add(gear)
+    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
     if args.default_for_sport:
         await _make_default(deps.session, deps.user_id, gear, args.default_for_sport)
@@ -195,6 +197,7 @@ async def update_gear(deps: ToolDeps, args: UpdateGearInput) -> GearOut:
         if gear.is_retired:
             raise InvalidInput(f"{gear.name} is retired; un-retire it or pick active gear as the default.")
         await _make_default(deps.session, deps.user_id, gear, args.default_for_sport)
+    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
     return (await _gear_rows(deps.session, deps.user_id, gear.id))[0]
 
@@ -211,6 +214,7 @@ async def retire_gear(deps: ToolDeps, args: RetireGearInput) -> GearOut:
     gear.is_retired = True
     gear.retired_on = args.retired_on or deps.today
     gear.default_for_sport = None
+    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
     return (await _gear_rows(deps.session, deps.user_id, gear.id))[0]
 
@@ -239,6 +243,7 @@ async def delete_gear(deps: ToolDeps, args: GearIdInput) -> DeletedGear:
     links = (
         await deps.session.execute(select(func.count()).where(ActivityGear.gear_id == gear.id))
     ).scalar_one()
+    versions.changed(deps.session, deps.user_id)
     await deps.session.delete(gear)
     await deps.session.flush()
     return DeletedGear(deleted=True, id=args.gear_id, unlinked_activities=int(links))

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound
 from core.models import Race
+from tools.account import versions
 from tools.deps import ToolDeps
 from tools.registry import tool
 
@@ -119,6 +120,7 @@ async def add_race(deps: ToolDeps, args: AddRaceInput) -> RaceOut:
         location=args.location,
     )
     deps.session.add(race)
+    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
     return _out(race, deps.today)
 
@@ -139,6 +141,7 @@ async def update_race(deps: ToolDeps, args: UpdateRaceInput) -> RaceOut:
         value = getattr(args, field)
         if value is not None:
             setattr(race, field, value)
+    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
     return _out(race, deps.today)
 
@@ -156,6 +159,7 @@ class Deleted(BaseModel):
 async def delete_race(deps: ToolDeps, args: DeleteRaceInput) -> Deleted:
     """Delete a race from the calendar (needs the athlete's approval)."""
     race = await _owned(deps.session, deps.user_id, args.race_id)
+    versions.changed(deps.session, deps.user_id)
     await deps.session.delete(race)
     await deps.session.flush()
     return Deleted(deleted=True, id=args.race_id)

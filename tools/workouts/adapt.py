@@ -24,6 +24,7 @@ from core.models import Activity
 from core.models import PlannedSession as SessionRow
 from core.models import TrainingPlan as PlanRow
 from core.models import Workout as WorkoutRow
+from tools.account import versions
 from tools.deps import ToolDeps
 from tools.registry import tool
 from tools.training.training_plan import TrainingPlan
@@ -194,6 +195,7 @@ async def adapt_plan(deps: ToolDeps, args: AdaptPlanInput) -> AdaptPlanOutput:
     for session_row, status, activity_id in changes:
         session_row.status = status
         session_row.activity_id = activity_id
+    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
 
     recent = await recent_volume(deps)

@@ -28,6 +28,7 @@ from core.errors import NotFound
 from core.models import PlannedSession as SessionRow
 from core.models import TrainingPlan as PlanRow
 from core.models import Workout as WorkoutRow
+from tools.account import versions
 from tools.training.training_plan import Phase, PlannedSession, PlanWeek, TrainingPlan
 from tools.training.workout import Workout
 from tools.workouts.store import NewWorkout, save_workouts
@@ -90,6 +91,7 @@ async def save_sessions(
         for (week, s), workout in zip(sessions, workouts, strict=True)
     ]
     session.add_all(rows)
+    versions.changed(session, user_id)
     await session.flush()
     return rows
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from core.errors import InvalidInput
 from core.models import Workout as WorkoutRow
+from tools.account import versions
 from tools.deps import ToolDeps
 from tools.garmin.client import GarminNotFound, open_garmin
 from tools.registry import tool
@@ -195,6 +196,7 @@ async def push_workout(deps: ToolDeps, args: PushWorkoutInput) -> PushWorkoutOut
     )
     row.scheduled_date = day
     row.pushed_at = datetime.now(UTC)
+    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
     return PushWorkoutOutput(
         workout_id=row.id,

@@ -26,6 +26,7 @@ from core import database
 from core import redis as core_redis
 from core.database import session_scope
 from tests.api.conftest import make_settings, new_email
+from tests.api.resources.conftest import _delete_leftovers
 from tests.support.shared_data import require
 from tools.account.tokens import NewToken, create_token
 from tools.account.users import create_user
@@ -34,6 +35,8 @@ from tools.activities.importer import import_fit
 #: a bound on waiting for the server: a hang fails the test instead of blocking the suite (not a timing check)
 HANG_S = 30.0
 RUN_FIT = "fitdecode/tests/files/2013-02-06-12-11-14.fit"
+
+__all__ = ["_delete_leftovers"]  # samples have no FK cascade: the resource tests' clean-up removes them
 
 
 @dataclass(frozen=True)
