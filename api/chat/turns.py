@@ -164,9 +164,9 @@ class TurnRunner:
             raise error_for(refused)
         return Started(thread_id=thread_id, turn=turn, cursor=cursor)
 
-    async def close(self, grace_s: float = 10.0) -> None:
-        """Stop taking turns; give running ones `grace_s` to finish, then cancel them (each still ends with a
-        final event and is saved)."""
+    async def close(self, grace_s: float = 10.0, cleanup_s: float = 10.0) -> None:
+        """Stop taking turns; give running ones `grace_s` to finish, then cancel them and give them
+        `cleanup_s` to end with a final event and be saved."""
         self._closing = True
         tasks = set(self._tasks)
         if not tasks:
@@ -175,7 +175,7 @@ class TurnRunner:
         for task in pending:
             task.cancel()
         if pending:
-            await asyncio.wait(pending, timeout=grace_s)
+            await asyncio.wait(pending, timeout=cleanup_s)
 
     # --- the task ---------------------------------------------------------------------------------------
 

@@ -214,6 +214,7 @@ async def post_message(
 ) -> EventSourceResponse:
     content = check_message(body.content)
     await get_thread(session, user, thread_id)
+    await session.commit()  # give the connection back: the turn may wait for a free slot
     chat = _chat(request)
     started = await chat.runner.start(user, thread_id, content)
     return event_stream(chat.buffer, thread_id, started.cursor, turn=started.turn, settings=chat.settings)
@@ -232,6 +233,7 @@ async def post_approval(
     thread_id: uuid.UUID, body: ApprovalDecision, request: Request, user: CurrentUser, session: SessionDep
 ) -> EventSourceResponse:
     await get_thread(session, user, thread_id)
+    await session.commit()  # give the connection back: the turn may wait for a free slot
     chat = _chat(request)
     started = await chat.runner.start(user, thread_id, body)
     return event_stream(chat.buffer, thread_id, started.cursor, turn=started.turn, settings=chat.settings)

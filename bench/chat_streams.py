@@ -1,0 +1,317 @@
+"""Concurrent chat streams against one api process: the real SSE chat (turns as server tasks, Redis buffer,
+offline model, PostgreSQL checkpoints and stored messages) against a trivial echo SSE stream as the baseline,
+in the same run, on the same server.
+
+    python bench/chat_streams.py [--streams 200] [--rounds 1] [--slots N]
+
+It starts an embedded PostgreSQL and Redis under a temporary RUNCOACH_HOME (or uses DATABASE_URL /
+REDIS_URL), migrates, creates one athlete and one thread per stream (bearer tokens, so no password
+hashing in the measurement), then starts ONE api process (uvicorn, a subprocess of this script: `--serve`)
+whose app is the production app plus a bench-only `GET /bench/echo` SSE route. Each round opens
+`--streams` streams at once: first all echo streams, then all chat streams ("who am I?": the offline coach
+calls `whoami` and streams its answer). Per kind it prints errors, p50/p99 time to first event and to the
+last event, events per stream, and the api process's RSS (before, peak, after). The client runs on the same
+machine and takes CPU too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+MESSAGE = "who am I?"
+ECHO_EVENTS = 12  # about what an offline "who am I?" turn sends
+
+
+# --- the server (subprocess) ----------------------------------------------------------------------------
+
+
+def serve(port: int) -> None:
+    """The api process: the production app plus the echo route (which exists only here)."""
+    import uvicorn
+    from fastapi import FastAPI
+    from sse_starlette import EventSourceResponse, ServerSentEvent
+
+    from api.app import create_app
+
+    app: FastAPI = create_app()
+
+    @app.get("/bench/echo")
+    async def echo(text: str = MESSAGE) -> EventSourceResponse:
+        async def events() -> Any:
+            for i in range(ECHO_EVENTS):
+                yield ServerSentEvent(data=f'{{"i": {i}, "text": "{text}"}}', event="echo", id=str(i))
+                await asyncio.sleep(0)
+
+        return EventSourceResponse(events(), ping=15)
+
+    # before the web app's catch-all mount at "/"
+    app.router.routes.insert(0, app.router.routes.pop())
+
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=15,
+        backlog=4096,
+    )
+    uvicorn.Server(config).run()
+
+
+# --- the client -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    ok: bool
+    first_s: float | None = None
+    done_s: float | None = None
+    events: int = 0
+    error: str = ""
+
+
+@dataclass
+class Rss:
+    pid: int
+    samples: list[int] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def now(self) -> int:
+        import psutil
+
+        return int(psutil.Process(self.pid).memory_info().rss)
+
+    def start(self) -> None:
+        self.samples.clear()
+        self._stop.clear()
+
+        def run() -> None:
+            while not self._stop.is_set():
+                self.samples.append(self.now())
+                self._stop.wait(0.05)
+
+        threading.Thread(target=run, daemon=True).start()
+
+    def stop(self) -> int:
+        self._stop.set()
+        return max(self.samples) if self.samples else self.now()
+
+
+async def one_stream(client: Any, method: str, url: str, **kwargs: Any) -> Result:
+    started = time.perf_counter()
+    result = Result(ok=False)
+    last_event = ""
+    try:
+        async with client.stream(method, url, **kwargs) as response:
+            if response.status_code != 200:
+                body = await response.aread()
+                result.error = f"HTTP {response.status_code}: {body[:120]!r}"
+                return result
+            async for line in response.aiter_lines():
+                if line.startswith("event:"):
+                    last_event = line.partition(":")[2].strip()
+                elif line.startswith("data:"):
+                    now = time.perf_counter() - started
+                    if result.first_s is None:
+                        result.first_s = now
+                    result.done_s = now
+                    result.events += 1
+    except Exception as exc:  # a failed stream is a figure, not the end of the bench
+        result.error = f"{type(exc).__name__}: {exc}"[:160]
+        return result
+    if method == "POST" and last_event != "message_done":
+        result.error = f"ended with {last_event or 'nothing'}"
+        return result
+    result.ok = result.events > 0
+    if not result.ok:
+        result.error = "no events"
+    return result
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def report(name: str, results: list[Result], rss: tuple[int, int, int], wall_s: float) -> None:
+    good = [r for r in results if r.ok]
+    errors = [r.error for r in results if not r.ok]
+    first = [r.first_s * 1000 for r in good if r.first_s is not None]
+    done = [r.done_s * 1000 for r in good if r.done_s is not None]
+    mb = [v / 2**20 for v in rss]
+    print(f"  {name}: {len(results)} streams, {len(errors)} errors, wall {wall_s:.2f} s")
+    if first:
+        print(
+            f"    time to first event  p50 {statistics.median(first):8.1f} ms   p99 {_pct(first, 99):8.1f} ms"
+        )
+        print(
+            f"    time to last event   p50 {statistics.median(done):8.1f} ms   p99 {_pct(done, 99):8.1f} ms"
+        )
+        print(f"    events per stream    mean {statistics.fmean(r.events for r in good):.1f}")
+    print(f"    api RSS              before {mb[0]:.0f} MB   peak {mb[1]:.0f} MB   after {mb[2]:.0f} MB")
+    for error in sorted(set(errors))[:5]:
+        print(f"    error x{errors.count(error)}: {error}")
+
+
+async def prepare(count: int) -> list[tuple[str, str]]:
+    """`count` (bearer token, thread id) pairs: one athlete, one thread each."""
+    from agent.threads import open_thread
+    from core.database import dispose_engine, get_sessionmaker
+    from tools.account.tokens import NewToken, create_token
+    from tools.account.users import create_user
+
+    pairs: list[tuple[str, str]] = []
+    async with get_sessionmaker()() as session:
+        for i in range(count):
+            user = await create_user(
+                session, f"bench-{i}-{uuid.uuid4().hex[:6]}@example.com", "bench-password"
+            )
+            token = await create_token(session, user.id, NewToken(name="bench"), max_tokens=5)
+            thread, _ = await open_thread(session, user, None, first_message=None)
+            pairs.append((token.token, str(thread.id)))
+        await session.commit()
+    await dispose_engine()
+    return pairs
+
+
+async def run_rounds(base: str, pairs: list[tuple[str, str]], rounds: int, rss: Rss) -> None:
+    import httpx
+
+    limits = httpx.Limits(max_connections=len(pairs) + 10, max_keepalive_connections=len(pairs) + 10)
+    async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(300.0), limits=limits) as client:
+        # warm-up: imports, pools, prepared statements, the graph
+        for token, thread in pairs[:3]:
+            await one_stream(
+                client,
+                "POST",
+                f"/api/v1/chat/threads/{thread}/messages",
+                json={"content": MESSAGE},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            await one_stream(client, "GET", "/bench/echo")
+        for number in range(1, rounds + 1):
+            print(f"round {number}: {len(pairs)} concurrent streams")
+            for name in ("echo (baseline)", "chat"):
+                before = rss.now()
+                rss.start()
+                started = time.perf_counter()
+                if name == "chat":
+                    tasks = [
+                        one_stream(
+                            client,
+                            "POST",
+                            f"/api/v1/chat/threads/{thread}/messages",
+                            json={"content": MESSAGE},
+                            headers={"Authorization": f"Bearer {token}"},
+                        )
+                        for token, thread in pairs
+                    ]
+                else:
+                    tasks = [
+                        one_stream(client, "GET", "/bench/echo", params={"text": MESSAGE}) for _ in pairs
+                    ]
+                results = await asyncio.gather(*tasks)
+                wall = time.perf_counter() - started
+                peak = rss.stop()
+                report(name, list(results), (before, peak, rss.now()), wall)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the api process exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("the api process did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--streams", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--slots", type=int, default=None, help="chat_max_concurrent_turns of the api process"
+    )
+    parser.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve is not None:
+        serve(args.serve)
+        return
+
+    home = None
+    if "RUNCOACH_HOME" not in os.environ:
+        home = tempfile.mkdtemp(prefix="rcb-", dir="/tmp")
+        os.environ["RUNCOACH_HOME"] = home
+    os.environ.setdefault("RUNCOACH_LOG_JSON", "false")
+    os.environ.setdefault("RUNCOACH_LOG_LEVEL", "WARNING")
+    os.environ["RUNCOACH_LLM_PROVIDER"] = "offline"
+    from agent.checkpoint import setup_checkpointer_blocking
+    from core.migrate import upgrade
+    from core.runtime import ensure_services, stop_services
+
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        services = ensure_services()
+        upgrade(services.database_url)
+        setup_checkpointer_blocking(services.database_url)
+        pairs = asyncio.run(prepare(args.streams))
+        port = _free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": services.database_url,
+            "REDIS_URL": services.redis_url,
+            "RUNCOACH_RATE_LIMIT_CHAT_USER": "1000000/minute",
+        }
+        if args.slots is not None:
+            env["RUNCOACH_CHAT_MAX_CONCURRENT_TURNS"] = str(args.slots)
+        proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env, cwd=REPO)
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, proc)
+        slots = args.slots if args.slots is not None else "default"
+        print(f"chat streams vs echo streams, one api process (pid {proc.pid}), offline model, slots {slots}")
+        asyncio.run(run_rounds(base, pairs, args.rounds, Rss(proc.pid)))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        stop_services()
+        if home:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
