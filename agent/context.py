@@ -39,6 +39,10 @@ def _wanted(deps: ToolDeps) -> list[tuple[str, list[tuple[str, dict[str, Any]]]]
             [("next_race", {}), ("list_races", {"upcoming": True, "upcoming_only": True, "limit": 1})],
         ),
         (
+            "calendar_notes",  # illness, injury, travel, life stress around today
+            [("list_calendar_notes", {"start": week_ago, "end": (today + timedelta(days=14)).isoformat()})],
+        ),
+        (
             "last_7_days",
             [
                 ("weekly_summary", {"week_of": today.isoformat()}),

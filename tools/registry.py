@@ -37,6 +37,8 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.fitness.prediction",
     "tools.fitness.readiness",
     "tools.fitness.fitness_metrics",
+    "tools.fitness.cross_training",
+    "tools.notes.notes",
     "tools.health.daily",
     "tools.workouts.workouts",
     "tools.workouts.plans",

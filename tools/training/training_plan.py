@@ -104,7 +104,8 @@ class PlanWeek(BaseModel):
 
     @property
     def training_sessions(self) -> list[PlannedSession]:
-        return [s for s in self.sessions if s.kind is not WorkoutKind.RACE]
+        """The running sessions: not the race, and not strength work (which adds no running volume)."""
+        return [s for s in self.sessions if s.kind not in (WorkoutKind.RACE, WorkoutKind.STRENGTH)]
 
     @computed_field  # type: ignore[prop-decorator]
     @property

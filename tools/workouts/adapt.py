@@ -26,29 +26,46 @@ from core.models import TrainingPlan as PlanRow
 from core.models import Workout as WorkoutRow
 from tools.account import versions
 from tools.deps import ToolDeps
+from tools.fitness.cross_training import strength_by_day
+from tools.notes.illness import rest_for_illness
 from tools.registry import tool
+from tools.training.strength import add_strength_sessions
 from tools.training.training_plan import TrainingPlan
+from tools.training.workout import WorkoutKind
 from tools.workouts.plan_store import load_plan, save_sessions, week_skeleton
 from tools.workouts.plans import PlanOut, plan_out
 from tools.workouts.reflow import reflow_plan
 from tools.workouts.volume import running_km, runs_by_day, weekly_km
 
 MOVE_WINDOW_DAYS = 2
+STRENGTH = WorkoutKind.STRENGTH.value
 CHRONIC_SHARE = 0.75
 BEHIND_PLAN = 0.85
 OPEN_STATUSES = ("planned", "adjusted")
 
 
 def match_sessions(
-    sessions: Sequence[SessionRow], runs: dict[dt.date, list[Activity]], today: dt.date
+    sessions: Sequence[SessionRow],
+    runs: dict[dt.date, list[Activity]],
+    today: dt.date,
+    strength: dict[dt.date, list[Activity]] | None = None,
 ) -> list[tuple[SessionRow, str, int | None]]:
-    """(session, new status, activity id) for every open session up to today whose status changes."""
+    """(session, new status, activity id) for every open session up to today whose status changes.
+    Strength sessions are matched with strength activities of their own day (never with runs)."""
     claimed = {s.activity_id for s in sessions if s.activity_id is not None}
     open_sessions = sorted(
         (s for s in sessions if s.status in OPEN_STATUSES and s.kind != "rest" and s.date <= today),
         key=lambda s: s.date,
     )
     changes: list[tuple[SessionRow, str, int | None]] = []
+    for s in [s for s in open_sessions if s.kind == STRENGTH]:
+        done = [a for a in (strength or {}).get(s.date, []) if a.id not in claimed]
+        if done:
+            claimed.add(done[0].id)
+            changes.append((s, "done", done[0].id))
+        elif s.date < today:
+            changes.append((s, "missed", None))
+    open_sessions = [s for s in open_sessions if s.kind != STRENGTH]
     unmatched: list[SessionRow] = []
     for s in open_sessions:
         same_day = [a for a in runs.get(s.date, []) if a.id not in claimed]
@@ -58,7 +75,7 @@ def match_sessions(
             changes.append((s, "done", run.id))
         elif s.date < today:
             unmatched.append(s)
-    planned_days = {s.date for s in sessions if s.kind != "rest"}
+    planned_days = {s.date for s in sessions if s.kind not in ("rest", STRENGTH)}
     for s in unmatched:
         nearby = [
             a
@@ -124,9 +141,12 @@ async def store_reflow(
             session_row.status = "replaced"
             pushed += 1 if await _was_pushed(deps, session_row) else 0
     await deps.session.flush()
-    new_weeks = [w for w in result.plan.weeks if w.index in changed]
+    reflowed = add_strength_sessions(
+        result.plan, int(row.inputs.get("strength_per_week") or 0), weeks=changed
+    )
+    new_weeks = [w for w in reflowed.weeks if w.index in changed]
     await save_sessions(deps.session, deps.user_id, row.id, new_weeks)
-    row.summary = {**row.summary, "weeks": week_skeleton(result.plan)}
+    row.summary = {**row.summary, "weeks": week_skeleton(reflowed)}
     row.inputs = {
         **row.inputs,
         "reflowed_on": deps.today.isoformat(),
@@ -191,12 +211,17 @@ async def adapt_plan(deps: ToolDeps, args: AdaptPlanInput) -> AdaptPlanOutput:
     runs = await runs_by_day(
         deps.session, deps.user_id, deps.tz, plan.start_date - timedelta(days=MOVE_WINDOW_DAYS), deps.today
     )
-    changes = match_sessions(rows, runs, deps.today)
+    strength = await strength_by_day(deps.session, deps.user_id, deps.tz, plan.start_date, deps.today)
+    changes = match_sessions(rows, runs, deps.today, strength)
     for session_row, status, activity_id in changes:
         session_row.status = status
         session_row.activity_id = activity_id
     versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
+
+    rested, well_from = await rest_for_illness(deps, row, plan, sessions)
+    if rested:
+        notes.append(f"{len(rested)} sessions on days noted as illness are now rest days")
 
     recent = await recent_volume(deps)
     last_week = next((w for w in reversed(plan.weeks) if w.end < deps.today), None)
@@ -205,8 +230,10 @@ async def adapt_plan(deps: ToolDeps, args: AdaptPlanInput) -> AdaptPlanOutput:
     ran_today = bool(runs.get(deps.today))
     reflow = ReflowResult(reflowed_weeks=[], replaced_pushed_workouts=0)
     fresh = row.inputs.get("reflowed_on") == deps.today.isoformat()  # behind, but already re-sized today
-    if (newly_off or (behind and not fresh) or args.force) and deps.today <= plan.race_date:
+    if (newly_off or rested or (behind and not fresh) or args.force) and deps.today <= plan.race_date:
         from_day = deps.today + timedelta(days=1) if ran_today else deps.today
+        if well_from is not None:  # the weeks after the illness ramp from what was really run
+            from_day = max(from_day, well_from)
         reflow = await store_reflow(deps, row, plan, sessions, from_day, recent)
         if not reflow.reflowed_weeks:
             notes.append("no full week is left before the race to re-flow; adjust the days left one by one")

@@ -24,9 +24,10 @@ from tools.fitness.units import clock, pace
 from tools.registry import tool
 from tools.training.plan_rules import RuleViolation, check_plan
 from tools.training.plans import generate_plan as build_plan
+from tools.training.strength import add_strength_sessions
 from tools.training.training_plan import TrainingPlan
 from tools.training.vdot import MAX_VDOT, MIN_VDOT, training_paces
-from tools.training.workout import Workout
+from tools.training.workout import Workout, WorkoutKind
 from tools.workouts.fitness import athlete_vdot
 from tools.workouts.plan_store import load_plan, save_plan
 from tools.workouts.volume import weekly_km
@@ -156,6 +157,9 @@ class GeneratePlanInput(BaseModel):
     )
     start_date: dt.date | None = Field(default=None, description="default today")
     name: str | None = Field(default=None, max_length=120)
+    strength_per_week: int = Field(
+        default=0, ge=0, le=3, description="strength sessions a week on non-running days (0 = none)"
+    )
 
 
 async def _race(deps: ToolDeps, race_id: int) -> Race:
@@ -228,6 +232,7 @@ async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
         goal_time_s=goal,
         current_vdot=vdot,
     )
+    plan = add_strength_sessions(plan, args.strength_per_week)
     broken = check_plan(plan)
     if broken:  # the generator keeps every rule by construction; refuse to store one that does not
         raise CoachError(
@@ -237,11 +242,22 @@ async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
         )
     name = args.name or f"{distance_name(distance_m).capitalize()} on {race_date:%d %b %Y}"
     row = await save_plan(
-        deps.session, deps.user_id, plan, name=name, race_id=race_id, extra_inputs={"vdot_basis": basis}
+        deps.session,
+        deps.user_id,
+        plan,
+        name=name,
+        race_id=race_id,
+        extra_inputs={"vdot_basis": basis, "strength_per_week": args.strength_per_week},
     )
     stored_row, stored, sessions = await load_plan(deps.session, deps.user_id, row.id)
     if plan.weeks and plan.weeks[0].phase.value == "lead_in":
         notes.append("the days before the first full week are easy running at your current volume")
+    if args.strength_per_week:
+        placed = sum(1 for s in plan.sessions if s.kind is WorkoutKind.STRENGTH)
+        notes.append(
+            f"{placed} strength sessions on non-running days (never the day before a key session, none in "
+            "race week); they add no running volume"
+        )
     out = plan_out(stored_row, stored, sessions)
     out.notes = [f"training paces from VDOT {plan.vdot:.1f} ({basis})", *notes]
     return out

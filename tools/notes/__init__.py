@@ -1,0 +1,1 @@
+"""Calendar notes: illness, injury, travel and life stress over date ranges (`notes.py`)."""
