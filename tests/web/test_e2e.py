@@ -19,12 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fakes.garmin_server import FakeGarmin
 from tests.support.shared_data import require
 from tests.web.tooling import ARTIFACTS, FRONTEND, REPO, built_app, chromium, node, node_modules
 
 #: a real running activity with heart rate, cadence, altitude and GPS (2 809 records)
 FIT_FILE = "fitdecode/tests/files/activity-small-fenix2-run.fit"
-START_TIMEOUT_S = 180
+START_TIMEOUT_S = 240
+DEMO_EMAIL, DEMO_PASSWORD = "demo-e2e@runcoach.local", "demo-e2e-runner"
 
 
 def _free_port() -> int:
@@ -34,8 +36,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def app_url() -> Iterator[str]:
-    """A whole RunCoach (`runcoach up --no-demo`) in a temporary home; stopped with Ctrl-C afterwards."""
+def fake_garmin() -> Iterator[FakeGarmin]:
+    require("garmin")
+    with FakeGarmin(mfa_code="424242") as garmin:
+        yield garmin
+
+
+@pytest.fixture
+def app_url(fake_garmin: FakeGarmin) -> Iterator[str]:
+    """A whole RunCoach (`runcoach up`, demo athlete seeded) in a temporary home; its Garmin Connect is the
+    local fake (the real client library, through the fake's proxy and CA). Stopped with Ctrl-C afterwards."""
     built_app()
     home = Path(f"/tmp/rcw-{uuid.uuid4().hex[:8]}")  # short: unix socket paths are limited
     home.mkdir()
@@ -47,11 +57,24 @@ def app_url() -> Iterator[str]:
         RUNCOACH_ENV="development",
         RUNCOACH_LOG_JSON="false",
         RUNCOACH_LLM_PROVIDER="offline",
+        RUNCOACH_DEMO_EMAIL=DEMO_EMAIL,
+        RUNCOACH_DEMO_PASSWORD=DEMO_PASSWORD,
     )
+    for key in ("ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
+        env.pop(key, None)
+    garmin_env = fake_garmin.client_env()
+    env.update(
+        {
+            k: v
+            for k, v in garmin_env.items()
+            if k.lower() in ("https_proxy", "requests_ca_bundle", "curl_ca_bundle")
+        }
+    )
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     log_path = home / "up.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "up", "--no-demo"],
+        [sys.executable, "-m", "core.cli", "up"],
         cwd=REPO,
         env=env,
         stdout=log,
@@ -85,7 +108,7 @@ def app_url() -> Iterator[str]:
 
 
 @pytest.mark.slow
-def test_a_new_runner_end_to_end(app_url: str) -> None:
+def test_a_new_runner_end_to_end(app_url: str, fake_garmin: FakeGarmin) -> None:
     browser = chromium()
     node_bin = node()
     node_modules()
@@ -102,6 +125,11 @@ def test_a_new_runner_end_to_end(app_url: str) -> None:
             "CHROMIUM": browser,
             "ARTIFACTS": str(ARTIFACTS),
             "FIT_FILE": str(fit),
+            "DEMO_EMAIL": DEMO_EMAIL,
+            "DEMO_PASSWORD": DEMO_PASSWORD,
+            "GARMIN_EMAIL": fake_garmin.email,
+            "GARMIN_PASSWORD": fake_garmin.password,
+            "GARMIN_MFA": fake_garmin.mfa_code or "",
         },
         capture_output=True,
         text=True,
@@ -112,3 +140,11 @@ def test_a_new_runner_end_to_end(app_url: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     shots = {p.name for p in ARTIFACTS.glob("*.png")}
     assert not any(name.startswith("failure-") for name in shots)
+    for page in ("activities", "activity-detail", "chat", "settings", "plan", "dashboard"):
+        assert {f"{page}-desktop.png", f"{page}-phone.png"} <= shots, f"missing screenshots of {page}"
+    # the approved push reached Garmin Connect exactly once, as a structured workout, and was scheduled
+    assert len(fake_garmin.posted_workouts) == 1, fake_garmin.posted_workouts
+    assert fake_garmin.posted_workouts[0]["workoutSegments"][0]["workoutSteps"], fake_garmin.posted_workouts[
+        0
+    ]
+    assert len(fake_garmin.posted_schedules) == 1

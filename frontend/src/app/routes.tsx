@@ -5,6 +5,11 @@ import { SignInPage, SignUpPage } from "../auth/AuthPages";
 import { ActivitiesPage } from "../activities/ActivitiesPage";
 import { ActivityDetailPage } from "../activities/ActivityDetailPage";
 import { ChatPage } from "../chat/ChatPage";
+import { DashboardPage } from "../dashboard/DashboardPage";
+import { GearPage } from "../gear/GearPage";
+import { PlanPage } from "../plan/PlanPage";
+import { RacesPage } from "../races/RacesPage";
+import { SettingsPage } from "../settings/SettingsPage";
 import { Shell } from "./Shell";
 import { NotFound } from "./NotFound";
 
@@ -15,11 +20,15 @@ export const router = createHashRouter([
     path: "/",
     element: <Shell />,
     children: [
-      { index: true, element: <ChatPage /> },
+      { index: true, element: <DashboardPage /> },
       { path: "chat", element: <ChatPage /> },
       { path: "chat/:threadId", element: <ChatPage /> },
       { path: "activities", element: <ActivitiesPage /> },
       { path: "activities/:activityId", element: <ActivityDetailPage /> },
+      { path: "plan", element: <PlanPage /> },
+      { path: "gear", element: <GearPage /> },
+      { path: "races", element: <RacesPage /> },
+      { path: "settings", element: <SettingsPage /> },
       { path: "*", element: <NotFound /> },
     ],
   },
