@@ -4,7 +4,7 @@ disconnect, and starting a sync. Thin: the logic is `tools.garmin.auth`, `tools.
 
 Garmin credentials arrive once in the body of `POST …/garmin/login`, go to Garmin, and are never stored or
 logged (only Garmin's session tokens are kept, encrypted). The Strava callback is a browser navigation, not
-an API call: it always answers with a redirect to the web app's settings page carrying the outcome
+an API call: it answers with a redirect to the web app's settings page carrying the outcome
 (`?integration=strava&result=connected|error&message=…`).
 """
 
@@ -166,6 +166,12 @@ def _back_to_settings(result: Literal["connected", "error"], message: str) -> Re
     "`integration=strava&result=connected|error&message=…`.",
     status_code=status.HTTP_303_SEE_OTHER,
     response_class=RedirectResponse,
+    responses={
+        303: {
+            "description": "to `/settings?integration=strava&result=connected|error&message=…`, also when "
+            "the state is unknown or used up, or Strava reported an error"
+        }
+    },
 )
 async def strava_oauth_callback(
     session: SessionDep,
