@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from redis.asyncio import Redis
 from sqlalchemy import exc as sa_exc
@@ -51,6 +51,8 @@ def get_redis() -> Redis:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+#: a row id in a path: a positive BIGINT, so a larger number is a 422 and never reaches the database
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
-from api.deps import SettingsDep, ToolDepsDep
+from api.deps import RowId, SettingsDep, ToolDepsDep
 from api.errors import problem_responses
 from api.etag import conditional
 from jobs.runner import enqueue
@@ -102,7 +102,7 @@ async def import_activities(
     description="Totals, laps, multisport legs, the gear used and the time in each heart-rate zone.",
     responses=problem_responses(404),
 )
-async def get_activity(activity_id: int, deps: ToolDepsDep) -> ActivityView:
+async def get_activity(activity_id: RowId, deps: ToolDepsDep) -> ActivityView:
     return await activity_view(deps, activity_id)
 
 
@@ -114,7 +114,7 @@ async def get_activity(activity_id: int, deps: ToolDepsDep) -> ActivityView:
     responses=problem_responses(404),
 )
 async def get_activity_samples(
-    activity_id: int,
+    activity_id: RowId,
     deps: ToolDepsDep,
     points: Annotated[int, Query(ge=MIN_POINTS, le=MAX_POINTS, description="at most this many points")] = (
         DEFAULT_POINTS
@@ -131,5 +131,5 @@ async def get_activity_samples(
     "click is the approval). Copies on Garmin or Strava are not touched.",
     responses=problem_responses(404),
 )
-async def delete_activity(activity_id: int, deps: ToolDepsDep) -> None:
+async def delete_activity(activity_id: RowId, deps: ToolDepsDep) -> None:
     await remove_activity(deps.session, deps.user_id, activity_id)

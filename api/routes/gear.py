@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from api.deps import ToolDepsDep
+from api.deps import RowId, ToolDepsDep
 from api.errors import problem_responses
 from api.etag import conditional
 from tools.gear import gear as tools
@@ -50,7 +50,7 @@ async def add_gear(body: AddGearInput, deps: ToolDepsDep) -> GearOut:
 
 
 @router.get("/{gear_id}", summary="Get gear", responses=problem_responses(404))
-async def get_gear(gear_id: int, deps: ToolDepsDep) -> GearOut:
+async def get_gear(gear_id: RowId, deps: ToolDepsDep) -> GearOut:
     return await tools.get_gear(deps, GearIdInput(gear_id=gear_id))
 
 
@@ -66,7 +66,7 @@ class GearChanges(BaseModel):
     description="Rename it, change its retirement distance, or make it the default for a sport.",
     responses=problem_responses(404),
 )
-async def update_gear(gear_id: int, body: GearChanges, deps: ToolDepsDep) -> GearOut:
+async def update_gear(gear_id: RowId, body: GearChanges, deps: ToolDepsDep) -> GearOut:
     return await tools.update_gear(deps, UpdateGearInput(gear_id=gear_id, **body.model_dump()))
 
 
@@ -80,7 +80,7 @@ class RetireBody(BaseModel):
     description="It keeps its history but is no longer linked to new activities.",
     responses=problem_responses(404),
 )
-async def retire_gear(gear_id: int, deps: ToolDepsDep, body: RetireBody | None = None) -> GearOut:
+async def retire_gear(gear_id: RowId, deps: ToolDepsDep, body: RetireBody | None = None) -> GearOut:
     retired_on = body.retired_on if body is not None else None
     return await tools.retire_gear(deps, RetireGearInput(gear_id=gear_id, retired_on=retired_on))
 
@@ -92,5 +92,5 @@ async def retire_gear(gear_id: int, deps: ToolDepsDep, body: RetireBody | None =
     "approval. Retire it instead to keep its history.",
     responses=problem_responses(404),
 )
-async def delete_gear(gear_id: int, deps: ToolDepsDep) -> DeletedGear:
+async def delete_gear(gear_id: RowId, deps: ToolDepsDep) -> DeletedGear:
     return await tools.delete_gear(deps, GearIdInput(gear_id=gear_id))

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from api.deps import ToolDepsDep
+from api.deps import RowId, ToolDepsDep
 from api.errors import problem_responses
 from api.etag import conditional
 from tools.workouts import adapt, calendar, plans
@@ -62,7 +62,7 @@ async def get_calendar(deps: ToolDepsDep, args: Annotated[CalendarInput, Query()
     description="One of your plans (active or archived) with its weeks, sessions and rule checks.",
     responses=problem_responses(404),
 )
-async def get_plan(plan_id: int, deps: ToolDepsDep) -> PlanOut:
+async def get_plan(plan_id: RowId, deps: ToolDepsDep) -> PlanOut:
     return await plans.get_plan(deps, GetPlanInput(plan_id=plan_id))
 
 
@@ -77,6 +77,6 @@ class AdaptBody(BaseModel):
     "volume when needed, keeping every safety rule. Asking twice changes nothing the second time.",
     responses=problem_responses(404),
 )
-async def adapt_plan(plan_id: int, deps: ToolDepsDep, body: AdaptBody | None = None) -> AdaptPlanOutput:
+async def adapt_plan(plan_id: RowId, deps: ToolDepsDep, body: AdaptBody | None = None) -> AdaptPlanOutput:
     force = body.force if body is not None else False
     return await adapt.adapt_plan(deps, AdaptPlanInput(plan_id=plan_id, force=force))

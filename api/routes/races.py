@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from api.deps import ToolDepsDep
+from api.deps import RowId, ToolDepsDep
 from api.errors import problem_responses
 from api.etag import conditional
 from tools.races import outlook
@@ -49,7 +49,7 @@ async def add_race(body: AddRaceInput, deps: ToolDepsDep) -> RaceOut:
     description="One race with the current prediction against its goal.",
     responses=problem_responses(404),
 )
-async def get_race(race_id: int, deps: ToolDepsDep) -> RaceOutlook:
+async def get_race(race_id: RowId, deps: ToolDepsDep) -> RaceOutlook:
     return await outlook.race_outlook(deps, race_id)
 
 
@@ -66,7 +66,7 @@ class RaceChanges(BaseModel):
     description="Change its name, date, priority or goal time.",
     responses=problem_responses(404),
 )
-async def update_race(race_id: int, body: RaceChanges, deps: ToolDepsDep) -> RaceOut:
+async def update_race(race_id: RowId, body: RaceChanges, deps: ToolDepsDep) -> RaceOut:
     return await tools.update_race(deps, UpdateRaceInput(race_id=race_id, **body.model_dump()))
 
 
@@ -76,5 +76,5 @@ async def update_race(race_id: int, body: RaceChanges, deps: ToolDepsDep) -> Rac
     description="Removes it from your calendar (your click is the approval).",
     responses=problem_responses(404),
 )
-async def delete_race(race_id: int, deps: ToolDepsDep) -> Deleted:
+async def delete_race(race_id: RowId, deps: ToolDepsDep) -> Deleted:
     return await tools.delete_race(deps, DeleteRaceInput(race_id=race_id))

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from api.deps import ToolDepsDep
+from api.deps import RowId, ToolDepsDep
 from api.errors import problem_responses
 from core.errors import CoachError
 from tools.workouts import library
@@ -66,7 +66,7 @@ async def generate_workout(body: GenerateWorkoutInput, deps: ToolDepsDep) -> Gen
     description="Steps, targets, summary, and whether (and when) it was sent to Garmin.",
     responses=problem_responses(404),
 )
-async def get_workout(workout_id: int, deps: ToolDepsDep) -> WorkoutOut:
+async def get_workout(workout_id: RowId, deps: ToolDepsDep) -> WorkoutOut:
     return await tools.get_workout(deps, GetWorkoutInput(workout_id=workout_id))
 
 
@@ -82,7 +82,7 @@ class PushBody(BaseModel):
     "is a problem response that says what to do.",
     responses=problem_responses(404, 409, 429, 502),
 )
-async def push_workout(workout_id: int, body: PushBody, deps: ToolDepsDep) -> PushWorkoutOutput:
+async def push_workout(workout_id: RowId, body: PushBody, deps: ToolDepsDep) -> PushWorkoutOutput:
     try:
         return await tools.push_workout(deps, PushWorkoutInput(workout_id=workout_id, date=body.date))
     except CoachError:
@@ -99,5 +99,5 @@ async def push_workout(workout_id: int, body: PushBody, deps: ToolDepsDep) -> Pu
     "the plan instead. A copy already on Garmin stays there (`garmin_copy_left`).",
     responses=problem_responses(404, 409),
 )
-async def delete_workout(workout_id: int, deps: ToolDepsDep) -> DeletedWorkout:
+async def delete_workout(workout_id: RowId, deps: ToolDepsDep) -> DeletedWorkout:
     return await library.delete_workout(deps, workout_id)

@@ -103,3 +103,12 @@ async def test_resources_need_a_signed_in_user(client: httpx.AsyncClient) -> Non
         "/api/v1/health/daily",
     ):
         assert_problem(await client.get(path), 401, "unauthorized")
+
+
+async def test_ids_beyond_bigint_are_a_422_not_a_database_error(sign_up: SignUp) -> None:
+    """Found by the schema fuzz: an id past 2^63 - 1 used to reach asyncpg and answer 500."""
+    me = await sign_up()
+    for path in ("activities", "workouts", "plans", "gear", "races"):
+        problem = assert_problem(await me.client.get(f"/api/v1/{path}/{2**63}"), 422, "invalid_input")
+        assert problem["errors"][0]["field"].startswith("path.")
+    assert_problem(await me.client.get("/api/v1/races/0"), 422, "invalid_input")
