@@ -188,3 +188,20 @@ async def test_a_revoked_token_stops_working_at_once(
             await revoke_token(session, athlete.user_id, row.id, now=dt.datetime.now(dt.UTC))
         with pytest.raises(MCPError, match="error response"):  # the transport's word for the 401
             await client.call_tool("whoami", {})
+
+
+async def test_a_foreign_host_or_origin_is_refused_on_loopback(mcp_url: str, athlete: Athlete) -> None:
+    """DNS rebinding: a web page on another name that resolves to 127.0.0.1 must not reach the server."""
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {athlete.token}",
+    }
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    async with httpx2.AsyncClient() as http:
+        host = await http.post(mcp_url, json=ping, headers={**headers, "Host": "evil.example.com"})
+        origin = await http.post(
+            mcp_url, json=ping, headers={**headers, "Origin": "https://evil.example.com"}
+        )
+    assert host.status_code == 421
+    assert origin.status_code == 403
