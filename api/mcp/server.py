@@ -24,6 +24,7 @@ import mcp.types as types
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel
+from pydantic_ai import ModelRetry
 
 from api.mcp import consent
 from api.mcp.auth import Caller
@@ -134,6 +135,8 @@ async def call(
         output = await run_for(caller, spec, args, settings, idempotency_key=key)
     except CoachError as exc:
         return _error(exc.code, exc.message)
+    except ModelRetry as exc:  # a tool's "correct your arguments" for the agent: the same for an MCP client
+        return _error("invalid_input", str(exc))
     except Exception:
         log.exception("MCP tool %s failed", spec.name)
         return _error("tool_failed", f"{spec.name} failed unexpectedly; the error is in the server log.")
