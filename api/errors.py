@@ -5,7 +5,8 @@
 - Request validation → 422, code `invalid_input`, with `errors[]`: `field` ("body.email"), `message`, `type`.
   The offending values are never echoed (they may be passwords).
 - Starlette `HTTPException` (unknown route, wrong method) → the same shape.
-- Database or Redis not answering (connection refused, pool timeout, dropped connection) → 503
+- Database or Redis not answering (connection refused, pool timeout, dropped connection, a server that is
+  shutting down or still starting up) → 503
   `service_unavailable` with `Retry-After`, quickly, instead of a 500 after a long hang.
 - Anything else → 500 without internals; the traceback is logged with the request id, which the body
   carries so a user can quote it.
@@ -30,6 +31,7 @@ from redis import exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core.database import is_unavailable
 from core.errors import CoachError, RateLimited, ServiceUnavailable, Unauthorized
 from core.logs import request_id_var
 
@@ -183,6 +185,14 @@ async def database_unavailable_handler(request: Request, exc: Exception) -> JSON
     )
 
 
+async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Other driver errors: 503 when their SQLSTATE says the server is away ("the database system is
+    starting up", "terminating connection due to administrator command"); anything else is a bug (500)."""
+    if is_unavailable(exc):
+        return await database_unavailable_handler(request, exc)
+    raise exc
+
+
 async def redis_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
     log.error("redis unavailable: %s", type(exc).__name__)
     return problem_response(
@@ -228,5 +238,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(sa_exc.IntegrityError, integrity_error_handler)
     for db_exc in DATABASE_DOWN:
         app.add_exception_handler(db_exc, database_unavailable_handler)
+    app.add_exception_handler(sa_exc.DBAPIError, database_error_handler)
     for redis_error in REDIS_DOWN:
         app.add_exception_handler(redis_error, redis_unavailable_handler)

@@ -13,6 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.runtime import ensure_services
 
+#: SQLSTATEs that mean "the server is not serving right now" rather than "this query is wrong": a
+#: connection exception (class 08), shutting down / crashed / still starting up (57P01-57P03), too many
+#: connections (53300). Worth a retry; never a bug.
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
 _engine: AsyncEngine | None = None
 _sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
@@ -64,6 +69,12 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the server is away (restarting, starting up, connection cut)."""
+    code = getattr(getattr(exc, "orig", exc), "sqlstate", None)
+    return isinstance(code, str) and code.startswith(UNAVAILABLE_SQLSTATES)
 
 
 async def dispose_engine() -> None:

@@ -11,11 +11,15 @@ from taskiq.api import run_receiver_task, run_scheduler_task
 from taskiq.schedule_sources import LabelScheduleSource
 
 from jobs.broker import get_broker
+from jobs.runner import handlers
 
 log = logging.getLogger(__name__)
 
 
 async def run_worker(stop: asyncio.Event, *, max_async_tasks: int = 20) -> None:
+    # import every job module now: done lazily by the first job, the imports (the agent's among them) held
+    # the event loop for seconds, long enough for that job's message to look abandoned
+    handlers()
     broker = get_broker()
     await broker.startup()
     receiver = asyncio.create_task(
