@@ -42,6 +42,16 @@ EXPECTED_FILES = {
     "how-runcoach-computes-readiness.md",
     "how-runcoach-computes-vo2max-and-marathon-shape.md",
     "safety-and-limits.md",
+    "heat-and-humidity.md",
+    "altitude.md",
+    "race-day-pacing.md",
+    "overtraining-and-under-fuelling.md",
+    "returning-after-illness-or-a-break.md",
+    "common-running-injuries.md",
+    "cadence-and-running-form.md",
+    "hills.md",
+    "base-building.md",
+    "how-runcoach-builds-and-adapts-plans.md",
 }
 
 SAMPLE = """---
