@@ -119,6 +119,7 @@ async def one_stream(client: Any, method: str, url: str, **kwargs: Any) -> Resul
     started = time.perf_counter()
     result = Result(ok=False)
     last_event = ""
+    ids: list[str] = []
     try:
         async with client.stream(method, url, **kwargs) as response:
             if response.status_code != 200:
@@ -128,6 +129,8 @@ async def one_stream(client: Any, method: str, url: str, **kwargs: Any) -> Resul
             async for line in response.aiter_lines():
                 if line.startswith("event:"):
                     last_event = line.partition(":")[2].strip()
+                elif line.startswith("id:"):
+                    ids.append(line.partition(":")[2].strip())
                 elif line.startswith("data:"):
                     now = time.perf_counter() - started
                     if result.first_s is None:
@@ -139,6 +142,9 @@ async def one_stream(client: Any, method: str, url: str, **kwargs: Any) -> Resul
         return result
     if method == "POST" and last_event != "message_done":
         result.error = f"ended with {last_event or 'nothing'}"
+        return result
+    if len(set(ids)) != len(ids):
+        result.error = "an event id came twice"
         return result
     result.ok = result.events > 0
     if not result.ok:
@@ -157,7 +163,8 @@ def report(name: str, results: list[Result], rss: tuple[int, int, int], wall_s: 
     first = [r.first_s * 1000 for r in good if r.first_s is not None]
     done = [r.done_s * 1000 for r in good if r.done_s is not None]
     mb = [v / 2**20 for v in rss]
-    print(f"  {name}: {len(results)} streams, {len(errors)} errors, wall {wall_s:.2f} s")
+    load = os.getloadavg()[0]
+    print(f"  {name}: {len(results)} streams, {len(errors)} errors, wall {wall_s:.2f} s, load avg {load:.1f}")
     if first:
         print(
             f"    time to first event  p50 {statistics.median(first):8.1f} ms   p99 {_pct(first, 99):8.1f} ms"
@@ -192,6 +199,20 @@ async def prepare(count: int) -> list[tuple[str, str]]:
     return pairs
 
 
+async def warm_tokens(client: Any, pairs: list[tuple[str, str]]) -> None:
+    """Use every token once, a few at a time, so none needs its once-a-minute `last_used_at` touch during the
+    round: that touch takes a second pooled connection while the request holds one (api/auth.py), and 200
+    first uses at once starve the pool (503s) — measured separately, it would hide the chat's own figures."""
+    gate = asyncio.Semaphore(8)
+
+    async def use(token: str) -> None:
+        async with gate:
+            response = await client.get("/api/v1/chat/threads", headers={"Authorization": f"Bearer {token}"})
+            response.raise_for_status()
+
+    await asyncio.gather(*(use(token) for token, _ in pairs))
+
+
 async def run_rounds(base: str, pairs: list[tuple[str, str]], rounds: int, rss: Rss) -> None:
     import httpx
 
@@ -208,6 +229,7 @@ async def run_rounds(base: str, pairs: list[tuple[str, str]], rounds: int, rss: 
             )
             await one_stream(client, "GET", "/bench/echo")
         for number in range(1, rounds + 1):
+            await warm_tokens(client, pairs)
             print(f"round {number}: {len(pairs)} concurrent streams")
             for name in ("echo (baseline)", "chat"):
                 before = rss.now()

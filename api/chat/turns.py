@@ -115,6 +115,7 @@ class _Progress:
     requested_at: float
     first: asyncio.Future[ErrorEvent | None]
     started: bool = False
+    ending: bool = False  # a final event is being written (it releases the lock)
     final: bool = False
     text: list[str] = field(default_factory=list)
     recorded: list[dict[str, Any]] = field(default_factory=list)
@@ -233,6 +234,7 @@ class TurnRunner:
         return outcome
 
     async def _publish(self, p: _Progress, event: CoachEvent) -> None:
+        p.ending = p.ending or event.type in FINAL_EVENT_TYPES
         await self.buffer.append(p.thread_id, p.turn, event)
         if event.type == "text_delta":
             p.text.append(getattr(event, "text", ""))
@@ -246,6 +248,8 @@ class TurnRunner:
         every = max(0.5, self.buffer.lock_ttl_ms / 3000)
         while True:
             await asyncio.sleep(every)
+            if p.ending:  # the final event releases the lock
+                return
             try:
                 if not await self.buffer.keep(p.thread_id, p.turn):
                     log.warning("chat turn %s lost its lock on thread %s", p.turn, p.thread_id)
