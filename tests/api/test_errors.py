@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -12,10 +13,28 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from starlette.routing import Mount
 
 from api import deps
 from core.errors import NotFound
 from tests.api.conftest import SignUp, assert_problem, client_for, login, new_email, register
+
+TestRoute = Callable[[str], Callable[[Callable[..., Any]], Callable[..., Any]]]
+
+
+@pytest.fixture
+def test_route(app: FastAPI) -> TestRoute:
+    """Add a GET route to a built app, keeping the web app's catch-all mount (when built) last."""
+
+    def register(path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+            app.get(path, summary="test", tags=["test"])(fn)
+            app.router.routes.sort(key=lambda route: isinstance(route, Mount) and route.name == "web")
+            return fn
+
+        return decorate
+
+    return register
 
 
 async def test_unknown_route_and_wrong_method(client: httpx.AsyncClient) -> None:
@@ -44,8 +63,10 @@ async def test_validation_problem_lists_field_paths(client: httpx.AsyncClient) -
     assert path["code"] == "unauthorized"
 
 
-async def test_coach_errors_map_to_their_status(app: FastAPI, client: httpx.AsyncClient) -> None:
-    @app.get("/api/v1/_test/missing", summary="test", tags=["test"])
+async def test_coach_errors_map_to_their_status(
+    app: FastAPI, test_route: TestRoute, client: httpx.AsyncClient
+) -> None:
+    @test_route("/api/v1/_test/missing")
     async def missing() -> None:
         raise NotFound("No run 7 here. List your runs to find it.", details={"id": 7})
 
@@ -59,9 +80,9 @@ async def test_coach_errors_map_to_their_status(app: FastAPI, client: httpx.Asyn
 
 
 async def test_unhandled_errors_are_500_without_internals(
-    app: FastAPI, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    app: FastAPI, test_route: TestRoute, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    @app.get("/api/v1/_test/boom", summary="test", tags=["test"])
+    @test_route("/api/v1/_test/boom")
     async def boom() -> None:
         raise RuntimeError("internal detail: table secret_stuff is corrupt")
 
@@ -74,8 +95,10 @@ async def test_unhandled_errors_are_500_without_internals(
     assert record.exc_info and "secret_stuff" in str(record.exc_info[1])
 
 
-async def test_database_errors_mid_request_are_503(app: FastAPI, client: httpx.AsyncClient) -> None:
-    @app.get("/api/v1/_test/db-dropped", summary="test", tags=["test"])
+async def test_database_errors_mid_request_are_503(
+    app: FastAPI, test_route: TestRoute, client: httpx.AsyncClient
+) -> None:
+    @test_route("/api/v1/_test/db-dropped")
     async def dropped() -> None:
         raise sa_exc.OperationalError("SELECT 1", {}, ConnectionResetError("connection reset"))
 
