@@ -44,6 +44,12 @@ REDIS_UNAVAILABLE = (
 )
 INTERNAL = "Something went wrong on our side. Try again; if it keeps happening, report the request id."
 UNAVAILABLE_RETRY_AFTER_S = 5
+#: character_not_in_repertoire: text PostgreSQL cannot store (the NUL character), always from the request
+UNSTORABLE_TEXT_SQLSTATE = "22021"
+UNSTORABLE_TEXT = (
+    "Some text in the request contains a character that cannot be stored (the NUL character, \\u0000). "
+    "Remove it and send the request again."
+)
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -190,6 +196,8 @@ async def database_error_handler(request: Request, exc: Exception) -> JSONRespon
     starting up", "terminating connection due to administrator command"); anything else is a bug (500)."""
     if is_unavailable(exc):
         return await database_unavailable_handler(request, exc)
+    if getattr(getattr(exc, "orig", exc), "sqlstate", None) == UNSTORABLE_TEXT_SQLSTATE:
+        return problem_response(request, 422, UNSTORABLE_TEXT, code="invalid_input")
     raise exc
 
 
