@@ -102,6 +102,39 @@ async def test_disconnect_mid_turn_then_resume_on_another_replica(
     assert "tool_call" in kinds and "tool_result" in kinds
 
 
+async def test_reconnect_while_the_turn_runs_gets_the_missed_events_then_live_ones(
+    live: Live, chat_user: ChatUserFactory, engine: AsyncEngine, gate: Gate
+) -> None:
+    first_replica, second_replica = await live(), await live()
+    me = await chat_user(first_replica)
+    await add_runs(engine, me.user_id)
+    thread = await me.thread()
+    async with me.client.stream(
+        "POST", f"/api/v1/chat/threads/{thread}/messages", json={"content": QUESTION}
+    ) as response:
+        sent = await SseReader(response).events(lambda e: e.event == "tool_call")
+    kept = sent[0]  # the connection dropped before the client took in the tool_call event
+    assert kept.event == "turn_started" and kept.id is not None
+
+    async with (
+        httpx.AsyncClient(base_url=second_replica, cookies=me.client.cookies, timeout=HANG_S) as again,
+        again.stream("GET", f"/api/v1/chat/threads/{thread}/events", params={"after": kept.id}) as response,
+    ):
+        sse = SseReader(response)
+        missed = await sse.events(lambda e: e.event == "tool_call")
+        assert [e.event for e in missed] == ["tool_call"] and missed[0].id == sent[1].id
+        assert not gate.opened.is_set(), "the turn is still running: what follows is live"
+        gate.open()
+        live_events = await sse.events()
+
+    events = [kept, *missed, *live_events]
+    ids = [_key(e.id) for e in events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids), "each event once, in order"
+    assert [e.event for e in events][-1] == "message_done" and "tool_result" in [e.event for e in events]
+    text = "".join(e.data["text"] for e in events if e.event == "text_delta")
+    assert text == events[-1].data["text"]
+
+
 async def test_the_turn_finishes_and_is_saved_when_nobody_listens(
     live: Live, chat_user: ChatUserFactory, engine: AsyncEngine, gate: Gate
 ) -> None:
