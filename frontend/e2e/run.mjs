@@ -91,6 +91,30 @@ try {
     await shoot(page, artifacts, "chat");
   });
 
+  await step("a screenshot of the chat mid-stream (network slowed down)", async () => {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 200,
+      downloadThroughput: 1200,
+      uploadThroughput: -1,
+    });
+    try {
+      await page.getByLabel("Message to the coach").fill("Predict my marathon time");
+      await page.getByRole("button", { name: "Send" }).click();
+      const turn = page.getByTestId("coach-turn").last();
+      await turn.and(page.locator("[data-status='streaming']")).locator(".coach-text, [data-testid='tool-chip']").first().waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: `${artifacts}/chat-streaming-desktop.png` });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await turn.evaluate((el) => el.scrollIntoView({ block: "end" }));
+      await page.screenshot({ path: `${artifacts}/chat-streaming-phone.png` });
+      await page.setViewportSize(DESKTOP);
+    } finally {
+      await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    }
+    await page.getByTestId("coach-turn").last().and(page.locator("[data-status='done']")).waitFor({ timeout: 60_000 });
+  });
+
   await step("connect Garmin in settings, through the MFA code step", async () => {
     if (!garmin.email || !garmin.password) throw new Error("GARMIN_EMAIL / GARMIN_PASSWORD are not set");
     await page.getByRole("link", { name: "Settings" }).click();

@@ -140,7 +140,7 @@ def test_a_new_runner_end_to_end(app_url: str, fake_garmin: FakeGarmin) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     shots = {p.name for p in ARTIFACTS.glob("*.png")}
     assert not any(name.startswith("failure-") for name in shots)
-    for page in ("activities", "activity-detail", "chat", "settings", "plan", "dashboard"):
+    for page in ("activities", "activity-detail", "chat", "chat-streaming", "settings", "plan", "dashboard"):
         assert {f"{page}-desktop.png", f"{page}-phone.png"} <= shots, f"missing screenshots of {page}"
     # the approved push reached Garmin Connect exactly once, as a structured workout, and was scheduled
     assert len(fake_garmin.posted_workouts) == 1, fake_garmin.posted_workouts

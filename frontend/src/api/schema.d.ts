@@ -44,6 +44,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/activities/{activity_id}/original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the original FIT file
+         * @description The FIT file the activity was imported from, byte for byte (a multisport leg gives the whole file). 404 when the activity is not yours or was not imported from a file (Strava streams, demo).
+         */
+        get: operations["originals-download_original"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/activities/{activity_id}/samples": {
         parameters: {
             query?: never;
@@ -78,6 +98,46 @@ export type paths = {
          * @description Multipart field `files`, one or more FIT activity files. Every file is stored before the import job is queued, so nothing is lost; poll `GET /jobs/{job_id}` for progress and each file's result (imported, already imported, or rejected with the reason). Too many files or a file over the size limit is a 413 and nothing is stored.
          */
         post: operations["activities-import_activities"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/google/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Google sign-in callback
+         * @description Where Google sends the browser back: checks state (and the browser that started it), exchanges the code, verifies the ID token (signature, issuer, audience, expiry, nonce), links the Google account by verified email or creates one, sets the session cookies as the password sign-in does and redirects to the web app.
+         */
+        get: operations["auth-google_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/google/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign in with Google
+         * @description Redirects to Google's sign-in page (OpenID Connect, authorization code with PKCE). Google sends the browser back to `/auth/google/callback`. 404 when Google sign-in is not configured.
+         */
+        get: operations["auth-google_start"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -564,6 +624,51 @@ export type paths = {
         patch: operations["me-patch_me"];
         trace?: never;
     };
+    "/api/v1/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List calendar notes
+         * @description Notes overlapping `start`–`end` (default four weeks either side of today), for the plan calendar, and the ones covering today.
+         */
+        get: operations["notes-list_notes"];
+        put?: never;
+        /**
+         * Add a calendar note
+         * @description Illness, injury, travel, life stress or other over an inclusive date range. An illness turns the plan's open sessions of those days into rest the next time the plan is adapted.
+         */
+        post: operations["notes-add_note"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notes/{note_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a calendar note */
+        delete: operations["notes-delete_note"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a calendar note
+         * @description Only the fields given change.
+         */
+        patch: operations["notes-update_note"];
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -815,6 +920,30 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/strength/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List logged sessions
+         * @description Newest first, over the last `days` days.
+         */
+        get: operations["strength-list_sessions"];
+        put?: never;
+        /**
+         * Log a strength or cross-training session
+         * @description Sport, duration, session RPE (0–10) and, for strength, exercises with sets (reps, load or bodyweight, set RPE). Counted in training load as session-RPE × duration on the runs' scale. A session without any RPE is refused with what to add (422); one at the same start as another activity is a 409.
+         */
+        post: operations["strength-log_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/telegram/link": {
         parameters: {
             query?: never;
@@ -892,6 +1021,26 @@ export type paths = {
          * @description The token stops working at once. Someone else's token, or one already revoked, is a 404.
          */
         delete: operations["tokens-revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/fitness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get fitness metrics
+         * @description Effective VO2max of each run of the last `days` days (heart rate against pace over steady, flat segments), its trend per 30 days, and marathon shape in % from recent weekly volume and long runs. Which heart-rate anchors were used, and where they came from, is part of the answer.
+         */
+        get: operations["fitness-get_fitness"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1249,7 +1398,7 @@ export type components = {
              * @description re-flow the weeks ahead even if nothing was missed
              * @default false
              */
-            force: boolean;
+            force?: boolean;
         };
         /** AdaptPlanOutput */
         AdaptPlanOutput: {
@@ -1286,12 +1435,12 @@ export type components = {
              * @description link new activities of this sport
              * @default running
              */
-            default_for_sport: string | null;
+            default_for_sport?: string | null;
             /**
              * Kind
              * @default shoes
              */
-            kind: string;
+            kind?: string;
             /** Model */
             model?: string | null;
             /**
@@ -1311,7 +1460,36 @@ export type components = {
              * @description distance already run before
              * @default 0
              */
-            start_distance_km: number;
+            start_distance_km?: number;
+        };
+        /** AddNoteInput */
+        AddNoteInput: {
+            /**
+             * End Date
+             * @description last day, inclusive (default the start day)
+             */
+            end_date?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "illness" | "injury" | "travel" | "life_stress" | "other";
+            /**
+             * Severity
+             * @description 1 mild, 2 moderate, 3 severe
+             * @default 2
+             */
+            severity?: number;
+            /**
+             * Start Date
+             * @description first day (default today)
+             */
+            start_date?: string | null;
+            /**
+             * Text
+             * @description what happened, in the athlete's words
+             */
+            text?: string | null;
         };
         /** AddRaceInput */
         AddRaceInput: {
@@ -1338,7 +1516,7 @@ export type components = {
              * @description A = goal race, B = important, C = training
              * @default B
              */
-            priority: string;
+            priority?: string;
         };
         /** Anchor */
         Anchor: {
@@ -1349,6 +1527,15 @@ export type components = {
              * @enum {string}
              */
             source: "profile" | "estimated" | "assumed";
+            /** Value */
+            value: number;
+        };
+        /** AnchorOut */
+        AnchorOut: {
+            /** Detail */
+            detail: string;
+            /** Source */
+            source: string;
             /** Value */
             value: number;
         };
@@ -1580,7 +1767,7 @@ export type components = {
              * Call Id
              * @default null
              */
-            call_id: string | null;
+            call_id?: string | null;
             /** Heading Path */
             heading_path: string;
             /** Source */
@@ -1785,12 +1972,38 @@ export type components = {
              * Retryable
              * @default false
              */
-            retryable: boolean;
+            retryable?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
             type: "error";
+        };
+        /** ExerciseIn */
+        ExerciseIn: {
+            /** Name */
+            name: string;
+            /** Sets */
+            sets: components["schemas"]["SetIn"][];
+        };
+        /** ExerciseOut */
+        ExerciseOut: {
+            /** Name */
+            name: string;
+            /**
+             * Reps
+             * @description total reps
+             */
+            reps: number;
+            /** Sets */
+            sets: number;
+            /** Top Load Kg */
+            top_load_kg: number | null;
+            /**
+             * Volume Kg
+             * @description Σ reps × load
+             */
+            volume_kg: number;
         };
         /** FieldError */
         FieldError: {
@@ -1806,6 +2019,22 @@ export type components = {
              * @description a stable error type, e.g. 'missing', 'string_too_short'
              */
             type: string;
+        };
+        /** FitnessMetricsOutput */
+        FitnessMetricsOutput: {
+            marathon_shape: components["schemas"]["MarathonShapeOut"] | null;
+            max_hr: components["schemas"]["AnchorOut"] | null;
+            /**
+             * Method
+             * @description heart-rate relation used (None: no estimate)
+             */
+            method: ("hrr" | "hrmax") | null;
+            /** Notes */
+            notes: string[];
+            resting_hr: components["schemas"]["AnchorOut"] | null;
+            /** Runs */
+            runs: components["schemas"]["RunValue"][];
+            trend: components["schemas"]["Vo2maxTrend"] | null;
         };
         /** GarminLogin */
         GarminLogin: {
@@ -1836,7 +2065,7 @@ export type components = {
              * Mfa Attempts
              * @default 0
              */
-            mfa_attempts: number;
+            mfa_attempts?: number;
             /**
              * State
              * @enum {string}
@@ -1965,7 +2194,7 @@ export type components = {
              * @description running days a week, 3–7
              * @default 5
              */
-            days_per_week: number;
+            days_per_week?: number;
             /**
              * Distance
              * @description or a name
@@ -1978,7 +2207,7 @@ export type components = {
              * @default sunday
              * @enum {string}
              */
-            long_run_day: "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
+            long_run_day?: "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
             /**
              * Max Weekly Km
              * @description the most the athlete wants to run in a week
@@ -2000,6 +2229,12 @@ export type components = {
              * @description default today
              */
             start_date?: string | null;
+            /**
+             * Strength Per Week
+             * @description strength sessions a week on non-running days (0 = none)
+             * @default 0
+             */
+            strength_per_week?: number;
             /**
              * Vdot
              * @description current fitness; default from best recent efforts
@@ -2181,7 +2416,7 @@ export type components = {
              * Samples
              * @default 0
              */
-            samples: number;
+            samples?: number;
             /** Sport */
             sport?: string | null;
             /** Start Time */
@@ -2195,7 +2430,7 @@ export type components = {
              * Warnings
              * @default []
              */
-            warnings: string[];
+            warnings?: string[];
         };
         /** IntegrationsOverview */
         IntegrationsOverview: {
@@ -2333,6 +2568,124 @@ export type components = {
              * @description form = yesterday's CTL − ATL
              */
             tsb: number;
+        };
+        /** LoggedList */
+        LoggedList: {
+            /** Notes */
+            notes: string[];
+            /** Sessions */
+            sessions: components["schemas"]["LoggedSession"][];
+            /** Total Load */
+            total_load: number;
+        };
+        /** LoggedSession */
+        LoggedSession: {
+            /** Activity Id */
+            activity_id: number;
+            /** Duration Min */
+            duration_min: number;
+            /** Exercises */
+            exercises: components["schemas"]["ExerciseOut"][];
+            /**
+             * Foster Load Au
+             * @description Foster's session load: RPE × minutes
+             */
+            foster_load_au: number;
+            /** Load Method */
+            load_method: string;
+            /** Name */
+            name: string | null;
+            /** Notes */
+            notes: string | null;
+            /**
+             * Rpe
+             * @description the session RPE the load comes from
+             */
+            rpe: number;
+            /**
+             * Rpe Source
+             * @description None: as stored
+             */
+            rpe_source: ("session" | "mean_of_sets") | null;
+            /** Sport */
+            sport: string;
+            /**
+             * Start Time
+             * Format: date-time
+             */
+            start_time: string;
+            /**
+             * Training Load
+             * @description TSS-equivalent points (100 ≈ 1 h at threshold)
+             */
+            training_load: number;
+        };
+        /** LogSessionInput */
+        LogSessionInput: {
+            /**
+             * Day
+             * @description local day (default today)
+             */
+            day?: string | null;
+            /**
+             * Duration Min
+             * @description whole session, minutes
+             */
+            duration_min: number;
+            /** Exercises */
+            exercises?: components["schemas"]["ExerciseIn"][];
+            /** Name */
+            name?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Rpe
+             * @description session RPE, 0–10 (CR-10), rated ~30 min after; whole points
+             */
+            rpe?: number | null;
+            /**
+             * Sport
+             * @default strength_training
+             * @enum {string}
+             */
+            sport?: "strength_training" | "cycling" | "swimming" | "rowing" | "yoga" | "hiking" | "walking" | "elliptical" | "cross_country_skiing" | "other";
+            /**
+             * Start Time
+             * @description local start (default now today, else 18:00)
+             */
+            start_time?: string | null;
+        };
+        /** MarathonShapeOut */
+        MarathonShapeOut: {
+            /**
+             * Label
+             * @enum {string}
+             */
+            label: "ready" | "possible" | "not_ready";
+            /** Long Run Score */
+            long_run_score: number;
+            /** Long Run Target Km */
+            long_run_target_km: number;
+            /**
+             * Long Runs Counted
+             * @description runs of the last 70 days that count as long runs
+             */
+            long_runs_counted: number;
+            /** Percent */
+            percent: number;
+            /** Vdot */
+            vdot: number;
+            /** Vdot Basis */
+            vdot_basis: string;
+            /** Volume Score */
+            volume_score: number;
+            /**
+             * Weekly Km
+             * @description mean running km a week over the last 8 weeks
+             */
+            weekly_km: number;
+            /** Weekly Target Km */
+            weekly_target_km: number;
         };
         /** MarkedRead */
         MarkedRead: {
@@ -2490,6 +2843,71 @@ export type components = {
             /** @description the structured workout: blocks of steps and repeats with targets */
             workout: components["schemas"]["Workout"];
         };
+        /** NoteOut */
+        NoteOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Days */
+            days: number;
+            /**
+             * End Date
+             * Format: date
+             */
+            end_date: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "illness" | "injury" | "travel" | "life_stress" | "other";
+            /** Note Id */
+            note_id: number;
+            /**
+             * Severity
+             * @description 1 mild, 2 moderate, 3 severe
+             */
+            severity: number;
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            /** Text */
+            text: string | null;
+        };
+        /** NotePatch */
+        NotePatch: {
+            /** End Date */
+            end_date?: string | null;
+            /** Severity */
+            severity?: number | null;
+            /** Start Date */
+            start_date?: string | null;
+            /** Text */
+            text?: string | null;
+        };
+        /** NotesOut */
+        NotesOut: {
+            /**
+             * Active Today
+             * @description notes whose range includes today
+             */
+            active_today: components["schemas"]["NoteOut"][];
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /** Notes */
+            notes: components["schemas"]["NoteOut"][];
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+        };
         /** NotificationList */
         NotificationList: {
             /** Notifications */
@@ -2539,14 +2957,14 @@ export type components = {
              * @description …and not before this time, even when the night's data is in
              * @default 05:00:00
              */
-            morning_earliest: string;
+            morning_earliest?: string;
             /**
              * Morning Time
              * Format: time
              * @description the morning message goes out by this local time at the latest
              * @default 07:30:00
              */
-            morning_time: string;
+            morning_time?: string;
             /** @description null: no quiet hours */
             quiet_hours?: components["schemas"]["QuietHours"] | null;
             /**
@@ -2561,13 +2979,13 @@ export type components = {
              * @description 0 = Monday … 6 = Sunday
              * @default 6
              */
-            weekly_review_day: number;
+            weekly_review_day?: number;
             /**
              * Weekly Review Time
              * Format: time
              * @default 19:00:00
              */
-            weekly_review_time: string;
+            weekly_review_time?: string;
         };
         /** PaceRange */
         PaceRange: {
@@ -2740,7 +3158,7 @@ export type components = {
              * @description structured context, never secrets
              * @default null
              */
-            details: {
+            details?: {
                 [key: string]: unknown;
             } | null;
             /**
@@ -2748,18 +3166,18 @@ export type components = {
              * @description field errors (422 only)
              * @default null
              */
-            errors: components["schemas"]["FieldError"][] | null;
+            errors?: components["schemas"]["FieldError"][] | null;
             /**
              * Instance
              * @description the request path
              * @default null
              */
-            instance: string | null;
+            instance?: string | null;
             /**
              * Request Id
              * @default null
              */
-            request_id: string | null;
+            request_id?: string | null;
             /** Status */
             status: number;
             /**
@@ -2963,14 +3381,14 @@ export type components = {
              * @description …until this local time (may be the next day)
              * @default 07:00:00
              */
-            end: string;
+            end?: string;
             /**
              * Start
              * Format: time
              * @description quiet from this local time…
              * @default 22:00:00
              */
-            start: string;
+            start?: string;
         };
         /** RaceCalendar */
         RaceCalendar: {
@@ -3149,7 +3567,7 @@ export type components = {
              * @description IANA name, e.g. Europe/Berlin
              * @default UTC
              */
-            timezone: string;
+            timezone?: string;
         };
         /** Repeat */
         Repeat: {
@@ -3181,6 +3599,37 @@ export type components = {
             };
             /** State */
             state: string;
+        };
+        /** RunValue */
+        RunValue: {
+            /** Activity Id */
+            activity_id: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Distance Km */
+            distance_km: number | null;
+            /** Name */
+            name: string | null;
+            /** Segments */
+            segments: number;
+            /**
+             * Spread
+             * @description interquartile range of the segment values (scatter within the run)
+             */
+            spread: number;
+            /**
+             * Steady Min
+             * @description minutes of steady, flat running the value comes from
+             */
+            steady_min: number;
+            /**
+             * Vo2Max
+             * @description effective VO2max, ml/kg/min (on the VDOT scale)
+             */
+            vo2max: number;
         };
         /** SessionChange */
         SessionChange: {
@@ -3223,6 +3672,26 @@ export type components = {
             title: string;
             /** Workout Id */
             workout_id: number | null;
+        };
+        /** SetIn */
+        SetIn: {
+            /**
+             * Duration S
+             * @description for timed sets (planks…)
+             */
+            duration_s?: number | null;
+            /**
+             * Load Kg
+             * @description external load; None = bodyweight
+             */
+            load_kg?: number | null;
+            /** Reps */
+            reps?: number | null;
+            /**
+             * Rpe
+             * @description effort of this set, 0–10
+             */
+            rpe?: number | null;
         };
         /**
          * SettingsUpdate
@@ -3277,7 +3746,7 @@ export type components = {
             /** Estimated S */
             estimated_s?: number | null;
             /** @default easy */
-            intensity: components["schemas"]["Intensity"];
+            intensity?: components["schemas"]["Intensity"];
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -3306,7 +3775,7 @@ export type components = {
              * @description Garmin only: fetch the whole history
              * @default false
              */
-            full_history: boolean;
+            full_history?: boolean;
         };
         /** SyncRunOut */
         SyncRunOut: {
@@ -3493,7 +3962,7 @@ export type components = {
              * Data
              * @default null
              */
-            data: {
+            data?: {
                 [key: string]: unknown;
             } | null;
             /**
@@ -3501,7 +3970,7 @@ export type components = {
              * @description what went wrong, when ok is false
              * @default null
              */
-            error: string | null;
+            error?: string | null;
             /** Name */
             name: string;
             /** Ok */
@@ -3564,22 +4033,22 @@ export type components = {
              * Input Tokens
              * @default 0
              */
-            input_tokens: number;
+            input_tokens?: number;
             /**
              * Output Tokens
              * @default 0
              */
-            output_tokens: number;
+            output_tokens?: number;
             /**
              * Requests
              * @default 0
              */
-            requests: number;
+            requests?: number;
             /**
              * Tool Calls
              * @default 0
              */
-            tool_calls: number;
+            tool_calls?: number;
         };
         /** ViolationOut */
         ViolationOut: {
@@ -3591,6 +4060,26 @@ export type components = {
             rule: string;
             /** Week Index */
             week_index?: number | null;
+        };
+        /** Vo2maxTrend */
+        Vo2maxTrend: {
+            /**
+             * Current
+             * @description median of the last 5 runs' values
+             */
+            current: number;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "rising" | "stable" | "falling" | "unknown";
+            /** Runs */
+            runs: number;
+            /**
+             * Slope Per 30D
+             * @description least-squares change per 30 days (None: too few runs)
+             */
+            slope_per_30d: number | null;
         };
         /** WeekChange */
         WeekChange: {
@@ -3670,7 +4159,7 @@ export type components = {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             kind: components["schemas"]["WorkoutKind"];
             /** Name */
             name: string;
@@ -3972,6 +4461,55 @@ export interface operations {
             };
         };
     };
+    "originals-download_original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                activity_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the FIT file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.ant.fit": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "activities-get_activity_samples": {
         parameters: {
             query?: {
@@ -4084,6 +4622,136 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth-google_callback": {
+        parameters: {
+            query?: {
+                code?: string | null;
+                error?: string | null;
+                state?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth-google_start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5795,7 +6463,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description to `/settings?integration=strava&result=connected|error&message=…`, also when the state is unknown or used up, or Strava reported an error */
             303: {
                 headers: {
                     [name: string]: unknown;
@@ -5947,6 +6615,237 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notes-list_notes": {
+        parameters: {
+            query?: {
+                /** @description default 28 days ahead */
+                end?: string | null;
+                kind?: ("illness" | "injury" | "travel" | "life_stress" | "other") | null;
+                /** @description default 28 days ago */
+                start?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotesOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notes-add_note": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddNoteInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notes-delete_note": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                note_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notes-update_note": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                note_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteOut"];
                 };
             };
             /** @description Unauthorized */
@@ -6943,6 +7842,116 @@ export interface operations {
             };
         };
     };
+    "strength-list_sessions": {
+        parameters: {
+            query?: {
+                /** @description how many days back (1–366) */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoggedList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "strength-log_session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LogSessionInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoggedSession"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "telegram-get_link": {
         parameters: {
             query?: never;
@@ -7227,6 +8236,56 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "fitness-get_fitness": {
+        parameters: {
+            query?: {
+                /** @description days of runs to estimate VO2max from (14–365) */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitnessMetricsOutput"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,7 @@ import { api, unwrap } from "../api/client";
 import { ErrorNote, Loading } from "../ui/feedback";
 import { exchangesFromMessages } from "./history";
 import { ThreadList } from "./ThreadList";
+import { turnText } from "./turn";
 import { TurnView } from "./TurnView";
 import { type Exchange, useCoach } from "./useCoach";
 
@@ -68,7 +69,8 @@ function Conversation({ threadId }: { threadId: string }) {
   const started = useRef(false);
   const end = useRef<HTMLDivElement>(null);
   const { exchanges, send, decide, attach, setExchanges, busy, reconnecting } = coach;
-  const lastLength = exchanges.at(-1)?.turn.parts.length ?? 0;
+  const last = exchanges.at(-1)?.turn;
+  const lastLength = last ? turnText(last).length + last.parts.length : 0; // follow the answer as it grows
 
   useEffect(() => {
     if (started.current || !detail.data) return;
