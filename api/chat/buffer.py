@@ -37,6 +37,8 @@ __all__ = ["BufferedEvent", "ChatBuffer", "parse_event_id"]
 
 _ID = re.compile(r"^(\d{1,20})(?:-(\d{1,20}))?$")
 _START = "0-0"
+#: how long a running turn and a streaming response wait for Redis to come back (a restart) before giving up
+REDIS_OUTAGE_S = 15.0
 
 #: release the lock only if this turn still holds it
 _RELEASE = """

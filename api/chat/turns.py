@@ -14,6 +14,8 @@ Every turn ends with a final event in the buffer, whatever happens:
   (`interrupted`);
 - an unexpected failure: `error` (`internal`).
 In these cases the athlete's message and what the coach said so far are saved as the turn's messages.
+A short Redis outage (a restart) does not end a turn: writing an event to the buffer is retried for up to
+`REDIS_OUTAGE_S`, and the turn goes on once Redis is back (clients reconnect with Last-Event-ID).
 At most `chat_max_concurrent_turns` turns run at once per process; the others wait for a slot.
 """
 
@@ -30,11 +32,12 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from prometheus_client import Histogram
+from redis import exceptions as redis_exc
 
 from agent.events import FINAL_EVENT_TYPES, ApprovalDecision, CoachEvent, ErrorEvent
 from agent.stream import stream
 from agent.threads import add_message, get_thread
-from api.chat.buffer import ChatBuffer
+from api.chat.buffer import REDIS_OUTAGE_S, ChatBuffer
 from core import errors
 from core.database import session_scope
 from core.models import User
@@ -235,13 +238,29 @@ class TurnRunner:
 
     async def _publish(self, p: _Progress, event: CoachEvent) -> None:
         p.ending = p.ending or event.type in FINAL_EVENT_TYPES
-        await self.buffer.append(p.thread_id, p.turn, event)
+        await self._append(p, event)
         if event.type == "text_delta":
             p.text.append(getattr(event, "text", ""))
         elif event.type != "turn_started":
             p.recorded.append(event.model_dump(mode="json"))
         if event.type in FINAL_EVENT_TYPES:
             p.final = True
+
+    async def _append(self, p: _Progress, event: CoachEvent) -> None:
+        """Buffer one event, riding out a Redis restart of up to `REDIS_OUTAGE_S`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + REDIS_OUTAGE_S
+        wait = 0.1
+        while True:
+            try:
+                await self.buffer.append(p.thread_id, p.turn, event)
+                return
+            except (redis_exc.ConnectionError, redis_exc.TimeoutError) as exc:
+                if loop.time() + wait > deadline:
+                    raise
+                log.warning("chat turn %s: Redis is not answering (%s); retrying in %.1fs", p.turn, exc, wait)
+                await asyncio.sleep(wait)
+                wait = min(1.0, wait * 2)
 
     async def _keep(self, p: _Progress) -> None:
         """Refresh the thread's lock while the turn runs (so a dead replica frees it quickly)."""

@@ -24,6 +24,10 @@ class Reply:
     tool: tuple[str, str] | None = None  # (name, raw JSON arguments), streamed as tool-call deltas
     raw: bytes | None = None  # sent as is (with `status`)
     delay_s: float = 0.0
+    # mid-stream: after the first content chunk, wait for this event (at most `hold_max_s`) before the rest;
+    # an event never set is a model that stops sending half way
+    hold: threading.Event | None = None
+    hold_max_s: float = 60.0
 
 
 @dataclass
@@ -32,6 +36,7 @@ class FakeLLM:
     requests: list[dict[str, Any]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     url: str = ""
+    held: threading.Event = field(default_factory=threading.Event)  # a reply reached its `hold`
 
     def next_reply(self) -> Reply:
         index = min(len(self.requests) - 1, len(self.script) - 1)
@@ -124,9 +129,15 @@ def fake_llm(*script: Reply) -> Iterator[FakeLLM]:
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            for piece in _stream(reply):
-                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
-                self.wfile.flush()
+            for i, piece in enumerate(_stream(reply)):
+                if i == 2 and reply.hold is not None:  # the role chunk and one content chunk are out
+                    fake.held.set()
+                    reply.hold.wait(reply.hold_max_s)
+                try:
+                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                    self.wfile.flush()
+                except OSError:  # the client gave up (its timeout): nothing more to send
+                    return
             self.wfile.write(b"0\r\n\r\n")
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

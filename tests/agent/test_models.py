@@ -4,6 +4,7 @@ tool calls, fast fallback on 503 and on a refused connection, and an error event
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -194,3 +195,48 @@ async def test_a_reply_that_is_not_json_is_an_error_event(
         )
     assert types(events) == ["turn_started", "error"]
     assert events[-1].code in {"model_error", "model_unavailable"}  # type: ignore[union-attr]
+
+
+#: how long the fake model stays silent in the timeout tests: a turn that waited for it would take this long
+SILENT_S = 10.0
+
+
+async def test_a_model_that_does_not_answer_in_time_falls_back_instead_of_waiting(
+    db: AsyncSession, runner: User, checkpointer: AsyncPostgresSaver
+) -> None:
+    with fake_llm(Reply(text="Too late.", delay_s=SILENT_S)) as slow, fake_llm(Reply(text="Backup.")) as up:
+        quick = settings(model_timeout_s=0.5)
+        model = FallbackModel(
+            openai_model(quick, compatible=True, base_url=slow.url + "/v1"),
+            openai_model(quick, compatible=True, base_url=up.url + "/v1"),
+        )
+        started = time.perf_counter()
+        events = await collect(stream(runner, None, "hi", session=db, model=model, checkpointer=checkpointer))
+        elapsed = time.perf_counter() - started
+    assert types(events)[-1] == "message_done" and events[-1].text == "Backup.", events  # type: ignore[union-attr]
+    assert len(slow.requests) == 1, "the silent model was asked once, not retried"
+    assert elapsed < SILENT_S, "the turn waited for the silent model instead of timing out"
+
+
+async def test_a_model_that_stops_mid_answer_ends_in_an_error_event_and_the_turn_is_saved(
+    db: AsyncSession, runner: User, checkpointer: AsyncPostgresSaver
+) -> None:
+    never = threading.Event()
+    reply = Reply(text="Your long run went well, and", hold=never, hold_max_s=SILENT_S)
+    with fake_llm(reply) as fake:
+        model = openai_model(settings(model_timeout_s=0.5), compatible=True, base_url=fake.url + "/v1")
+        started = time.perf_counter()
+        events = await collect(
+            stream(runner, None, "how was my run?", session=db, model=model, checkpointer=checkpointer)
+        )
+        elapsed = time.perf_counter() - started
+    assert fake.held.is_set()  # it did stop half way
+    assert elapsed < SILENT_S, "the stream hung on the silent model"
+    kinds = types(events)
+    assert kinds[0] == "turn_started" and "text_delta" in kinds and kinds[-1] == "error", events
+    error = events[-1]
+    assert isinstance(error, ErrorEvent) and error.retryable
+    assert error.code in {"model_unavailable", "model_error"} and "again" in error.message, error
+    stored = await list_messages(db, runner, events[0].thread_id)  # type: ignore[union-attr]
+    assert [m.role for m in stored] == ["user", "assistant"]
+    assert stored[1].content.startswith("Your ") and stored[1].events[-1]["type"] == "error"
