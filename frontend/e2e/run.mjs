@@ -115,6 +115,43 @@ try {
     await page.getByTestId("coach-turn").last().and(page.locator("[data-status='done']")).waitFor({ timeout: 60_000 });
   });
 
+  await step("a connection cut mid-answer resumes with Last-Event-ID and the answer completes", async () => {
+    // the POST's stream is cut after its first events (as a dropped connection would); the client must
+    // reconnect to GET …/events with the last id it saw and get the rest from the server's buffer
+    const resumed = [];
+    const cut = [];
+    page.on("request", (r) => r.url().includes("/events") && resumed.push(r.headers()["last-event-id"] ?? null));
+    await page.route("**/api/v1/chat/threads/*/messages", async (route) => {
+      const response = await route.fetch();
+      const body = await response.text();
+      const events = body.split(/\r\n\r\n|\n\n|\r\r/).filter((e) => e.includes("data:"));
+      const kept = events.slice(0, Math.max(2, Math.floor(events.length / 2)));
+      cut.push(`${kept.length}/${events.length}`);
+      await route.fulfill({ response, body: `${kept.join("\r\n\r\n")}\r\n\r\n` });
+    });
+    try {
+      await page.getByLabel("Message to the coach").fill("How was my last run?");
+      await page.getByRole("button", { name: "Send" }).click();
+      const turn = page.getByTestId("coach-turn").last();
+      await turn.and(page.locator("[data-status='done']")).waitFor({ timeout: 60_000 });
+    } finally {
+      await page.unroute("**/api/v1/chat/threads/*/messages");
+    }
+    if (cut.length !== 1 || cut[0]?.split("/").map(Number).reduce((a, b) => b - a) <= 0) {
+      throw new Error(`the stream was not cut short: ${cut}`);
+    }
+    if (!resumed.some((id) => id)) throw new Error(`no resume with Last-Event-ID was sent (${JSON.stringify(resumed)})`);
+    const turn = page.getByTestId("coach-turn").last();
+    if ((await turn.getByTestId("tool-chip").count()) !== 1) throw new Error("the tool chip is missing or doubled after the resume");
+    // what was shown equals what was saved: reload the conversation and compare
+    const live = (await turn.locator(".coach-text").allInnerTexts()).join("");
+    await page.reload();
+    const saved = page.getByTestId("coach-turn").last();
+    await saved.and(page.locator("[data-status='done']")).waitFor();
+    const stored = (await saved.locator(".coach-text").allInnerTexts()).join("");
+    if (!live.trim() || live.trim() !== stored.trim()) throw new Error(`shown and saved answers differ:\n${live}\n---\n${stored}`);
+  });
+
   await step("connect Garmin in settings, through the MFA code step", async () => {
     if (!garmin.email || !garmin.password) throw new Error("GARMIN_EMAIL / GARMIN_PASSWORD are not set");
     await page.getByRole("link", { name: "Settings" }).click();
