@@ -19,7 +19,7 @@ from typing import Literal
 from fastapi import Request, Response
 from fastapi.security import APIKeyCookie, HTTPBearer
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Forbidden, Unauthorized
 from core.logs import user_id_var
@@ -95,13 +95,12 @@ async def authenticate(
     session: AsyncSession,
     redis: Redis,
     settings: Settings,
-    sessionmaker: async_sessionmaker[AsyncSession],
     *,
     required: bool,
 ) -> Auth | None:
     token = bearer_token(request)
     if token is not None:
-        auth = await _from_token(session, sessionmaker, token)
+        auth = await _from_token(session, token)
     else:
         auth = await _from_cookie(request, session, redis, settings)
         if auth is None and not required:
@@ -115,9 +114,7 @@ async def authenticate(
     return auth
 
 
-async def _from_token(
-    session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], token: str
-) -> Auth | None:
+async def _from_token(session: AsyncSession, token: str) -> Auth | None:
     row = await token_store.find_active_token(session, token)
     if row is None:
         return None
@@ -125,10 +122,8 @@ async def _from_token(
     if user is None:
         return None
     if token_store.needs_touch(row):
-        # its own short transaction: a long request (a chat stream) must not hold the row lock
-        async with sessionmaker() as touch:
-            await token_store.touch_token(touch, row.id)
-            await touch.commit()
+        # in the request's own unit of work (no second pooled connection); it never waits on another toucher
+        await token_store.touch_token(session, row.id)
     return Auth(user=user, method="token", token_id=row.id)
 
 

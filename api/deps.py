@@ -95,11 +95,10 @@ async def _auth(
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
-    sessionmaker: SessionmakerDep,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     _cookie: Annotated[str | None, Depends(cookie_scheme)],
 ) -> Auth:
-    auth = await authenticate(request, session, redis, settings, sessionmaker, required=True)
+    auth = await authenticate(request, session, redis, settings, required=True)
     assert auth is not None
     return auth
 
@@ -109,11 +108,10 @@ async def _optional_auth(
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
-    sessionmaker: SessionmakerDep,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     _cookie: Annotated[str | None, Depends(cookie_scheme)],
 ) -> Auth | None:
-    return await authenticate(request, session, redis, settings, sessionmaker, required=False)
+    return await authenticate(request, session, redis, settings, required=False)
 
 
 CurrentAuth = Annotated[Auth, Depends(_auth)]

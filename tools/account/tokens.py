@@ -150,14 +150,23 @@ def needs_touch(row: ApiToken, *, now: datetime | None = None) -> bool:
 
 
 async def touch_token(session: AsyncSession, token_id: int, *, now: datetime | None = None) -> bool:
-    """Record a use, unless one was recorded within the last minute. Returns whether a row changed."""
+    """Record a use, unless one was recorded within the last minute. Returns whether a row changed.
+
+    Never waits: a row another request is touching right now is skipped (SKIP LOCKED), so the caller can do
+    this inside its own unit of work without a second connection and without queueing behind others."""
     now = now or datetime.now(UTC)
-    result = await session.execute(
-        update(ApiToken)
+    unlocked = (
+        select(ApiToken.id)
         .where(
             ApiToken.id == token_id,
             or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_EVERY),
         )
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == unlocked)
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
