@@ -217,6 +217,21 @@ try {
     await page.getByRole("img", { name: "CTL / ATL / TSB" }).locator("canvas").waitFor();
   });
 
+  await step("switching to miles shows distances and paces in miles everywhere", async () => {
+    await page.getByRole("link", { name: "Settings" }).click();
+    const profile = page.getByRole("region", { name: "Profile and units" });
+    await profile.getByLabel("miles, min/mi").check();
+    await profile.getByRole("button", { name: "Save" }).click();
+    await profile.getByRole("status").waitFor();
+    await page.getByRole("link", { name: "Activities" }).click();
+    const row = page.getByRole("row").filter({ has: page.getByRole("link") }).first();
+    await row.getByText(/\d+\.\d\d mi/).waitFor();
+    await row.getByText(/\/mi$/).waitFor();
+    await row.getByRole("link").first().click();
+    await page.getByRole("img", { name: "Pace (/mi)" }).locator("canvas").waitFor();
+    await page.getByText(/\d+ ft/).first().waitFor();
+  });
+
   await step("the demo athlete's dashboard shows their training load", async () => {
     if (!demo.email || !demo.password) throw new Error("DEMO_EMAIL / DEMO_PASSWORD are not set");
     await page.getByRole("button", { name: "Sign out" }).click();

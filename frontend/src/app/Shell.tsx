@@ -28,7 +28,10 @@ export function Shell() {
       </main>
     );
   }
-  if (!me.data) return <Navigate to="/signin" replace state={{ from: location.pathname }} />;
+  if (!me.data) {
+    // an expired session comes back to where it was; signing out (perhaps for someone else) does not
+    return <Navigate to="/signin" replace state={signOut.isIdle ? { from: location.pathname } : null} />;
+  }
   return (
     <div className="shell">
       <a className="skip" href="#main">
