@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from asyncpg import InternalClientError
+from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from core.runtime import ensure_services
@@ -23,7 +26,7 @@ _sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=20,
@@ -36,6 +39,18 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             "server_settings": {"application_name": "runcoach"},
         },
     )
+    event.listen(engine.sync_engine, "handle_error", _drop_broken_connections)
+    return engine
+
+
+def _drop_broken_connections(context: ExceptionContext) -> None:
+    """A connection the server cut (shutting down: 57P01) or that asyncpg left mid-operation ("another
+    operation is in progress") must not go back to the pool: SQLAlchemy only sees asyncpg's connection as
+    gone once its socket is closed, and a restart reaches the pool before that. Marked as a disconnect, it is
+    thrown away (with the pool's older connections) and the error is a 503, not a 500 on the next request."""
+    original = context.original_exception
+    if is_unavailable(original) or isinstance(original.__cause__, InternalClientError):
+        context.is_disconnect = True
 
 
 def get_engine() -> AsyncEngine:
@@ -73,6 +88,8 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
 
 def is_unavailable(exc: BaseException) -> bool:
     """Whether a database error means the server is away (restarting, starting up, connection cut)."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
     code = getattr(getattr(exc, "orig", exc), "sqlstate", None)
     return isinstance(code, str) and code.startswith(UNAVAILABLE_SQLSTATES)
 

@@ -25,7 +25,7 @@ def stack() -> Iterator[Stack]:
     with Stack.running() as running:
         yield running
         for role in running.roles:  # shown by pytest when the test failed
-            print(f"===== {role.name} (pid {role.pid}) log, last lines =====\n{role.log()[-6000:]}")
+            print(f"===== {role.name} (pid {role.pid}) log =====\n{role.log()[-200_000:]}")
 
 
 @dataclass

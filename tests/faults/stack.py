@@ -5,7 +5,9 @@ The session's shared servers (tests/conftest.py) are never touched: a fault test
 servers it started. The roles get `DATABASE_URL` / `REDIS_URL` pointing at these servers, so they never start
 servers of their own, and a restart of PostgreSQL or Redis under them is exactly what production sees.
 
-- `Stack.start()` → servers up and migrated (`runcoach migrate`, the real command).
+- `Stack.start()` → servers up and migrated. `runcoach migrate` (the real command) runs once per test session
+  on a template data directory; each stack starts PostgreSQL on a copy of it (initdb and the migrations
+  cost ~10 s a stack otherwise).
 - `stack.role("api", port=…)` / `stack.role("worker")` → a `Role` (a running subprocess, its log in a file).
 - `stack.stop_postgres()` / `stack.start_postgres()` (`pg_ctl stop -m fast` / start on the same data and
   socket), `stack.stop_redis()` / `stack.start_redis()` (SIGTERM, which writes the append-only file, then
@@ -17,6 +19,7 @@ servers of their own, and a restart of PostgreSQL or Redis under them is exactly
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -62,6 +65,39 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+_template: Path | None = None
+
+
+def _migrated_template() -> Path:
+    """A home whose PostgreSQL data directory is initialised and migrated (then stopped), made once."""
+    global _template
+    if _template is not None:
+        return _template
+    home = Path(f"/tmp/rcf-tpl-{uuid.uuid4().hex[:8]}")
+    home.mkdir()
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    pg = EmbeddedPostgres(home)
+    try:
+        env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+        env.update(
+            {
+                "RUNCOACH_HOME": str(home),
+                "DATABASE_URL": pg.start(),
+                "REDIS_URL": "redis://127.0.0.1:9/0",  # migrating never touches Redis
+                "RUNCOACH_ENV": "test",
+            }
+        )
+        done = subprocess.run(
+            [*RUNCOACH, "migrate"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, f"runcoach migrate failed:\n{done.stdout}\n{done.stderr}"
+    finally:
+        pg.stop()
+    (home / "postgres" / ".handle_pids.json").unlink(missing_ok=True)
+    _template = home
+    return home
 
 
 @dataclass
@@ -141,12 +177,11 @@ class Stack:
     # -- servers ---------------------------------------------------------------------------------------
 
     def start(self) -> None:
+        subprocess.run(["cp", "-a", str(_migrated_template() / "postgres"), str(self.home)], check=True)
         self.pg = EmbeddedPostgres(self.home)
         self.redis = EmbeddedRedis(self.home)
         self.database_url = self.pg.start()
         self.redis_url = self.redis.start()
-        done = self.run("migrate")
-        assert done.returncode == 0, f"runcoach migrate failed:\n{done.stdout}\n{done.stderr}"
 
     def _pg_server(self) -> Any:
         server = self.pg._server
