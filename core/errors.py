@@ -72,6 +72,13 @@ class ServiceUnavailable(CoachError):
     retryable = True
 
 
+class NotConfigured(CoachError):
+    """A feature this server's operator has not set up (e.g. no Strava app credentials)."""
+
+    code = "not_configured"
+    status = 409
+
+
 class IntegrationError(CoachError):
     """A third-party service (Garmin, Strava, Telegram) refused or failed a request."""
 

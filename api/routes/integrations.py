@@ -145,7 +145,7 @@ async def delete_garmin(user: CurrentUser, session: SessionDep) -> None:
     description="A Strava authorization URL valid for 10 minutes, bound to the signed-in user. After the "
     "athlete approves, Strava sends the browser to the callback, which redirects to the web app's settings "
     "page. 502 when the operator has not set up a Strava app on this server.",
-    responses=problem_responses(502),
+    responses=problem_responses(409),
 )
 async def strava_authorize(user: CurrentUser, request: Request, settings: SettingsDep) -> AuthorizeUrl:
     base = settings.public_url or str(request.base_url)

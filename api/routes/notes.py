@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import ToolDepsDep
+from api.deps import RowId, ToolDepsDep
 from tools.notes.notes import (
     AddNoteInput,
     DeleteNoteInput,
@@ -56,11 +56,11 @@ async def add_note(deps: ToolDepsDep, body: AddNoteInput) -> NoteOut:
 
 
 @router.patch("/{note_id}", summary="Change a calendar note", description="Only the fields given change.")
-async def update_note(deps: ToolDepsDep, note_id: int, body: NotePatch) -> NoteOut:
+async def update_note(deps: ToolDepsDep, note_id: RowId, body: NotePatch) -> NoteOut:
     return await update_calendar_note(deps, UpdateNoteInput(note_id=note_id, **body.model_dump()))
 
 
 @router.delete("/{note_id}", status_code=204, summary="Delete a calendar note")
-async def delete_note(deps: ToolDepsDep, note_id: int) -> Response:
+async def delete_note(deps: ToolDepsDep, note_id: RowId) -> Response:
     await delete_calendar_note(deps, DeleteNoteInput(note_id=note_id))
     return Response(status_code=204)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -24,8 +25,13 @@ TAGS = [{"name": "notifications", "description": "Proactive coach messages and w
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
 
+NotificationId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class MarkRead(BaseModel):
-    ids: list[int] | None = Field(default=None, description="the notifications to mark read; null: all")
+    ids: list[NotificationId] | None = Field(
+        default=None, description="the notifications to mark read; null: all"
+    )
 
 
 class MarkedRead(BaseModel):

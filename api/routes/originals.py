@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, RowId, SessionDep
 from tools.activities.originals import activity_original
 
 TAGS = [{"name": "originals", "description": "The original files activities were imported from"}]
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/activities", tags=["originals"])
     response_class=Response,
     responses={200: {"content": {"application/vnd.ant.fit": {}}, "description": "the FIT file"}},
 )
-async def download_original(activity_id: int, user: CurrentUser, session: SessionDep) -> Response:
+async def download_original(activity_id: RowId, user: CurrentUser, session: SessionDep) -> Response:
     original = await activity_original(session, user.id, activity_id)
     return Response(
         content=original.data,

@@ -8,16 +8,26 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
 from core.models import User
 
 PREFERENCES_KEY = "notifications"
+
+
+def _wall_clock(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("give a wall-clock time without a UTC offset (e.g. 22:00); it is your local time")
+    return value
+
+
+#: a time of day in the user's own time zone (an offset is refused, not silently compared)
+LocalTime = Annotated[time, AfterValidator(_wall_clock)]
 
 
 class Trigger(StrEnum):
@@ -37,8 +47,8 @@ class Channel(StrEnum):
 class QuietHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: time = Field(default=time(22, 0), description="quiet from this local time…")
-    end: time = Field(default=time(7, 0), description="…until this local time (may be the next day)")
+    start: LocalTime = Field(default=time(22, 0), description="quiet from this local time…")
+    end: LocalTime = Field(default=time(7, 0), description="…until this local time (may be the next day)")
 
     def contains(self, local: time) -> bool:
         if self.start == self.end:
@@ -70,14 +80,14 @@ class NotificationPreferences(BaseModel):
         default_factory=lambda: [Channel.WEB, Channel.TELEGRAM],
         description="where to deliver them; Telegram only reaches a linked chat",
     )
-    morning_time: time = Field(
+    morning_time: LocalTime = Field(
         default=time(7, 30), description="the morning message goes out by this local time at the latest"
     )
-    morning_earliest: time = Field(
+    morning_earliest: LocalTime = Field(
         default=time(5, 0), description="…and not before this time, even when the night's data is in"
     )
     weekly_review_day: int = Field(default=6, ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    weekly_review_time: time = Field(default=time(19, 0))
+    weekly_review_time: LocalTime = Field(default=time(19, 0))
     quiet_hours: QuietHours | None = Field(default_factory=QuietHours, description="null: no quiet hours")
 
     @model_validator(mode="after")
@@ -127,10 +137,10 @@ class PreferencesUpdate(BaseModel):
 
     triggers: dict[Trigger, bool] | None = None
     channels: list[Channel] | None = None
-    morning_time: time | None = None
-    morning_earliest: time | None = None
+    morning_time: LocalTime | None = None
+    morning_earliest: LocalTime | None = None
     weekly_review_day: int | None = Field(default=None, ge=0, le=6)
-    weekly_review_time: time | None = None
+    weekly_review_time: LocalTime | None = None
     quiet_hours: QuietHours | None = None
 
     def patch(self) -> dict[str, Any]:

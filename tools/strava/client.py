@@ -37,6 +37,7 @@ from core.database import session_scope
 from core.errors import (
     CoachError,
     IntegrationError,
+    NotConfigured,
     NotFound,
     RateLimited,
     ReauthRequired,
@@ -198,14 +199,14 @@ async def _start_cooldown(seconds: float) -> None:
 def app_credentials() -> tuple[int, str]:
     settings = get_settings()
     if not settings.strava_client_id or settings.strava_client_secret is None:
-        raise IntegrationError(
+        raise NotConfigured(
             "Strava is not set up on this server: the operator must set RUNCOACH_STRAVA_CLIENT_ID and "
             "RUNCOACH_STRAVA_CLIENT_SECRET (from strava.com/settings/api)."
         )
     try:
         client_id = int(settings.strava_client_id)
     except ValueError as error:
-        raise IntegrationError(
+        raise NotConfigured(
             "RUNCOACH_STRAVA_CLIENT_ID must be the numeric client id from Strava."
         ) from error
     return client_id, settings.strava_client_secret.get_secret_value()

@@ -172,5 +172,7 @@ async def test_a_server_without_a_strava_app_says_so(
     ann = await sign_up()
     async with client_for(app, cookies={"runcoach_session": ann.session_cookie}) as client:
         assert _provider(await client.get("/api/v1/integrations"))["available"] is False
-        body = assert_problem(await client.get("/api/v1/integrations/strava/authorize"), 502)
+        body = assert_problem(
+            await client.get("/api/v1/integrations/strava/authorize"), 409, "not_configured"
+        )
     assert "RUNCOACH_STRAVA_CLIENT_ID" in body["detail"]

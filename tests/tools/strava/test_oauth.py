@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.database import session_scope
-from core.errors import Forbidden, IntegrationError, InvalidInput
+from core.errors import Forbidden, InvalidInput, NotConfigured
 from core.models import User
 from core.settings import get_settings
 from tests.fakes import FakeStrava
@@ -100,7 +100,7 @@ async def test_denied_access_and_missing_upload_permission(strava: FakeStrava, u
 
 async def test_not_configured_is_a_clear_error(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(get_settings(), "strava_client_id", None)
-    with pytest.raises(IntegrationError, match="RUNCOACH_STRAVA_CLIENT_ID"):
+    with pytest.raises(NotConfigured, match="RUNCOACH_STRAVA_CLIENT_ID"):
         await strava_authorize_url(user.id)
 
 
