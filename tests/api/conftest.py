@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import Mount
 
 from api.app import create_app
 from api.auth import CSRF_HEADER
@@ -149,3 +150,8 @@ async def sign_up(app: FastAPI) -> AsyncIterator[SignUp]:
     yield make
     for c in clients:
         await c.aclose()
+
+
+def keep_web_last(app: FastAPI) -> None:
+    """After a test adds routes to a built app: keep the web app's catch-all mount (when built) last."""
+    app.router.routes.sort(key=lambda route: isinstance(route, Mount) and route.name == "web")

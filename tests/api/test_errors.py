@@ -13,11 +13,18 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-from starlette.routing import Mount
 
 from api import deps
 from core.errors import NotFound
-from tests.api.conftest import SignUp, assert_problem, client_for, login, new_email, register
+from tests.api.conftest import (
+    SignUp,
+    assert_problem,
+    client_for,
+    keep_web_last,
+    login,
+    new_email,
+    register,
+)
 
 TestRoute = Callable[[str], Callable[[Callable[..., Any]], Callable[..., Any]]]
 
@@ -29,7 +36,7 @@ def test_route(app: FastAPI) -> TestRoute:
     def register(path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             app.get(path, summary="test", tags=["test"])(fn)
-            app.router.routes.sort(key=lambda route: isinstance(route, Mount) and route.name == "web")
+            keep_web_last(app)
             return fn
 
         return decorate

@@ -10,7 +10,16 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from api.deps import CurrentUser, rate_limit
-from tests.api.conftest import PASSWORD, SignUp, assert_problem, client_for, login, new_email, register
+from tests.api.conftest import (
+    PASSWORD,
+    SignUp,
+    assert_problem,
+    client_for,
+    keep_web_last,
+    login,
+    new_email,
+    register,
+)
 from tools.account import ratelimit
 from tools.account.ratelimit import Rate, parse_rate
 
@@ -92,6 +101,8 @@ async def test_rate_limit_dependency_for_other_routes(app: FastAPI, sign_up: Sig
     )
     async def chat(user: CurrentUser) -> dict[str, int]:
         return {"user": user.id}
+
+    keep_web_last(app)
 
     one, two = await sign_up(), await sign_up()
     assert (await one.client.post("/api/v1/_test/chat")).status_code == 200
