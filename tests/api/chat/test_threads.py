@@ -108,7 +108,7 @@ async def test_one_turn_per_thread_at_a_time(
 async def test_a_turn_past_its_deadline_ends_with_an_error_and_is_kept(
     live: Live, chat_user: ChatUserFactory, engine: AsyncEngine, gate: Gate
 ) -> None:
-    me = await chat_user(await live(chat_turn_timeout_s=1.0))
+    me = await chat_user(await live(chat_turn_timeout_s=3.0))  # room for the real turn after it
     await add_runs(engine, me.user_id)
     thread = await me.thread()
     async with me.client.stream(
