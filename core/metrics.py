@@ -48,6 +48,18 @@ PROACTIVE_SENT = Counter(
     "runcoach_proactive_messages_total", "Proactive messages delivered", ["trigger", "channel"]
 )
 
+CHAT_FIRST_EVENT = Histogram(
+    "runcoach_chat_first_event_seconds",
+    "Chat turns: from the request to the turn's first event",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+CHAT_TURN = Histogram(
+    "runcoach_chat_turn_seconds",
+    "Chat turns: from the request to the final event, by how the turn ended",
+    ["outcome"],
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+)
+
 
 def serve_metrics(port: int | None, *, role: str) -> None:
     """Expose this process's metrics on `port` (no-op when unset; a port in use is logged, not fatal)."""

@@ -54,7 +54,7 @@ def test_nginx_does_not_buffer_chat_streams() -> None:
 def test_grafana_dashboard_reads_only_metrics_we_export() -> None:
     from prometheus_client import REGISTRY
 
-    for module in ("core.metrics", "api.middleware", "api.chat.turns"):  # where the metrics are defined
+    for module in ("core.metrics", "api.middleware"):  # where the metrics are defined
         importlib.import_module(module)
 
     families = {family.name for family in REGISTRY.collect()}  # counters without "_total"

@@ -31,7 +31,6 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from prometheus_client import Histogram
 from redis import exceptions as redis_exc
 
 from agent.events import FINAL_EVENT_TYPES, ApprovalDecision, CoachEvent, ErrorEvent
@@ -40,6 +39,7 @@ from agent.threads import add_message, get_thread
 from api.chat.buffer import REDIS_OUTAGE_S, ChatBuffer
 from core import errors
 from core.database import session_scope
+from core.metrics import CHAT_FIRST_EVENT, CHAT_TURN
 from core.models import User
 from core.settings import Settings
 
@@ -47,17 +47,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Started", "TurnRunner", "error_for"]
 
-CHAT_FIRST_EVENT = Histogram(
-    "runcoach_chat_first_event_seconds",
-    "Chat turns: from the request to the turn's first event",
-    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-)
-CHAT_TURN = Histogram(
-    "runcoach_chat_turn_seconds",
-    "Chat turns: from the request to the final event, by how the turn ended",
-    ["outcome"],
-    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
-)
 
 BUSY = (
     "The coach is busy with other conversations and could not start on yours in time. Send your message "
