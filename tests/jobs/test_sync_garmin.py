@@ -290,3 +290,36 @@ async def test_a_broken_download_is_recorded_and_the_other_activities_are_import
         status = (await call_tool("garmin_status", deps, {})).model_dump()
     assert status["last_run"]["status"] == "partial" and status["last_run"]["failed"] == 2
     assert len(status["last_run"]["errors"]) == 2
+
+
+async def test_a_5xx_on_the_activity_list_fails_the_run_and_the_retry_imports_everything_once(
+    garmin: HealthDaysGarmin, user: User
+) -> None:
+    await connect_garmin(user.id, EMAIL, PASSWORD)
+    garmin.inject(503, path="^/activitylist-service/activities/search/activities$", times=1)
+    async with session_scope() as session:
+        job = await enqueue(session, "garmin.sync", {"days": DAYS}, user_id=user.id)
+    retrying = await wait_for_job(job.id, ("retrying", "succeeded", "failed"))
+    assert retrying.state == "retrying", retrying.error
+    assert retrying.error == "Garmin Connect answered 503 for the activity list; it will be retried."
+    done = await wait_for_job(job.id)
+    assert (done.state, done.attempts) == ("succeeded", 2)
+    assert ((done.result or {})["imported"], (done.result or {})["failed"]) == (4, 0)
+    async with session_scope() as session:
+        per_activity = (
+            await session.execute(
+                select(Activity.external_id, func.count())
+                .where(Activity.user_id == user.id)
+                .group_by(Activity.external_id)
+            )
+        ).all()
+        runs = (
+            (await session.execute(select(SyncRun).where(SyncRun.user_id == user.id).order_by(SyncRun.id)))
+            .scalars()
+            .all()
+        )
+    assert dict(per_activity) == {str(i): 1 for i in (RUN, HIKE, SUP, SWIM)}
+    assert [r.status for r in runs] == ["failed", "succeeded"]
+    assert "503" in runs[0].errors[-1]["error"] and runs[0].activities_imported == 0
+    pages = garmin.requests_to("^/activitylist-service/activities/search/activities$")
+    assert pages[0].status == 503 and {r.status for r in pages[1:]} == {200}  # the retry pages through it
