@@ -4,8 +4,9 @@ taskiq-redis 1.2's `RedisStreamBroker.listen`:
 - claims the messages of a dead worker (XAUTOCLAIM after the visibility timeout) only right after XREADGROUP
   returned new messages, so a job whose worker was killed waited for unrelated traffic (on a quiet queue:
   forever);
-- lets a Redis connection error escape, which ends taskiq's receiver while the worker process lives on,
-  taking nothing from the queue any more (a Redis restart left every worker deaf).
+- lets a Redis connection error escape: taskiq's `run_receiver_task` then tears its receiver down and
+  starts another at once, in a loop with no pause that logs a traceback per turn for as long as Redis is
+  away.
 
 `ReclaimingStreamBroker.listen` reads new messages, then claims idle ones on every poll, and when Redis is
 away it waits (backing off) and carries on with the same consumer group once Redis answers again.

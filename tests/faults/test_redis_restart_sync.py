@@ -29,6 +29,9 @@ RUN, HIKE, SUP, SWIM = 21482825013, 21461718086, 21419635589, 21413444039
 SUP_FIT = "fitdecode/tests/files/2013-02-06-12-11-14.fit"
 DAYS = 400  # the recorded activities are from January 2026
 WAIT_S = 90.0  # a bound against hangs, not a timing figure
+#: how long Redis stays down: longer than redis-py's own reconnect retries (3 tries, ~7 s), as a restart
+#: that replays a large append-only file or a failover can be
+REDIS_DOWN_S = 10.0
 
 
 @pytest.fixture
@@ -94,7 +97,7 @@ async def test_redis_restarted_mid_sync_the_sync_finishes_once_and_the_worker_ke
         await redis.aclose()
 
         stack.stop_redis()
-        await asyncio.sleep(1.5)  # the worker's queue reads, lock renewals and claims fail meanwhile
+        await asyncio.sleep(REDIS_DOWN_S)  # the worker's queue reads, lock renewals and claims fail meanwhile
         stack.start_redis()
         garmin.release_downloads()
 
