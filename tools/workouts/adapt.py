@@ -32,7 +32,7 @@ from tools.registry import tool
 from tools.training.strength import add_strength_sessions
 from tools.training.training_plan import TrainingPlan
 from tools.training.workout import WorkoutKind
-from tools.workouts.plan_store import load_plan, save_sessions, week_skeleton
+from tools.workouts.plan_store import OPEN_STATUSES, load_plan, save_sessions, week_skeleton
 from tools.workouts.plans import PlanOut, plan_out
 from tools.workouts.reflow import reflow_plan
 from tools.workouts.volume import running_km, runs_by_day, weekly_km
@@ -41,7 +41,6 @@ MOVE_WINDOW_DAYS = 2
 STRENGTH = WorkoutKind.STRENGTH.value
 CHRONIC_SHARE = 0.75
 BEHIND_PLAN = 0.85
-OPEN_STATUSES = ("planned", "adjusted")
 
 
 def match_sessions(

@@ -34,6 +34,8 @@ from tools.training.workout import Workout
 from tools.workouts.store import NewWorkout, save_workouts
 
 ACTIVE = "active"
+#: a planned session that is still to be run (not done, missed or skipped)
+OPEN_STATUSES = ("planned", "adjusted")
 DESIGN = "design"
 LIVE_STATUSES = ("planned", "done", "missed", "moved", "adjusted")
 
@@ -209,3 +211,24 @@ async def load_plan(
     row = await plan_row(session, user_id, plan_id)
     sessions = await session_rows(session, row)
     return row, rebuild_plan(row, sessions), sessions
+
+
+async def open_session_on(
+    session: AsyncSession, user_id: int, day: date
+) -> tuple[SessionRow, PlanRow] | tuple[None, None]:
+    """The athlete's open session of the active plan on `day` (the first one, if a day holds two)."""
+    found = (
+        await session.execute(
+            select(SessionRow, PlanRow)
+            .join(PlanRow, PlanRow.id == SessionRow.plan_id)
+            .where(
+                SessionRow.user_id == user_id,
+                SessionRow.date == day,
+                SessionRow.status.in_(OPEN_STATUSES),
+                PlanRow.status == ACTIVE,
+            )
+            .order_by(SessionRow.id)
+            .limit(1)
+        )
+    ).first()
+    return (found[0], found[1]) if found else (None, None)

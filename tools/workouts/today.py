@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound
 from core.models import PlannedSession as SessionRow
-from core.models import TrainingPlan as PlanRow
 from tools.account import versions
 from tools.deps import ToolDeps
 from tools.fitness.readiness import assess_readiness
@@ -31,7 +30,7 @@ from tools.training.sessions import generate_workout
 from tools.training.vdot import training_paces
 from tools.training.workout import Workout, WorkoutKind, summarize
 from tools.workouts.describe import describe
-from tools.workouts.plan_store import ACTIVE, load_plan, remember_design
+from tools.workouts.plan_store import OPEN_STATUSES, load_plan, open_session_on, remember_design
 from tools.workouts.plans import ViolationOut, violations_out
 from tools.workouts.store import load_workout, replace_workout
 
@@ -40,7 +39,6 @@ Change = Literal["easy", "shorten", "rest"]
 EASY_SHARE = 0.60
 SHORTEN_SHARE = 0.75
 MIN_EASY_KM = 3.0
-OPEN = ("planned", "adjusted")
 
 
 def propose(label: str, session: SessionRow | None) -> tuple[Action, str]:
@@ -110,24 +108,6 @@ class AdjustTodayOutput(BaseModel):
     )
 
 
-async def _today_session(deps: ToolDeps) -> tuple[SessionRow | None, PlanRow | None]:
-    found = (
-        await deps.session.execute(
-            select(SessionRow, PlanRow)
-            .join(PlanRow, PlanRow.id == SessionRow.plan_id)
-            .where(
-                SessionRow.user_id == deps.user_id,
-                SessionRow.date == deps.today,
-                SessionRow.status.in_(OPEN),
-                PlanRow.status == ACTIVE,
-            )
-            .order_by(SessionRow.id)
-            .limit(1)
-        )
-    ).first()
-    return (found[0], found[1]) if found else (None, None)
-
-
 def _proposed(workout: Workout) -> ProposedWorkout:
     summary = summarize(workout)
     return ProposedWorkout(
@@ -146,7 +126,7 @@ async def adjust_today(deps: ToolDeps, args: AdjustTodayInput) -> AdjustTodayOut
     changes nothing: show the proposal to the athlete and, only if they agree, call apply_today_adjustment
     with `apply_with`."""
     result, _, _, notes = await assess_readiness(deps.session, deps.user_id, deps.tz, deps.today)
-    session, plan = await _today_session(deps)
+    session, plan = await open_session_on(deps.session, deps.user_id, deps.today)
     action, why = propose(result.label, session)
     reasons = [r.text for r in result.reasons if r.status != "ok"] + notes
     proposal = None
@@ -203,7 +183,7 @@ async def apply_today_adjustment(deps: ToolDeps, args: ApplyTodayInput) -> Apply
     ).scalar_one_or_none()
     if session is None:
         raise NotFound(f"No planned session with id {args.session_id}. Ask adjust_today for today's session.")
-    if session.date < deps.today or session.status not in OPEN:
+    if session.date < deps.today or session.status not in OPEN_STATUSES:
         raise InvalidInput(f"That session ({session.date}, {session.status}) can no longer be changed.")
     if session.kind == WorkoutKind.RACE.value:
         raise InvalidInput("The race itself is not adjusted.")

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from core.models import Workout as WorkoutRow
 from tools.account import versions
 from tools.deps import ToolDeps
@@ -21,6 +21,7 @@ from tools.training.workout import Workout, WorkoutKind, summarize
 from tools.workouts.describe import describe
 from tools.workouts.fitness import athlete_vdot
 from tools.workouts.garmin_payload import as_garmin_shows, garmin_workout
+from tools.workouts.plan_store import open_session_on
 from tools.workouts.store import load_workout, save_workout
 
 GeneratedKind = Literal[
@@ -142,12 +143,25 @@ class GetWorkoutInput(BaseModel):
 @tool()
 async def get_workout(deps: ToolDeps, args: GetWorkoutInput) -> WorkoutOut:
     """One saved workout: its steps, targets, summary, and whether (and when) it was sent to Garmin."""
-    row, workout = await load_workout(deps.session, deps.user_id, args.workout_id)
+    workout_id = args.workout_id
+    if workout_id is None:
+        day = args.date or deps.today + timedelta(days=1)
+        planned, _ = await open_session_on(deps.session, deps.user_id, day)
+        if planned is None or planned.workout_id is None:
+            raise NotFound(
+                f"Your plan has no session to send on {day:%A %d %B}. Name a workout (list_workouts) or "
+                "generate one first."
+            )
+        workout_id, args = planned.workout_id, args.model_copy(update={"date": day})
+    row, workout = await load_workout(deps.session, deps.user_id, workout_id)
     return workout_out(row, workout)
 
 
 class PushWorkoutInput(BaseModel):
-    workout_id: int
+    workout_id: int | None = Field(
+        default=None,
+        description="the saved workout to send; omit it for the plan's session on `date` (default tomorrow)",
+    )
     date: dt.date | None = Field(
         default=None, description="day to schedule it on (default its planned day, else today)"
     )
@@ -164,13 +178,22 @@ class PushWorkoutOutput(BaseModel):
 
 @tool(side_effect=True)
 async def push_workout(deps: ToolDeps, args: PushWorkoutInput) -> PushWorkoutOutput:
-    """Send a saved workout to Garmin Connect and put it on the athlete's Garmin calendar, so it syncs to
-    the watch (needs the athlete's approval). Pace targets go as Garmin pace zones, heart rate as heart-rate
+    """Send a saved workout (or, without `workout_id`, the plan's session for `date`, default tomorrow) to
+    Garmin Connect and put it on the athlete's Garmin calendar, so it syncs to the watch (needs the
+    athlete's approval). Pace targets go as Garmin pace zones, heart rate as heart-rate
     targets, power as power. Pushing the same workout again replaces the earlier copy on Garmin."""
-    row, workout = await load_workout(deps.session, deps.user_id, args.workout_id)
-    day = args.date or (
-        row.scheduled_date if row.scheduled_date and row.scheduled_date >= deps.today else None
-    )
+    workout_id, wanted = args.workout_id, args.date
+    if workout_id is None:
+        wanted = wanted or deps.today + timedelta(days=1)
+        planned, _ = await open_session_on(deps.session, deps.user_id, wanted)
+        if planned is None or planned.workout_id is None:
+            raise NotFound(
+                f"Your plan has no session to send on {wanted:%A %d %B}. Give a workout's id, or "
+                "generate one first (generate_workout)."
+            )
+        workout_id = planned.workout_id
+    row, workout = await load_workout(deps.session, deps.user_id, workout_id)
+    day = wanted or (row.scheduled_date if row.scheduled_date and row.scheduled_date >= deps.today else None)
     day = day or deps.today
     if day < deps.today:
         raise InvalidInput(f"{day} is in the past; schedule the workout for today or later.")

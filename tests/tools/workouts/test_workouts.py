@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.database import session_scope
 from core.errors import InvalidInput, NotFound
-from core.models import User
+from core.models import PlannedSession, User
 from tests.factories import create_user
 from tests.fakes import FakeGarmin
 from tests.tools.samples.sample_data import create_run
@@ -183,6 +183,58 @@ async def test_push_is_user_scoped_and_checks_dates(garmin: FakeGarmin, athlete:
     with pytest.raises(InvalidInput, match="in the past"):
         await _call(athlete, "push_workout", {"workout_id": made["workout_id"], "date": "2020-01-01"})
     assert garmin.posted_workouts == []
+
+
+async def test_push_without_an_id_sends_the_plans_session_for_that_day(
+    garmin: FakeGarmin, athlete: User
+) -> None:
+    today = datetime.now(UTC).date()
+    race = today + timedelta(weeks=12)
+    await _call(
+        athlete,
+        "generate_plan",
+        {
+            "race_date": race.isoformat(),
+            "race_distance_m": 21097.5,
+            "days_per_week": 4,
+            "vdot": 45,
+            "current_weekly_km": 35,
+        },
+    )
+    async with session_scope() as session:
+        planned = (
+            await session.execute(
+                select(PlannedSession)
+                .where(
+                    PlannedSession.user_id == athlete.id,
+                    PlannedSession.date > today,
+                    PlannedSession.workout_id.is_not(None),
+                )
+                .order_by(PlannedSession.date)
+                .limit(1)
+            )
+        ).scalar_one()
+    pushed = await _call(athlete, "push_workout", {"date": planned.date.isoformat()})
+    assert pushed["workout_id"] == planned.workout_id and pushed["scheduled_date"] == planned.date
+    assert garmin.posted_schedules == [(int(pushed["garmin_workout_id"]), {"date": planned.date.isoformat()})]
+
+    planned_days = await _planned_days(athlete)
+    empty_day = next(
+        today + timedelta(days=n) for n in range(1, 14) if today + timedelta(days=n) not in planned_days
+    )
+    with pytest.raises(NotFound, match="no session to send"):
+        await _call(athlete, "push_workout", {"date": empty_day.isoformat()})
+    assert len(garmin.posted_workouts) == 1
+
+
+async def _planned_days(user: User) -> set[date]:
+    async with session_scope() as session:
+        rows = await session.execute(
+            select(PlannedSession.date).where(
+                PlannedSession.user_id == user.id, PlannedSession.workout_id.is_not(None)
+            )
+        )
+        return set(rows.scalars())
 
 
 async def test_power_and_heart_rate_targets_reach_garmin_as_watts_and_bpm(
