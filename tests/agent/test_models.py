@@ -99,13 +99,12 @@ async def test_openai_client_streams_text_and_tool_calls(
     assert (stored.input_tokens, stored.output_tokens, stored.model) == (84, 14, "fake-model")
 
 
-async def test_fallback_on_503_is_fast(
+async def test_fallback_on_503_makes_no_sdk_retry(
     db: AsyncSession, runner: User, checkpointer: AsyncPostgresSaver
 ) -> None:
     with fake_llm(Reply(status=503)) as down, fake_llm(Reply(text="Backup model here.")) as up:
         primary = openai_model(settings(), compatible=True, base_url=down.url + "/v1")
         backup = openai_model(settings(), compatible=True, base_url=up.url + "/v1")
-        started = time.perf_counter()
         events = await collect(
             stream(
                 runner,
@@ -116,10 +115,8 @@ async def test_fallback_on_503_is_fast(
                 checkpointer=checkpointer,
             )
         )
-        elapsed = time.perf_counter() - started
     assert types(events)[-1] == "message_done" and events[-1].text == "Backup model here."  # type: ignore[union-attr]
     assert len(down.requests) == 1, "no SDK retry against the failing model"
-    assert elapsed < 1.5, f"fallback took {elapsed:.2f}s"
 
 
 async def test_gemini_503_falls_back_to_openai_through_settings(
@@ -130,12 +127,9 @@ async def test_gemini_503_falls_back_to_openai_through_settings(
         model = FallbackModel(
             gemini_model(cfg, base_url=gemini.url), openai_model(cfg, base_url=openai.url + "/v1")
         )
-        started = time.perf_counter()
         events = await collect(stream(runner, None, "hi", session=db, model=model, checkpointer=checkpointer))
-        elapsed = time.perf_counter() - started
     assert types(events)[-1] == "message_done", events
     assert len(gemini.requests) == 1 and "gemini" in gemini.paths[0]
-    assert elapsed < 1.5, f"fallback took {elapsed:.2f}s"
 
 
 async def test_connection_refused_falls_back(
@@ -144,13 +138,12 @@ async def test_connection_refused_falls_back(
     with fake_llm(Reply(text="Still here.")) as up:
         dead = openai_model(settings(), compatible=True, base_url=f"http://127.0.0.1:{closed_port()}/v1")
         backup = openai_model(settings(), compatible=True, base_url=up.url + "/v1")
-        started = time.perf_counter()
         events = await collect(
             stream(
                 runner, None, "hi", session=db, model=FallbackModel(dead, backup), checkpointer=checkpointer
             )
         )
-    assert types(events)[-1] == "message_done" and time.perf_counter() - started < 1.5
+    assert types(events)[-1] == "message_done"
 
 
 async def test_every_model_down_is_an_error_event_saying_what_to_do(
