@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -49,6 +50,11 @@ UNSTORABLE_TEXT_SQLSTATE = "22021"
 UNSTORABLE_TEXT = (
     "Some text in the request contains a character that cannot be stored (the NUL character, \\u0000). "
     "Remove it and send the request again."
+)
+#: a request value the driver cannot even send (a number past 64 bits: asyncpg's client-side DataError)
+OUT_OF_RANGE = (
+    "A number in the request is outside the range that can be stored (at most 9223372036854775807). "
+    "Check the values and send the request again."
 )
 
 _HTTP_CODES = {
@@ -198,7 +204,20 @@ async def database_error_handler(request: Request, exc: Exception) -> JSONRespon
         return await database_unavailable_handler(request, exc)
     if getattr(getattr(exc, "orig", exc), "sqlstate", None) == UNSTORABLE_TEXT_SQLSTATE:
         return problem_response(request, 422, UNSTORABLE_TEXT, code="invalid_input")
+    if _caused_by(exc, (OverflowError, asyncpg.exceptions.DataError)):
+        return problem_response(request, 422, OUT_OF_RANGE, code="invalid_input")
     raise exc
+
+
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(10):  # the driver's wrappers nest a few levels deep
+        if seen is None:
+            return False
+        if isinstance(seen, kinds):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 async def redis_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:

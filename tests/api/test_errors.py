@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from api import deps
@@ -147,3 +148,14 @@ async def test_503_when_redis_is_unreachable(app: FastAPI, sign_up: SignUp) -> N
         assert_problem(await login(account.client, account.email), 503)
     finally:
         await dead.aclose()
+
+
+async def test_a_number_past_64_bits_reaching_the_driver_is_a_422(
+    app: FastAPI, test_route: TestRoute, client: httpx.AsyncClient
+) -> None:
+    @test_route("/api/v1/_test/huge")
+    async def huge(session: deps.SessionDep) -> None:
+        await session.execute(text("SELECT CAST(:v AS bigint)"), {"v": 2**70})
+
+    body = assert_problem(await client.get("/api/v1/_test/huge"), 422, "invalid_input")
+    assert "outside the range" in body["detail"]
