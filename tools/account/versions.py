@@ -67,4 +67,3 @@ def _bump_committed(session: Session) -> None:
         except Exception:
             # the rows are committed; a stale validator lasts until the user's next change
             log.exception("could not bump the data version of user %s", user_id)
-

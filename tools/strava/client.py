@@ -206,9 +206,7 @@ def app_credentials() -> tuple[int, str]:
     try:
         client_id = int(settings.strava_client_id)
     except ValueError as error:
-        raise NotConfigured(
-            "RUNCOACH_STRAVA_CLIENT_ID must be the numeric client id from Strava."
-        ) from error
+        raise NotConfigured("RUNCOACH_STRAVA_CLIENT_ID must be the numeric client id from Strava.") from error
     return client_id, settings.strava_client_secret.get_secret_value()
 
 
