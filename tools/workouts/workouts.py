@@ -178,10 +178,11 @@ class PushWorkoutOutput(BaseModel):
 
 @tool(side_effect=True)
 async def push_workout(deps: ToolDeps, args: PushWorkoutInput) -> PushWorkoutOutput:
-    """Send a saved workout (or, without `workout_id`, the plan's session for `date`, default tomorrow) to
-    Garmin Connect and put it on the athlete's Garmin calendar, so it syncs to the watch (needs the
-    athlete's approval). Pace targets go as Garmin pace zones, heart rate as heart-rate
-    targets, power as power. Pushing the same workout again replaces the earlier copy on Garmin."""
+    """Send a workout to the athlete's Garmin calendar, so it syncs to the watch (needs their approval).
+
+    `workout_id` names a saved workout; without it, the active plan's session on `date` (default tomorrow) is
+    sent. Pace targets go as Garmin pace zones, heart rate as heart-rate targets, power as power. Pushing the
+    same workout again replaces the earlier copy on Garmin."""
     workout_id, wanted = args.workout_id, args.date
     if workout_id is None:
         wanted = wanted or deps.today + timedelta(days=1)
