@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,7 +51,11 @@ class _AuditHandler(logging.FileHandler):
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    fd, name = tempfile.mkstemp(prefix="runcoach-test-logs-", suffix=".jsonl")
+    worker_input = getattr(config, "workerinput", None)  # a pytest-xdist worker: log into the run's folder
+    folder = (
+        Path(worker_input["audit_dir"]) if worker_input else Path(tempfile.mkdtemp(prefix="runcoach-logs-"))
+    )
+    fd, name = tempfile.mkstemp(prefix="test-logs-", suffix=".jsonl", dir=folder)
     os.close(fd)
     handler = _AuditHandler(Path(name))
     logging.getLogger().addHandler(handler)
@@ -57,6 +63,13 @@ def pytest_configure(config: pytest.Config) -> None:
         if logging.getLogger(logger).level in (logging.NOTSET, logging.WARNING):
             logging.getLogger(logger).setLevel(logging.INFO)
     config.stash[_KEY] = handler
+    config.stash[_DIR] = folder
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker writes its log file into the controller's folder."""
+    node.workerinput["audit_dir"] = str(node.config.stash[_DIR])
 
 
 def _settings_secrets() -> set[str]:
@@ -91,20 +104,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     logging.getLogger().removeHandler(handler)
     handler.close()
-    path = Path(handler.baseFilename)
-    text = path.read_text(encoding="utf-8", errors="replace")
+    if getattr(session.config, "workerinput", None):
+        return  # a worker: the controller reads every worker's file when the whole run ends
+    folder = session.config.stash[_DIR]
+    files = sorted(folder.glob("test-logs-*.jsonl"))
+    text = "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in files)
     found = leaks(text, set(KNOWN_SECRETS) | _extra | _settings_secrets())
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if found:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter is not None:
-            reporter.write_line(f"SECRETS IN THE LOGS ({path}):", red=True)
+            reporter.write_line(f"SECRETS IN THE LOGS ({folder}):", red=True)
             for line in found:
                 reporter.write_line("  " + line, red=True)
         return
     if reporter is not None:
-        reporter.write_line(f"log audit: {len(text.splitlines())} log lines, no secret in them")
-    path.unlink(missing_ok=True)
+        lines = sum(1 for line in text.splitlines() if line)
+        reporter.write_line(f"log audit: {lines} log lines from {len(files)} process(es), no secret in them")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 _KEY = pytest.StashKey[_AuditHandler]()
+_DIR = pytest.StashKey[Path]()
