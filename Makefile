@@ -10,6 +10,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 WEB_STAMP := frontend/dist/index.html
 
+# the suite runs on two workers (the machines here have 2 cores; one embedded PostgreSQL/Redis per worker; a test file stays on one worker)
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 .PHONY: run test lint bench install web clean
 
 $(STAMP): pyproject.toml
