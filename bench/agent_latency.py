@@ -13,17 +13,16 @@ one tool call and a streamed answer. Times are wall-clock seconds inside this pr
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.harness import run_on_fresh_database  # noqa: E402
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -142,22 +141,9 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--threads", type=int, default=20)
     args = parser.parse_args()
-    home = None
-    if "RUNCOACH_HOME" not in os.environ:
-        home = tempfile.mkdtemp(prefix="rcb-", dir="/tmp")
-        os.environ["RUNCOACH_HOME"] = home
-    os.environ.setdefault("RUNCOACH_LOG_JSON", "false")
-    os.environ.setdefault("RUNCOACH_LLM_PROVIDER", "offline")
-    from core.migrate import upgrade
-    from core.runtime import ensure_services, stop_services
-
-    try:
-        upgrade(ensure_services().database_url)
-        asyncio.run(_bench(args.turns, args.threads))
-    finally:
-        stop_services()
-        if home:
-            shutil.rmtree(home, ignore_errors=True)
+    run_on_fresh_database(
+        lambda: _bench(args.turns, args.threads), reuse_home=True, RUNCOACH_LLM_PROVIDER="offline"
+    )
 
 
 if __name__ == "__main__":

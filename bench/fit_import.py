@@ -17,12 +17,8 @@ Printed, each the median of `--runs` passes:
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -33,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.fit_decode import _files, _fitparse, _median_seconds  # noqa: E402
+from bench.harness import run_on_fresh_database  # noqa: E402
 
 Files = list[tuple[str, bytes, int]]
 
@@ -117,22 +114,9 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.data / "manifest.csv").exists():
         sys.exit(f"no FIT test data at {args.data} (its manifest.csv is missing); pass --data DIR")
-    home = tempfile.mkdtemp(prefix="rcb-", dir="/tmp")
-    os.environ["RUNCOACH_HOME"] = home  # never the user's data directory
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("RUNCOACH_LOG_JSON", "false")
-    from core.migrate import upgrade
-    from core.runtime import ensure_services, stop_services
-
     files = _files(args.data)
     print(f"{len(files)} files, {sum(n for _, _, n in files):,} records; median of {args.runs} passes")
-    try:
-        upgrade(ensure_services().database_url)
-        asyncio.run(_bench(files, args.runs))
-    finally:
-        stop_services()
-        shutil.rmtree(home, ignore_errors=True)
+    run_on_fresh_database(lambda: _bench(files, args.runs))
 
 
 if __name__ == "__main__":

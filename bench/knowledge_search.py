@@ -14,18 +14,16 @@ Recall@5 counts a hit when a returned chunk comes from (a variant of) an expecte
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.harness import run_on_fresh_database  # noqa: E402
 
 FILLER = [
     "Consistency across months matters more than any single session",
@@ -151,21 +149,7 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    home = None
-    if "RUNCOACH_HOME" not in os.environ:
-        home = tempfile.mkdtemp(prefix="rcb-", dir="/tmp")
-        os.environ["RUNCOACH_HOME"] = home
-    os.environ.setdefault("RUNCOACH_LOG_JSON", "false")
-    from core.migrate import upgrade
-    from core.runtime import ensure_services, stop_services
-
-    try:
-        upgrade(ensure_services().database_url)
-        asyncio.run(_bench(args.chunks, args.rounds))
-    finally:
-        stop_services()
-        if home:
-            shutil.rmtree(home, ignore_errors=True)
+    run_on_fresh_database(lambda: _bench(args.chunks, args.rounds), reuse_home=True)
 
 
 if __name__ == "__main__":

@@ -21,16 +21,12 @@ start time so every monthly partition holds everyone's activities, as a real ser
 from __future__ import annotations
 
 import argparse
-import asyncio
 import functools
 import math
-import os
 import random
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -39,6 +35,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.harness import run_on_fresh_database  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 YEARS = 3
@@ -437,21 +435,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=24, help="athletes at most (default 24)")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="rcb-", dir="/tmp")
-    os.environ["RUNCOACH_HOME"] = home  # never the user's data directory
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("RUNCOACH_LOG_JSON", "false")
-    from core.migrate import upgrade
-    from core.runtime import ensure_services, stop_services
-
     started = time.perf_counter()
-    try:
-        upgrade(ensure_services().database_url)
-        asyncio.run(_bench(args.rows, args.users, args.rounds))
-    finally:
-        stop_services()
-        shutil.rmtree(home, ignore_errors=True)
+    run_on_fresh_database(lambda: _bench(args.rows, args.users, args.rounds))
     print(f"\nbench finished in {time.perf_counter() - started:.0f} s")
 
 
