@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
 
 from agent.checkpoint import get_checkpointer
@@ -34,7 +35,7 @@ from api.chat.sse import event_stream
 from api.deps import CurrentUser, SessionDep, rate_limit
 from api.errors import problem_responses
 from core.errors import Conflict, InvalidInput
-from core.models import Conversation, Message
+from core.models import Conversation, Message, User
 
 TAGS = [
     {
@@ -212,12 +213,7 @@ async def delete(thread_id: uuid.UUID, request: Request, user: CurrentUser, sess
 async def post_message(
     thread_id: uuid.UUID, body: NewMessage, request: Request, user: CurrentUser, session: SessionDep
 ) -> EventSourceResponse:
-    content = check_message(body.content)
-    await get_thread(session, user, thread_id)
-    await session.commit()  # give the connection back: the turn may wait for a free slot
-    chat = _chat(request)
-    started = await chat.runner.start(user, thread_id, content)
-    return event_stream(chat.buffer, thread_id, started.cursor, turn=started.turn, settings=chat.settings)
+    return await _start_turn(request, session, user, thread_id, check_message(body.content))
 
 
 @router.post(
@@ -232,10 +228,21 @@ async def post_message(
 async def post_approval(
     thread_id: uuid.UUID, body: ApprovalDecision, request: Request, user: CurrentUser, session: SessionDep
 ) -> EventSourceResponse:
+    return await _start_turn(request, session, user, thread_id, body)
+
+
+async def _start_turn(
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    thread_id: uuid.UUID,
+    message: str | ApprovalDecision,
+) -> EventSourceResponse:
+    """Check the thread is the caller's, start the turn as a server task, and stream it from the buffer."""
     await get_thread(session, user, thread_id)
     await session.commit()  # give the connection back: the turn may wait for a free slot
     chat = _chat(request)
-    started = await chat.runner.start(user, thread_id, body)
+    started = await chat.runner.start(user, thread_id, message)
     return event_stream(chat.buffer, thread_id, started.cursor, turn=started.turn, settings=chat.settings)
 
 
