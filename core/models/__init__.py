@@ -1,11 +1,13 @@
 """ORM models, one module per table. Importing this package registers every table on `Base.metadata`."""
 
 from core.models.activity import Activity
+from core.models.activity_comment import COMMENT_KINDS, ActivityComment
 from core.models.activity_gear import ActivityGear
 from core.models.activity_sample import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, activity_samples
 from core.models.api_token import ApiToken
 from core.models.base import Base
 from core.models.calendar_note import NOTE_KINDS, CalendarNote
+from core.models.coaching_link import LINK_STATUSES, CoachingLink
 from core.models.conversation import Conversation
 from core.models.daily_health import DailyHealth
 from core.models.gear import Gear
@@ -26,15 +28,19 @@ from core.models.workout import Workout
 from core.models.workout_step import WorkoutStep
 
 __all__ = [
+    "COMMENT_KINDS",
     "INDEXED_EMBEDDING_DIMS",
+    "LINK_STATUSES",
     "NOTE_KINDS",
     "SAMPLE_COLUMNS",
     "SAMPLE_VALUE_COLUMNS",
     "Activity",
+    "ActivityComment",
     "ActivityGear",
     "ApiToken",
     "Base",
     "CalendarNote",
+    "CoachingLink",
     "Conversation",
     "DailyHealth",
     "Gear",
