@@ -415,6 +415,35 @@ def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
     return _run(serve_stdio(token, settings))
 
 
+async def _strava(args: argparse.Namespace, settings: Settings) -> int:
+    from tools.integrations.push import strava_subscription as subs
+
+    if args.strava_command == "subscribe":
+        created = await subs.create_subscription(settings)
+        print(f"Subscribed: Strava sends events of subscription {created.id} to {created.callback_url}")
+        return 0
+    if args.strava_command == "subscriptions":
+        found = await subs.list_subscriptions()
+        for sub in found:
+            since = f"  (since {sub.created_at:%Y-%m-%d %H:%M} UTC)" if sub.created_at else ""
+            print(f"{sub.id}  {sub.callback_url}{since}")
+        if not found:
+            print("No Strava push subscription; create one with `runcoach strava subscribe`.")
+        return 0
+    ids = [args.id] if args.id is not None else [sub.id for sub in await subs.list_subscriptions()]
+    for sub_id in ids:
+        await subs.delete_subscription(sub_id)
+        print(f"Deleted Strava push subscription {sub_id}.")
+    if not ids:
+        print("No Strava push subscription to delete.")
+    return 0
+
+
+def cmd_strava(args: argparse.Namespace, settings: Settings) -> int:
+    """Strava's push subscription: talks to Strava only (the api must be up for `subscribe`)."""
+    return asyncio.run(_strava(args, settings))
+
+
 # ---- parser ------------------------------------------------------------------------------------------
 
 
@@ -492,6 +521,18 @@ def build_parser() -> argparse.ArgumentParser:
     tool.add_argument("--list", action="store_true")
     tool.add_argument("--json", dest="as_json", action="store_true", help="with --list: JSON output")
     tool.set_defaults(func=cmd_tool)
+
+    strava = sub.add_parser("strava", help="Strava push sync: the webhook subscription of this server")
+    strava_sub = strava.add_subparsers(dest="strava_command", required=True)
+    strava_sub.add_parser(
+        "subscribe", help="subscribe to Strava's events (Strava first calls the api's webhook handshake)"
+    ).set_defaults(func=cmd_strava)
+    strava_sub.add_parser("subscriptions", help="list this Strava app's push subscription").set_defaults(
+        func=cmd_strava
+    )
+    unsubscribe = strava_sub.add_parser("unsubscribe", help="delete the push subscription (default: all)")
+    unsubscribe.add_argument("id", nargs="?", type=int, help="the subscription id")
+    unsubscribe.set_defaults(func=cmd_strava)
 
     mcp = sub.add_parser("mcp", help="serve the tools over the Model Context Protocol (stdio or http)")
     mcp.add_argument("--transport", choices=["stdio", "http"], default="stdio")

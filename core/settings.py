@@ -111,6 +111,19 @@ class Settings(BaseSettings):
     strava_upload_timeout_s: float = Field(
         default=120.0, ge=1.0, le=3600.0, description="polling an upload longer than this retries later"
     )
+    # push sync (api/routes/webhooks.py, tools/integrations/push): Strava webhook, Garmin push endpoint
+    strava_webhook_verify_token: SecretStr | None = Field(
+        default=None, description="enables the Strava webhook; Strava echoes it in the subscription handshake"
+    )
+    strava_webhook_callback_url: str | None = Field(
+        default=None, description="callback given to Strava; unset = {public_url}/api/v1/webhooks/strava"
+    )
+    strava_subscription_id: int | None = Field(
+        default=None, description="our Strava push subscription; unset = asked from Strava (cached an hour)"
+    )
+    garmin_push_token: SecretStr | None = Field(
+        default=None, description="enables POST /api/v1/webhooks/garmin; sent as X-RunCoach-Push-Token"
+    )
 
     # jobs
     job_visibility_timeout_s: float = Field(
@@ -169,6 +182,7 @@ class Settings(BaseSettings):
     rate_limit_register_ip: str = Field(default="10/hour", description="sign-ups per client IP")
     rate_limit_password_change: str = Field(default="5/minute", description="password changes per user")
     rate_limit_chat_user: str = Field(default="30/minute", description="chat messages per user")
+    rate_limit_webhook_ip: str = Field(default="600/minute", description="Strava/Garmin push calls per IP")
     # chat over SSE (api/chat)
     chat_turn_timeout_s: float = Field(
         default=180.0,
@@ -230,6 +244,10 @@ class Settings(BaseSettings):
                 raise ValueError("RUNCOACH_FERNET_KEY must be set to a real Fernet key in production")
             if self.database_url is None or self.redis_url is None:
                 raise ValueError("DATABASE_URL and REDIS_URL must be set in production (no embedded servers)")
+            for name in ("strava_webhook_verify_token", "garmin_push_token"):
+                value = getattr(self, name)
+                if value is not None and value.get_secret_value().lower() in PLACEHOLDER_SECRETS:
+                    raise ValueError(f"RUNCOACH_{name.upper()} must be a real secret in production")
         return self
 
     @property

@@ -5,6 +5,8 @@
   soon as Strava accepts the file, so a retry resumes polling instead of uploading again. A 429 is
   retried at Strava's next window (Retry-After when sent), a 5xx with backoff.
 - `strava.sync` (args: days): imports activities, each committed on its own (see tools.strava.activities).
+- `strava.activity` (args: activity_id; a webhook "create" event): the same import for that one activity.
+  Its own kind, so a pushed activity never passes for the athlete's full import in `sync_strava`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidInput
 from core.models import Job
 from jobs.runner import job_handler
-from tools.strava.activities import run_strava_import
+from tools.strava.activities import run_strava_activity_import, run_strava_import
 from tools.strava.upload import upload_activity_to_strava
 
 
@@ -43,4 +45,10 @@ async def strava_upload(session: AsyncSession, job: Job) -> dict[str, Any]:
 async def strava_sync(session: AsyncSession, job: Job) -> dict[str, Any]:
     days = job.args.get("days")
     result = await run_strava_import(_user(job), job_id=job.id, days=int(days) if days is not None else None)
+    return result.model_dump(mode="json")
+
+
+@job_handler("strava.activity")
+async def strava_activity(session: AsyncSession, job: Job) -> dict[str, Any]:
+    result = await run_strava_activity_import(_user(job), int(job.args["activity_id"]), job_id=job.id)
     return result.model_dump(mode="json")

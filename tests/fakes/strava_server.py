@@ -27,6 +27,13 @@ the fake: OAuth (authorize redirect, code exchange, rotating refresh), bearer/sc
 the uploaded FIT file), uploads and their processing states, duplicate detection, rate-limit headers and
 429s. Error bodies use Strava's `Fault` shape ({"message": …, "errors": [{"resource", "field", "code"}]}).
 
+Push subscriptions (webhooks), synthesized from Strava's webhook documentation: `POST/GET/DELETE
+/api/v3/push_subscriptions` authenticated with the app's client id and secret (one subscription per app);
+creating one first calls the callback's GET handshake (`hub.mode`, `hub.challenge`, `hub.verify_token`) and
+refuses unless it answers 200 with the challenge echoed, as Strava does. `push_event()` then posts events to
+the callback in Strava's shape; `revoke_access()` is the athlete removing the app (tokens dead + the
+`authorized: "false"` athlete event).
+
 JSON answers of the main endpoints are validated against stravalib's models (`stravalib.model`, else the
 pydantic `strava_model` generated from the same swagger); failures are listed in `schema_errors`.
 """
@@ -250,6 +257,13 @@ class FakeStrava(FakeService):
         self._hash_to_activity: dict[str, int] = {}
         self._ids = iter(range(15_000_000_001, 15_999_999_999))
 
+        # Push subscriptions (webhooks).
+        self.subscriptions: dict[int, dict[str, Any]] = {}
+        self._verify_tokens: dict[int, str] = {}
+        self._subscription_ids = iter(range(120_475, 999_999))
+        self.handshake_timeout_s = 2.0  # Strava wants the callback's answer within two seconds
+        self.handshakes: list[int] = []  # what our callback answered to each subscription handshake
+
         self._routes = self._build_routes()
         self._examples = self._build_example_routes()
 
@@ -430,6 +444,8 @@ class FakeStrava(FakeService):
         if not path.startswith("/api/v3/"):
             self.unmatched.append(request)
             return self.default_error(404, request)
+        if path == "/api/v3/push_subscriptions" or path.startswith("/api/v3/push_subscriptions/"):
+            return self._push_subscriptions(request, path)
         limited = self._count_and_check(request)
         if limited is not None:
             return limited
@@ -559,6 +575,116 @@ class FakeStrava(FakeService):
         if info is None or info["expires_at"] <= time.time():
             return None
         return info
+
+    # ------------------------------------------------------------------------------------------------------
+    # Push subscriptions (webhooks)
+    # ------------------------------------------------------------------------------------------------------
+
+    def _push_subscriptions(self, request: Request, path: str) -> Reply:
+        params = self._params(request)
+        if (
+            params.get("client_id") != str(self.client_id)
+            or params.get("client_secret") != self.client_secret
+        ):
+            return Reply.json(fault_body("Authorization Error", "Application", "client_id", "invalid"), 401)
+        match = re.fullmatch(r"/api/v3/push_subscriptions/(\d+)", path)
+        if match is not None and request.method == "DELETE":
+            if self.subscriptions.pop(int(match.group(1)), None) is None:
+                return Reply.json(
+                    fault_body("Resource Not Found", "PushSubscription", "id", "not found"), 404
+                )
+            return Reply(204, b"", [], "synthesized")
+        if match is None and request.method == "GET":
+            page = int(request.arg("page") or 1)
+            items = list(self.subscriptions.values()) if page == 1 else []
+            return Reply.json(items, source="synthesized")
+        if match is None and request.method == "POST":
+            return self._create_subscription(params)
+        return self.default_error(404, request)
+
+    def _create_subscription(self, params: dict[str, str]) -> Reply:
+        callback = params.get("callback_url") or ""
+        if not callback.startswith(("http://", "https://")):
+            return Reply.json(fault_body("Bad Request", "PushSubscription", "callback url", "invalid"), 400)
+        if self.subscriptions:
+            return Reply.json(fault_body("Bad Request", "PushSubscription", "", "already exists"), 400)
+        token = params.get("verify_token") or ""
+        challenge = secrets.token_hex(16)
+        if not self._handshake_ok(callback, token, challenge):
+            code = "GET to callback URL does not return 200"
+            return Reply.json(fault_body("Bad Request", "PushSubscription", "callback url", code), 400)
+        sub_id = next(self._subscription_ids)
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        self.subscriptions[sub_id] = {
+            "id": sub_id,
+            "resource_state": 2,
+            "application_id": self.client_id,
+            "callback_url": callback,
+            "created_at": now,
+            "updated_at": now,
+        }
+        self._verify_tokens[sub_id] = token
+        return Reply.json({"id": sub_id}, 201, source="synthesized")
+
+    def _handshake_ok(self, callback: str, token: str, challenge: str) -> bool:
+        """Strava's subscription check: GET the callback, expect 200 and the challenge echoed as JSON."""
+        import requests
+
+        session = requests.Session()
+        session.trust_env = False
+        query = {"hub.verify_token": token, "hub.challenge": challenge, "hub.mode": "subscribe"}
+        try:
+            answer = session.get(callback, params=query, timeout=self.handshake_timeout_s)
+            self.handshakes.append(answer.status_code)
+            return answer.status_code == 200 and answer.json().get("hub.challenge") == challenge
+        except (requests.RequestException, ValueError, AttributeError):
+            return False
+        finally:
+            session.close()
+
+    def event(
+        self,
+        object_type: str,
+        object_id: int,
+        aspect_type: str,
+        *,
+        updates: dict[str, Any] | None = None,
+        owner_id: int | None = None,
+        subscription_id: int | None = None,
+    ) -> dict[str, Any]:
+        """One webhook event in Strava's shape (the subscription's id, the fake athlete as owner)."""
+        if subscription_id is None:
+            subscription_id = next(iter(self.subscriptions), 0)
+        return {
+            "aspect_type": aspect_type,
+            "event_time": int(time.time()),
+            "object_id": object_id,
+            "object_type": object_type,
+            "owner_id": self.athlete_id if owner_id is None else owner_id,
+            "subscription_id": subscription_id,
+            "updates": dict(updates or {}),
+        }
+
+    def push_event(self, event: dict[str, Any]) -> Any:
+        """POST an event to the subscription's callback as Strava does (JSON body, 2 s to answer); returns
+        the `requests.Response`. Blocking: from async code call it through `asyncio.to_thread`."""
+        import requests
+
+        (subscription,) = self.subscriptions.values()
+        session = requests.Session()
+        session.trust_env = False
+        try:
+            return session.post(subscription["callback_url"], json=event, timeout=self.handshake_timeout_s)
+        finally:
+            session.close()
+
+    def revoke_access(self) -> dict[str, Any]:
+        """The athlete removes the app on strava.com: every token dies; returns the athlete event Strava
+        then sends (push it with `push_event`)."""
+        with self._lock:
+            self._access.clear()
+            self._refresh.clear()
+        return self.event("athlete", self.athlete_id, "update", updates={"authorized": "false"})
 
     # ------------------------------------------------------------------------------------------------------
     # Athlete and activities

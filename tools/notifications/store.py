@@ -60,7 +60,7 @@ async def create_notification(
     session: AsyncSession,
     user_id: int,
     *,
-    trigger: Trigger,
+    trigger: Trigger | str,
     period_key: str,
     title: str,
     body: str,

@@ -10,6 +10,8 @@
   limit stops the run (the job retries it at Strava's next window) and keeps what was imported.
 - Strava's budget (~100 reads per 15 minutes per app) is checked from the usage headers before each
   activity, so a big import pauses before it hits a 429.
+- `run_strava_activity_import` imports one activity by id (a webhook "create" event): the same dedup and
+  audit, without moving the polling window (`last_sync_at`); it waits (retryable) while a full import runs.
 """
 
 from __future__ import annotations
@@ -340,6 +342,52 @@ async def run_strava_import(
             sync_run_id=run.id,
             since=after.date(),
             activities_seen=len(activities),
+            imported=run.imported,
+            skipped=run.skipped,
+            failed=run.failed,
+            errors=run.errors,
+        )
+
+
+async def run_strava_activity_import(
+    user_id: int, strava_id: int, *, job_id: uuid.UUID | None = None
+) -> StravaImportResult:
+    """Import one Strava activity by its id, exactly as the polling import would store it (or skip it).
+
+    `last_sync_at` is left alone: one pushed activity says nothing about the others since the last poll."""
+
+    def busy(holder: str | None) -> CoachError:
+        return ServiceUnavailable("A Strava import is running for this account; this activity follows it.")
+
+    async with hold_lock(get_redis(), sync_lock_key(user_id), ttl_s=60, owner=f"job:{job_id}", busy=busy):
+        conn = await open_strava(user_id)
+        run = SyncRunRecorder(user_id, "strava", job_id)
+        await run.start()
+        run.total = 1
+        since = datetime.now(UTC).date()
+        try:
+            try:
+                activity = await conn.call(conn.api.get_activity, strava_id, what=f"activity {strava_id}")
+            except NotFound:  # deleted again, or private while we may not read private activities
+                run.error(
+                    activity_id=strava_id, error="Strava has no such activity for this account (any more)."
+                )
+                outcome: Outcome = "skipped"
+            else:
+                since = activity.start_date.date() if activity.start_date else since
+                outcome = await _import_one(conn, run, activity)
+            run.count(outcome)
+        except BaseException as error:
+            run.error(
+                error=error.message if isinstance(error, CoachError) else "The import stopped unexpectedly."
+            )
+            await run.finish("failed")
+            raise
+        await run.finish("succeeded")
+        return StravaImportResult(
+            sync_run_id=run.id,
+            since=since,
+            activities_seen=1,
             imported=run.imported,
             skipped=run.skipped,
             failed=run.failed,
