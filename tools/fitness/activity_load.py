@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, User
 from tools.account import versions
+from tools.deps import user_zone
 from tools.fitness.anchors import AnchorResolver
 from tools.fitness.series import Span, activity_series
 from tools.fitness.units import pace
@@ -189,12 +190,15 @@ async def measure_activity_load(
 async def compute_activity_load(
     session: AsyncSession, activity: Activity, resolver: AnchorResolver | None = None
 ) -> LoadResult | None:
-    """Measure and store the training load of a freshly stored (or any) activity. Flushes; never commits."""
+    """Measure and store the training load of a freshly stored (or any) activity. Flushes; never commits.
+    Without a `resolver`, the anchors are those as of the activity's own day (see `AnchorResolver`)."""
     if resolver is None:
         user = await session.get(User, activity.user_id)
         if user is None:
             return None
-        resolver = AnchorResolver(session, user, shared=True)
+        zone = user_zone(user)
+        day = min(activity.start_time.astimezone(zone).date(), datetime.now(zone).date())
+        resolver = AnchorResolver(session, user, today=day, shared=True)
     result = await measure_activity_load(session, activity, resolver)
     activity.training_load = round(result.load, 1) if result is not None else None
     activity.load_method = result.method if result is not None else None

@@ -18,7 +18,12 @@ Order of preference, per anchor:
 
 A resolver memoises what it looked up, so one tool call reads each estimate's samples once; resolvers
 made with `shared=True` (the import path) share that memo per user and day for ten minutes in the
-process. Profile values are read from the user every time.
+process — but only estimates that were found: "no data yet" is looked up again, so the athlete's first
+activity with heart rate is used as soon as it is stored. Profile values are read from the user every time.
+
+`today` is the day the anchors are wanted for: the import path asks as of the activity's own day, so a
+file from years ago is measured against the data of its time (and is not left without anchors because
+nothing of the last 365 days existed).
 """
 
 from __future__ import annotations
@@ -91,6 +96,7 @@ class AnchorResolver:
         self.session = session
         self.user = user
         self.today = today or datetime.now(user_zone(user)).date()
+        self._shared = shared
         self._memo: dict[str, Anchor | None] = _shared_memo(user.id, self.today) if shared else {}
 
     @property
@@ -125,9 +131,12 @@ class AnchorResolver:
         profile = self._profile(PROFILE_FIELDS[name])
         if profile is not None:
             return profile
-        if name not in self._memo:
-            self._memo[name] = await estimate()
-        return self._memo[name]
+        if name in self._memo:
+            return self._memo[name]
+        found = await estimate()
+        if found is not None or not self._shared:
+            self._memo[name] = found
+        return found
 
     async def max_hr(self) -> Anchor | None:
         return await self._memoised("max_hr", self._max_hr)

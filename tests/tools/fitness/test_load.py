@@ -222,7 +222,7 @@ async def test_imports_share_estimates_but_never_stale_profile_values(db: AsyncS
         db, user, START, heart_rate=[150 + i % 30 for i in range(1800)], speed_mps=[3.0] * 1800
     )
     await compute_activity_load(db, first.activity)
-    memo = anchors._shared_memo(user.id, anchors.AnchorResolver(db, user).today)
+    memo = anchors._shared_memo(user.id, START.date())  # anchors as of the activity's own day
     assert memo["max_hr"] is not None and memo["max_hr"].source == "estimated"
     user.max_hr = 200  # the athlete sets it: the next import uses it at once
     second = await create_run(
@@ -230,3 +230,40 @@ async def test_imports_share_estimates_but_never_stale_profile_values(db: AsyncS
     )
     result = await compute_activity_load(db, second.activity)
     assert result is not None and "max 200 profile" in result.detail
+
+
+async def test_a_new_athletes_old_file_is_measured_by_its_heart_rate(db: AsyncSession) -> None:
+    """A real 2015 watch file as a new athlete's first upload: the anchors are estimated as of that day
+    from the file itself (not from "the last 365 days", which hold nothing), so the load is TRIMP."""
+    from tests.support.shared_data import require
+    from tools.activities.importer import import_fit
+
+    user = await create_user(db, sex=None, max_hr=None, resting_hr=None, lthr=None)
+    data = require("fit/fitdecode/tests/files/activity-small-fenix2-run.fit").read_bytes()
+    imported = await import_fit(db, user.id, data, filename="fenix2.fit")
+    activity = await db.get(Activity, imported.activity_id)
+    assert activity is not None and activity.start_time.year == 2015 and activity.max_hr
+    assert activity.load_method == "trimp"
+    result = await compute_activity_load(db, activity)
+    assert result is not None and "estimated" in result.detail
+    estimated_max = float(result.detail.split("(max ")[1].split()[0])  # spikes filtered: at most the peak
+    assert activity.max_hr - 5 <= estimated_max <= activity.max_hr
+
+
+async def test_no_estimate_yet_is_not_shared(db: AsyncSession) -> None:
+    """A first activity that allows no max-HR estimate (a walk: nothing near a maximum) must not keep the
+    next one, a run, from TRIMP within the shared memo's ten minutes."""
+    user = await create_user(db, sex=None)
+    walk = await create_run(
+        db,
+        user,
+        START,
+        heart_rate=[95 + i % 10 for i in range(1800)],
+        speed_mps=[None] * 1800,
+        sport="walking",
+    )
+    assert (await compute_activity_load(db, walk.activity)).method == "duration"  # type: ignore[union-attr]
+    hr = [150 + i % 30 for i in range(1800)]
+    run = await create_run(db, user, START + timedelta(hours=3), heart_rate=hr, speed_mps=[3.0] * 1800)
+    result = await compute_activity_load(db, run.activity)
+    assert result is not None and result.method == "trimp"
