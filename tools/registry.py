@@ -44,6 +44,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.workouts.plans",
     "tools.workouts.adapt",
     "tools.workouts.today",
+    "tools.feed.tool",
 )
 
 In = TypeVar("In", bound=BaseModel)
