@@ -43,7 +43,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     except Exception:
         log.warning("the conversation store is not ready yet; chat will retry", exc_info=True)
     yield
-    await close_chat(app)  # running chat turns finish (or end as interrupted) and are saved
+    # uvicorn has stopped taking requests and ended the chat streams (clients resume on another replica);
+    # running chat turns finish within the grace period (or end as interrupted) and are saved
+    settings: Settings = app.state.settings
+    await close_chat(app, settings.chat_shutdown_grace_s)
     await close_checkpointer()
     await close_redis()
     await dispose_engine()

@@ -116,20 +116,10 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from api.server import serve
 
     ensure_services(settings)
-    config = uvicorn.Config(
-        "api.app:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_config=None,
-        proxy_headers=True,
-        timeout_graceful_shutdown=15,
-        access_log=False,
-    )
-    uvicorn.Server(config).run()
+    serve(settings, host=args.host or settings.host, port=args.port or settings.port)
     return 0
 
 

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         default=None,
         description="worker/scheduler/bot: serve Prometheus metrics on this port (the api: /metrics/)",
     )
+    api_drain_s: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=300.0,
+        description="api: on SIGTERM, answer /readyz with 503 (still serving) this long before stopping, so "
+        "a load balancer that polls it stops routing here first; 0 = stop at once (nginx switches by itself)",
+    )
     public_url: str | None = None
     cors_origins: list[str] = Field(default_factory=list)
     fernet_key: SecretStr | None = Field(
@@ -133,6 +140,13 @@ class Settings(BaseSettings):
         description="a job a worker took but never acknowledged (the worker died) goes to another worker "
         "after this long",
     )
+    worker_shutdown_grace_s: float = Field(
+        default=30.0,
+        ge=0.0,
+        le=3600.0,
+        description="on SIGTERM a worker takes no new job and gives running ones this long to finish; the "
+        "rest are cancelled (rolled back) and handed to another worker at once",
+    )
 
     # data
     fit_decoder: Literal["fitparse", "fast"] = "fast"
@@ -198,6 +212,13 @@ class Settings(BaseSettings):
     )
     chat_max_concurrent_turns: int = Field(
         default=8, ge=1, le=1000, description="turns one api process runs at once (more wait their turn)"
+    )
+    chat_shutdown_grace_s: float = Field(
+        default=30.0,
+        ge=0.0,
+        le=3600.0,
+        description="an api stopping gives its running chat turns this long to finish (their clients resume "
+        "on another replica); the rest end as interrupted, saved",
     )
     max_api_tokens_per_user: int = 50
 

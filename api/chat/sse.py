@@ -7,22 +7,31 @@ ends after the turn's final event (`message_done`, `approval_required` or `error
 (`: ping …`) keep proxies from closing a quiet connection. A Redis restart mid-stream is waited out (up to
 `REDIS_OUTAGE_S`) and the stream goes on after the last event sent; past that it ends without a final event
 and the client resumes with `Last-Event-ID`.
+
+When the api process stops (SIGTERM: `api.server`), sse-starlette sets each response's shutdown event; the
+stream then ends cleanly at once — the last chunk of the response, no final event — while the turn itself
+goes on writing to the buffer (`TurnRunner.close` gives it a grace period). The client sees an ordinary end
+without a final event and resumes with `Last-Event-ID`, through the load balancer, on another replica.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
+from typing import TypeVar, cast
 
+import anyio
 from redis import exceptions as redis_exc
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from api.chat.buffer import REDIS_OUTAGE_S, ChatBuffer
+from api.chat.buffer import REDIS_OUTAGE_S, BufferedEvent, ChatBuffer
 from core.settings import Settings
 
-__all__ = ["RECONNECT_MS", "event_stream"]
+__all__ = ["RECONNECT_MS", "SHUTDOWN_GRACE_S", "event_stream"]
 
 log = logging.getLogger(__name__)
 
@@ -30,28 +39,69 @@ log = logging.getLogger(__name__)
 RECONNECT_MS = 2000
 #: beyond the turn deadline, how long a reader waits for a final event before giving up on its own
 _READER_SLACK_S = 60.0
+#: after the process is told to stop, how long sse-starlette lets a stream end on its own before cancelling it
+#: (ours end at once; a cancelled one would cut the response without its last chunk)
+SHUTDOWN_GRACE_S = 5.0
+
+T = TypeVar("T")
+
+
+async def _until_stopped(stop: anyio.Event, source: AsyncIterator[T]) -> AsyncIterator[T]:
+    """`source`'s items until it ends or `stop` is set (then the pending read is cancelled)."""
+    stopping = asyncio.ensure_future(stop.wait())
+    pending: asyncio.Future[T] | None = None
+    try:
+        while not stop.is_set():
+            pending = asyncio.ensure_future(anext(source))
+            await asyncio.wait({pending, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not pending.done():
+                return  # stopping: the read is cancelled below
+            try:
+                item = pending.result()
+            except StopAsyncIteration:
+                return
+            pending = None
+            yield item
+    finally:
+        stopping.cancel()
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pending
 
 
 async def _events(
-    buffer: ChatBuffer, thread_id: uuid.UUID, cursor: str, turn: str | None, settings: Settings
+    buffer: ChatBuffer,
+    thread_id: uuid.UUID,
+    cursor: str,
+    turn: str | None,
+    settings: Settings,
+    stop: anyio.Event,
 ) -> AsyncIterator[ServerSentEvent]:
     first = True
     loop = asyncio.get_running_loop()
     outage_since: float | None = None
     while True:
         try:
-            async for event in buffer.follow(
-                thread_id, cursor, turn=turn, max_s=settings.chat_turn_timeout_s + _READER_SLACK_S
-            ):
-                outage_since = None
-                yield ServerSentEvent(
-                    data=event.data,
-                    event=event.type,
-                    id=event.id or None,
-                    retry=RECONNECT_MS if first else None,
-                )
-                first = False
-                cursor = event.id or cursor
+            events = cast(
+                AsyncGenerator[BufferedEvent, None],
+                buffer.follow(
+                    thread_id, cursor, turn=turn, max_s=settings.chat_turn_timeout_s + _READER_SLACK_S
+                ),
+            )
+            async with aclosing(events):
+                async for event in _until_stopped(stop, events):
+                    outage_since = None
+                    yield ServerSentEvent(
+                        data=event.data,
+                        event=event.type,
+                        id=event.id or None,
+                        retry=RECONNECT_MS if first else None,
+                    )
+                    first = False
+                    cursor = event.id or cursor
+            if stop.is_set():
+                log.info("chat stream of %s ended after %s: the server is stopping", thread_id, cursor)
             return
         except (redis_exc.ConnectionError, redis_exc.TimeoutError) as exc:
             outage_since = outage_since or loop.time()
@@ -65,9 +115,12 @@ def event_stream(
     buffer: ChatBuffer, thread_id: uuid.UUID, cursor: str, *, turn: str | None, settings: Settings
 ) -> EventSourceResponse:
     """The response streaming `thread_id`'s events after `cursor` (see `ChatBuffer.follow` for `turn`)."""
+    stop = anyio.Event()
     return EventSourceResponse(
-        _events(buffer, thread_id, cursor, turn, settings),
+        _events(buffer, thread_id, cursor, turn, settings, stop),
         ping=settings.chat_heartbeat_s,
         send_timeout=30,
         headers={"Cache-Control": "no-store"},
+        shutdown_event=stop,
+        shutdown_grace_period=SHUTDOWN_GRACE_S,
     )

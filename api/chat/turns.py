@@ -10,8 +10,9 @@ nothing: the turn finishes and is saved.
 
 Every turn ends with a final event in the buffer, whatever happens:
 - past `chat_turn_timeout_s` (waiting for a free slot included): `error` (`timeout`);
-- the process shuts down (`close()` gives running turns a grace period, then cancels them): `error`
-  (`interrupted`);
+- the process shuts down and the turn outlives the grace period (`close()`, `chat_shutdown_grace_s`): `error`
+  (`interrupted`). Within it the turn simply finishes: its clients' streams were ended when the server
+  stopped (`api.chat.sse`) and they follow the rest from the buffer on another replica;
 - an unexpected failure: `error` (`internal`).
 In these cases the athlete's message and what the coach said so far are saved as the turn's messages.
 A short Redis outage (a restart) does not end a turn: writing an event to the buffer is retried for up to
@@ -164,11 +165,17 @@ class TurnRunner:
         tasks = set(self._tasks)
         if not tasks:
             return
+        log.info("stopping: waiting up to %.0f s for %d running chat turn(s) to finish", grace_s, len(tasks))
         _, pending = await asyncio.wait(tasks, timeout=grace_s)
         for task in pending:
             task.cancel()
         if pending:
+            log.warning(
+                "stopping: %d chat turn(s) did not finish in time; ending them as interrupted", len(pending)
+            )
             await asyncio.wait(pending, timeout=cleanup_s)
+        else:
+            log.info("stopping: every chat turn finished")
 
     # --- the task ---------------------------------------------------------------------------------------
 

@@ -1,15 +1,17 @@
-"""Liveness and readiness. Ready means: the database answers, migrations are current, Redis answers."""
+"""Liveness and readiness. Ready means: the database answers, migrations are current, Redis answers, and
+the process is not stopping (a stopping api answers 503 `draining`: `api.server`)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from api.server import is_draining
 from core.database import get_engine
 from core.migrate import head_revision
 from core.redis import get_redis
@@ -57,11 +59,13 @@ async def _guard(name: str, check: Any) -> dict[str, Any]:
 
 @router.get(
     "/readyz",
-    summary="Ready to serve: database, migrations and Redis",
+    summary="Ready to serve: database, migrations and Redis, and not stopping",
     response_model=Readiness,
     responses={503: {"model": Readiness, "description": "Not ready: see which check failed"}},
 )
-async def readyz() -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
+    if is_draining(request.app):  # stopping: a load balancer should send nothing new here
+        return JSONResponse({"status": "draining", "checks": {}}, status_code=503)
     checks = {
         "database": await _guard("database", _check_database),
         "redis": await _guard("redis", _check_redis),

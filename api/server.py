@@ -1,0 +1,88 @@
+"""`runcoach api`: uvicorn serving the app, with a stop that a rolling deploy can rely on.
+
+On SIGTERM (or Ctrl-C):
+
+1. **Draining** (`api_drain_s`, default 0): `/readyz` answers 503 (`"status": "draining"`) while everything
+   else is served as usual, so a load balancer that polls readiness (Kubernetes, HAProxy, Traefik) stops
+   sending traffic here before the socket closes. A second signal ends this phase at once.
+2. **Stopping** (uvicorn): the listening socket closes (new connections are refused: nginx passes them to
+   the next upstream), idle keep-alive connections close, requests in flight finish (at most
+   `GRACEFUL_S`). Chat streams end cleanly — the last chunk, no final event — so their clients resume with
+   `Last-Event-ID` on another replica (`api.chat.sse`).
+3. **Lifespan shutdown**: running chat turns get `chat_shutdown_grace_s` to finish; they keep writing to the
+   Redis buffer, which the other replica streams from; a turn still running after that ends as
+   interrupted and is saved (`api.chat.turns.TurnRunner.close`). Then the pools close.
+
+An orchestrator's stop timeout (compose `stop_grace_period`) must exceed the sum, or the process is killed
+(SIGKILL) with turns still open: their readers then end them as interrupted (`api.chat.buffer`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from types import FrameType
+
+import uvicorn
+from fastapi import FastAPI
+
+from core.settings import Settings
+
+__all__ = ["GRACEFUL_S", "DrainingServer", "is_draining", "serve"]
+
+log = logging.getLogger(__name__)
+
+#: how long uvicorn waits for requests in flight once it stops (chat streams end within a second)
+GRACEFUL_S = 15
+
+
+def is_draining(app: FastAPI) -> bool:
+    """Whether this api process has been asked to stop (its /readyz answers 503)."""
+    return bool(getattr(app.state, "draining", False))
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn with a draining phase before it stops (see the module docstring)."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI, drain_s: float) -> None:
+        super().__init__(config)
+        self.app = app
+        self.drain_s = drain_s
+        self._drain_until: float | None = None
+        self._drain_signal = 0
+        self._drain_logged = False
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # a signal handler: set flags only (no logging, no awaiting)
+        self.app.state.draining = True
+        if self.drain_s > 0 and self._drain_until is None and not self.should_exit:
+            self._drain_until = time.monotonic() + self.drain_s
+            self._drain_signal = sig
+            return
+        super().handle_exit(sig, frame)
+
+    async def on_tick(self, counter: int) -> bool:
+        if self._drain_until is not None and not self.should_exit:
+            if not self._drain_logged:
+                self._drain_logged = True
+                log.info("draining: /readyz answers 503 for %.0f s, then the api stops", self.drain_s)
+            if time.monotonic() >= self._drain_until:
+                super().handle_exit(self._drain_signal, None)  # uvicorn re-raises it once stopped
+        return await super().on_tick(counter)
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    """Run the api until a signal stops it (gracefully, as above)."""
+    from api.app import create_app  # not at import: the health route imports `is_draining` from here
+
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=True,
+        timeout_graceful_shutdown=GRACEFUL_S,
+        access_log=False,
+    )
+    DrainingServer(config, app, settings.api_drain_s).run()
