@@ -8,6 +8,8 @@
   (`taper or long …`), since a question rarely shares every word with its answer.
 - Fusion: reciprocal rank fusion, score = Σ 1 / (k + rank) over the two lists (k = 60, as in Cormack et al.),
   so neither score scale has to be calibrated against the other.
+- Diversity: at most `per_source` chunks of one document (default 2) in the fused list, so one long
+  document cannot fill the whole top five and push out the other sources the coach should see.
 
 Everything is one SQL round trip, filtered to the embedder's model so vector spaces never mix.
 """
@@ -92,9 +94,11 @@ _TEXT_CTE = (
 )
 
 _SELECT = (
-    "SELECT k.id, k.source, k.title, k.heading_path, k.text, {score} AS score, {vrank} AS vector_rank, "
-    "{trank} AS text_rank FROM {source} JOIN knowledge_chunks k ON k.id = {id} "
-    "ORDER BY score DESC, k.id LIMIT :limit"
+    "SELECT * FROM (SELECT k.id, k.source, k.title, k.heading_path, k.text, {score} AS score, "
+    "{vrank} AS vector_rank, {trank} AS text_rank, "
+    "row_number() OVER (PARTITION BY k.source ORDER BY {score} DESC, k.id) AS source_rank "
+    "FROM {source} JOIN knowledge_chunks k ON k.id = {id}) ranked "
+    "WHERE source_rank <= :per_source ORDER BY score DESC, id LIMIT :limit"
 )
 
 
@@ -123,8 +127,10 @@ async def hybrid_search(
     candidates: int = 40,
     rrf_k: int = RRF_K,
     min_all: int = 5,
+    per_source: int = 2,
 ) -> list[SearchHit]:
-    """The `limit` best chunks for `query`, by reciprocal rank fusion of vector and full-text rankings."""
+    """The `limit` best chunks for `query`, by reciprocal rank fusion of vector and full-text rankings,
+    at most `per_source` of them from one document."""
     vector = await embedder.embed_query(query)
     sql = f"WITH {_vector_cte(embedder.dim)}, {_TEXT_CTE} " + _SELECT.format(
         score="coalesce(1.0 / (:rrf_k + vec.rank), 0) + coalesce(1.0 / (:rrf_k + fts.rank), 0)",
@@ -144,6 +150,7 @@ async def hybrid_search(
             "candidates": candidates,
             "limit": limit,
             "rrf_k": rrf_k,
+            "per_source": per_source,
         },
     )
     return _hits(rows)
@@ -165,6 +172,7 @@ async def vector_search(
             "candidates": limit,
             "limit": limit,
             "rrf_k": RRF_K,
+            "per_source": limit,
         },
     )
     return _hits(rows)
@@ -185,6 +193,7 @@ async def text_search(session: AsyncSession, model: str, query: str, *, limit: i
             "candidates": limit,
             "limit": limit,
             "rrf_k": RRF_K,
+            "per_source": limit,
         },
     )
     return _hits(rows)

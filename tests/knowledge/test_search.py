@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 import pytest
 from sqlalchemy import text
@@ -92,7 +93,9 @@ async def test_recall_at_5_on_labelled_questions(
     hybrid_hits = vector_hits = 0
     misses = []
     for question, expected in LABELLED_QUESTIONS:
-        hybrid = {h.source for h in await hybrid_search(db, indexed, question, limit=5)}
+        found = await hybrid_search(db, indexed, question, limit=5)
+        assert len(found) == 5 and max(Counter(h.source for h in found).values()) <= 2  # per_source cap
+        hybrid = {h.source for h in found}
         vector = {h.source for h in await vector_search(db, indexed, question, limit=5)}
         hybrid_hits += bool(hybrid & expected)
         vector_hits += bool(vector & expected)
