@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.harness import free_port, wait_healthy  # noqa: E402
 
 MESSAGE = "who am I?"
 ECHO_EVENTS = 12  # about what an offline "who am I?" turn sends
@@ -152,7 +153,7 @@ async def one_stream(client: Any, method: str, url: str, **kwargs: Any) -> Resul
     return result
 
 
-def _pct(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
@@ -166,20 +167,19 @@ def report(name: str, results: list[Result], rss: tuple[int, int, int], wall_s: 
     load = os.getloadavg()[0]
     print(f"  {name}: {len(results)} streams, {len(errors)} errors, wall {wall_s:.2f} s, load avg {load:.1f}")
     if first:
-        print(
-            f"    time to first event  p50 {statistics.median(first):8.1f} ms   p99 {_pct(first, 99):8.1f} ms"
-        )
-        print(
-            f"    time to last event   p50 {statistics.median(done):8.1f} ms   p99 {_pct(done, 99):8.1f} ms"
-        )
+        p50, p99 = statistics.median(first), percentile(first, 99)
+        print(f"    time to first event  p50 {p50:8.1f} ms   p99 {p99:8.1f} ms")
+        p50, p99 = statistics.median(done), percentile(done, 99)
+        print(f"    time to last event   p50 {p50:8.1f} ms   p99 {p99:8.1f} ms")
         print(f"    events per stream    mean {statistics.fmean(r.events for r in good):.1f}")
     print(f"    api RSS              before {mb[0]:.0f} MB   peak {mb[1]:.0f} MB   after {mb[2]:.0f} MB")
     for error in sorted(set(errors))[:5]:
         print(f"    error x{errors.count(error)}: {error}")
 
 
-async def prepare(count: int) -> list[tuple[str, str]]:
-    """`count` (bearer token, thread id) pairs: one athlete, one thread each."""
+async def prepare(count: int, *, password: str | None = "bench-password") -> list[tuple[str, str]]:
+    """`count` (bearer token, thread id) pairs: one athlete, one thread each (`password=None`: accounts
+    without one, so no password hashing before the measurement)."""
     from agent.threads import open_thread
     from core.database import dispose_engine, get_sessionmaker
     from tools.account.tokens import NewToken, create_token
@@ -188,9 +188,7 @@ async def prepare(count: int) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     async with get_sessionmaker()() as session:
         for i in range(count):
-            user = await create_user(
-                session, f"bench-{i}-{uuid.uuid4().hex[:6]}@example.com", "bench-password"
-            )
+            user = await create_user(session, f"bench-{i}-{uuid.uuid4().hex[:6]}@example.com", password)
             token = await create_token(session, user.id, NewToken(name="bench"), max_tokens=5)
             thread, _ = await open_thread(session, user, None, first_message=None)
             pairs.append((token.token, str(thread.id)))
@@ -256,28 +254,6 @@ async def run_rounds(base: str, pairs: list[tuple[str, str]], rounds: int, rss: 
                 report(name, list(results), (before, peak, rss.now()), wall)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the api process exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the api process did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", type=int, default=200)
@@ -308,7 +284,7 @@ def main() -> None:
         upgrade(services.database_url)
         setup_checkpointer_blocking(services.database_url)
         pairs = asyncio.run(prepare(args.streams))
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "DATABASE_URL": services.database_url,
@@ -319,7 +295,7 @@ def main() -> None:
             env["RUNCOACH_CHAT_MAX_CONCURRENT_TURNS"] = str(args.slots)
         proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env, cwd=REPO)
         base = f"http://127.0.0.1:{port}"
-        _wait_ready(base, proc)
+        wait_healthy(base, proc)
         slots = args.slots if args.slots is not None else "default"
         print(f"chat streams vs echo streams, one api process (pid {proc.pid}), offline model, slots {slots}")
         asyncio.run(run_rounds(base, pairs, args.rounds, Rss(proc.pid)))
