@@ -3,6 +3,8 @@ ETag that follows the athlete's data, and bad input answered with what to fix an
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from sqlalchemy import func, select
 
@@ -12,7 +14,7 @@ from tests.api.conftest import assert_problem
 from tests.api.feed.conftest import Cast, fit_file, import_files, link
 
 
-async def _activities(client: httpx.AsyncClient) -> list[dict]:  # type: ignore[type-arg]
+async def _activities(client: httpx.AsyncClient) -> list[dict[str, Any]]:
     body = (await client.get("/api/v1/activities", params={"limit": 50})).json()
     return list(body["items"])
 
