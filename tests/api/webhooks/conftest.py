@@ -89,8 +89,9 @@ async def serve() -> AsyncIterator[Serve]:
         await asyncio.wait_for(task, HANG_S)
 
 
-async def job(job_id: str) -> Job:
-    return await wait_for_job(uuid.UUID(job_id))
+async def job(job_id: str, states: tuple[str, ...] = ("succeeded", "failed")) -> Job:
+    """The job once it is in one of `states` (by default: finished)."""
+    return await wait_for_job(uuid.UUID(job_id), states)
 
 
 async def jobs_of(user_id: int, kind: str) -> list[Job]:
