@@ -333,6 +333,184 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/coaching": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your coaches, athletes and invitations
+         * @description As an athlete: the coaches you invited (pending or active) and what each may see. As a coach: the athletes who share their feed with you, and invitations waiting for your answer.
+         */
+        get: operations["coaching-get_coaching"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coaching/athletes/{link_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Decline an invitation, or stop coaching an athlete */
+        delete: operations["coaching-leave"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coaching/coaches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite a coach
+         * @description The account with this e-mail address (now or once it signs up) sees the invitation and can accept it; until then nothing is shared. A coach sees your activities with their comments in the feed, the activity detail if `can_view_details`, and may comment if `can_comment` — nothing else.
+         */
+        post: operations["coaching-invite_coach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coaching/coaches/{link_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a coach (or withdraw an invitation)
+         * @description Takes effect at once: the coach's next request for your feed is a 404. Comments they wrote stay on your activities.
+         */
+        delete: operations["coaching-revoke_coach"];
+        options?: never;
+        head?: never;
+        /**
+         * Change what a coach may see and do
+         * @description Only the fields given change; it applies to the coach's next request.
+         */
+        patch: operations["coaching-change_grants"];
+        trace?: never;
+    };
+    "/api/v1/coaching/invitations/{link_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation to coach */
+        post: operations["coaching-accept_invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The activity feed
+         * @description Activities newest first, a page at a time (`cursor` = the previous page's `next_cursor`), each with the coach's short comment — the after-run message you were sent, or RunCoach's comment computed from the activity's numbers — and the comments your coach or you wrote. `athlete_id`: one athlete who shares their feed with you; `athletes=true`: all of them. Answers 304 to `If-None-Match`.
+         */
+        get: operations["feed-get_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feed/activities/{activity_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One activity of the feed, in detail
+         * @description Your own activity, or one of an athlete who shares their feed with you and granted details: totals, laps, heart-rate zones, the coach's comment and people's comments.
+         */
+        get: operations["feed-get_feed_activity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feed/activities/{activity_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Comment on an activity
+         * @description On your own activity, or as a coach on an athlete's who granted comments.
+         */
+        post: operations["feed-add_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feed/comments/{comment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a comment
+         * @description Yours (while you still coach that athlete), or any comment on your own activities.
+         */
+        delete: operations["feed-remove_comment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/gear": {
         parameters: {
             query?: never;
@@ -1238,7 +1416,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Ready to serve: database, migrations and Redis */
+        /** Ready to serve: database, migrations and Redis, and not stopping */
         get: operations["health-readyz"];
         put?: never;
         post?: never;
@@ -1589,6 +1767,36 @@ export type components = {
             why: string;
         };
         /**
+         * AthleteLinkOut
+         * @description A link as the coach sees it: the athlete, and what they granted.
+         */
+        AthleteLinkOut: {
+            /** Accepted At */
+            accepted_at: string | null;
+            athlete: components["schemas"]["Person"];
+            /**
+             * Can Comment
+             * @description the coach may comment on activities
+             * @default true
+             */
+            can_comment?: boolean;
+            /**
+             * Can View Details
+             * @description the coach may open the activity detail
+             * @default true
+             */
+            can_view_details?: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Status */
+            status: string;
+        };
+        /**
          * AthleteSettings
          * @description The Settings page: where the athlete lives, how numbers are shown, and the numbers behind the
          *     zones, training load and predictions (unset ones are estimated from activities where possible).
@@ -1780,7 +1988,112 @@ export type components = {
              */
             type: "citation";
         };
+        /** CoachComment */
+        CoachComment: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Facts
+             * @description computed comments: each sentence and its figure
+             */
+            facts: components["schemas"]["CommentFact"][];
+            /**
+             * Source
+             * @description the after-run message sent to the athlete, or RunCoach's comment computed from data
+             * @enum {string}
+             */
+            source: "after_run_message" | "computed";
+            /** Text */
+            text: string;
+            /** Title */
+            title: string | null;
+        };
         CoachEvent: components["schemas"]["TurnStarted"] | components["schemas"]["TextDelta"] | components["schemas"]["ToolCall"] | components["schemas"]["ToolResult"] | components["schemas"]["Citation"] | components["schemas"]["ApprovalRequired"] | components["schemas"]["GroundingWarning"] | components["schemas"]["MessageDone"] | components["schemas"]["ErrorEvent"];
+        /** CoachingOverview */
+        CoachingOverview: {
+            /**
+             * Athletes
+             * @description athletes you coach (active)
+             */
+            athletes: components["schemas"]["AthleteLinkOut"][];
+            /**
+             * Coaches
+             * @description coaches you invited (pending and active)
+             */
+            coaches: components["schemas"]["CoachLinkOut"][];
+            /**
+             * Invitations
+             * @description invitations to coach, waiting for your answer
+             */
+            invitations: components["schemas"]["AthleteLinkOut"][];
+        };
+        /**
+         * CoachLinkOut
+         * @description A link as the athlete sees it: whom they invited, whether accepted, what is granted.
+         */
+        CoachLinkOut: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /**
+             * Can Comment
+             * @description the coach may comment on activities
+             * @default true
+             */
+            can_comment?: boolean;
+            /**
+             * Can View Details
+             * @description the coach may open the activity detail
+             * @default true
+             */
+            can_view_details?: boolean;
+            /** @description the coach's account once accepted */
+            coach: components["schemas"]["Person"] | null;
+            /** Coach Email */
+            coach_email: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Ended At */
+            ended_at: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Status
+             * @description pending (invited), active, revoked or declined
+             */
+            status: string;
+        };
+        /** CommentFact */
+        CommentFact: {
+            /** Key */
+            key: string;
+            /** Text */
+            text: string;
+            /** Value */
+            value?: number | null;
+        };
+        /** CommentOut */
+        CommentOut: {
+            author: components["schemas"]["Person"];
+            /** Body */
+            body: string;
+            /** By Me */
+            by_me: boolean;
+            /** Can Delete */
+            can_delete: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+        };
         /** ComponentOut */
         ComponentOut: {
             /** Component */
@@ -2004,6 +2317,51 @@ export type components = {
              * @description Σ reps × load
              */
             volume_kg: number;
+        };
+        /** FeedActivity */
+        FeedActivity: {
+            activity: components["schemas"]["ActivitySummary"];
+            athlete: components["schemas"]["Person"];
+            /** Can Comment */
+            can_comment: boolean;
+            /** Can View Details */
+            can_view_details: boolean;
+            coach_comment: components["schemas"]["CoachComment"];
+            /** Comments */
+            comments: components["schemas"]["CommentOut"][];
+            detail: components["schemas"]["ActivityView"];
+            /**
+             * Mine
+             * @description your own activity
+             */
+            mine: boolean;
+        };
+        /** FeedItem */
+        FeedItem: {
+            activity: components["schemas"]["ActivitySummary"];
+            athlete: components["schemas"]["Person"];
+            /** Can Comment */
+            can_comment: boolean;
+            /** Can View Details */
+            can_view_details: boolean;
+            coach_comment: components["schemas"]["CoachComment"];
+            /** Comments */
+            comments: components["schemas"]["CommentOut"][];
+            /**
+             * Mine
+             * @description your own activity
+             */
+            mine: boolean;
+        };
+        /** FeedPage */
+        FeedPage: {
+            /** Items */
+            items: components["schemas"]["FeedItem"][];
+            /**
+             * Next Cursor
+             * @description pass it back as `cursor` for older activities
+             */
+            next_cursor: string | null;
         };
         /** FieldError */
         FieldError: {
@@ -2282,6 +2640,13 @@ export type components = {
              */
             vdot?: number | null;
         };
+        /** GrantsPatch */
+        GrantsPatch: {
+            /** Can Comment */
+            can_comment?: boolean | null;
+            /** Can View Details */
+            can_view_details?: boolean | null;
+        };
         /**
          * GroundingWarning
          * @description Figures in the answer that no tool result or retrieved text of this turn contains.
@@ -2442,6 +2807,26 @@ export type components = {
          * @enum {string}
          */
         Intensity: "easy" | "moderate" | "hard";
+        /** InviteCoach */
+        InviteCoach: {
+            /**
+             * Can Comment
+             * @description the coach may comment on activities
+             * @default true
+             */
+            can_comment?: boolean;
+            /**
+             * Can View Details
+             * @description the coach may open the activity detail
+             * @default true
+             */
+            can_view_details?: boolean;
+            /**
+             * Email
+             * @description the coach's e-mail address
+             */
+            email: string;
+        };
         /** JobOut */
         JobOut: {
             /** Attempts */
@@ -2804,6 +3189,11 @@ export type components = {
              */
             setting: string;
         };
+        /** NewComment */
+        NewComment: {
+            /** Body */
+            body: string;
+        };
         /** NewMessage */
         NewMessage: {
             /**
@@ -3047,6 +3437,16 @@ export type components = {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** Person */
+        Person: {
+            /** Id */
+            id: number;
+            /**
+             * Name
+             * @description display name, else the e-mail address
+             */
+            name: string;
         };
         /** PlanOut */
         PlanOut: {
@@ -5554,6 +5954,648 @@ export interface operations {
             };
         };
     };
+    "coaching-get_coaching": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoachingOverview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "coaching-leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                link_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "coaching-invite_coach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteCoach"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoachLinkOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "coaching-revoke_coach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                link_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "coaching-change_grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                link_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantsPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoachLinkOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "coaching-accept_invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                link_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AthleteLinkOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "feed-get_feed": {
+        parameters: {
+            query?: {
+                /** @description one athlete you coach (default: your own activities) */
+                athlete_id?: number | null;
+                /** @description every athlete you coach, merged */
+                athletes?: boolean;
+                /** @description `next_cursor` of the page before */
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "feed-get_feed_activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                activity_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedActivity"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "feed-add_comment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                activity_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewComment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "feed-remove_comment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                comment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "gear-list_gear": {
         parameters: {
             query?: {
@@ -6429,8 +7471,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway */
-            502: {
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

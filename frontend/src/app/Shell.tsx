@@ -7,6 +7,7 @@ const NAV = [
   { to: "/", label: "Dashboard", end: true },
   { to: "/chat", label: "Coach" },
   { to: "/activities", label: "Activities" },
+  { to: "/feed", label: "Feed" },
   { to: "/plan", label: "Plan" },
   { to: "/gear", label: "Gear" },
   { to: "/races", label: "Races" },

@@ -6,6 +6,7 @@ import { ActivitiesPage } from "../activities/ActivitiesPage";
 import { ActivityDetailPage } from "../activities/ActivityDetailPage";
 import { ChatPage } from "../chat/ChatPage";
 import { DashboardPage } from "../dashboard/DashboardPage";
+import { FeedPage } from "../feed/FeedPage";
 import { GearPage } from "../gear/GearPage";
 import { PlanPage } from "../plan/PlanPage";
 import { RacesPage } from "../races/RacesPage";
@@ -25,6 +26,7 @@ export const router = createHashRouter([
       { path: "chat/:threadId", element: <ChatPage /> },
       { path: "activities", element: <ActivitiesPage /> },
       { path: "activities/:activityId", element: <ActivityDetailPage /> },
+      { path: "feed", element: <FeedPage /> },
       { path: "plan", element: <PlanPage /> },
       { path: "gear", element: <GearPage /> },
       { path: "races", element: <RacesPage /> },
