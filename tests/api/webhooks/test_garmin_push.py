@@ -21,6 +21,7 @@ from core.models import User
 from core.settings import get_settings
 from tests.api.conftest import assert_problem, client_for
 from tests.api.webhooks.conftest import PUSH_TOKEN, activities_of, job, jobs_of
+from tests.support.secret_audit import audit_secret
 from tests.tools.garmin.helpers import HealthDaysGarmin
 from tools.deps import ToolDeps
 from tools.garmin.auth import connect_garmin
@@ -34,6 +35,8 @@ PUSH = "/api/v1/webhooks/garmin"
 HEADER = "X-RunCoach-Push-Token"
 
 AppFactory = Callable[..., FastAPI]
+USER_ACCESS_TOKEN = "uat-7d2c9f41"  # Garmin's per-user token in every notice: never stored or logged
+audit_secret(USER_ACCESS_TOKEN)
 
 
 @pytest.fixture
@@ -64,7 +67,7 @@ def _summary(garmin: HealthDaysGarmin, activity_id: int, *, user_id: Any = None)
     recorded = garmin.activities[activity_id]
     return {
         "userId": str(garmin.profile_id) if user_id is None else user_id,
-        "userAccessToken": "uat-7d2c9f",
+        "userAccessToken": USER_ACCESS_TOKEN,
         "summaryId": f"{activity_id}",
         "activityId": activity_id,
         "activityName": recorded.get("activityName"),
@@ -79,7 +82,7 @@ def _file_ping(garmin: HealthDaysGarmin, activity_id: int) -> dict[str, Any]:
     """An activity-file ping: where Garmin's partner API would let us fetch the file."""
     return {
         "userId": str(garmin.profile_id),
-        "userAccessToken": "uat-7d2c9f",
+        "userAccessToken": USER_ACCESS_TOKEN,
         "summaryId": f"{activity_id}-file",
         "fileType": "FIT",
         "callbackURL": f"https://apis.garmin.com/wellness-api/rest/activityFile?id={activity_id}&token=x",
