@@ -114,13 +114,12 @@ Candidates = list[tuple[str, dict[str, Any]]]
 
 @dataclass(frozen=True)
 class Route:
-    """A kind of request: when `pattern` matches the message, try `candidates` (tool name, arguments) in
-    order; if none of those names is registered, any tool whose name matches `hint` (same arguments)."""
+    """A kind of request: when `pattern` matches the message, try `candidates` (registered tool name,
+    arguments) in order; the first tool the turn offers whose required arguments are there is called."""
 
     name: str
     pattern: re.Pattern[str]
     candidates: Callable[[Facts], Candidates]
-    hint: str = r"(?!)"
 
 
 def _iso(day: date | None) -> str | None:
@@ -167,11 +166,7 @@ ROUTES: tuple[Route, ...] = (
         lambda f: [
             (
                 "push_workout",
-                {
-                    "date": _iso(f.day or f.today + timedelta(days=1)),
-                    "day": _iso(f.day),
-                    "scheduled_date": _iso(f.day),
-                },
+                {"date": _iso(f.day or f.today + timedelta(days=1))},
             )
         ],
     ),
@@ -183,7 +178,6 @@ ROUTES: tuple[Route, ...] = (
                 "generate_plan",
                 {
                     "race_distance_m": f.distance_m or 42195.0,
-                    "distance_m": f.distance_m or 42195.0,
                     "race_date": _iso(f.day or f.today + timedelta(weeks=16)),
                     "goal_time_s": f.time_s,
                     "days_per_week": 5,
@@ -200,13 +194,12 @@ ROUTES: tuple[Route, ...] = (
                 {
                     "name": f.name or "Race",
                     "date": _iso(f.day),
-                    "race_date": _iso(f.day),
                     "distance_m": f.distance_m,
                     "goal_time_s": f.time_s,
                     "priority": "A",
                 },
             ),
-            ("list_races", {"upcoming": True}),
+            ("list_races", {}),
         ],
     ),
     Route(
@@ -215,13 +208,7 @@ ROUTES: tuple[Route, ...] = (
         lambda f: [
             (
                 "add_gear",
-                {
-                    "name": f.name or "New running shoes",
-                    "kind": "shoes",
-                    "type": "shoes",
-                    "gear_type": "shoes",
-                    "sport": "running",
-                },
+                {"name": f.name or "New running shoes", "kind": "shoes"},
             ),
             ("list_gear", {}),
         ],
@@ -232,8 +219,6 @@ ROUTES: tuple[Route, ...] = (
         lambda f: [
             # predictions from the athlete's own recent best efforts, for the distance asked about
             ("race_prediction", {"targets_m": [f.distance_m or 42195.0]}),
-            ("race_prediction", {}),
-            ("predict_race", {"distance_m": f.distance_m or 42195.0}),
         ],
     ),
     Route(
@@ -241,34 +226,32 @@ ROUTES: tuple[Route, ...] = (
         re.compile(r"\b(last|latest|previous|yesterday'?s?)\b.*\b(run|activity|workout|race)\b", re.I),
         lambda f: [
             ("last_activity", {}),
-            ("latest_activity", {}),
             ("list_activities", {"limit": 1}),
-            ("activities", {"limit": 1}),
         ],
     ),
     Route(
         "this_week",
         re.compile(r"\bthis week\b|\bweekly\b|\blast (7|seven) days\b|\bmy week\b", re.I),
         lambda f: [
-            ("weekly_summary", {"week_of": f.today.isoformat()}),
-            ("list_activities", {"since": _week_ago(f), "start": _week_ago(f), "days": 7, "limit": 20}),
-            ("training_load", {"days": 7}),
+            ("list_activities", {"since": _week_ago(f), "limit": 20}),
         ],
     ),
     Route(
         "fitness_trend",
         re.compile(r"\bfitness\b|\btrend\b|\bfatigue\b|\bform\b|\bctl\b|\btraining load\b", re.I),
-        lambda f: [("training_load", {"days": 42}), ("fitness_trend", {}), ("fitness", {})],
+        lambda f: [("training_load", {"days": 42})],
+    ),
+    Route(
+        "fitness_metrics",
+        re.compile(r"\bvo2 ?max\b|\bmarathon shape\b|\baerobic fitness\b", re.I),
+        lambda f: [("fitness_metrics", {})],
     ),
     Route(
         "readiness",
         re.compile(r"\bready\b|\breadiness\b|\bhrv\b|\brecovered\b", re.I),
-        lambda f: [
-            ("readiness", {"day": f.today.isoformat(), "date": f.today.isoformat()}),
-            ("get_readiness", {}),
-        ],
+        lambda f: [("readiness", {"day": f.today.isoformat()})],
     ),
-    Route("zones", re.compile(r"\bzones?\b", re.I), lambda f: [("zones", {}), ("get_zones", {})]),
+    Route("zones", re.compile(r"\bzones?\b", re.I), lambda f: [("zones", {})]),
     Route(
         "profile",
         re.compile(r"\bwho am i\b|\bmy (profile|settings|account)\b", re.I),
@@ -287,6 +270,7 @@ LABELS = {
     "last_run": "your recent runs",
     "this_week": "your training week",
     "fitness_trend": "your fitness and fatigue",
+    "fitness_metrics": "VO2max and marathon shape",
     "readiness": "readiness",
     "zones": "your training zones",
     "profile": "your profile",
@@ -297,21 +281,6 @@ LABELS = {
     "proactive_gear": "your gear",
     "proactive_missed": "your training plan",
 }
-
-_HINTS = {
-    "push_workout": r"^(push|send|schedule)_?.*workout",
-    "build_plan": r"plan$|^(generate|build|create)_?plan",
-    "add_race": r"^(add|create)_?race",
-    "new_shoes": r"^(add|create)_?(gear|shoes?)",
-    "predict": r"predict",
-    "last_run": r"activit|^(last|latest|recent)_?runs?$",
-    "this_week": r"week",
-    "fitness_trend": r"^(training_)?load$|fitness|trend",
-    "readiness": r"readiness",
-    "zones": r"zones?$",
-    "profile": r"^whoami$|profile",
-}
-ROUTES = tuple(Route(r.name, r.pattern, r.candidates, _HINTS.get(r.name, r"(?!)")) for r in ROUTES)
 
 
 def _fit(tool: ToolDefinition, candidates: dict[str, Any]) -> dict[str, Any] | None:
@@ -341,16 +310,7 @@ def route_message(
     routes: list[tuple[str, Candidates]] = []
     for route in ROUTES:
         if route.pattern.search(text):
-            candidates = route.candidates(facts)
-            merged: dict[str, Any] = {}
-            for _, raw in candidates:
-                merged = {**raw, **merged}
-            hinted = [
-                (name, merged)
-                for name in sorted(by_name)
-                if re.search(route.hint, name) and name not in {c[0] for c in candidates}
-            ]
-            routes.append((route.name, [*candidates, *hinted]))
+            routes.append((route.name, route.candidates(facts)))
     for name, candidates in [*routes, *([] if routes and not unmatched_ok else fallbacks)]:
         for tool_name, raw in candidates:
             tool = by_name.get(tool_name)

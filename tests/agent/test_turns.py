@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
+import pytest
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from pydantic import BaseModel
 from pydantic_ai.messages import ModelMessage, ModelRequest, UserPromptPart
@@ -15,12 +16,13 @@ from pydantic_ai.tools import ToolDefinition
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.events import ApprovalDecision, Citation, ErrorEvent, GroundingWarning, TextDelta, ToolResult
-from agent.offline import route_message
+from agent.offline import ROUTES, route_message
 from agent.stream import stream
 from core.errors import InvalidInput
 from core.models import User
 from tests.agent.conftest import PUSHED, collect, registered, types
 from tools.deps import ToolDeps
+from tools.registry import all_tools, get_tool
 
 
 class Nothing(BaseModel):
@@ -139,33 +141,56 @@ async def test_model_failure_after_an_approved_side_effect_does_not_repeat_it(
     assert types(again) == ["error"] and len(PUSHED) == 1
 
 
-def _tool(
-    name: str, properties: dict[str, Any] | None = None, required: list[str] | None = None
-) -> ToolDefinition:
-    schema = {"type": "object", "properties": properties or {}, "required": required or []}
-    return ToolDefinition(name=name, parameters_json_schema=schema)
-
-
-def test_offline_routes_pick_registered_tools_by_name_and_fill_arguments() -> None:
-    today = date(2026, 10, 20)
-    tools = [
-        _tool("whoami"),
-        _tool("search_knowledge", {"query": {"type": "string"}, "limit": {"type": "integer"}}, ["query"]),
-        _tool("list_activities", {"limit": {"type": "integer"}}),
-        _tool("race_prediction", {"distance_m": {"type": "number"}, "targets_m": {"type": "array"}}),
-        _tool("push_workout", {"date": {"type": "string"}}, ["date"]),
-        _tool(
-            "add_race",
-            {"name": {"type": "string"}, "date": {"type": "string"}, "distance_m": {"type": "number"}},
-            ["name", "date"],
-        ),
-        _tool("add_gear", {"name": {"type": "string"}, "kind": {"type": "string"}}, ["name"]),
+def _registered() -> list[ToolDefinition]:
+    """The real registry's tools, as the offline model sees them."""
+    return [
+        ToolDefinition(name=spec.name, parameters_json_schema=spec.input_model.model_json_schema())
+        for spec in all_tools()
     ]
-    assert route_message("How was my last run?", today, tools) == (
-        "last_run",
-        "list_activities",
-        {"limit": 1},
-    )
+
+
+#: one message per route, and the tool it must reach
+ROUTED = {
+    "[proactive:morning_readiness] day 2026-10-20": "readiness",
+    "[proactive:after_run] activity 12": "last_activity",
+    "[proactive:weekly_review]": "list_activities",
+    "[proactive:race_week]": "list_races",
+    "[proactive:gear_threshold]": "list_gear",
+    "[proactive:missed_session]": "get_plan",
+    "push tomorrow's workout to my watch": "push_workout",
+    "build me a training plan for a marathon on 2027-04-11": "generate_plan",
+    "Add a race: Berlin Marathon on 2027-09-26": "add_race",
+    "I bought new shoes: Pegasus 41": "add_gear",
+    "predict my marathon": "race_prediction",
+    "How was my last run?": "last_activity",
+    "how was this week?": "list_activities",
+    "what is my fitness trend": "training_load",
+    "what is my vo2max": "fitness_metrics",
+    "am I ready for a hard session": "readiness",
+    "what are my zones": "zones",
+    "who am I?": "whoami",
+    "how should I taper": "search_knowledge",
+}
+
+
+@pytest.mark.parametrize(("message", "tool"), ROUTED.items())
+def test_every_offline_route_reaches_a_registered_tool_with_valid_arguments(message: str, tool: str) -> None:
+    """The routes name the registry's tools and arguments exactly: a renamed tool or field fails here."""
+    routed = route_message(message, date(2026, 10, 20), _registered())
+    assert routed is not None and routed[1] == tool, routed
+    get_tool(tool).input_model.model_validate(routed[2])  # the arguments are valid for the real tool
+
+
+def test_every_route_is_covered_above() -> None:
+    assert {name for name in (route.name for route in ROUTES)} <= {
+        route_message(m, date(2026, 10, 20), _registered())[0]  # type: ignore[index]
+        for m in ROUTED
+    }
+
+
+def test_offline_routes_fill_arguments_and_fall_through_when_tools_are_missing() -> None:
+    today = date(2026, 10, 20)
+    tools = _registered()
     assert route_message("predict my marathon", today, tools) == (
         "predict",
         "race_prediction",
@@ -179,7 +204,7 @@ def test_offline_routes_pick_registered_tools_by_name_and_fill_arguments() -> No
     assert route_message("Add a race: Berlin Marathon on 2027-09-26", today, tools) == (
         "add_race",
         "add_race",
-        {"name": "Berlin Marathon", "date": "2027-09-26", "distance_m": 42195.0},
+        {"name": "Berlin Marathon", "date": "2027-09-26", "distance_m": 42195.0, "priority": "A"},
     )
     assert route_message("I bought new shoes: Pegasus 41", today, tools) == (
         "new_shoes",
@@ -191,14 +216,14 @@ def test_offline_routes_pick_registered_tools_by_name_and_fill_arguments() -> No
         "search_knowledge",
         {"query": "how should I taper", "limit": 3},
     )
-    # a route whose tool is missing falls through to the next option, then to knowledge, then to the profile
-    assert route_message("this week?", today, tools[:3])[1] == "list_activities"  # type: ignore[index]
-    assert route_message("build a plan", today, tools[:1]) == ("profile", "whoami", {})
-    assert route_message("anything", today, []) is None
-    # a tool named differently than the routes expect is still found by its name's shape
-    renamed = [_tool("whoami"), _tool("get_recent_activities", {"limit": {"type": "integer"}})]
-    assert route_message("how was my last run", today, renamed) == (
+    # a turn that does not offer a route's first tool falls through to its next one, then to knowledge,
+    # then to the profile
+    without = [t for t in tools if t.name != "last_activity"]
+    assert route_message("how was my last run?", today, without) == (
         "last_run",
-        "get_recent_activities",
+        "list_activities",
         {"limit": 1},
     )
+    only_whoami = [t for t in tools if t.name == "whoami"]
+    assert route_message("build a plan", today, only_whoami) == ("profile", "whoami", {})
+    assert route_message("anything", today, []) is None
