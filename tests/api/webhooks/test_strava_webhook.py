@@ -251,7 +251,7 @@ async def test_update_and_delete_of_an_activity_from_strava(
     ride = await _stored(user, RIDE_2018)
     assert (ride.name, ride.sport, ride.sub_sport) == ("Commute home", "running", None)
     privacy = await _push(strava, strava.event("activity", RIDE_2018, "update", updates={"private": "true"}))
-    assert privacy["status"] == "updated"  # acknowledged; privacy is not something RunCoach stores
+    assert privacy["status"] == "ignored" and "privacy is not stored" in privacy["detail"]
 
     for _ in range(2):  # Strava may send it again
         gone = await _push(strava, strava.event("activity", RIDE_2018, "delete"))

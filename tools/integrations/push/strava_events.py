@@ -191,15 +191,9 @@ async def _update(session: AsyncSession, integrations: list[Integration], event:
             missing.append(integration)
             continue
         for activity in activities:
-            if isinstance(title, str) and title.strip():
-                activity.name = title.strip()[:200]
-            if isinstance(new_type, str) and new_type and activity.source == "strava":
-                sport, sub_sport = sport_of(SimpleNamespace(sport_type=new_type, type=None))
-                if (sport, sub_sport) != (activity.sport, activity.sub_sport):
-                    activity.sport, activity.sub_sport = sport, sub_sport
-                    await compute_activity_load(session, activity)  # the load method depends on the sport
-            versions.changed(session, activity.user_id)
-            changed += 1
+            if await _apply(session, activity, title, new_type):
+                versions.changed(session, activity.user_id)
+                changed += 1
     await session.flush()
     job_ids: list[str] = []
     if missing:  # not imported yet (or never): import it now, with what Strava has at that moment
@@ -207,8 +201,27 @@ async def _update(session: AsyncSession, integrations: list[Integration], event:
         if changed == 0:
             return queued
         job_ids = queued.job_ids
+    if changed == 0:
+        return PushReceipt(
+            status="ignored", detail="Nothing RunCoach stores changed (privacy is not stored)."
+        )
     plural = "y" if changed == 1 else "ies"
     return PushReceipt(status="updated", detail=f"Updated {changed} stored activit{plural}.", job_ids=job_ids)
+
+
+async def _apply(session: AsyncSession, activity: Activity, title: Any, new_type: Any) -> bool:
+    """Strava's new title and type on the stored activity; True if anything changed."""
+    changed = False
+    if isinstance(title, str) and title.strip() and title.strip()[:200] != activity.name:
+        activity.name = title.strip()[:200]
+        changed = True
+    if isinstance(new_type, str) and new_type and activity.source == "strava":
+        sport, sub_sport = sport_of(SimpleNamespace(sport_type=new_type, type=None))
+        if (sport, sub_sport) != (activity.sport, activity.sub_sport):
+            activity.sport, activity.sub_sport = sport, sub_sport
+            await compute_activity_load(session, activity)  # the load method depends on the sport
+            changed = True
+    return changed
 
 
 async def _deleted(session: AsyncSession, integrations: list[Integration], strava_id: int) -> PushReceipt:
