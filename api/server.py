@@ -4,7 +4,11 @@ On SIGTERM (or Ctrl-C):
 
 1. **Draining** (`api_drain_s`, default 0): `/readyz` answers 503 (`"status": "draining"`) while everything
    else is served as usual, so a load balancer that polls readiness (Kubernetes, HAProxy, Traefik) stops
-   sending traffic here before the socket closes. A second signal ends this phase at once.
+   sending traffic here before the socket closes. Every response now says `Connection: close`, so a proxy
+   keeps no idle connection to this process: with a drain at least as long as nginx's upstream
+   `keepalive_timeout` (4 s, deploy/nginx/), nginx holds none when the socket closes, and never sends a
+   request down a connection that this process is closing (a POST sent that way would be a 502: nginx does
+   not retry it). A second signal ends this phase at once.
 2. **Stopping** (uvicorn): the listening socket closes (new connections are refused: nginx passes them to
    the next upstream), idle keep-alive connections close, requests in flight finish (at most
    `GRACEFUL_S`). Chat streams end cleanly — the last chunk, no final event — so their clients resume with
@@ -25,10 +29,11 @@ from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import Message, Receive, Scope, Send
 
 from core.settings import Settings
 
-__all__ = ["GRACEFUL_S", "DrainingServer", "is_draining", "serve"]
+__all__ = ["GRACEFUL_S", "CloseWhenDraining", "DrainingServer", "is_draining", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +76,33 @@ class DrainingServer(uvicorn.Server):
         return await super().on_tick(counter)
 
 
+class CloseWhenDraining:
+    """ASGI middleware: while the app drains, each response closes its connection (see step 1 above)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_draining(self.app):
+            await self.app(scope, receive, send)
+            return
+
+        async def closing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"]
+                message = {**message, "headers": [*headers, (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, receive, closing)
+
+
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run the api until a signal stops it (gracefully, as above)."""
     from api.app import create_app  # not at import: the health route imports `is_draining` from here
 
     app = create_app(settings)
     config = uvicorn.Config(
-        app,
+        CloseWhenDraining(app),
         host=host,
         port=port,
         log_config=None,

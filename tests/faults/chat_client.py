@@ -74,13 +74,15 @@ async def follow_turn(
     turn: FollowedTurn,
     *,
     resume: httpx.AsyncClient | None = None,
+    within_s: float = REQUEST_TIMEOUT_S,
 ) -> None:
-    """Send `content` to `thread` and follow the turn to its final event (see the module docstring)."""
+    """Send `content` to `thread` and follow the turn to its final event (see the module docstring); each
+    response must end within `within_s`."""
     path = f"/api/v1/chat/threads/{thread}"
     async with client.stream("POST", f"{path}/messages", json={"content": content}) as response:
         assert response.status_code == 200, (response.status_code, await response.aread())
         turn.responses.append("POST")
-        await asyncio.wait_for(read_sse(response, turn.events), REQUEST_TIMEOUT_S)
+        await asyncio.wait_for(read_sse(response, turn.events), within_s)
     while not turn.final:
         assert len(turn.responses) < MAX_RESPONSES, f"reconnected {len(turn.responses)} times: {turn.events}"
         assert turn.events and turn.events[-1].id, "nothing to resume from"
@@ -88,7 +90,7 @@ async def follow_turn(
         async with (resume or client).stream("GET", f"{path}/events", headers=headers) as response:
             assert response.status_code == 200, (response.status_code, await response.aread())
             turn.responses.append("GET")
-            await asyncio.wait_for(read_sse(response, turn.events), REQUEST_TIMEOUT_S)
+            await asyncio.wait_for(read_sse(response, turn.events), within_s)
 
 
 def assert_whole_turn(turn: FollowedTurn, answer: str) -> None:
