@@ -1,9 +1,7 @@
 """The athlete context loaded at the start of every turn, through the same registry tools the coach calls.
 
-Each entry names a context key and the tools that can supply it, first registered one wins, with candidate
-arguments (only those the tool's input model declares are passed). A tool that is not registered yet, does
-not accept the arguments, or fails is skipped: the context is a convenience, never a reason for a turn to
-fail.
+Each entry names a context key, the registry tool that supplies it and its arguments. A tool the turn does
+not offer, or one that fails, is skipped: the context is a convenience, never a reason for a turn to fail.
 """
 
 from __future__ import annotations
@@ -12,56 +10,30 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from core.errors import CoachError
 from tools.deps import ToolDeps
 from tools.registry import ToolSpec, all_tools
 
 log = logging.getLogger(__name__)
 
-__all__ = ["compact", "fit_input", "load_context"]
+__all__ = ["compact", "load_context", "wanted"]
 
 
-def _wanted(deps: ToolDeps) -> list[tuple[str, list[tuple[str, dict[str, Any]]]]]:
+def wanted(deps: ToolDeps) -> list[tuple[str, str, dict[str, Any]]]:
+    """(context key, tool, arguments) for the turn's day."""
     today = deps.today
     week_ago = (today - timedelta(days=6)).isoformat()
+    fortnight = (today + timedelta(days=14)).isoformat()
     return [
-        ("profile", [("whoami", {})]),
-        ("zones", [("zones", {}), ("get_zones", {})]),
-        ("training_load", [("training_load", {"days": 1, "today_only": True}), ("fitness", {})]),
-        (
-            "readiness",
-            [("readiness", {"day": today.isoformat(), "date": today.isoformat()}), ("get_readiness", {})],
-        ),
-        (
-            "next_race",
-            [("next_race", {}), ("list_races", {"upcoming": True, "upcoming_only": True, "limit": 1})],
-        ),
-        (
-            "calendar_notes",  # illness, injury, travel, life stress around today
-            [("list_calendar_notes", {"start": week_ago, "end": (today + timedelta(days=14)).isoformat()})],
-        ),
-        (
-            "last_7_days",
-            [
-                ("weekly_summary", {"week_of": today.isoformat()}),
-                (
-                    "list_activities",
-                    {"since": week_ago, "start": week_ago, "from_date": week_ago, "days": 7, "limit": 20},
-                ),
-            ],
-        ),
+        ("profile", "whoami", {}),
+        ("zones", "zones", {}),
+        ("training_load", "training_load", {"days": 1}),
+        ("readiness", "readiness", {"day": today.isoformat()}),
+        ("next_race", "list_races", {}),
+        # illness, injury, travel, life stress around today
+        ("calendar_notes", "list_calendar_notes", {"start": week_ago, "end": fortnight}),
+        ("last_7_days", "list_activities", {"since": week_ago, "limit": 20}),
     ]
-
-
-def fit_input(model: type[BaseModel], candidates: dict[str, Any]) -> BaseModel | None:
-    """`model` built from the candidate arguments it declares, or None when that is not valid."""
-    fields = model.model_fields
-    try:
-        return model.model_validate({k: v for k, v in candidates.items() if k in fields})
-    except ValidationError:
-        return None
 
 
 def compact(value: Any, *, items: int = 7, chars: int = 240) -> Any:
@@ -79,23 +51,19 @@ async def load_context(deps: ToolDeps, specs: list[ToolSpec] | None = None) -> d
     """Profile, zones, today's load and readiness, next race and the last 7 days, as far as tools exist."""
     registered = {spec.name: spec for spec in (specs if specs is not None else all_tools())}
     context: dict[str, Any] = {}
-    for key, options in _wanted(deps):
-        for name, candidates in options:
-            spec = registered.get(name)
-            if spec is None or spec.side_effect:
-                continue
-            args = fit_input(spec.input_model, candidates)
-            if args is None:
-                continue
-            try:
-                async with deps.session.begin_nested():
-                    output = await spec.run(deps, args)
-            except CoachError as exc:
-                log.info("context tool %s skipped: %s", name, exc.message)
-                continue
-            except Exception:
-                log.exception("context tool %s failed", name)
-                continue
-            context[key] = compact(output.model_dump(mode="json"))
-            break
+    for key, name, arguments in wanted(deps):
+        spec = registered.get(name)
+        if spec is None or spec.side_effect:
+            continue
+        try:
+            args = spec.input_model.model_validate(arguments)
+            async with deps.session.begin_nested():
+                output = await spec.run(deps, args)
+        except CoachError as exc:
+            log.info("context tool %s skipped: %s", name, exc.message)
+            continue
+        except Exception:
+            log.exception("context tool %s failed", name)
+            continue
+        context[key] = compact(output.model_dump(mode="json"))
     return context

@@ -15,6 +15,7 @@ from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls
 from pydantic_ai.tools import ToolDefinition
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent.context import wanted
 from agent.events import ApprovalDecision, Citation, ErrorEvent, GroundingWarning, TextDelta, ToolResult
 from agent.offline import ROUTES, route_message
 from agent.stream import stream
@@ -179,6 +180,15 @@ def test_every_offline_route_reaches_a_registered_tool_with_valid_arguments(mess
     routed = route_message(message, date(2026, 10, 20), _registered())
     assert routed is not None and routed[1] == tool, routed
     get_tool(tool).input_model.model_validate(routed[2])  # the arguments are valid for the real tool
+
+
+def test_the_turn_context_names_registered_tools_with_valid_arguments() -> None:
+    user = User(id=1, email="x@example.com", timezone="UTC")
+    deps = ToolDeps.for_user(None, user)  # type: ignore[arg-type]  # no query runs here
+    for _, name, arguments in wanted(deps):
+        spec = get_tool(name)
+        assert not spec.side_effect
+        spec.input_model.model_validate(arguments)
 
 
 def test_every_route_is_covered_above() -> None:
