@@ -17,7 +17,8 @@ by the real garminconnect client in the worker through its proxy settings.
    requests of `--fit-batch` files; the worker imports them) and a Garmin sync runs. Turns in flight at
    the end run to their final event; the jobs to their end.
 4. Printed: errors by kind, p50/p99 time to first and to final event, turns/s, the import and the sync,
-   the memory of every process (api, worker, PostgreSQL with its backends, Redis), and the baseline.
+   the memory and CPU time of every process (api, worker, PostgreSQL with its backends, Redis), and
+   the baseline.
 5. Nothing lost (`bench/nothing_lost.py`): the exit status is 1 when something was lost or stored twice.
 
 The client runs on the same machine and takes CPU too; the figures are for this machine at this moment.
@@ -50,7 +51,7 @@ from bench.chat_streams import percentile, prepare, warm_tokens  # noqa: E402
 from bench.chat_turns import Turn, chat_turn  # noqa: E402
 from bench.harness import Role, embedded_pids, role_env, run_on_fresh_database, start_role  # noqa: E402
 from bench.nothing_lost import Check, UploadedFile, check_chat, check_imports, check_sync  # noqa: E402
-from bench.process_memory import Memory, MemoryWatch  # noqa: E402
+from bench.process_usage import ProcessWatch, Usage  # noqa: E402
 
 MESSAGE = "who am I?"
 SYNC_DAYS = 400  # the recorded Garmin activities are from January 2026
@@ -272,14 +273,32 @@ def print_sync(outcome: JobOutcome) -> None:
         print(f"  error: {error}")
 
 
-def print_memory(figures: dict[str, Memory]) -> None:
-    print("memory (MB; a tree is the process with its children):")
-    heads = ("pid", 8), ("procs", 7), ("RSS before", 12), ("peak RSS", 10), ("peak PSS", 10), ("VmHWM", 8)
+def print_processes(
+    figures: dict[str, Usage], alone_cpu: dict[str, float], load_cpu: dict[str, float]
+) -> None:
+    print("processes (memory in MB; a tree is the process with its children; CPU s of the tree per phase):")
+    heads = [("pid", 8), ("procs", 7), ("RSS before", 12), ("peak RSS", 10), ("peak PSS", 10), ("VmHWM", 8)]
+    heads += [("CPU alone", 11), ("CPU load", 10)]
     print(f"  {'process':<12}" + "".join(f"{head:>{width}}" for head, width in heads))
     for name, m in figures.items():
         print(
             f"  {name:<12}{m.pid:>8}{m.processes_peak:>7}{m.rss_before:>12.0f}{m.rss_peak:>10.0f}"
-            f"{m.pss_peak:>10.0f}{m.hwm:>8.0f}"
+            f"{m.pss_peak:>10.0f}{m.hwm:>8.0f}{alone_cpu[name]:>11.1f}{load_cpu[name]:>10.1f}"
+        )
+
+
+def _minus(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+    return {name: after[name] - before[name] for name in after}
+
+
+def print_cpu_per_turn(name: str, turns: int, cpu: dict[str, float]) -> None:
+    """CPU the api processes (and PostgreSQL) spent per completed turn: contention on this machine
+    stretches wall times, not this."""
+    api = sum(v for k, v in cpu.items() if k.startswith("api"))
+    if turns:
+        print(
+            f"  CPU per completed turn ({name}): api {1000 * api / turns:.0f} ms, "
+            f"PostgreSQL {1000 * cpu.get('postgres', 0.0) / turns:.0f} ms"
         )
 
 
@@ -367,16 +386,18 @@ async def run(
         if connected.status_code != 200 or connected.json().get("state") != "connected":
             raise SystemExit(f"could not connect Garmin: {connected.status_code} {connected.text[:300]}")
         await warm_tokens(client, [*streams, accounts.baseline])
-        watch = MemoryWatch(pids)
+        watch = ProcessWatch(pids)
         watch.start()
 
         token, thread = accounts.baseline
         warmup = [
             await chat_turn(client, bases, token, thread, MESSAGE, replica=i) for i in range(len(bases))
         ]
+        cpu = [watch.cpu()]
         started = time.perf_counter()
         alone = [await chat_turn(client, bases, token, thread, MESSAGE) for _ in range(args.baseline_turns)]
         alone_s = time.perf_counter() - started
+        cpu.append(watch.cpu())
 
         watch.mark()
         drops = itertools.count()
@@ -392,17 +413,23 @@ async def run(
         syncing = asyncio.create_task(run_sync(client, bases[0], accounts.syncer[0]))
         per_stream = await asyncio.gather(*loops)
         load_s = time.perf_counter() - started
+        cpu.append(watch.cpu())
         imported, synced = await importing, await syncing
-        memory = watch.stop()
+        cpu.append(watch.cpu())
+        usage = watch.stop()
 
     turns = [t for ts in per_stream for t in ts]
     print_turns("single-stream baseline (alone, before the load, same stack)", alone, alone_s)
+    print_cpu_per_turn("alone", sum(t.done for t in alone), _minus(cpu[1], cpu[0]))
     print_turns(f"load: {len(streams)} concurrent streams (from start to the last turn's end)", turns, load_s)
     per_api = sum(t.done for t in turns) / load_s / len(bases)
     print(f"  turns/s per api process {per_api:.2f}; load avg now {os.getloadavg()[0]:.2f}")
+    print_cpu_per_turn(
+        "under load, import and sync included", sum(t.done for t in turns), _minus(cpu[2], cpu[1])
+    )
     print_import(imported)
     print_sync(synced)
-    print_memory(memory)
+    print_processes(usage, _minus(cpu[1], cpu[0]), _minus(cpu[3], cpu[1]))
 
     conn = await asyncpg.connect(database_url)
     try:

@@ -1,19 +1,27 @@
-"""Memory of named processes over a bench, read from /proc: each process's own peak (`VmHWM`, kept by the
-kernel) and, sampled a few times a second, the resident set of the process together with its children
-(PostgreSQL's backends, say) — the sum of `VmRSS`, and the sum of `Pss` (shared pages such as PostgreSQL's
-shared buffers counted once, not once per backend).
+"""Memory and CPU time of named processes over a bench, read from /proc, each process together with its
+children (PostgreSQL's backends, say):
 
-    watch = MemoryWatch({"api": api_pid, "postgres": postmaster_pid})
-    watch.start(); ...; watch.mark("load"); ...; figures = watch.stop()
+- memory: each root's own peak (`VmHWM`, kept by the kernel) and, sampled a few times a second, the sum of
+  `VmRSS` over the tree and the sum of `Pss` (shared pages such as PostgreSQL's shared buffers counted
+  once, not once per backend);
+- CPU: user + system time of the tree, including children that already exited (a backend that closed
+  is in its parent's `cutime`/`cstime`), so the CPU a phase cost each process is a difference of two
+  readings, whatever else shares the machine.
+
+    watch = ProcessWatch({"api": api_pid, "postgres": postmaster_pid})
+    watch.start(); cpu0 = watch.cpu(); ...; cpu1 = watch.cpu(); figures = watch.stop()
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+
+_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
 
 def _status_kb(pid: int, key: str) -> int:
@@ -36,6 +44,15 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
+def _cpu_s(pid: int) -> float:
+    """utime + stime + cutime + cstime of one process, in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return sum(int(v) for v in fields[11:15]) * _TICK_S
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _tree(pid: int) -> list[int]:
     try:
         return [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
@@ -44,8 +61,8 @@ def _tree(pid: int) -> list[int]:
 
 
 @dataclass
-class Memory:
-    """One watched process (and its children), in MB."""
+class Usage:
+    """One watched process (and its children); memory in MB."""
 
     pid: int
     processes_peak: int = 0  # the most processes in the tree at one sample
@@ -56,32 +73,35 @@ class Memory:
 
 
 @dataclass
-class MemoryWatch:
+class ProcessWatch:
     pids: dict[str, int]
     every_s: float = 0.25
-    figures: dict[str, Memory] = field(init=False)
+    figures: dict[str, Usage] = field(init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.figures = {name: Memory(pid) for name, pid in self.pids.items()}
+        self.figures = {name: Usage(pid) for name, pid in self.pids.items()}
 
-    def sample(self) -> dict[str, tuple[float, float]]:
-        """Now, per name: (Σ RSS, Σ PSS) of the tree in MB; the peaks are updated."""
+    def sample(self) -> dict[str, float]:
+        """Σ RSS of each tree now, in MB; the peaks are updated."""
         now = {}
-        for name, memory in self.figures.items():
-            tree = _tree(memory.pid)
+        for name, usage in self.figures.items():
+            tree = _tree(usage.pid)
             rss = sum(_status_kb(pid, "VmRSS") for pid in tree) / 1024
-            pss = sum(_pss_kb(pid) for pid in tree) / 1024
-            memory.processes_peak = max(memory.processes_peak, len(tree))
-            memory.rss_peak = max(memory.rss_peak, rss)
-            memory.pss_peak = max(memory.pss_peak, pss)
-            now[name] = (rss, pss)
+            usage.processes_peak = max(usage.processes_peak, len(tree))
+            usage.rss_peak = max(usage.rss_peak, rss)
+            usage.pss_peak = max(usage.pss_peak, sum(_pss_kb(pid) for pid in tree) / 1024)
+            now[name] = rss
         return now
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds each tree has used so far."""
+        return {name: sum(_cpu_s(pid) for pid in _tree(u.pid)) for name, u in self.figures.items()}
 
     def mark(self) -> None:
         """Record each tree's RSS now as its `rss_before`."""
-        for name, (rss, _) in self.sample().items():
+        for name, rss in self.sample().items():
             self.figures[name].rss_before = rss
 
     def start(self) -> None:
@@ -90,14 +110,14 @@ class MemoryWatch:
                 self.sample()
 
         self.sample()
-        self._thread = threading.Thread(target=run, name="memory-watch", daemon=True)
+        self._thread = threading.Thread(target=run, name="process-watch", daemon=True)
         self._thread.start()
 
-    def stop(self) -> dict[str, Memory]:
+    def stop(self) -> dict[str, Usage]:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.sample()
-        for memory in self.figures.values():
-            memory.hwm = _status_kb(memory.pid, "VmHWM") / 1024
+        for usage in self.figures.values():
+            usage.hwm = _status_kb(usage.pid, "VmHWM") / 1024
         return self.figures

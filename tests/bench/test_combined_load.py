@@ -55,12 +55,14 @@ def test_a_tiny_combined_load_prints_its_figures_and_loses_nothing() -> None:
         assert re.search(rf"time to first event  p50 +{MS}   p99 +{MS}", part), out
         assert re.search(rf"time to final event  p50 +{MS}   p99 +{MS}", part), out
         assert re.search(r"turns/s +\d+\.\d\d", part), out
+        assert re.search(r"CPU per completed turn \(.*\): api \d+ ms, PostgreSQL \d+ ms", part), out
     # every second turn dropped its stream on purpose and was resumed with Last-Event-ID
     assert re.search(r"resumed \(Last-Event-ID\) +[1-9]\d* turns", load), out
     assert re.search(r"imports done 3 imported", out), out
     assert re.search(r"Garmin sync: succeeded in \d+\.\d s \(activities_seen 5, imported 5", out), out
     for process in ("api-1", "worker", "postgres", "redis"):
-        row = re.search(rf"^  {process} +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)$", out, re.MULTILINE)
+        numbers = r" +(\d+)" * 6 + r" +(\d+\.\d)" * 2  # pid, procs, 4 memory figures, CPU alone / under load
+        row = re.search(rf"^  {process}{numbers}$", out, re.MULTILINE)
         assert row is not None, out
         assert int(row[1]) > 0 and int(row[4]) > 0, row[0]  # a pid, and a peak RSS
     postgres = re.search(r"^  postgres +\d+ +(\d+)", out, re.MULTILINE)
