@@ -30,6 +30,7 @@ from tools.activities.fit.model import ParsedActivity
 from tools.activities.importer import to_new_activity
 from tools.activities.originals import load_original
 from tools.activities.store import NewActivity, copy_samples, store_activity
+from tools.feed.comments import forget_computed
 from tools.fitness.activity_load import compute_activity_load
 
 Decoder = Callable[..., ParsedActivity]
@@ -144,6 +145,7 @@ async def reprocess_activity(
     async with session.begin_nested():
         changed = await _replace_data(session, activity, new)
         await compute_activity_load(session, activity)
+        await forget_computed(session, activity.id)  # the feed's comment quotes the old numbers
     return ReprocessResult(
         activity_id=activity_id,
         status="reprocessed",

@@ -102,6 +102,16 @@ async def computed_comments(
     return stored
 
 
+async def forget_computed(session: AsyncSession, activity_id: int) -> None:
+    """Drop the stored computed comment of an activity whose data changed (a re-process): the next view
+    composes it again from the new numbers. Written comments stay."""
+    await session.execute(
+        delete(ActivityComment).where(
+            ActivityComment.activity_id == activity_id, ActivityComment.kind == "computed"
+        )
+    )
+
+
 async def written_comments(
     session: AsyncSession, activity_ids: Sequence[int]
 ) -> dict[int, list[tuple[ActivityComment, User]]]:
