@@ -242,6 +242,11 @@ ROUTES: tuple[Route, ...] = (
         lambda f: [("training_load", {"days": 42})],
     ),
     Route(
+        "feed",
+        re.compile(r"\bfeed\b|\bcomments?\b|\bmy athletes\b", re.I),
+        lambda f: [("activity_feed", {"limit": 10})],
+    ),
+    Route(
         "fitness_metrics",
         re.compile(r"\bvo2 ?max\b|\bmarathon shape\b|\baerobic fitness\b", re.I),
         lambda f: [("fitness_metrics", {})],
@@ -271,6 +276,7 @@ LABELS = {
     "this_week": "your training week",
     "fitness_trend": "your fitness and fatigue",
     "fitness_metrics": "VO2max and marathon shape",
+    "feed": "the activity feed",
     "readiness": "readiness",
     "zones": "your training zones",
     "profile": "your profile",

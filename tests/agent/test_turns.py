@@ -167,6 +167,8 @@ ROUTED = {
     "how was this week?": "list_activities",
     "what is my fitness trend": "training_load",
     "what is my vo2max": "fitness_metrics",
+    "show my feed": "activity_feed",
+    "how are my athletes doing": "activity_feed",
     "am I ready for a hard session": "readiness",
     "what are my zones": "zones",
     "who am I?": "whoami",
