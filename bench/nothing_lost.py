@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
+if TYPE_CHECKING:  # `make bench` runs every file of bench/ as a script, where `bench` is no package
+    import asyncpg
 
-from bench.chat_turns import Turn
+    from bench.chat_turns import Turn
 
 
 @dataclass
