@@ -100,6 +100,13 @@ class Settings(BaseSettings):
     garmin_sync_overlap_days: int = Field(
         default=2, ge=0, le=30, description="later syncs look back this far before the last (late uploads)"
     )
+    sync_interval_min: int = Field(
+        default=180,
+        ge=0,
+        le=7 * 24 * 60,
+        description="the scheduler syncs each connected Garmin / Strava account again once its last sync is "
+        "this old (minutes; 0: only on request and by push)",
+    )
     garmin_health_days_max: int = Field(
         default=30, ge=1, le=366, description="days of daily health (sleep, HRV, …) fetched per sync at most"
     )

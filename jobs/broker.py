@@ -18,6 +18,7 @@ from jobs.runner import run_job
 from jobs.stream_broker import ReclaimingStreamBroker
 from jobs.tasks.maintenance import requeue_stale_jobs
 from jobs.tasks.proactive_schedule import register_proactive
+from jobs.tasks.sync_schedule import register_sync_schedule
 
 QUEUE = "runcoach:jobs"
 VISIBILITY_TIMEOUT_MS = 5 * 60 * 1000
@@ -40,6 +41,7 @@ def build_broker(redis_url: str, *, visibility_timeout_ms: int = VISIBILITY_TIME
         requeue_stale_jobs, task_name="runcoach.requeue_stale_jobs", schedule=[{"cron": "* * * * *"}]
     )
     register_proactive(broker)
+    register_sync_schedule(broker)
     return broker
 
 
