@@ -39,6 +39,7 @@ class ReclaimingStreamBroker(RedisStreamBroker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._claims: dict[bytes | str, asyncio.Task[None]] = {}  # messages being worked on here
+        self._acks_stopped = False
 
     async def shutdown(self) -> None:
         tasks = list(self._claims.values())
@@ -46,6 +47,33 @@ class ReclaimingStreamBroker(RedisStreamBroker):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await super().shutdown()
+
+    def stop_acknowledging(self) -> None:
+        """From now on a finished message is not acknowledged but kept for `release`: a stopping worker
+        calls this before it cancels its late jobs (taskiq acknowledges a cancelled task like a failed one,
+        which would drop the job's message)."""
+        self._acks_stopped = True
+
+    async def release(self) -> int:
+        """Hand the messages still held here back to the other workers at once (a stopping worker, once it
+        has cancelled their jobs): their idle time is set to the visibility timeout, so the next poll of any
+        worker claims them. The number released."""
+        held = list(self._claims.items())
+        for _, task in held:
+            task.cancel()
+        if not held:
+            return 0
+        async with Redis(connection_pool=self.connection_pool) as redis:
+            await redis.xclaim(
+                self.queue_name,
+                self.consumer_group_name,
+                self.consumer_name,
+                min_idle_time=0,
+                message_ids=[entry_id for entry_id, _ in held],
+                idle=self.idle_timeout,
+                justid=True,
+            )
+        return len(held)
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         wait = RECONNECT_FIRST_S
@@ -106,6 +134,8 @@ class ReclaimingStreamBroker(RedisStreamBroker):
         claim.add_done_callback(lambda _: self._claims.pop(entry_id, None))
 
         async def done() -> None:
+            if self._acks_stopped:  # kept for `release`
+                return
             claim.cancel()
             await ack()
 
