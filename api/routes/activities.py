@@ -12,12 +12,11 @@ from pydantic import BaseModel, Field
 from api.deps import RowId, SettingsDep, ToolDepsDep
 from api.errors import problem_responses
 from api.etag import conditional
-from jobs.runner import enqueue
 from tools.activities.chart import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, ActivityChart, activity_chart
 from tools.activities.detail import ActivityView, activity_view
 from tools.activities.search import ActivityFilters, ActivityPage, search_activities
 from tools.activities.store import delete_activity as remove_activity
-from tools.activities.uploads import JOB_KIND, Upload, check_upload, clean_name, stage_uploads
+from tools.activities.uploads import Upload, check_upload, clean_name, queue_import, stage_uploads
 
 TAGS = [{"name": "activities", "description": "Activities: list, detail, chart samples, delete, FIT upload"}]
 router = APIRouter(prefix="/activities", tags=["activities"])
@@ -79,13 +78,7 @@ async def import_activities(
         data = await upload.read(settings.upload_max_file_bytes + 1)
         check_upload([(name, len(data))], max_files=1, max_file_bytes=settings.upload_max_file_bytes)
         staged += await stage_uploads(deps.session, [Upload(name=name, data=data)])
-    job = await enqueue(
-        deps.session,
-        JOB_KIND,
-        {"files": [s.model_dump() for s in staged]},
-        user_id=deps.user_id,
-        max_attempts=3,
-    )
+    job = await queue_import(deps.session, deps.user_id, staged)
     status_url = str(request.url_for("get_job", job_id=str(job.id)).path)
     response.headers["Location"] = status_url
     return ImportQueued(

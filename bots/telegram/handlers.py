@@ -3,7 +3,8 @@
 Every handler first finds the account the chat is linked to; an unlinked chat gets the explanation of how
 to link it and nothing else (only `/start CODE` and `/help` work there). A text message is one coach turn
 in the chat's current conversation, streamed as message edits; an approval becomes two inline buttons that
-resume the same turn; a FIT document is imported and summarised.
+resume the same turn; a FIT document goes to the worker's import job (as a web upload does) and its result
+is summarised once the job is done (after `IMPORT_WAIT_S`, the reply says it is still being imported).
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ from core.models import User
 from core.redis import get_redis
 from core.settings import Settings
 from tools.activities.activities import ActivityDetail
-from tools.activities.importer import import_fit
+from tools.activities.uploads import Upload, queue_import, stage_uploads, wait_for_import
 from tools.deps import ToolDeps
 from tools.notifications import telegram_link
 from tools.registry import call_tool
 
 log = logging.getLogger(__name__)
+
+IMPORT_WAIT_S = 60.0
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -243,17 +246,33 @@ class CoachBot:
             return
         await update.get_bot().send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
         data = bytes(await (await doc.get_file()).download_as_bytearray())
+        # staged and imported by the worker's import job, like a web upload: a crash of this process loses
+        # nothing, and a bad file is a result with its reason
+        async with session_scope() as session:
+            staged = await stage_uploads(session, [Upload(name=name, data=data)])
+            job = await queue_import(session, user.id, staged, source="telegram")
         try:
-            async with session_scope() as session:
-                result = await import_fit(session, user.id, data, filename=name, source="telegram")
-                detail = None
-                if result.activity_id is not None:
-                    deps = ToolDeps.for_user(session, user, now=self.now(), settings=self.settings)
-                    out = await call_tool("last_activity", deps, {"activity_id": result.activity_id})
-                    detail = out if isinstance(out, ActivityDetail) else None
+            summary = await wait_for_import(job.id, within_s=IMPORT_WAIT_S)
         except CoachError as exc:
             await self._say(update, f"I could not import <b>{escape(name)}</b>: {escape(exc.message)}")
             return
+        if summary is None or not summary.files:
+            await self._say(
+                update,
+                f"<b>{escape(name)}</b> is being imported; it will be in your activities in a moment.",
+            )
+            return
+        result = summary.files[0]
+        if result.status == "rejected":
+            reason = result.reason or "it is not a FIT activity file"
+            await self._say(update, f"I could not import <b>{escape(name)}</b>: {escape(reason)}")
+            return
+        detail = None
+        if result.activity_id is not None:
+            async with session_scope() as session:
+                deps = ToolDeps.for_user(session, user, now=self.now(), settings=self.settings)
+                out = await call_tool("last_activity", deps, {"activity_id": result.activity_id})
+                detail = out if isinstance(out, ActivityDetail) else None
         link = (
             f"{self.settings.public_url.rstrip('/')}/activities/{result.activity_id}"
             if self.settings.public_url and result.activity_id

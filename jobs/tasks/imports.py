@@ -25,5 +25,6 @@ async def import_files(session: AsyncSession, job: Job) -> dict[str, Any]:
     if job.user_id is None:
         raise InvalidInput("An import job must belong to a user.")
     files = _FILES.validate_python(job.args.get("files", []))
-    result = await import_staged(job.id, job.user_id, files, job.progress)
+    source = str(job.args.get("source") or "upload")
+    result = await import_staged(job.id, job.user_id, files, job.progress, source=source)
     return result.model_dump(mode="json")

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from pydantic_ai.messages import ModelMessage, ModelRequest, UserPromptPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 from redis.asyncio import Redis
@@ -21,11 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from agent.offline import offline_stream
-from core.models import Activity, Conversation, Message, Race, User
+from core.models import Activity, Conversation, Job, Message, Race, User
 from tests.bots.conftest import StartBot, until
 from tests.factories import create_activity
 from tests.fakes.telegram import FakeTelegram
 from tests.support.shared_data import require
+from tests.tools.garmin.helpers import running_worker
 from tools.notifications.telegram_link import create_link_code
 
 RUNNING_FIT = "fit/fitdecode/tests/files/2013-02-06-12-11-14.fit"
@@ -159,8 +161,20 @@ async def test_recorded_session(
     print(f"\n--- recorded Bot API session ({log}) ---\n{log.read_text()}")
 
 
+@pytest.fixture
+async def worker(engine: AsyncEngine, redis: Redis) -> AsyncIterator[None]:
+    """The real import job runs in a worker, as `runcoach worker` runs it."""
+    async with running_worker():
+        yield
+
+
 async def test_fit_documents_are_imported_or_refused_with_the_reason(
-    telegram: FakeTelegram, start_bot: StartBot, athlete: User, redis: Redis, engine: AsyncEngine
+    telegram: FakeTelegram,
+    start_bot: StartBot,
+    athlete: User,
+    redis: Redis,
+    engine: AsyncEngine,
+    worker: None,
 ) -> None:
     chat = 7_700_002
     data = require(RUNNING_FIT).read_bytes()
@@ -198,6 +212,10 @@ async def test_fit_documents_are_imported_or_refused_with_the_reason(
             select(func.count()).select_from(Activity).where(Activity.user_id == athlete.id)
         )
     assert count == 1
+    async with AsyncSession(engine) as session:  # through the import job, marked as from Telegram
+        jobs = (await session.execute(select(Job).where(Job.user_id == athlete.id))).scalars().all()
+        sources = (await session.execute(select(Activity.source).where(Activity.user_id == athlete.id))).all()
+    assert sorted(j.kind for j in jobs) == ["activities.import"] * 3 and sources == [("telegram",)]
 
 
 async def test_commands_answer_from_the_tools(

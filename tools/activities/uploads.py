@@ -5,14 +5,17 @@ large object *in the request's transaction*, together with the job row that name
 is queued: a crash, a Redis restart or a lost queue message loses nothing (the maintenance sweep re-queues
 the job). PostgreSQL rather than a local directory, because api and worker may run on different machines.
 
-`import_staged` is the job's work: for each file not done yet, in its own transaction, read the staged
-bytes, `import_fit` them, record the file's result on the job's progress, and drop the staged copy. A
-retry or a duplicate delivery therefore skips what is done and never imports a file twice (and
-`import_fit` is idempotent anyway). A bad file is a result (`rejected` with the reason), not a failed job.
+`queue_import` records the job (the API's upload and the Telegram bot both call it); `wait_for_import`
+lets a caller that can wait (the bot) give the per-file results. `import_staged` is the job's work: for
+each file not done yet, in its own transaction, read the staged bytes, `import_fit` them, record the
+file's result on the job's progress, and drop the staged copy. A retry or a duplicate delivery therefore
+skips what is done and never imports a file twice (and `import_fit` is idempotent anyway). A bad file is
+a result (`rejected` with the reason), not a failed job.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
@@ -25,8 +28,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.database import session_scope
-from core.errors import CoachError, InvalidInput
+from core.errors import CoachError, InvalidInput, ServiceUnavailable
+from core.models import Job
 from jobs.records import set_progress
+from jobs.runner import enqueue
 from tools.activities.importer import ImportResult, import_fit
 
 log = logging.getLogger(__name__)
@@ -122,14 +127,50 @@ def _rejected(name: str, reason: str) -> ImportResult:
     return ImportResult(file=name, status="rejected", reason=reason)
 
 
-async def import_one(session: AsyncSession, user_id: int, staged: StagedFile) -> ImportResult:
+async def queue_import(
+    session: AsyncSession, user_id: int, staged: Sequence[StagedFile], *, source: str = "upload"
+) -> Job:
+    """Record and queue the import job of files staged in the session's transaction (committed together)."""
+    return await enqueue(
+        session,
+        JOB_KIND,
+        {"files": [s.model_dump() for s in staged], "source": source},
+        user_id=user_id,
+        max_attempts=3,
+    )
+
+
+async def wait_for_import(
+    job_id: uuid.UUID, *, within_s: float, every_s: float = 0.25
+) -> ImportSummary | None:
+    """The import job's summary once it has succeeded; None when it is still running after `within_s`.
+    Raises the job's error (ServiceUnavailable) when it failed for good."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while True:
+        async with session_scope() as session:
+            job = await session.get_one(Job, job_id)
+        if job.state == "succeeded":
+            return ImportSummary.model_validate(job.result or {})
+        if job.state == "failed":
+            raise ServiceUnavailable(
+                f"The import failed: {job.error or 'unknown error'}. Send the file again."
+            )
+        if loop.time() + every_s > deadline:
+            return None
+        await asyncio.sleep(every_s)
+
+
+async def import_one(
+    session: AsyncSession, user_id: int, staged: StagedFile, *, source: str = "upload"
+) -> ImportResult:
     """Import one staged file in the session's transaction; a bad file becomes a `rejected` result."""
     data = await _read_staged(session, staged.oid)
     if data is None:
         return _rejected(staged.name, "The uploaded copy of this file is gone; upload the file again.")
     try:
         async with session.begin_nested():
-            result = await import_fit(session, user_id, data, filename=staged.name)
+            result = await import_fit(session, user_id, data, filename=staged.name, source=source)
     except InvalidInput as exc:
         return _rejected(staged.name, exc.message)
     return result
@@ -145,7 +186,12 @@ def summary(results: Sequence[ImportResult]) -> ImportSummary:
 
 
 async def import_staged(
-    job_id: uuid.UUID, user_id: int, files: Sequence[StagedFile], progress: dict[str, Any] | None
+    job_id: uuid.UUID,
+    user_id: int,
+    files: Sequence[StagedFile],
+    progress: dict[str, Any] | None,
+    *,
+    source: str = "upload",
 ) -> ImportSummary:
     """Import the job's staged files that are not done yet, each committed with its recorded result."""
     known = ImportProgress.model_validate(progress) if progress and "files" in progress else None
@@ -153,7 +199,7 @@ async def import_staged(
     total = len(files)
     for staged in files[len(results) :]:
         async with session_scope() as session:
-            result = await import_one(session, user_id, staged)
+            result = await import_one(session, user_id, staged, source=source)
             results.append(result)
             phase: Literal["importing", "done"] = "done" if len(results) == total else "importing"
             done = ImportProgress(phase=phase, done=len(results), total=total, files=results)
