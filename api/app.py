@@ -8,6 +8,7 @@ Middleware, outermost first: trusted proxy headers (only when `forwarded_allow_i
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,6 +48,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # running chat turns finish within the grace period (or end as interrupted) and are saved
     settings: Settings = app.state.settings
     await close_chat(app, settings.chat_shutdown_grace_s)
+    if "bots.telegram.app" in sys.modules:  # the webhook's bot, started by the first update it got
+        await sys.modules["bots.telegram.app"].close_webhook_application()
     await close_checkpointer()
     await close_redis()
     await dispose_engine()

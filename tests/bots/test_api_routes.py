@@ -14,7 +14,10 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.app import create_app
+from bots.telegram import app as telegram_app
 from bots.telegram.app import close_webhook_application
+from core import database
+from core import redis as core_redis
 from core.settings import Settings
 from tests.api.conftest import client_for, login, register
 from tests.bots.conftest import EMAIL_DOMAIN, until
@@ -134,7 +137,7 @@ async def test_notifications_and_preferences(
 
 
 async def test_webhook_checks_the_secret_and_hands_the_update_to_the_bot(
-    bot_settings: Settings, telegram: FakeTelegram, redis: Redis
+    bot_settings: Settings, telegram: FakeTelegram, redis: Redis, engine: AsyncEngine
 ) -> None:
     settings = _http(bot_settings).model_copy(update={"telegram_webhook_secret": SecretStr("s3cret-token")})
     update = {
@@ -148,7 +151,8 @@ async def test_webhook_checks_the_secret_and_hands_the_update_to_the_bot(
         },
     }
     off = client_for(create_app(bot_settings))
-    client = client_for(create_app(settings))
+    app = create_app(settings)
+    client = client_for(app)
     try:
         async with off:
             assert (await off.post("/api/v1/telegram/webhook", json=update)).status_code == 404
@@ -163,5 +167,11 @@ async def test_webhook_checks_the_secret_and_hands_the_update_to_the_bot(
             assert accepted.status_code == 200 and accepted.json() == {"ok": True}
             replies = await until(lambda: telegram.bot_messages(99), what="the webhook reply")
             assert replies[0]["text"].startswith("This chat is not linked")
+        assert telegram_app._webhook_app is not None
+        async with app.router.lifespan_context(app):
+            pass  # the app's shutdown stops the webhook's bot too
+        assert telegram_app._webhook_app is None
     finally:
         await close_webhook_application()
+        database.use_engine(engine)  # the lifespan closed the process's engine and Redis client
+        core_redis.use_redis(redis)
