@@ -276,7 +276,10 @@ def print_sync(outcome: JobOutcome) -> None:
 def print_processes(
     figures: dict[str, Usage], alone_cpu: dict[str, float], load_cpu: dict[str, float]
 ) -> None:
-    print("processes (memory in MB; a tree is the process with its children; CPU s of the tree per phase):")
+    print(
+        "processes (memory in MB, with children: PostgreSQL's backends; CPU s per phase; client: this "
+        "process, the load generator and the Garmin fake, without its children):"
+    )
     heads = [("pid", 8), ("procs", 7), ("RSS before", 12), ("peak RSS", 10), ("peak PSS", 10), ("VmHWM", 8)]
     heads += [("CPU alone", 11), ("CPU load", 10)]
     print(f"  {'process':<12}" + "".join(f"{head:>{width}}" for head, width in heads))
@@ -386,7 +389,7 @@ async def run(
         if connected.status_code != 200 or connected.json().get("state") != "connected":
             raise SystemExit(f"could not connect Garmin: {connected.status_code} {connected.text[:300]}")
         await warm_tokens(client, [*streams, accounts.baseline])
-        watch = ProcessWatch(pids)
+        watch = ProcessWatch({**pids, "client": os.getpid()}, single=frozenset({"client"}))
         watch.start()
 
         token, thread = accounts.baseline

@@ -44,11 +44,11 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def _cpu_s(pid: int) -> float:
-    """utime + stime + cutime + cstime of one process, in seconds."""
+def _cpu_s(pid: int, *, exited_children: bool = True) -> float:
+    """utime + stime (+ cutime + cstime: children that exited) of one process, in seconds."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        return sum(int(v) for v in fields[11:15]) * _TICK_S
+        return sum(int(v) for v in fields[11 : 15 if exited_children else 13]) * _TICK_S
     except (OSError, ValueError, IndexError):
         return 0.0
 
@@ -74,7 +74,11 @@ class Usage:
 
 @dataclass
 class ProcessWatch:
+    """`pids`: name → the root of a tree; `single`: names measured without their children (the bench's
+    own process, whose children are the very roles it measures)."""
+
     pids: dict[str, int]
+    single: frozenset[str] = frozenset()
     every_s: float = 0.25
     figures: dict[str, Usage] = field(init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
@@ -83,11 +87,15 @@ class ProcessWatch:
     def __post_init__(self) -> None:
         self.figures = {name: Usage(pid) for name, pid in self.pids.items()}
 
+    def _processes(self, name: str) -> list[int]:
+        pid = self.figures[name].pid
+        return [pid] if name in self.single else _tree(pid)
+
     def sample(self) -> dict[str, float]:
         """Σ RSS of each tree now, in MB; the peaks are updated."""
         now = {}
         for name, usage in self.figures.items():
-            tree = _tree(usage.pid)
+            tree = self._processes(name)
             rss = sum(_status_kb(pid, "VmRSS") for pid in tree) / 1024
             usage.processes_peak = max(usage.processes_peak, len(tree))
             usage.rss_peak = max(usage.rss_peak, rss)
@@ -97,7 +105,10 @@ class ProcessWatch:
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds each tree has used so far."""
-        return {name: sum(_cpu_s(pid) for pid in _tree(u.pid)) for name, u in self.figures.items()}
+        return {
+            name: sum(_cpu_s(pid, exited_children=name not in self.single) for pid in self._processes(name))
+            for name in self.figures
+        }
 
     def mark(self) -> None:
         """Record each tree's RSS now as its `rss_before`."""

@@ -60,7 +60,7 @@ def test_a_tiny_combined_load_prints_its_figures_and_loses_nothing() -> None:
     assert re.search(r"resumed \(Last-Event-ID\) +[1-9]\d* turns", load), out
     assert re.search(r"imports done 3 imported", out), out
     assert re.search(r"Garmin sync: succeeded in \d+\.\d s \(activities_seen 5, imported 5", out), out
-    for process in ("api-1", "worker", "postgres", "redis"):
+    for process in ("api-1", "worker", "postgres", "redis", "client"):
         numbers = r" +(\d+)" * 6 + r" +(\d+\.\d)" * 2  # pid, procs, 4 memory figures, CPU alone / under load
         row = re.search(rf"^  {process}{numbers}$", out, re.MULTILINE)
         assert row is not None, out
