@@ -259,6 +259,9 @@ def print_import(outcome: ImportOutcome) -> None:
     )
     for error in Counter(e for j in outcome.jobs for e in j.errors).most_common():
         print(f"  error x{error[1]}: {error[0]}")
+    for f in outcome.files:
+        if f.result and f.result["status"] == "rejected":
+            print(f"  rejected: {str(f.result.get('reason'))[:104]}")
 
 
 def print_sync(outcome: JobOutcome) -> None:
@@ -357,8 +360,8 @@ async def bench(args: argparse.Namespace, verdict: list[bool]) -> None:
         for role in roles:
             role.stop()
         garmin.stop()
-        if garmin.errors:
-            print(f"the Garmin fake raised while answering: {garmin.errors[:2]}")
+        if garmin.errors or garmin.refused:
+            print(f"the Garmin fake raised {garmin.errors[:2]}, refused hosts {garmin.refused[:5]}")
         if verdict != [True]:
             for role in roles:
                 print(f"===== runcoach {role.name} (pid {role.pid}), end of its log =====\n{role.log_tail()}")
