@@ -51,7 +51,7 @@ from bench.chat_streams import percentile, prepare, warm_tokens  # noqa: E402
 from bench.chat_turns import Turn, chat_turn  # noqa: E402
 from bench.harness import Role, embedded_pids, role_env, run_on_fresh_database, start_role  # noqa: E402
 from bench.nothing_lost import Check, UploadedFile, check_chat, check_imports, check_sync  # noqa: E402
-from bench.process_usage import ProcessWatch, Usage  # noqa: E402
+from bench.process_usage import ProcessWatch, Reading, Usage  # noqa: E402
 
 MESSAGE = "who am I?"
 SYNC_DAYS = 400  # the recorded Garmin activities are from January 2026
@@ -276,25 +276,28 @@ def print_sync(outcome: JobOutcome) -> None:
         print(f"  error: {error}")
 
 
-def print_processes(
-    figures: dict[str, Usage], alone_cpu: dict[str, float], load_cpu: dict[str, float]
-) -> None:
+def print_processes(figures: dict[str, Usage], alone: Reading, load: Reading, load_s: float) -> None:
     print(
-        "processes (memory in MB, with children: PostgreSQL's backends; CPU s per phase; client: this "
-        "process, the load generator and the Garmin fake, without its children):"
+        "processes (memory in MB, with children: PostgreSQL's backends; CPU s per phase; RQ wait: s its "
+        "threads were ready to run but waited for a core;\n  client: this process — load generator, "
+        "Garmin fake — without its children):"
     )
     heads = [("pid", 8), ("procs", 7), ("RSS before", 12), ("peak RSS", 10), ("peak PSS", 10), ("VmHWM", 8)]
-    heads += [("CPU alone", 11), ("CPU load", 10)]
+    heads += [("CPU alone", 11), ("CPU load", 10), ("RQ wait load", 14)]
     print(f"  {'process':<12}" + "".join(f"{head:>{width}}" for head, width in heads))
     for name, m in figures.items():
         print(
             f"  {name:<12}{m.pid:>8}{m.processes_peak:>7}{m.rss_before:>12.0f}{m.rss_peak:>10.0f}"
-            f"{m.pss_peak:>10.0f}{m.hwm:>8.0f}{alone_cpu[name]:>11.1f}{load_cpu[name]:>10.1f}"
+            f"{m.pss_peak:>10.0f}{m.hwm:>8.0f}{alone.cpu[name]:>11.1f}{load.cpu[name]:>10.1f}"
+            f"{load.waited[name]:>14.1f}"
         )
-
-
-def _minus(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
-    return {name: after[name] - before[name] for name in after}
+    cores = os.cpu_count() or 1
+    ours = sum(load.cpu.values())
+    print(
+        f"  machine during the load: {load.machine_busy:.0f} CPU s busy of {cores * load_s:.0f} "
+        f"({cores} cores x {load_s:.0f} s); these processes {ours:.0f}, everything else "
+        f"{max(0.0, load.machine_busy - ours):.0f}"
+    )
 
 
 def print_cpu_per_turn(name: str, turns: int, cpu: dict[str, float]) -> None:
@@ -399,11 +402,11 @@ async def run(
         warmup = [
             await chat_turn(client, bases, token, thread, MESSAGE, replica=i) for i in range(len(bases))
         ]
-        cpu = [watch.cpu()]
+        readings = [watch.reading()]
         started = time.perf_counter()
         alone = [await chat_turn(client, bases, token, thread, MESSAGE) for _ in range(args.baseline_turns)]
         alone_s = time.perf_counter() - started
-        cpu.append(watch.cpu())
+        readings.append(watch.reading())
 
         watch.mark()
         drops = itertools.count()
@@ -419,23 +422,27 @@ async def run(
         syncing = asyncio.create_task(run_sync(client, bases[0], accounts.syncer[0]))
         per_stream = await asyncio.gather(*loops)
         load_s = time.perf_counter() - started
-        cpu.append(watch.cpu())
+        readings.append(watch.reading())
         imported, synced = await importing, await syncing
-        cpu.append(watch.cpu())
+        readings.append(watch.reading())
+        jobs_s = time.perf_counter() - started - load_s  # the jobs outlasting the streams, if they did
         usage = watch.stop()
 
     turns = [t for ts in per_stream for t in ts]
     print_turns("single-stream baseline (alone, before the load, same stack)", alone, alone_s)
-    print_cpu_per_turn("alone", sum(t.done for t in alone), _minus(cpu[1], cpu[0]))
+    alone_phase, streams_phase, load_phase = (
+        readings[1] - readings[0],
+        readings[2] - readings[1],
+        readings[3] - readings[1],
+    )
+    print_cpu_per_turn("alone", sum(t.done for t in alone), alone_phase.cpu)
     print_turns(f"load: {len(streams)} concurrent streams (from start to the last turn's end)", turns, load_s)
     per_api = sum(t.done for t in turns) / load_s / len(bases)
     print(f"  turns/s per api process {per_api:.2f}; load avg now {os.getloadavg()[0]:.2f}")
-    print_cpu_per_turn(
-        "under load, import and sync included", sum(t.done for t in turns), _minus(cpu[2], cpu[1])
-    )
+    print_cpu_per_turn("under load, import and sync included", sum(t.done for t in turns), streams_phase.cpu)
     print_import(imported)
     print_sync(synced)
-    print_processes(usage, _minus(cpu[1], cpu[0]), _minus(cpu[3], cpu[1]))
+    print_processes(usage, alone_phase, load_phase, load_s + jobs_s)
 
     conn = await asyncpg.connect(database_url)
     try:

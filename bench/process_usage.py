@@ -6,10 +6,14 @@ children (PostgreSQL's backends, say):
   once, not once per backend);
 - CPU: user + system time of the tree, including children that already exited (a backend that closed
   is in its parent's `cutime`/`cstime`), so the CPU a phase cost each process is a difference of two
-  readings, whatever else shares the machine.
+  readings, whatever else shares the machine;
+- run-queue wait (`/proc/<pid>/task/*/schedstat`): how long the tree's threads were ready to run but
+  waited for a core — the share of a phase that other work on the machine took from it;
+- the machine's busy CPU time (`/proc/stat`), to tell this bench's processes from everything else.
 
     watch = ProcessWatch({"api": api_pid, "postgres": postmaster_pid})
-    watch.start(); cpu0 = watch.cpu(); ...; cpu1 = watch.cpu(); figures = watch.stop()
+    watch.start(); r0 = watch.reading(); ...; r1 = watch.reading(); figures = watch.stop()
+    (r1 - r0).cpu["api"], (r1 - r0).waited["api"], (r1 - r0).machine_busy
 """
 
 from __future__ import annotations
@@ -51,6 +55,40 @@ def _cpu_s(pid: int, *, exited_children: bool = True) -> float:
         return sum(int(v) for v in fields[11 : 15 if exited_children else 13]) * _TICK_S
     except (OSError, ValueError, IndexError):
         return 0.0
+
+
+def _waited_s(pid: int) -> float:
+    """How long the process's threads waited on a run queue, in seconds."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            total += int(task.read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 1e9
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine (all cores) has been busy since boot."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) * _TICK_S
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Cumulative counters at one moment; subtract two for a phase."""
+
+    cpu: dict[str, float]  # CPU seconds of each tree
+    waited: dict[str, float]  # run-queue wait of each tree, seconds
+    machine_busy: float  # busy CPU seconds of the whole machine
+
+    def __sub__(self, before: Reading) -> Reading:
+        return Reading(
+            {k: v - before.cpu[k] for k, v in self.cpu.items()},
+            {k: v - before.waited[k] for k, v in self.waited.items()},
+            self.machine_busy - before.machine_busy,
+        )
 
 
 def _tree(pid: int) -> list[int]:
@@ -103,12 +141,14 @@ class ProcessWatch:
             now[name] = rss
         return now
 
-    def cpu(self) -> dict[str, float]:
-        """CPU seconds each tree has used so far."""
-        return {
-            name: sum(_cpu_s(pid, exited_children=name not in self.single) for pid in self._processes(name))
-            for name in self.figures
-        }
+    def reading(self) -> Reading:
+        """CPU seconds and run-queue wait of each tree so far, and the machine's busy CPU seconds."""
+        cpu, waited = {}, {}
+        for name in self.figures:
+            processes = self._processes(name)
+            cpu[name] = sum(_cpu_s(pid, exited_children=name not in self.single) for pid in processes)
+            waited[name] = sum(_waited_s(pid) for pid in processes)
+        return Reading(cpu, waited, machine_busy_s())
 
     def mark(self) -> None:
         """Record each tree's RSS now as its `rss_before`."""

@@ -61,9 +61,10 @@ def test_a_tiny_combined_load_prints_its_figures_and_loses_nothing() -> None:
     assert re.search(r"imports done 3 imported", out), out
     assert re.search(r"Garmin sync: succeeded in \d+\.\d s \(activities_seen 5, imported 5", out), out
     for process in ("api-1", "worker", "postgres", "redis", "client"):
-        numbers = r" +(\d+)" * 6 + r" +(\d+\.\d)" * 2  # pid, procs, 4 memory figures, CPU alone / under load
+        numbers = r" +(\d+)" * 6 + r" +(\d+\.\d)" * 3  # pid, procs, 4 memory figures; CPU alone, load; wait
         row = re.search(rf"^  {process}{numbers}$", out, re.MULTILINE)
         assert row is not None, out
         assert int(row[1]) > 0 and int(row[4]) > 0, row[0]  # a pid, and a peak RSS
+    assert re.search(r"machine during the load: \d+ CPU s busy of \d+ .*; these processes \d+", out), out
     postgres = re.search(r"^  postgres +\d+ +(\d+)", out, re.MULTILINE)
     assert postgres is not None and int(postgres[1]) > 1, "PostgreSQL's backends are counted with it"
