@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # `make bench` runs every file of bench/ as a script, where `
     import asyncpg
 
     from bench.chat_turns import Turn
+    from bench.load_jobs import UploadedFile
 
 
 @dataclass
@@ -27,14 +28,6 @@ class Check:
     name: str
     ok: bool
     detail: str
-
-
-@dataclass
-class UploadedFile:
-    name: str
-    sha256: str
-    accepted: bool = False  # the upload request was answered 202 (the file was staged)
-    result: dict[str, Any] | None = None  # the import job's ImportResult for it
 
 
 async def check_chat(conn: asyncpg.Connection, turns: Sequence[Turn]) -> Check:

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.threads import add_message, open_thread
 from bench.chat_turns import Turn
-from bench.nothing_lost import UploadedFile, check_chat, check_imports, check_sync
+from bench.load_jobs import UploadedFile
+from bench.nothing_lost import check_chat, check_imports, check_sync
 from core.models import User
 from tests.factories import create_activity, create_user
 
