@@ -5,6 +5,7 @@ import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { useUnits } from "../auth/session";
 import { Card, Empty, ErrorNote, Loading } from "../ui/feedback";
+import { Table } from "../ui/Table";
 import { formatDistance, formatDuration, formatElevation, formatPacePerKm } from "../units/units";
 import { Upload } from "./Upload";
 
@@ -78,38 +79,22 @@ export function ActivitiesPage() {
         {list.isPending && <Loading />}
         {list.data && list.data.items.length === 0 && <Empty>No activities match. Import a FIT file above or connect Garmin in Settings.</Empty>}
         {list.data && list.data.items.length > 0 && (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Date</th>
-                  <th scope="col">Activity</th>
-                  <th scope="col">Distance</th>
-                  <th scope="col">Time</th>
-                  <th scope="col">Pace</th>
-                  <th scope="col">Avg HR</th>
-                  <th scope="col">Ascent</th>
-                  <th scope="col">Load</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((a) => (
-                  <tr key={a.id}>
-                    <td>{a.local_date}</td>
-                    <td>
-                      <Link to={`/activities/${a.id}`}>{a.name ?? a.sport}</Link> <span className="muted small">{a.sport}</span>
-                    </td>
-                    <td>{formatDistance(a.distance_km == null ? null : a.distance_km * 1000, units)}</td>
-                    <td>{formatDuration(a.duration_s)}</td>
-                    <td>{a.sport === "running" ? formatPacePerKm(a.pace_s_per_km, units) : "–"}</td>
-                    <td>{a.avg_hr != null ? Math.round(a.avg_hr) : "–"}</td>
-                    <td>{formatElevation(a.ascent_m, units)}</td>
-                    <td>{a.training_load != null ? Math.round(a.training_load) : "–"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table headers={["Date", "Activity", "Distance", "Time", "Pace", "Avg HR", "Ascent", "Load"]}>
+            {list.data.items.map((a) => (
+              <tr key={a.id}>
+                <td>{a.local_date}</td>
+                <td>
+                  <Link to={`/activities/${a.id}`}>{a.name ?? a.sport}</Link> <span className="muted small">{a.sport}</span>
+                </td>
+                <td>{formatDistance(a.distance_km == null ? null : a.distance_km * 1000, units)}</td>
+                <td>{formatDuration(a.duration_s)}</td>
+                <td>{a.sport === "running" ? formatPacePerKm(a.pace_s_per_km, units) : "–"}</td>
+                <td>{a.avg_hr != null ? Math.round(a.avg_hr) : "–"}</td>
+                <td>{formatElevation(a.ascent_m, units)}</td>
+                <td>{a.training_load != null ? Math.round(a.training_load) : "–"}</td>
+              </tr>
+            ))}
+          </Table>
         )}
         {list.data && list.data.total > PAGE && (
           <div className="row">

@@ -1,74 +1,68 @@
-// Gear: distance on each item from its linked activities, how close it is to retirement, and retiring it.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+// Gear: distance on each item from its linked activities, how close it is to retirement, retiring it (it keeps
+// its history) and deleting it (after an approval).
 import { type FormEvent, useState } from "react";
 import { api, type Schemas, unwrap } from "../api/client";
 import { useUnits } from "../auth/session";
-import { Card, Empty, ErrorNote, Loading } from "../ui/feedback";
-import { distanceUnit, formatDistance, fromDistance } from "../units/units";
+import { Card } from "../ui/feedback";
+import { useFields } from "../ui/fields";
+import { FormActions } from "../ui/FormActions";
+import { ResourceListCard, useResourceChange, useResourceList } from "../ui/ResourceList";
+import { type UnitSystem, distanceUnit, formatDistance, fromDistance } from "../units/units";
+
+type Gear = Schemas["GearOut"];
 
 export function GearPage() {
   const units = useUnits();
-  const client = useQueryClient();
-  const [showRetired, setShowRetired] = useState(false);
-  const gear = useQuery({
-    queryKey: ["gear", showRetired],
-    queryFn: () => unwrap(api.GET("/api/v1/gear", { params: { query: { include_retired: showRetired } } })),
+  const gear = useResourceList<Schemas["GearList"], Gear>({
+    key: "gear",
+    fetch: (retired) => unwrap(api.GET("/api/v1/gear", { params: { query: { include_retired: retired } } })),
+    remove: (g) => unwrap(api.DELETE("/api/v1/gear/{gear_id}", { params: { path: { gear_id: g.id } } })),
   });
-  const refresh = () => void client.invalidateQueries({ queryKey: ["gear"] });
-  const retire = useMutation({
-    mutationFn: (id: number) => unwrap(api.POST("/api/v1/gear/{gear_id}/retire", { params: { path: { gear_id: id } }, body: null })),
-    onSuccess: refresh,
-  });
+  const retire = useResourceChange("gear", (id: number) =>
+    unwrap(api.POST("/api/v1/gear/{gear_id}/retire", { params: { path: { gear_id: id } }, body: null })),
+  );
   return (
     <div className="stack">
       <h1>Gear</h1>
-      <Card
+      <ResourceListCard
+        state={gear}
         title="Your gear"
-        actions={
-          <label className="inline">
-            <input type="checkbox" checked={showRetired} onChange={(e) => setShowRetired(e.target.checked)} /> show retired
-          </label>
+        toggleLabel="show retired"
+        items={(data) => data.gear}
+        headers={["Name", "Distance", "Activities", "Used"]}
+        intro={(data) =>
+          data.past_threshold.map((msg) => (
+            <p key={msg} className="note note-warn">
+              {msg}
+            </p>
+          ))
         }
-      >
-        <ErrorNote error={gear.error ?? retire.error} />
-        {gear.isPending && <Loading />}
-        {gear.data?.past_threshold.map((msg) => (
-          <p key={msg} className="note note-warn">
-            {msg}
-          </p>
-        ))}
-        {gear.data && gear.data.gear.length === 0 && <Empty>No gear yet. Add your shoes below to track their distance.</Empty>}
-        {gear.data && gear.data.gear.length > 0 && (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Distance</th>
-                  <th scope="col">Activities</th>
-                  <th scope="col">Used</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {gear.data.gear.map((g) => (
-                  <GearRow key={g.id} gear={g} units={units} onRetire={() => retire.mutate(g.id)} busy={retire.isPending} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Card>
-      <AddGear onAdded={refresh} />
+        empty="No gear yet. Add your shoes below to track their distance."
+        cells={(g) => <GearCells gear={g} units={units} />}
+        actions={(g) =>
+          g.is_retired ? (
+            <span className="muted">retired {g.retired_on}</span>
+          ) : (
+            <button type="button" onClick={() => retire.mutate(g.id)} disabled={retire.isPending}>
+              Retire
+            </button>
+          )
+        }
+        describe={(g) => ({
+          name: g.name,
+          what: `Delete "${g.name}" and its links to ${g.activities} activities (the activities stay). Retire it instead to keep its history.`,
+          args: { gear_id: g.id },
+        })}
+        error={retire.error}
+      />
+      <AddGear units={units} />
     </div>
   );
 }
 
-function GearRow({ gear: g, units, onRetire, busy }: { gear: Schemas["GearOut"]; units: "metric" | "imperial"; onRetire: () => void; busy: boolean }) {
+function GearCells({ gear: g, units }: { gear: Gear; units: UnitSystem }) {
   return (
-    <tr>
+    <>
       <td>
         {g.name} <span className="muted small">{[g.kind, g.brand, g.model].filter(Boolean).join(" · ")}</span>
         {g.default_for_sport && <span className="badge">default for {g.default_for_sport}</span>}
@@ -85,76 +79,58 @@ function GearRow({ gear: g, units, onRetire, busy }: { gear: Schemas["GearOut"];
           "–"
         )}
       </td>
-      <td>
-        {g.is_retired ? (
-          <span className="muted">retired {g.retired_on}</span>
-        ) : (
-          <button type="button" onClick={onRetire} disabled={busy}>
-            Retire
-          </button>
-        )}
-      </td>
-    </tr>
+    </>
   );
 }
 
-function AddGear({ onAdded }: { onAdded: () => void }) {
-  const units = useUnits();
-  const [form, setForm] = useState({ name: "", brand: "", model: "", start: "", retire: units === "imperial" ? "500" : "800", isDefault: true });
-  const add = useMutation({
-    mutationFn: (body: Schemas["AddGearInput"]) => unwrap(api.POST("/api/v1/gear", { body })),
-    onSuccess: () => {
-      setForm({ ...form, name: "", brand: "", model: "", start: "" });
-      onAdded();
-    },
-  });
+function AddGear({ units }: { units: UnitSystem }) {
+  const { values, field, clear } = useFields({ name: "", brand: "", model: "", start: "", retire: units === "imperial" ? "500" : "800" });
+  const [isDefault, setDefault] = useState(true);
+  const add = useResourceChange("gear", (body: Schemas["AddGearInput"]) => unwrap(api.POST("/api/v1/gear", { body })), () =>
+    clear("name", "brand", "model", "start"),
+  );
   const km = (value: string) => (value.trim() ? fromDistance(Number(value), units) / 1000 : undefined);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     add.mutate({
-      name: form.name,
+      name: values.name,
       kind: "shoes",
-      brand: form.brand || null,
-      model: form.model || null,
-      start_distance_km: km(form.start) ?? 0,
-      retire_at_km: km(form.retire) ?? null,
-      default_for_sport: form.isDefault ? "running" : null,
+      brand: values.brand || null,
+      model: values.model || null,
+      start_distance_km: km(values.start) ?? 0,
+      retire_at_km: km(values.retire) ?? null,
+      default_for_sport: isDefault ? "running" : null,
     });
   };
-  const set = (key: "name" | "brand" | "model" | "start" | "retire") => (e: React.ChangeEvent<HTMLInputElement>) =>
-    setForm({ ...form, [key]: e.target.value });
   return (
     <Card title="Add shoes">
       <form className="stack" onSubmit={submit}>
         <div className="row wrap">
           <label>
             Name
-            <input required value={form.name} onChange={set("name")} />
+            <input required {...field("name")} />
           </label>
           <label>
             Brand
-            <input value={form.brand} onChange={set("brand")} />
+            <input {...field("brand")} />
           </label>
           <label>
             Model
-            <input value={form.model} onChange={set("model")} />
+            <input {...field("model")} />
           </label>
           <label>
             Already run ({distanceUnit(units)})
-            <input type="number" min={0} value={form.start} onChange={set("start")} />
+            <input type="number" min={0} {...field("start")} />
           </label>
           <label>
             Retire at ({distanceUnit(units)})
-            <input type="number" min={1} value={form.retire} onChange={set("retire")} />
+            <input type="number" min={1} {...field("retire")} />
           </label>
         </div>
         <label className="inline">
-          <input type="checkbox" checked={form.isDefault} onChange={(e) => setForm({ ...form, isDefault: e.target.checked })} /> use for new runs
+          <input type="checkbox" checked={isDefault} onChange={(e) => setDefault(e.target.checked)} /> use for new runs
         </label>
-        <ErrorNote error={add.error} />
-        <button type="submit" className="primary" disabled={add.isPending}>
-          Add
-        </button>
+        <FormActions label="Add" busy={add.isPending} error={add.error} />
       </form>
     </Card>
   );

@@ -3,7 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api, type Schemas, unwrap } from "../api/client";
 import { useUnits } from "../auth/session";
-import { Card, ErrorNote } from "../ui/feedback";
+import { Card } from "../ui/feedback";
+import { FormActions } from "../ui/FormActions";
 import { distanceUnit, fromDistance, parseClock } from "../units/units";
 import { addDays, isoDay } from "./calendar";
 import { WorkoutView } from "./WorkoutView";
@@ -110,15 +111,14 @@ export function GeneratePlanForm() {
             </select>
           </label>
         </div>
-        {goalError && (
-          <p className="note note-error" role="alert">
-            {goalError}
-          </p>
-        )}
-        <ErrorNote error={generate.error} title="No plan" />
-        <button type="submit" className="primary" disabled={generate.isPending}>
-          {generate.isPending ? "Generating…" : "Generate plan"}
-        </button>
+        <FormActions
+          label="Generate plan"
+          busy={generate.isPending}
+          busyLabel="Generating…"
+          invalid={goalError}
+          error={generate.error}
+          errorTitle="No plan"
+        />
         {generate.data && (
           <p className="note note-ok" role="status">
             Plan “{generate.data.name}”: {generate.data.weeks.length} weeks to {generate.data.race_date}
@@ -171,10 +171,7 @@ export function GenerateWorkoutForm() {
             <input type="number" min={20} max={90} step="0.1" value={form.vdot} onChange={(e) => setForm({ ...form, vdot: e.target.value })} />
           </label>
         </div>
-        <ErrorNote error={generate.error} title="No workout" />
-        <button type="submit" className="primary" disabled={generate.isPending}>
-          {generate.isPending ? "Generating…" : "Generate workout"}
-        </button>
+        <FormActions label="Generate workout" busy={generate.isPending} busyLabel="Generating…" error={generate.error} errorTitle="No workout" />
       </form>
       {generate.data && <WorkoutView workout={generate.data} />}
     </Card>

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { ApiError, api, unwrap } from "../api/client";
 import { useUnits } from "../auth/session";
 import { Card, ErrorNote } from "../ui/feedback";
+import { Table } from "../ui/Table";
 import { formatDistance } from "../units/units";
 import { PlanCalendar } from "./PlanCalendar";
 import { GeneratePlanForm, GenerateWorkoutForm } from "./PlanForms";
@@ -29,33 +30,21 @@ function CurrentPlan() {
         {p.goal_time ? ` · goal ${p.goal_time}` : ""}
         {p.race_pace ? ` (${p.race_pace})` : ""} · VDOT {p.vdot.toFixed(1)}
       </p>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Week</th>
-              <th scope="col">Phase</th>
-              <th scope="col">Volume</th>
-              <th scope="col">Long run</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.weeks.map((w) => (
-              <tr key={w.index}>
-                <td>
-                  {w.index + 1} <span className="muted small">{w.start}</span>
-                </td>
-                <td>
-                  {w.phase}
-                  {w.is_recovery ? " (recovery)" : ""}
-                </td>
-                <td>{formatDistance(w.volume_km * 1000, units, 0)}</td>
-                <td>{w.long_run_km != null ? formatDistance(w.long_run_km * 1000, units, 0) : "–"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table headers={["Week", "Phase", "Volume", "Long run"]}>
+        {p.weeks.map((w) => (
+          <tr key={w.index}>
+            <td>
+              {w.index + 1} <span className="muted small">{w.start}</span>
+            </td>
+            <td>
+              {w.phase}
+              {w.is_recovery ? " (recovery)" : ""}
+            </td>
+            <td>{formatDistance(w.volume_km * 1000, units, 0)}</td>
+            <td>{w.long_run_km != null ? formatDistance(w.long_run_km * 1000, units, 0) : "–"}</td>
+          </tr>
+        ))}
+      </Table>
       {p.checks.length > 0 && (
         <div className="note note-warn">
           {p.checks.map((c) => (

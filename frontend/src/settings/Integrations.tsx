@@ -1,8 +1,9 @@
 // Garmin Connect (sign-in, including the MFA code step) and Strava (OAuth), with sync and disconnect.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, type ReactNode, useState } from "react";
 import { api, type Schemas, unwrap } from "../api/client";
 import { Card, ErrorNote, Loading } from "../ui/feedback";
+import { FormActions } from "../ui/FormActions";
 
 type Provider = Schemas["ProviderStatus"];
 const INTEGRATIONS_KEY = ["integrations"] as const;
@@ -69,6 +70,21 @@ function SyncAndDisconnect({ status }: { status: Provider }) {
   );
 }
 
+/** One provider: its status in words, then sync and disconnect once connected, else `children` (how to connect). */
+function ProviderSection({ status, title, testId, children }: { status: Provider; title: string; testId?: string; children: ReactNode }) {
+  const titleId = `${status.provider}-title`;
+  return (
+    <section aria-labelledby={titleId} className="stack" data-testid={testId}>
+      <h3 id={titleId}>{title}</h3>
+      <p className={status.connected ? "note-ok" : "muted"}>
+        {status.message}
+        {status.account_name ? ` (${status.account_name})` : ""}
+      </p>
+      {status.connected && !status.needs_reauth ? <SyncAndDisconnect status={status} /> : children}
+    </section>
+  );
+}
+
 function Garmin({ status }: { status: Provider }) {
   const client = useQueryClient();
   const [creds, setCreds] = useState({ email: "", password: "" });
@@ -98,24 +114,14 @@ function Garmin({ status }: { status: Provider }) {
     mfa.mutate({ code: code.trim() });
   };
   return (
-    <section aria-labelledby="garmin-title" className="stack" data-testid="garmin">
-      <h3 id="garmin-title">Garmin Connect</h3>
-      <p className={status.connected ? "note-ok" : "muted"}>
-        {status.message}
-        {status.account_name ? ` (${status.account_name})` : ""}
-      </p>
-      {status.connected && !status.needs_reauth ? (
-        <SyncAndDisconnect status={status} />
-      ) : state === "needs_mfa" ? (
+    <ProviderSection status={status} title="Garmin Connect" testId="garmin">
+      {state === "needs_mfa" ? (
         <form className="stack" onSubmit={submitCode}>
           <label>
             Code from Garmin (email or authenticator app)
             <input inputMode="numeric" autoComplete="one-time-code" required value={code} onChange={(e) => setCode(e.target.value)} />
           </label>
-          <ErrorNote error={mfa.error} />
-          <button type="submit" className="primary" disabled={mfa.isPending}>
-            Verify code
-          </button>
+          <FormActions label="Verify code" busy={mfa.isPending} error={mfa.error} />
         </form>
       ) : state && WAITING.has(state) ? (
         <p role="status">{status.login?.message ?? "Signing in to Garmin…"}</p>
@@ -139,13 +145,10 @@ function Garmin({ status }: { status: Provider }) {
             </label>
           </div>
           <p className="muted small">Your password is used once to sign in; RunCoach keeps only Garmin's tokens, encrypted.</p>
-          <ErrorNote error={login.error} />
-          <button type="submit" className="primary" disabled={login.isPending || !status.available}>
-            Connect Garmin
-          </button>
+          <FormActions label="Connect Garmin" busy={login.isPending} disabled={!status.available} error={login.error} />
         </form>
       )}
-    </section>
+    </ProviderSection>
   );
 }
 
@@ -155,22 +158,11 @@ function Strava({ status }: { status: Provider }) {
     onSuccess: (r) => window.location.assign(r.url),
   });
   return (
-    <section aria-labelledby="strava-title" className="stack">
-      <h3 id="strava-title">Strava</h3>
-      <p className={status.connected ? "note-ok" : "muted"}>
-        {status.message}
-        {status.account_name ? ` (${status.account_name})` : ""}
-      </p>
-      {status.connected && !status.needs_reauth ? (
-        <SyncAndDisconnect status={status} />
-      ) : (
-        <>
-          <ErrorNote error={authorize.error} />
-          <button type="button" className="primary" onClick={() => authorize.mutate()} disabled={authorize.isPending || !status.available}>
-            Connect Strava
-          </button>
-        </>
-      )}
-    </section>
+    <ProviderSection status={status} title="Strava">
+      <ErrorNote error={authorize.error} />
+      <button type="button" className="primary" onClick={() => authorize.mutate()} disabled={authorize.isPending || !status.available}>
+        Connect Strava
+      </button>
+    </ProviderSection>
   );
 }

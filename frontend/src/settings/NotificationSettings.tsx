@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { api, type Schemas, unwrap } from "../api/client";
 import { Card, ErrorNote, Loading } from "../ui/feedback";
+import { FormActions } from "../ui/FormActions";
 
 type Prefs = Schemas["NotificationPreferences"];
 type Trigger = Schemas["Trigger"];
@@ -138,15 +139,7 @@ export function NotificationSettings() {
             </>
           )}
         </fieldset>
-        <ErrorNote error={save.error} title="Not saved" />
-        {save.isSuccess && (
-          <p className="note note-ok" role="status">
-            Saved.
-          </p>
-        )}
-        <button type="submit" className="primary" disabled={save.isPending}>
-          Save
-        </button>
+        <FormActions label="Save" busy={save.isPending} error={save.error} errorTitle="Not saved" done={save.isSuccess && "Saved."} />
       </form>
     </Card>
   );

@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { api, type Schemas, unwrap } from "../api/client";
 import { ME_KEY } from "../auth/session";
 import { Card, ErrorNote, Loading } from "../ui/feedback";
+import { FormActions } from "../ui/FormActions";
 
 type Form = { units: "metric" | "imperial"; timezone: string; max_hr: string; resting_hr: string; lthr: string };
 
@@ -80,15 +81,7 @@ export function ProfileSettings() {
             <input type="number" min={80} max={230} value={form.lthr} onChange={set("lthr")} />
           </label>
         </div>
-        <ErrorNote error={save.error} title="Not saved" />
-        {save.isSuccess && (
-          <p className="note note-ok" role="status">
-            Saved.
-          </p>
-        )}
-        <button type="submit" className="primary" disabled={save.isPending}>
-          Save
-        </button>
+        <FormActions label="Save" busy={save.isPending} error={save.error} errorTitle="Not saved" done={save.isSuccess && "Saved."} />
       </form>
     </Card>
   );
