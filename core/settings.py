@@ -205,6 +205,13 @@ class Settings(BaseSettings):
     rate_limit_chat_user: str = Field(default="30/minute", description="chat messages per user")
     rate_limit_webhook_ip: str = Field(default="600/minute", description="Strava/Garmin push calls per IP")
     # chat over SSE (api/chat)
+    chat_context_cache_s: int = Field(
+        default=600,
+        ge=0,
+        le=86_400,
+        description="keep a turn's athlete context in Redis this long under their data version (0: load it "
+        "every turn)",
+    )
     chat_turn_timeout_s: float = Field(
         default=180.0,
         ge=1.0,
