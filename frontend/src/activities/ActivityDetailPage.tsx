@@ -6,44 +6,18 @@ import { Link, useNavigate, useParams } from "react-router";
 import { api, type Schemas, unwrap } from "../api/client";
 import { useUnits } from "../auth/session";
 import { RouteMap } from "../charts/RouteMap";
-import { type Series, TimeSeries } from "../charts/TimeSeries";
+import { X_LABEL_SPACING, clockTicks } from "../charts/ticks";
+import { TimeSeries } from "../charts/TimeSeries";
 import { Card, Empty, ErrorNote, Loading } from "../ui/feedback";
-import {
-  type UnitSystem,
-  formatDistance,
-  formatDuration,
-  formatElevation,
-  formatPacePerKm,
-  formatPaceSeconds,
-  paceSeconds,
-  toElevation,
-} from "../units/units";
+import { Table } from "../ui/Table";
+import { type UnitSystem, formatDistance, formatDuration, formatElevation, formatPacePerKm } from "../units/units";
+import { activityCharts } from "./charts";
+import { formatLapHeartRate, lapHeartRateHeader } from "./laps";
 
 const CHART_POINTS = 2000;
-
-function chartsFor(points: Schemas["ChartPoint"][], units: UnitSystem) {
-  const x = points.map((p) => p.t_s);
-  const col = (f: (p: Schemas["ChartPoint"]) => number | null | undefined) => points.map((p) => f(p) ?? null);
-  const charts: { key: string; series: Series; invert?: boolean }[] = [
-    { key: "heart_rate", series: { label: "Heart rate (bpm)", values: col((p) => p.heart_rate), color: "#d6336c", format: (v) => `${Math.round(v)}` } },
-    {
-      key: "speed_mps",
-      invert: true,
-      series: {
-        label: `Pace (/${units === "imperial" ? "mi" : "km"})`,
-        values: col((p) => paceSeconds(p.speed_mps, units)),
-        color: "#0b6bcb",
-        format: (v) => formatPaceSeconds(v, units).split(" ")[0] ?? "",
-      },
-    },
-    {
-      key: "altitude_m",
-      series: { label: `Elevation (${units === "imperial" ? "ft" : "m"})`, values: col((p) => (p.altitude_m == null ? null : toElevation(p.altitude_m, units))), color: "#2f9e44", fill: true, format: (v) => `${Math.round(v)}` },
-    },
-    { key: "cadence", series: { label: "Cadence (spm)", values: col((p) => p.cadence), color: "#7048e8", format: (v) => `${Math.round(v)}` } },
-  ];
-  return { x, charts };
-}
+// module-level, so a re-render (the shared crosshair moving) does not redraw the charts
+const timeTicks = (min: number, max: number, pixels: number) => clockTicks(min, max, pixels, X_LABEL_SPACING);
+const xFormat = (v: number) => formatDuration(v);
 
 export function ActivityDetailPage() {
   const { activityId } = useParams();
@@ -68,13 +42,12 @@ export function ActivityDetailPage() {
       navigate("/activities");
     },
   });
-  const charts = useMemo(() => (samples.data ? chartsFor(samples.data.points, units) : null), [samples.data, units]);
+  const charts = useMemo(() => (samples.data ? activityCharts(samples.data.points, units) : null), [samples.data, units]);
 
   if (activity.isPending) return <Loading />;
   if (activity.isError) return <ErrorNote error={activity.error} title="Could not open the activity" />;
   const a = activity.data;
   const has = new Set(samples.data?.has ?? []);
-  const xFormat = (v: number) => formatDuration(v);
 
   return (
     <div className="stack">
@@ -120,44 +93,18 @@ export function ActivityDetailPage() {
                 x={charts.x}
                 series={[c.series]}
                 xFormat={xFormat}
+                xTicks={timeTicks}
                 syncKey={`activity-${id}`}
                 invert={c.invert}
                 robust={c.invert}
-                height={150}
+                height={170}
                 onCursor={setHover}
               />
             ))}
         {samples.data && samples.data.points.length === 0 && <Empty>This activity has no samples.</Empty>}
       </Card>
       <Card title="Laps">
-        {a.laps.length === 0 ? (
-          <Empty>No laps recorded.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Lap</th>
-                  <th scope="col">Distance</th>
-                  <th scope="col">Time</th>
-                  <th scope="col">Pace</th>
-                  <th scope="col">Avg HR</th>
-                </tr>
-              </thead>
-              <tbody>
-                {a.laps.map((lap) => (
-                  <tr key={lap.index}>
-                    <td>{lap.index + 1}</td>
-                    <td>{formatDistance(lap.distance_km == null ? null : lap.distance_km * 1000, units)}</td>
-                    <td>{formatDuration(lap.duration_s)}</td>
-                    <td>{formatPacePerKm(lap.pace_s_per_km, units)}</td>
-                    <td>{lap.avg_hr != null ? Math.round(lap.avg_hr) : "–"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <LapsTable laps={a.laps} units={units} />
       </Card>
       <Card title="Gear">
         {a.gear.length === 0 ? (
@@ -186,6 +133,27 @@ export function ActivityDetailPage() {
         </button>
       </div>
     </div>
+  );
+}
+
+function LapsTable({ laps, units }: { laps: Schemas["LapOut"][]; units: UnitSystem }) {
+  if (laps.length === 0) return <Empty>No laps recorded.</Empty>;
+  const hr = lapHeartRateHeader(laps);
+  return (
+    <Table
+      headers={["Lap", "Distance", "Time", "Pace", ...(hr ? [hr] : [])]}
+      caption={hr ? undefined : "This recording has no heart rate per lap."}
+    >
+      {laps.map((lap) => (
+        <tr key={lap.index}>
+          <td>{lap.index + 1}</td>
+          <td>{formatDistance(lap.distance_km == null ? null : lap.distance_km * 1000, units)}</td>
+          <td>{formatDuration(lap.duration_s)}</td>
+          <td>{formatPacePerKm(lap.pace_s_per_km, units)}</td>
+          {hr && <td>{formatLapHeartRate(lap)}</td>}
+        </tr>
+      ))}
+    </Table>
   );
 }
 

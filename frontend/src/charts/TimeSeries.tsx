@@ -3,6 +3,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { Y_LABEL_SPACING } from "./ticks";
 
 export interface Series {
   label: string;
@@ -11,6 +12,8 @@ export interface Series {
   /** the y scale this series uses (series of one scale share an axis) */
   scale?: string;
   format?: (v: number) => string;
+  /** where the axis labels go, given the scale's range and the axis height in CSS pixels (default: uPlot's) */
+  ticks?: (min: number, max: number, pixels: number) => number[];
   fill?: boolean;
   bars?: boolean;
 }
@@ -23,6 +26,8 @@ export interface TimeSeriesProps {
   height?: number;
   time?: boolean;
   xFormat?: (v: number) => string;
+  /** where the x labels go, given the x range and the plot width in CSS pixels (default: uPlot's) */
+  xTicks?: (min: number, max: number, pixels: number) => number[];
   syncKey?: string;
   /** reverse the y axis (pace: faster is higher) */
   invert?: boolean;
@@ -43,19 +48,72 @@ export function robustRange(values: readonly (number | null)[]): [number, number
   return [lo - pad, hi + pad];
 }
 
-export function TimeSeries({
-  x,
-  series,
-  title,
-  height = 180,
-  time = false,
-  xFormat,
-  syncKey,
-  invert,
-  onCursor,
-  robust,
-  xLabel = "Time",
-}: TimeSeriesProps) {
+/** The uPlot options at `width` pixels; `cursor` reads the current `onCursor` (a ref, so a new one needs no redraw). */
+export function chartOptions(
+  { series, title, height = 180, time = false, xFormat, xTicks, syncKey, invert, robust, xLabel = "Time" }: Omit<TimeSeriesProps, "x" | "onCursor">,
+  width: number,
+  cursor?: () => TimeSeriesProps["onCursor"],
+): uPlot.Options {
+  const scales: uPlot.Scales = { x: { time } };
+  for (const s of series) {
+    const range = robust ? robustRange(s.values) : null;
+    scales[s.scale ?? "y"] = { dir: invert ? -1 : 1, ...(range ? { range } : {}) };
+  }
+  const cssPixels = (canvas: number) => canvas / (uPlot.pxRatio || 1);
+  const axes: uPlot.Axis[] = [
+    {
+      values: xFormat ? (_u, ticks) => ticks.map((t) => xFormat(t)) : undefined,
+      splits: xTicks ? (u, _axis, min, max) => xTicks(min, max, cssPixels(u.bbox.width)) : undefined,
+      stroke: "currentColor",
+    },
+  ];
+  const seen = new Set<string>();
+  for (const s of series) {
+    const scale = s.scale ?? "y";
+    if (seen.has(scale)) continue;
+    seen.add(scale);
+    const { format, ticks } = s;
+    axes.push({
+      scale,
+      side: seen.size === 1 ? 3 : 1,
+      stroke: "currentColor",
+      grid: { show: seen.size === 1 },
+      size: 56,
+      space: Y_LABEL_SPACING,
+      splits: ticks ? (u, _axis, min, max) => ticks(min, max, cssPixels(u.bbox.height)) : undefined,
+      values: format ? (_u, values) => values.map((t) => format(t)) : undefined,
+    });
+  }
+  return {
+    title,
+    width,
+    height,
+    scales,
+    axes,
+    legend: { live: true },
+    cursor: { sync: syncKey ? { key: syncKey } : undefined, drag: { x: true, y: false } },
+    series: [
+      { label: xLabel, value: xFormat ? (_u, v) => (v == null ? "–" : xFormat(v)) : undefined },
+      ...series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        scale: s.scale ?? "y",
+        width: 1.5,
+        fill: s.fill ? `${s.color}33` : undefined,
+        paths: s.bars ? uPlot.paths.bars?.({ size: [0.7, 40] }) : undefined,
+        value: s.format ? (_u: uPlot, v: number | null) => (v == null ? "–" : (s.format as (n: number) => string)(v)) : undefined,
+        spanGaps: false,
+        points: { show: false },
+      })),
+    ],
+    hooks: {
+      setCursor: [(u) => cursor?.()?.(u.cursor.idx ?? null)],
+    },
+  };
+}
+
+export function TimeSeries(props: TimeSeriesProps) {
+  const { x, series, title, height = 180, time, xFormat, xTicks, syncKey, invert, onCursor, robust, xLabel } = props;
   const host = useRef<HTMLDivElement>(null);
   const cursorCb = useRef(onCursor);
   cursorCb.current = onCursor;
@@ -63,55 +121,7 @@ export function TimeSeries({
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    const scales: uPlot.Scales = { x: { time } };
-    for (const s of series) {
-      const range = robust ? robustRange(s.values) : null;
-      scales[s.scale ?? "y"] = { dir: invert ? -1 : 1, ...(range ? { range } : {}) };
-    }
-    const axes: uPlot.Axis[] = [
-      { values: xFormat ? (_u, ticks) => ticks.map((t) => xFormat(t)) : undefined, stroke: "currentColor" },
-    ];
-    const seen = new Set<string>();
-    series.forEach((s, i) => {
-      const scale = s.scale ?? "y";
-      if (seen.has(scale)) return;
-      seen.add(scale);
-      axes.push({
-        scale,
-        side: seen.size === 1 ? 3 : 1,
-        stroke: "currentColor",
-        grid: { show: seen.size === 1 },
-        size: 56,
-        values: s.format ? (_u, ticks) => ticks.map((t) => (s.format ? s.format(t) : String(t))) : undefined,
-      });
-      void i;
-    });
-    const opts: uPlot.Options = {
-      title,
-      width: el.clientWidth || 600,
-      height,
-      scales,
-      axes,
-      legend: { live: true },
-      cursor: { sync: syncKey ? { key: syncKey } : undefined, drag: { x: true, y: false } },
-      series: [
-        { label: xLabel, value: xFormat ? (_u, v) => (v == null ? "–" : xFormat(v)) : undefined },
-        ...series.map((s) => ({
-          label: s.label,
-          stroke: s.color,
-          scale: s.scale ?? "y",
-          width: 1.5,
-          fill: s.fill ? `${s.color}33` : undefined,
-          paths: s.bars ? uPlot.paths.bars?.({ size: [0.7, 40] }) : undefined,
-          value: s.format ? (_u: uPlot, v: number | null) => (v == null ? "–" : (s.format as (n: number) => string)(v)) : undefined,
-          spanGaps: false,
-          points: { show: false },
-        })),
-      ],
-      hooks: {
-        setCursor: [(u) => cursorCb.current?.(u.cursor.idx ?? null)],
-      },
-    };
+    const opts = chartOptions({ series, title, height, time, xFormat, xTicks, syncKey, invert, robust, xLabel }, el.clientWidth || 600, () => cursorCb.current);
     const plot = new uPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
     const resize = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height }));
     resize.observe(el);
@@ -119,7 +129,7 @@ export function TimeSeries({
       resize.disconnect();
       plot.destroy();
     };
-  }, [x, series, title, height, time, xFormat, syncKey, invert, robust, xLabel]);
+  }, [x, series, title, height, time, xFormat, xTicks, syncKey, invert, robust, xLabel]);
 
   return <div ref={host} className="chart" role="img" aria-label={title} />;
 }

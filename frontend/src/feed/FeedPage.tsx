@@ -3,10 +3,11 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSearchParams } from "react-router";
+import { formatLapHeartRate } from "../activities/laps";
 import { api, unwrap } from "../api/client";
 import { useUnits } from "../auth/session";
 import { Empty, ErrorNote, Loading } from "../ui/feedback";
-import { formatDuration } from "../units/units";
+import { formatDistance, formatDuration } from "../units/units";
 import { CoachingCard, useCoaching } from "./CoachingCard";
 import { type FeedItem, feedQuery, mergePages, parseView, viewOptions, viewParam } from "./feed";
 import { FeedItemCard } from "./FeedItemCard";
@@ -80,6 +81,7 @@ export function FeedPage() {
 
 /** A coach's look at an athlete's laps (the athlete granted details). */
 function AthleteDetail({ item }: { item: FeedItem }) {
+  const units = useUnits();
   const [open, setOpen] = useState(false);
   const id = item.activity.id;
   const detail = useQuery({
@@ -102,8 +104,9 @@ function AthleteDetail({ item }: { item: FeedItem }) {
         <ul className="plain small">
           {detail.data.detail.laps.map((lap) => (
             <li key={lap.index}>
-              Lap {lap.index + 1}: {lap.distance_km ?? "–"} km in {formatDuration(lap.duration_s)}
-              {lap.avg_hr != null && `, ${Math.round(lap.avg_hr)} bpm`}
+              Lap {lap.index + 1}: {formatDistance(lap.distance_km == null ? null : lap.distance_km * 1000, units)} in{" "}
+              {formatDuration(lap.duration_s)}
+              {formatLapHeartRate(lap) !== "–" && `, ${formatLapHeartRate(lap)}`}
             </li>
           ))}
           {detail.data.detail.hr_zones?.zones.map((z) => (

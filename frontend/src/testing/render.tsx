@@ -3,7 +3,7 @@
 import { QueryClient, QueryClientProvider, type QueryKey } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
-import { MemoryRouter } from "react-router";
+import { MemoryRouter, Route, Routes } from "react-router";
 
 export interface Answer {
   key: QueryKey;
@@ -11,7 +11,8 @@ export interface Answer {
   data: unknown;
 }
 
-export function renderWith(ui: ReactNode, answers: Answer[] = []): string {
+/** `route`: render `ui` as the page of `path` (e.g. "/activities/:activityId") opened at `url`. */
+export function renderWith(ui: ReactNode, answers: Answer[] = [], route?: { path: string; url: string }): string {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false, retryOnMount: false, staleTime: Infinity } } });
   for (const { key, data } of answers) {
     if (data instanceof Error) {
@@ -22,7 +23,15 @@ export function renderWith(ui: ReactNode, answers: Answer[] = []): string {
   }
   return renderToStaticMarkup(
     <QueryClientProvider client={client}>
-      <MemoryRouter>{ui}</MemoryRouter>
+      <MemoryRouter initialEntries={[route?.url ?? "/"]}>
+        {route ? (
+          <Routes>
+            <Route path={route.path} element={ui} />
+          </Routes>
+        ) : (
+          ui
+        )}
+      </MemoryRouter>
     </QueryClientProvider>,
   );
 }

@@ -46,11 +46,17 @@ export function paceSeconds(speed: number | null | undefined, units: UnitSystem)
   return metresPerUnit(units) / speed;
 }
 
-/** seconds per km or mile → "m:ss /km". */
-export function formatPaceSeconds(secondsPerUnit: number | null | undefined, units: UnitSystem): string {
+/** seconds per km or mile → "m:ss" (an axis label; the unit is in the chart's title). */
+export function formatPaceClock(secondsPerUnit: number | null | undefined): string {
   if (secondsPerUnit == null || !Number.isFinite(secondsPerUnit) || secondsPerUnit <= 0) return "–";
   const total = Math.round(secondsPerUnit);
-  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")} /${distanceUnit(units)}`;
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+}
+
+/** seconds per km or mile → "m:ss /km". */
+export function formatPaceSeconds(secondsPerUnit: number | null | undefined, units: UnitSystem): string {
+  const clock = formatPaceClock(secondsPerUnit);
+  return clock === "–" ? clock : `${clock} /${distanceUnit(units)}`;
 }
 
 export function formatPace(speed: number | null | undefined, units: UnitSystem): string {
