@@ -48,15 +48,26 @@ export function robustRange(values: readonly (number | null)[]): [number, number
   return [lo - pad, hi + pad];
 }
 
+/** A bar's height is its value: its axis starts at zero (a little headroom above the tallest). */
+export const fromZero: uPlot.Range.Function = (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1];
+
+/** The x range of bars: half a step past the first and last, so neither bar is cut in half at the edge. */
+export const halfStepWider: uPlot.Range.Function = (u, min, max) => {
+  const xs = u.data[0];
+  const step = xs.length > 1 ? (xs[1] ?? 0) - (xs[0] ?? 0) : 1;
+  return [min - step / 2, max + step / 2];
+};
+
 /** The uPlot options at `width` pixels; `cursor` reads the current `onCursor` (a ref, so a new one needs no redraw). */
 export function chartOptions(
   { series, title, height = 180, time = false, xFormat, xTicks, syncKey, invert, robust, xLabel = "Time" }: Omit<TimeSeriesProps, "x" | "onCursor">,
   width: number,
   cursor?: () => TimeSeriesProps["onCursor"],
 ): uPlot.Options {
-  const scales: uPlot.Scales = { x: { time } };
+  const bars = series.some((s) => s.bars);
+  const scales: uPlot.Scales = { x: { time, ...(bars ? { range: halfStepWider } : {}) } };
   for (const s of series) {
-    const range = robust ? robustRange(s.values) : null;
+    const range = robust ? robustRange(s.values) : s.bars ? fromZero : null;
     scales[s.scale ?? "y"] = { dir: invert ? -1 : 1, ...(range ? { range } : {}) };
   }
   const cssPixels = (canvas: number) => canvas / (uPlot.pxRatio || 1);

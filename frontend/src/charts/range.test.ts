@@ -1,6 +1,7 @@
+import type uPlot from "uplot";
 import { describe, expect, it } from "vitest";
 import { projectRoute } from "./RouteMap";
-import { robustRange } from "./TimeSeries";
+import { chartOptions, robustRange } from "./TimeSeries";
 
 describe("robustRange", () => {
   it("ignores a few extreme values (a stop in a pace chart)", () => {
@@ -32,5 +33,28 @@ describe("projectRoute", () => {
   });
   it("needs at least two positions", () => {
     expect(projectRoute([{ lat: 1, lon: 1 }])).toBeNull();
+  });
+});
+
+describe("bar charts", () => {
+  const bars = chartOptions({ title: "Load per week", time: true, series: [{ label: "Load", values: [180, 240, 160], color: "#000", bars: true }] }, 600);
+  const plot = { data: [[0, 604_800, 1_209_600]] } as unknown as uPlot;
+
+  it("start their value axis at zero, so a bar's height is its value", () => {
+    const range = bars.scales?.y?.range as uPlot.Range.Function;
+    const [lo, hi] = range(plot, 160, 240, "y");
+    expect(lo).toBe(0);
+    expect(hi).toBeGreaterThan(240);
+  });
+
+  it("leave half a week at each end, so the first and last bars are whole", () => {
+    const range = bars.scales?.x?.range as uPlot.Range.Function;
+    expect(range(plot, 0, 1_209_600, "x")).toEqual([-302_400, 1_209_600 + 302_400]);
+  });
+
+  it("leave line charts' ranges to uPlot", () => {
+    const lines = chartOptions({ title: "CTL", series: [{ label: "CTL", values: [1, 2], color: "#000" }] }, 600);
+    expect(lines.scales?.y?.range).toBeUndefined();
+    expect(lines.scales?.x?.range).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-// The dashboard: load chart with a range picker, weekly load, readiness today with its reasons, the next
+// The dashboard: load chart with a range picker, weekly load or distance, readiness today with its reasons, the next
 // race against its goal, recent activities and the coach's unread messages.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
@@ -6,7 +6,8 @@ import { api, unwrap } from "../api/client";
 import { useUnits } from "../auth/session";
 import { Card, Empty, ErrorNote, Loading } from "../ui/feedback";
 import { formatDistance, formatDuration, formatPacePerKm } from "../units/units";
-import { LoadChart, WeeklyLoad } from "./LoadChart";
+import { LoadChart } from "./LoadChart";
+import { WeeklyVolume } from "./WeeklyVolume";
 
 export function DashboardPage() {
   return (
@@ -17,7 +18,7 @@ export function DashboardPage() {
         <LoadChart />
         <Readiness />
         <NextRace />
-        <WeeklyLoad />
+        <WeeklyVolume />
         <RecentActivities />
       </div>
     </div>

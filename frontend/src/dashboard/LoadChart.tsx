@@ -3,16 +3,18 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { TimeSeries } from "../charts/TimeSeries";
+import { Choice } from "../ui/Choice";
 import { Card, Empty, ErrorNote, Loading } from "../ui/feedback";
 
 const RANGES = [
-  { days: 42, label: "6 wk" },
-  { days: 90, label: "3 mo" },
-  { days: 180, label: "6 mo" },
-  { days: 365, label: "1 yr" },
-] as const;
+  { value: 42, label: "6 wk" },
+  { value: 90, label: "3 mo" },
+  { value: 180, label: "6 mo" },
+  { value: 365, label: "1 yr" },
+];
 
-const unix = (day: string) => Date.parse(`${day}T12:00:00Z`) / 1000;
+/** an ISO day as unix seconds at its noon (UTC), the x of daily and weekly charts */
+export const unix = (day: string) => Date.parse(`${day}T12:00:00Z`) / 1000;
 const round = (v: number) => v.toFixed(0);
 
 export function useTrainingLoad(days: number, resolution: "day" | "week") {
@@ -42,15 +44,7 @@ export function LoadChart() {
     <Card
       title="Fitness, fatigue and form"
       className="span-all"
-      actions={
-        <div className="range-picker" role="group" aria-label="Range">
-          {RANGES.map((r) => (
-            <button key={r.days} type="button" aria-pressed={days === r.days} onClick={() => setDays(r.days)}>
-              {r.label}
-            </button>
-          ))}
-        </div>
-      }
+      actions={<Choice label="Range" options={RANGES} value={days} onChange={setDays} />}
     >
       <ErrorNote error={load.error} />
       {load.isPending && <Loading />}
@@ -90,22 +84,6 @@ export function LoadChart() {
           {n}
         </p>
       ))}
-    </Card>
-  );
-}
-
-export function WeeklyLoad() {
-  const load = useTrainingLoad(84, "week");
-  const weekly = load.data?.weekly ?? [];
-  const x = useMemo(() => weekly.map((w) => unix(w.week_start)), [weekly]);
-  const series = useMemo(
-    () => [{ label: "Weekly load", values: weekly.map((w) => w.load), color: "#0b6bcb", bars: true, fill: true, format: round }],
-    [weekly],
-  );
-  return (
-    <Card title="Weekly load (12 weeks)">
-      <ErrorNote error={load.error} />
-      {weekly.length > 0 ? <TimeSeries title="Load per week" x={x} series={series} time height={180} xLabel="Week of" /> : <Empty>No weeks yet.</Empty>}
     </Card>
   );
 }
