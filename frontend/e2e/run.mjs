@@ -69,6 +69,7 @@ try {
     if (laps < 2) throw new Error(`expected laps in the table, found ${laps - 1}`);
     // the crosshair is shared: hovering one chart moves the marker on the route
     const chart = page.getByRole("img", { name: "Heart rate (bpm)" }).locator(".u-over");
+    await chart.scrollIntoViewIfNeeded(); // the mouse only reaches what is in the viewport
     const box = await chart.boundingBox();
     if (!box) throw new Error("heart-rate chart has no size");
     await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
@@ -244,6 +245,12 @@ try {
     if (!(fitness > 0)) throw new Error(`fitness (CTL) should be above zero for an athlete who trains, got ${fitness}`);
     await page.getByRole("img", { name: "CTL / ATL / TSB" }).locator("canvas").waitFor();
     await page.getByRole("img", { name: "Load per week" }).locator("canvas").waitFor();
+    // the weekly bars switch to running distance, from the demo athlete's runs of these weeks
+    await page.getByRole("group", { name: "Weekly bars show" }).getByRole("button", { name: "Distance" }).click();
+    await page.getByRole("img", { name: "Running distance per week (km)" }).locator("canvas").waitFor();
+    const figures = await page.getByTestId("weekly-figures").innerText();
+    const lastWeek = Number(/last week ([\d.]+) km/.exec(figures)?.[1]);
+    if (!(lastWeek > 0)) throw new Error(`the demo athlete ran last week, but the weekly bars say: ${figures}`);
     await page.getByRole("button", { name: "6 mo" }).click();
     await page.waitForTimeout(300);
     await shoot(page, artifacts, "dashboard");

@@ -42,12 +42,18 @@ export function ActivityDetailPage() {
       navigate("/activities");
     },
   });
-  const charts = useMemo(() => (samples.data ? activityCharts(samples.data.points, units) : null), [samples.data, units]);
+  // the charts and their series lists are memoized: a new list would redraw every chart on each crosshair move,
+  // and a redrawn chart drops its crosshair (the route marker would blink off)
+  const charts = useMemo(() => {
+    if (!samples.data) return null;
+    const has = new Set(samples.data.has);
+    const { x, charts: all } = activityCharts(samples.data.points, units);
+    return { x, charts: all.filter((c) => has.has(c.key)).map((c) => ({ ...c, series: [c.series] })) };
+  }, [samples.data, units]);
 
   if (activity.isPending) return <Loading />;
   if (activity.isError) return <ErrorNote error={activity.error} title="Could not open the activity" />;
   const a = activity.data;
-  const has = new Set(samples.data?.has ?? []);
 
   return (
     <div className="stack">
@@ -84,23 +90,21 @@ export function ActivityDetailPage() {
         <ErrorNote error={samples.error} />
         {samples.isPending && <Loading label="Loading samples…" />}
         {charts &&
-          charts.charts
-            .filter((c) => has.has(c.key))
-            .map((c) => (
-              <TimeSeries
-                key={c.key}
-                title={c.series.label}
-                x={charts.x}
-                series={[c.series]}
-                xFormat={xFormat}
-                xTicks={timeTicks}
-                syncKey={`activity-${id}`}
-                invert={c.invert}
-                robust={c.invert}
-                height={170}
-                onCursor={setHover}
-              />
-            ))}
+          charts.charts.map((c) => (
+            <TimeSeries
+              key={c.key}
+              title={c.series[0]?.label ?? c.key}
+              x={charts.x}
+              series={c.series}
+              xFormat={xFormat}
+              xTicks={timeTicks}
+              syncKey={`activity-${id}`}
+              invert={c.invert}
+              robust={c.invert}
+              height={170}
+              onCursor={setHover}
+            />
+          ))}
         {samples.data && samples.data.points.length === 0 && <Empty>This activity has no samples.</Empty>}
       </Card>
       <Card title="Laps">
