@@ -37,6 +37,7 @@ class LapOut(BaseModel):
     duration_s: float | None
     pace_s_per_km: float | None
     avg_hr: float | None
+    max_hr: float | None = None
 
 
 class ActivityDetail(ActivitySummary):
@@ -162,6 +163,7 @@ async def last_activity(deps: ToolDeps, args: ActivityInput) -> ActivityDetail:
                 duration_s=lap.timer_s or lap.elapsed_s,
                 pace_s_per_km=_pace(lap.distance_m, lap.timer_s or lap.elapsed_s),
                 avg_hr=lap.avg_hr,
+                max_hr=lap.max_hr,
             )
             for lap in laps
         ],

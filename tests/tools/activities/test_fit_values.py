@@ -112,3 +112,29 @@ def test_chained_activity_and_settings(decoder: str) -> None:
     a = decode_ok(by_name("activity-settings.fit"), decoder)
     assert a == decode_ok(by_name("Activity.fit"), decoder).model_copy(update={"file_sha256": a.file_sha256})
     assert a.tz_offset_s == -4 * 3600
+
+
+@DECODERS
+def test_laps_without_heart_rate_fields_get_it_from_their_samples(decoder: str) -> None:
+    """The Fenix 2 writes lap messages without avg/max HR; each lap gets the mean and max of the samples
+    recorded within it (as the activity's average does), and together they weigh up to that average."""
+    a = decode_ok(by_name("activity-small-fenix2-run.fit"), decoder)
+    s = a.samples
+    assert len(a.laps) == 4
+    weighted = 0.0
+    for lap in a.laps:
+        assert lap.elapsed_s is not None
+        inside = [
+            hr
+            for t, hr in zip(s.ts, s.heart_rate, strict=True)
+            if hr is not None and 0 <= (t - lap.start_time).total_seconds() < lap.elapsed_s
+        ]
+        assert lap.avg_hr == round(statistics.fmean(inside)) and lap.max_hr == max(inside)
+        weighted += statistics.fmean(inside) * len(inside)
+    assert round(weighted / len(_present(s.heart_rate))) == a.avg_hr
+
+
+@DECODERS
+def test_laps_with_heart_rate_fields_keep_the_files_values(decoder: str) -> None:
+    a = decode_ok(by_name("garmin-fenix-5-run.fit"), decoder)
+    assert (a.laps[0].avg_hr, a.laps[0].max_hr) == (90, 112)  # the lap message's own avg/max HR fields

@@ -19,8 +19,9 @@ Rules, in order:
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from tools.activities.fit import profile
@@ -309,11 +310,36 @@ def _summary(
         avg_speed_mps=avg_speed,
         max_speed_mps=s.get(125, s.get(15)) if (125 in s or 15 in s) else _max(samples.speed_mps),
         calories=s.get(11),
-        laps=laps,
+        laps=_with_sample_hr(laps, samples),
         samples=samples,
         warnings=warnings,
         **common,
     )
+
+
+def _with_sample_hr(laps: Sequence[ParsedLap], samples: SampleColumns) -> list[ParsedLap]:
+    """Laps whose file gives no heart rate get the mean and max of the samples recorded within them, as
+    the activity's own average does (many watches write lap messages without HR fields)."""
+    if not any(hr is not None for hr in samples.heart_rate):
+        return list(laps)
+    out = []
+    for i, lap in enumerate(laps):
+        if lap.avg_hr is not None:
+            out.append(lap)
+            continue
+        end = laps[i + 1].start_time if i + 1 < len(laps) else None
+        if lap.elapsed_s:
+            own_end = lap.start_time + timedelta(seconds=lap.elapsed_s)
+            end = own_end if end is None else min(end, own_end)
+        lo = bisect_left(samples.ts, lap.start_time)
+        hi = bisect_left(samples.ts, end) if end is not None else len(samples.ts)
+        heart_rates = samples.heart_rate[lo:hi]
+        mean = _mean(heart_rates)
+        if mean is None:
+            out.append(lap)
+            continue
+        out.append(lap.model_copy(update={"avg_hr": round(mean), "max_hr": lap.max_hr or _max(heart_rates)}))
+    return out
 
 
 def _sum(values: Sequence[Any]) -> Any:
