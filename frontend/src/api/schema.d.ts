@@ -2893,6 +2893,8 @@ export type components = {
             duration_s: number | null;
             /** Index */
             index: number;
+            /** Max Hr */
+            max_hr?: number | null;
             /** Pace S Per Km */
             pace_s_per_km: number | null;
         };
