@@ -7,6 +7,8 @@
 - `strava.sync` (args: days): imports activities, each committed on its own (see tools.strava.activities).
 - `strava.activity` (args: activity_id; a webhook "create" event): the same import for that one activity.
   Its own kind, so a pushed activity never passes for the athlete's full import in `sync_strava`.
+- `strava.check_access` (a webhook "authorized: false" event, which is unsigned): ask Strava whether our
+  token still works; only its refusal marks the connection.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidInput
 from core.models import Job
 from jobs.runner import job_handler
+from tools.integrations.push.strava_events import ACCESS_JOB, check_access
 from tools.strava.activities import run_strava_activity_import, run_strava_import
 from tools.strava.upload import upload_activity_to_strava
 
@@ -52,3 +55,8 @@ async def strava_sync(session: AsyncSession, job: Job) -> dict[str, Any]:
 async def strava_activity(session: AsyncSession, job: Job) -> dict[str, Any]:
     result = await run_strava_activity_import(_user(job), int(job.args["activity_id"]), job_id=job.id)
     return result.model_dump(mode="json")
+
+
+@job_handler(ACCESS_JOB)
+async def strava_check_access(session: AsyncSession, job: Job) -> dict[str, Any]:
+    return await check_access(_user(job))

@@ -289,7 +289,8 @@ async def test_revoking_access_on_strava_marks_the_connection_and_keeps_the_data
         await job((await _push(strava, strava.event("activity", RIDE_2018, "create")))["job_ids"][0])
     ).state == ("succeeded")
     out = await _push(strava, strava.revoke_access())
-    assert out["status"] == "disconnected"
+    assert out["status"] == "queued"  # the event is unsigned: Strava is asked first
+    assert (await job(out["job_ids"][0])).result == {"revoked": True}
     integration = await integration_of(user.id, "strava")
     assert integration.status == "needs_reauth"
     assert "removed RunCoach's access on Strava" in integration.settings["status_message"]
@@ -299,6 +300,21 @@ async def test_revoking_access_on_strava_marks_the_connection_and_keeps_the_data
     # a create after that is not queued: the connection must be made again first
     later = await _push(strava, strava.event("activity", 96089609, "create"))
     assert later["status"] == "ignored" and "connected again" in later["detail"]
+
+
+async def test_a_forged_revocation_changes_nothing_while_strava_still_accepts_the_token(
+    strava: FakeStrava, app_factory: AppFactory, serve: Serve, worker: None, user: User
+) -> None:
+    await connect_strava(strava, user.id)
+    await _subscribed(strava, app_factory, serve)
+    forged = strava.event("athlete", strava.athlete_id, "update", updates={"authorized": "false"})
+    out = await _push(strava, forged)  # posted by anyone who knows the URL; the tokens are still good
+    assert out["status"] == "queued"
+    assert (await job(out["job_ids"][0])).result == {"revoked": False}
+    assert (await integration_of(user.id, "strava")).status == "connected"
+    assert strava.requests_to("^/api/v3/athlete$")  # Strava was asked
+    again = await _push(strava, forged)  # the same event again: the same check, not a second one
+    assert again["job_ids"] == out["job_ids"]
 
 
 async def test_unknown_athletes_and_other_subscriptions_are_acknowledged_and_ignored(

@@ -6,13 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-PushStatus = Literal["queued", "updated", "recorded", "disconnected", "ignored"]
+PushStatus = Literal["queued", "updated", "recorded", "ignored"]
 
 
 class PushReceipt(BaseModel):
     status: PushStatus = Field(
-        description="queued: an import job; updated: a stored activity changed; recorded: a notice for the "
-        "athlete; disconnected: the connection was revoked; ignored: nothing to do (see detail)"
+        description="queued: an import job (or a check of our Strava access); updated: a stored activity changed; recorded: a notice for the "
+        "athlete; ignored: nothing to do (see detail)"
     )
     detail: str
     job_ids: list[str] = Field(default_factory=list)

@@ -12,8 +12,10 @@ Events (POST; Strava wants a 200 within 2 s and retries anything else up to thre
 - activity delete: nothing is deleted (deleting the athlete's data needs their own action). An activity
   that came from Strava stays and the athlete gets an inbox notice saying so, once; one that is only
   linked to Strava (from a FIT file or Garmin) loses the link.
-- athlete update with `authorized: "false"`: the athlete revoked our access; the connection is marked
-  `needs_reauth` with a message saying so, and the imported data stays.
+- athlete update with `authorized: "false"`: the athlete may have revoked our access. Strava does not sign
+  its events, so anyone who knows the callback URL could post this one: it only queues a
+  `strava.check_access` job, which asks Strava with the athlete's token. Only Strava's own refusal marks
+  the connection `needs_reauth` (with a message saying access was removed); the imported data stays.
 
 Ignored with a 200 and a log line (answering an error would only make Strava send it again): an event for
 another subscription (see `strava_subscription.is_our_subscription`), an owner no account has connected, a
@@ -33,7 +35,8 @@ from redis.asyncio import Redis
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.database import session_scope
+from core.errors import Forbidden, InvalidInput, NotFound, ReauthRequired
 from core.models import Activity, Integration
 from core.settings import Settings
 from jobs.runner import enqueue
@@ -46,10 +49,12 @@ from tools.integrations.push.strava_subscription import is_our_subscription
 from tools.notifications.preferences import Channel
 from tools.notifications.store import create_notification
 from tools.strava.activities import sport_of
+from tools.strava.client import open_strava
 
 log = logging.getLogger(__name__)
 
 IMPORT_JOB = "strava.activity"
+ACCESS_JOB = "strava.check_access"
 IMPORT_MAX_ATTEMPTS = 8  # it waits (with backoff) while a full Strava import runs for the athlete
 DELETED_TRIGGER = "strava_deleted"
 REVOKED_MESSAGE = (
@@ -126,10 +131,7 @@ async def handle_event(
             and "authorized" in event.updates
             and not _truthy(event.updates["authorized"])
         ):
-            for integration in integrations:
-                await mark_needs_reauth(session, integration.user_id, "strava", REVOKED_MESSAGE)
-            log.info("Strava athlete %s revoked RunCoach's access", event.owner_id)
-            return PushReceipt(status="disconnected", detail="The Strava connection was marked as revoked.")
+            return await _queue_access_check(session, integrations, event)
         return _ignored(kind)
     if event.object_type != "activity":
         return _ignored(kind)
@@ -141,6 +143,45 @@ async def handle_event(
     if event.aspect_type == "delete":
         return await _deleted(session, integrations, event.object_id)
     return _ignored(kind)
+
+
+async def _queue_access_check(
+    session: AsyncSession, integrations: list[Integration], event: StravaEvent
+) -> PushReceipt:
+    job_ids = []
+    for integration in integrations:
+        if integration.status != CONNECTED:
+            continue
+        job = await enqueue(
+            session,
+            ACCESS_JOB,
+            {},
+            user_id=integration.user_id,
+            idempotency_key=f"{ACCESS_JOB}:{integration.user_id}:{event.event_time}",
+        )
+        job_ids.append(str(job.id))
+    log.info("Strava says athlete %s revoked RunCoach's access; checking with Strava", event.owner_id)
+    return PushReceipt(
+        status="queued",
+        detail="RunCoach asks Strava whether its access was removed, and marks the connection if so.",
+        job_ids=job_ids,
+    )
+
+
+async def check_access(user_id: int) -> dict[str, Any]:
+    """After an athlete's "authorized: false" event: does Strava still accept our token? Only Strava's own
+    refusal (401, or a refused token refresh) marks the connection; a 5xx or 429 fails the job, which
+    retries."""
+    try:
+        conn = await open_strava(user_id)
+        await conn.call(conn.api.get_athlete, what="your Strava profile")
+    except ReauthRequired:
+        async with session_scope() as session:
+            await mark_needs_reauth(session, user_id, "strava", REVOKED_MESSAGE)
+        log.info("Strava confirmed that user %s removed RunCoach's access", user_id)
+        return {"revoked": True}
+    log.warning("a Strava deauthorization event for user %s was not confirmed by Strava; ignored", user_id)
+    return {"revoked": False}
 
 
 def _ignored(kind: str) -> PushReceipt:
