@@ -2,7 +2,8 @@
 acute:chronic ratio, monotony and strain — the pure `tools.training.load` functions over stored loads.
 
 Daily loads are the sum of `activities.training_load` (top-level activities; multisport legs are part of
-their parent) per *local* day in the athlete's time zone. The series starts at the athlete's first
+their parent) per *local* day in the athlete's time zone. Weekly points also carry the week's running distance
+over the same local days (see `daily_run_km`). The series starts at the athlete's first
 activity (at most ten years back) with CTL = ATL = 0, so a window's first values are not those of an
 athlete who starts from nothing; rest days are zeros. Activities still without a load (imported before
 loads existed) are measured first, a bounded number per call.
@@ -18,8 +19,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.models import Activity, User
 from tools.deps import ToolDeps
@@ -84,6 +86,37 @@ async def daily_load_rows(
     return [(row[0], float(row[1])) for row in (await session.execute(statement)).all()]
 
 
+async def daily_run_km(
+    session: AsyncSession, user_id: int, tz: ZoneInfo, first: date, end: date
+) -> dict[date, float]:
+    """Kilometres run per local day on [first, end], in one query.
+
+    Counted: the user's activities of sport `running` — top-level runs, and the running legs of a
+    multisport activity (on its local day, as its load is). The legs of an activity that is itself a run
+    (one run saved as several sessions) are not counted again: the parent already sums them.
+    """
+    parent = aliased(Activity)
+    started = func.coalesce(parent.start_time, Activity.start_time)
+    local_day = func.date(func.timezone(tz.key, started))
+    statement = (
+        select(local_day, func.sum(Activity.distance_m))
+        .select_from(Activity)
+        .outerjoin(parent, (Activity.parent_id == parent.id) & (parent.user_id == user_id))
+        .where(
+            Activity.user_id == user_id,
+            Activity.sport == "running",
+            Activity.distance_m.is_not(None),
+            or_(Activity.parent_id.is_(None), parent.sport != "running"),
+            # a leg starts no earlier than its parent: this bound lets the (user, start) index narrow the scan
+            Activity.start_time >= _day_start(first, tz),
+            started >= _day_start(first, tz),
+            started < _day_start(end + timedelta(days=1), tz),
+        )
+        .group_by(local_day)
+    )
+    return {row[0]: float(row[1]) / 1000 for row in (await session.execute(statement)).all()}
+
+
 async def load_state(
     session: AsyncSession, user_id: int, tz: ZoneInfo, end: date, window_days: int
 ) -> LoadState:
@@ -129,6 +162,9 @@ class WeekPoint(BaseModel):
     acwr: float | None
     monotony: float | None = Field(description="Foster: mean / SD of the 7 daily loads (complete weeks)")
     strain: float | None
+    distance_km: float = Field(
+        description="km run this week (sport running, multisport running legs included), same days as load"
+    )
 
 
 class LoadToday(BaseModel):
@@ -177,7 +213,9 @@ def _today(state: LoadState) -> LoadToday:
     )
 
 
-def _weekly(state: LoadState, window: int, ratios: list[float | None]) -> list[WeekPoint]:
+def _weekly(
+    state: LoadState, window: int, ratios: list[float | None], run_km: dict[date, float]
+) -> list[WeekPoint]:
     offset = len(state.points) - window
     weeks: list[WeekPoint] = []
     k = offset
@@ -197,6 +235,7 @@ def _weekly(state: LoadState, window: int, ratios: list[float | None]) -> list[W
                 acwr=_r(ratios[end], 2),
                 monotony=_r(monotony(loads), 2) if complete else None,
                 strain=_r(strain(loads)) if complete else None,
+                distance_km=round(math.fsum(run_km.get(p.day, 0.0) for p in days), 2),
             )
         )
         k = end + 1
@@ -254,7 +293,8 @@ async def training_load(deps: ToolDeps, args: TrainingLoadInput) -> TrainingLoad
             for i, p in enumerate(state.last(days))
         ]
     else:
-        output.weekly = _weekly(state, days, ratios)
+        run_km = await daily_run_km(deps.session, deps.user_id, deps.tz, window_start, end)
+        output.weekly = _weekly(state, days, ratios, run_km)
     if output.activities_by_method.get("duration"):
         notes.append(
             "activities measured by duration only have no heart rate or pace: their load is a rough guess"
