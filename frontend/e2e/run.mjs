@@ -245,12 +245,24 @@ try {
     if (!(fitness > 0)) throw new Error(`fitness (CTL) should be above zero for an athlete who trains, got ${fitness}`);
     await page.getByRole("img", { name: "CTL / ATL / TSB" }).locator("canvas").waitFor();
     await page.getByRole("img", { name: "Load per week" }).locator("canvas").waitFor();
-    // the weekly bars switch to running distance, from the demo athlete's runs of these weeks
+    // the weekly bars switch to running distance (summed by the server), which matches the demo athlete's runs
+    // of last week as the activity list gives them
     await page.getByRole("group", { name: "Weekly bars show" }).getByRole("button", { name: "Distance" }).click();
     await page.getByRole("img", { name: "Running distance per week (km)" }).locator("canvas").waitFor();
     const figures = await page.getByTestId("weekly-figures").innerText();
     const lastWeek = Number(/last week ([\d.]+) km/.exec(figures)?.[1]);
     if (!(lastWeek > 0)) throw new Error(`the demo athlete ran last week, but the weekly bars say: ${figures}`);
+    const listed = await page.evaluate(async () => {
+      const get = async (url) => (await fetch(url, { credentials: "same-origin" })).json();
+      const load = await get("/api/v1/training/load?days=84&resolution=week");
+      const monday = load.weekly.at(-2).week_start;
+      const sunday = new Date(Date.parse(`${monday}T00:00:00Z`) + 6 * 86_400_000).toISOString().slice(0, 10);
+      const runs = await get(`/api/v1/activities?sport=running&since=${monday}&until=${sunday}&limit=200`);
+      return runs.items.reduce((km, run) => km + (run.distance_km ?? 0), 0);
+    });
+    if (Math.abs(listed - lastWeek) > 0.051) {
+      throw new Error(`last week's runs add up to ${listed.toFixed(2)} km, but the weekly bars say: ${figures}`);
+    }
     await page.getByRole("button", { name: "6 mo" }).click();
     await page.waitForTimeout(300);
     await shoot(page, artifacts, "dashboard");

@@ -4534,6 +4534,11 @@ export type components = {
              */
             ctl: number;
             /**
+             * Distance Km
+             * @description km run this week (sport running, multisport running legs included), same days as load
+             */
+            distance_km: number;
+            /**
              * Load
              * @description the week's total load
              */

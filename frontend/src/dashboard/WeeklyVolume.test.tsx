@@ -4,9 +4,10 @@ import { athlete } from "../testing/athlete";
 import { renderWith, textOf } from "../testing/render";
 import { WeeklyVolume } from "./WeeklyVolume";
 
-const week = (week_start: string, load: number): Schemas["WeekPoint"] => ({
+const week = (week_start: string, load: number, distance_km: number): Schemas["WeekPoint"] => ({
   week_start,
   load,
+  distance_km,
   ctl: 40,
   atl: 45,
   tsb: -5,
@@ -30,22 +31,13 @@ const trainingLoad: Schemas["TrainingLoadOutput"] = {
     load_7d: 300,
     ctl_change_7d: null,
   },
-  weekly: [week("2026-11-09", 312.4), week("2026-11-16", 95.6)],
+  weekly: [week("2026-11-09", 312.4, 32.19), week("2026-11-16", 95.6, 8.05)], // 20 mi and 5 mi, as the server rounds km
   activities_by_method: { trimp: 5 },
   notes: [],
 };
 
-const runs = [
-  { local_date: "2026-11-10", distance_km: 10 },
-  { local_date: "2026-11-15", distance_km: 22.18688 }, // 10 + 22.18688 km = 20 mi
-  { local_date: "2026-11-17", distance_km: 8.04672 }, // 5 mi
-];
-
-const answers = [
-  athlete("imperial"),
-  { key: ["training", "load", 84, "week"], data: trainingLoad },
-  { key: ["activities", "weekly-distance", "2026-08-27", "2026-11-18"], data: runs },
-];
+const load = { key: ["training", "load", 84, "week"], data: trainingLoad };
+const answers = [athlete("imperial"), load];
 
 describe("WeeklyVolume", () => {
   it("shows load per week by default", () => {
@@ -60,5 +52,11 @@ describe("WeeklyVolume", () => {
     expect(html).toContain('aria-label="Running distance per week (mi)"');
     expect(html).toMatch(/aria-pressed="true"[^>]*>Distance</);
     expect(textOf(html)).toContain("This week 5.0 mi · last week 20.0 mi");
+  });
+
+  it("shows the server's weekly kilometres as they are for metric units", () => {
+    const html = renderWith(<WeeklyVolume initial="distance" />, [athlete("metric"), load]);
+    expect(html).toContain('aria-label="Running distance per week (km)"');
+    expect(textOf(html)).toContain("This week 8.1 km · last week 32.2 km");
   });
 });

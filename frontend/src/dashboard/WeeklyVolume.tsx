@@ -1,13 +1,12 @@
-// The last 12 weeks as bars: training load, or running distance in the athlete's units.
-import { useQuery } from "@tanstack/react-query";
+// The last 12 weeks as bars: training load, or running distance in the athlete's units. Both come with the load's
+// weekly series: the server sums each week's runs over the athlete's local days.
 import { useMemo, useState } from "react";
 import { useUnits } from "../auth/session";
 import { type Series, TimeSeries } from "../charts/TimeSeries";
 import { Choice } from "../ui/Choice";
 import { Card, Empty, ErrorNote, Loading } from "../ui/feedback";
-import { distanceUnit } from "../units/units";
+import { distanceUnit, toDistance } from "../units/units";
 import { unix, useTrainingLoad } from "./LoadChart";
-import { fetchRuns, runsPage, weeklyDistance, windowStart } from "./weeklyDistance";
 
 const DAYS = 84;
 export type WeeklyMeasure = "load" | "distance";
@@ -21,22 +20,15 @@ export function WeeklyVolume({ initial = "load" }: { initial?: WeeklyMeasure }) 
   const [measure, setMeasure] = useState<WeeklyMeasure>(initial);
   const load = useTrainingLoad(DAYS, "week");
   const weekly = load.data?.weekly ?? [];
-  const today = load.data?.today.day;
-  const since = today ? windowStart(today, DAYS) : null;
-  const runs = useQuery({
-    queryKey: ["activities", "weekly-distance", since, today],
-    queryFn: () => fetchRuns(runsPage(since ?? "", today ?? "")),
-    enabled: measure === "distance" && since != null && today != null,
-  });
   const unit = distanceUnit(units);
   const x = useMemo(() => weekly.map((w) => unix(w.week_start)), [weekly]);
   const series = useMemo((): Series[] => {
     if (measure === "load") {
       return [{ label: "Load", values: weekly.map((w) => w.load), color: "#0b6bcb", bars: true, fill: true, format: (v) => v.toFixed(0) }];
     }
-    const km = runs.data ? weeklyDistance(weekly.map((w) => w.week_start), runs.data, units) : [];
-    return [{ label: `Running distance (${unit})`, values: km, color: "#2f9e44", bars: true, fill: true, format: (v) => v.toFixed(1) }];
-  }, [measure, weekly, runs.data, units, unit]);
+    const distance = weekly.map((w) => toDistance(w.distance_km * 1000, units));
+    return [{ label: `Running distance (${unit})`, values: distance, color: "#2f9e44", bars: true, fill: true, format: (v) => v.toFixed(1) }];
+  }, [measure, weekly, units, unit]);
   const values = series[0]?.values ?? [];
   const ready = weekly.length > 0 && values.length === weekly.length;
   const format = series[0]?.format ?? String;
@@ -46,8 +38,8 @@ export function WeeklyVolume({ initial = "load" }: { initial?: WeeklyMeasure }) 
       title="Weekly volume (12 weeks)"
       actions={<Choice label="Weekly bars show" options={MEASURES} value={measure} onChange={setMeasure} />}
     >
-      <ErrorNote error={load.error ?? (measure === "distance" ? runs.error : null)} />
-      {(load.isPending || (measure === "distance" && runs.isPending && runs.fetchStatus !== "idle")) && <Loading />}
+      <ErrorNote error={load.error} />
+      {load.isPending && <Loading />}
       {load.data && weekly.length === 0 && <Empty>No weeks yet.</Empty>}
       {ready && (
         <>
