@@ -11,8 +11,8 @@ PushStatus = Literal["queued", "updated", "recorded", "ignored"]
 
 class PushReceipt(BaseModel):
     status: PushStatus = Field(
-        description="queued: an import job (or a check of our Strava access); updated: a stored activity changed; recorded: a notice for the "
-        "athlete; ignored: nothing to do (see detail)"
+        description="queued: an import job (or a check of our Strava access); updated: a stored activity "
+        "changed; recorded: a notice for the athlete; ignored: nothing to do (see detail)"
     )
     detail: str
     job_ids: list[str] = Field(default_factory=list)
