@@ -10,9 +10,12 @@ On SIGTERM (or Ctrl-C):
    request down a connection that this process is closing (a POST sent that way would be a 502: nginx does
    not retry it). A second signal ends this phase at once.
 2. **Stopping** (uvicorn): the listening socket closes (new connections are refused: nginx passes them to
-   the next upstream), idle keep-alive connections close, requests in flight finish (at most
-   `GRACEFUL_S`). Chat streams end cleanly — the last chunk, no final event — so their clients resume with
-   `Last-Event-ID` on another replica (`api.chat.sse`).
+   the next upstream); after `ACCEPT_SETTLE_S`, idle keep-alive connections close and requests in flight
+   finish (at most `GRACEFUL_S`). The pause matters: uvicorn closes a connection whose request it has
+   not started reading as idle, so a connection accepted just before the socket closed would be reset
+   with its request unanswered (a POST that nginx may not resend: a 502). Found by the rolling-restart
+   test, once in a fresh-clone run. Chat streams end cleanly — the last chunk, no final event — so their
+   clients resume with `Last-Event-ID` on another replica (`api.chat.sse`).
 3. **Lifespan shutdown**: running chat turns get `chat_shutdown_grace_s` to finish; they keep writing to the
    Redis buffer, which the other replica streams from; a turn still running after that ends as
    interrupted and is saved (`api.chat.turns.TurnRunner.close`). Then the pools close.
@@ -23,7 +26,9 @@ An orchestrator's stop timeout (compose `stop_grace_period`) must exceed the sum
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import socket
 import time
 from types import FrameType
 
@@ -33,12 +38,15 @@ from starlette.types import Message, Receive, Scope, Send
 
 from core.settings import Settings
 
-__all__ = ["GRACEFUL_S", "CloseWhenDraining", "DrainingServer", "is_draining", "serve"]
+__all__ = ["ACCEPT_SETTLE_S", "GRACEFUL_S", "CloseWhenDraining", "DrainingServer", "is_draining", "serve"]
 
 log = logging.getLogger(__name__)
 
 #: how long uvicorn waits for requests in flight once it stops (chat streams end within a second)
 GRACEFUL_S = 15
+#: between closing the listening socket and closing idle connections: lets the request of a connection
+#: accepted just before arrive and be read (a proxy sends it at once)
+ACCEPT_SETTLE_S = 0.5
 
 
 def is_draining(app: FastAPI) -> bool:
@@ -65,6 +73,12 @@ class DrainingServer(uvicorn.Server):
             self._drain_signal = sig
             return
         super().handle_exit(sig, frame)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:  # stop accepting first (see ACCEPT_SETTLE_S)
+            server.close()
+        await asyncio.sleep(ACCEPT_SETTLE_S)
+        await super().shutdown(sockets)
 
     async def on_tick(self, counter: int) -> bool:
         if self._drain_until is not None and not self.should_exit:

@@ -94,7 +94,13 @@ async def test_sigterm_mid_turn_drains_then_the_client_resumes_the_turn_on_the_o
             assert await _status(f"{a.url}/healthz") is None, "A takes no new connections"
             assert a.alive(), "A is finishing its turn"
 
-            # 3. the model finishes on A; B streams the rest from the buffer
+            # 3. once A waits for its running turn (its lifespan's shutdown), the model finishes on A and B
+            # streams the rest from the buffer
+            await until(
+                lambda: "running chat turn(s) to finish" in a.log(),
+                within_s=REQUEST_TIMEOUT_S,
+                what="A waiting for its turn",
+            )
             gate.set()
             await asyncio.wait_for(following, REQUEST_TIMEOUT_S)
             returncode = await asyncio.to_thread(a.proc.wait, REQUEST_TIMEOUT_S)
