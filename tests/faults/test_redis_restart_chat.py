@@ -11,50 +11,22 @@ messages hold it — and the thread is free for the next message (no lock held f
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import pytest
 
 from tests.agent.fake_llm import Reply, fake_llm
+from tests.faults.chat_client import SseEvent, read_sse
 from tests.faults.conftest import REQUEST_TIMEOUT_S, Account, sign_up, until
 from tests.faults.stack import Stack
 
 pytestmark = pytest.mark.slow
 
 ANSWER = "Easy runs build the base; keep most of them conversational and short."
-FINAL = {"message_done", "approval_required", "error"}
 
 
-@dataclass(frozen=True)
-class Event:
-    id: str | None
-    type: str
-    data: dict[str, Any]
-
-
-async def read_sse(response: httpx.Response, into: list[Event]) -> None:
-    """Append the stream's events to `into` until a final event or the end of the stream."""
-    fields: dict[str, str] = {}
-    async for line in response.aiter_lines():
-        if line.startswith(":"):
-            continue
-        if line:
-            name, _, value = line.partition(":")
-            fields[name] = value.removeprefix(" ")
-            continue
-        if "data" in fields:
-            into.append(Event(fields.get("id"), fields.get("event", "message"), json.loads(fields["data"])))
-            if into[-1].type in FINAL:
-                return
-        fields = {}
-
-
-async def _turn(account: Account, thread: str, content: str) -> list[Event]:
-    events: list[Event] = []
+async def _turn(account: Account, thread: str, content: str) -> list[SseEvent]:
+    events: list[SseEvent] = []
     path = f"/api/v1/chat/threads/{thread}/messages"
     async with account.client.stream("POST", path, json={"content": content}) as response:
         assert response.status_code == 200, await response.aread()
@@ -79,7 +51,7 @@ async def test_redis_restarted_mid_turn_the_turn_completes_is_saved_and_the_thre
         accounts.append(account)
         thread = (await account.client.post("/api/v1/chat/threads", json={})).json()["id"]
 
-        events: list[Event] = []
+        events: list[SseEvent] = []
         path = f"/api/v1/chat/threads/{thread}/messages"
         async with account.client.stream("POST", path, json={"content": "How should I train?"}) as response:
             assert response.status_code == 200
