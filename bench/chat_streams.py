@@ -34,7 +34,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.harness import free_port, wait_healthy  # noqa: E402
+from bench.harness import wait_healthy  # noqa: E402
+from tests.faults.stack import free_port  # noqa: E402
 
 MESSAGE = "who am I?"
 ECHO_EVENTS = 12  # about what an offline "who am I?" turn sends

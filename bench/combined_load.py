@@ -202,7 +202,7 @@ async def bench(args: argparse.Namespace, verdict: list[bool]) -> None:
         verdict.append(ok)
     finally:
         for role in roles:
-            role.stop()
+            role.stop(timeout_s=30)  # open turns and jobs finish
         garmin.stop()
         if garmin.errors or garmin.refused:
             print(f"the Garmin fake raised {garmin.errors[:2]}, refused hosts {garmin.refused[:5]}")

@@ -4,7 +4,8 @@ migrations, and a clean stop.
     run_on_fresh_database(lambda: _bench(...))                  # always a temporary RUNCOACH_HOME
     run_on_fresh_database(lambda: _bench(...), reuse_home=True)  # RUNCOACH_HOME / DATABASE_URL if set
 
-Benches that measure the real roles start them here too: `start_role("api", role_env(db, redis), log_dir)`
+Benches that measure the real roles start them here too (through `tests/faults/stack.spawn_role`, as the
+fault tests do): `start_role("api", role_env(db, redis), log_dir)`
 runs `runcoach api` on a free loopback port (or `worker`) and waits until it is up; `embedded_pids(home)`
 finds the embedded PostgreSQL and Redis processes (to read their memory).
 """
@@ -15,16 +16,14 @@ import asyncio
 import itertools
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.faults.stack import SCRUBBED, Role, spawn_role
 
 
 def run_on_fresh_database(
@@ -57,29 +56,8 @@ def run_on_fresh_database(
 
 # --- RunCoach roles as subprocesses (benches that measure the real `runcoach api` / `worker`) ----------
 
-REPO = Path(__file__).resolve().parents[1]
-RUNCOACH = [sys.executable, "-m", "core.cli"]
-#: what a role never inherits from the bench: it would point it at real models or other servers
-SCRUBBED = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "RUNCOACH_DATABASE_URL",
-    "RUNCOACH_REDIS_URL",
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "TELEGRAM_BOT_TOKEN",
-)
-
 
 _role_numbers = itertools.count(1)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
@@ -99,46 +77,6 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 60
     raise SystemExit("the api process did not start")
 
 
-@dataclass
-class Role:
-    """One `runcoach <name>` subprocess, its output in a log file."""
-
-    name: str
-    proc: subprocess.Popen[bytes]
-    log_path: Path
-    url: str | None = None
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
-
-    def wait_ready(self, timeout_s: float = 60.0) -> None:
-        """The api: until /healthz answers; another role: until its log says `<name> started` (it logs at
-        INFO). Exits the bench when the process died or did not get there in time."""
-        if self.url is not None:
-            wait_healthy(self.url, self.proc, timeout_s)
-            return
-        deadline = time.monotonic() + timeout_s
-        while f"{self.name} started" not in self.log_tail(200_000):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit(f"runcoach {self.name} did not start:\n{self.log_tail()}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        """SIGTERM (graceful: open turns and jobs finish), then SIGKILL after 30 s."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-
-
 def role_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
     """The environment of a role on this bench's servers: the bench's own, minus `SCRUBBED`, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
@@ -150,18 +88,7 @@ def role_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
 def start_role(name: str, env: Mapping[str, str], log_dir: Path, *, wait: bool = True) -> Role:
     """Start `runcoach <name>` (the api on a free loopback port); with `wait`, until it is up
     (`Role.wait_ready`). Start several with `wait=False`, then wait for each: they start in parallel."""
-    args = [name]
-    url = None
-    if name == "api":
-        port = free_port()
-        args += ["--host", "127.0.0.1", "--port", str(port)]
-        url = f"http://127.0.0.1:{port}"
-    log_path = log_dir / f"{name}-{next(_role_numbers)}.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [*RUNCOACH, *args], cwd=REPO, env=dict(env), stdin=subprocess.DEVNULL, stdout=log, stderr=log
-        )
-    role = Role(name, proc, log_path, url)
+    role = spawn_role(name, env, log_dir / f"{name}-{next(_role_numbers)}.log", new_session=False)
     if wait:
         role.wait_ready()
     return role

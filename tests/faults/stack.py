@@ -116,6 +116,9 @@ class Role:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log()[-chars:]
+
     def alive(self) -> bool:
         return self.proc.poll() is None
 
@@ -127,7 +130,7 @@ class Role:
                 raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n{self.log()[-4000:]}")
             if self.url is not None:
                 with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    if httpx.get(f"{self.url}/healthz", timeout=2, trust_env=False).status_code == 200:
                         return
             elif f"{self.name} started" in self.log():
                 return
@@ -139,14 +142,37 @@ class Role:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """SIGTERM (graceful: open turns and jobs finish), then SIGKILL after `timeout_s`."""
         if self.alive():
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=5)
+                self.proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+
+
+def spawn_role(name: str, env: Mapping[str, str], log_path: Path, *, new_session: bool = True) -> Role:
+    """Start `runcoach <name>` (the api on a free loopback port), its output in `log_path`; not waited for
+    (`Role.wait_ready`). The benches in bench/ start their roles through this too."""
+    args = [name]
+    url = None
+    if name == "api":
+        port = free_port()
+        args += ["--host", "127.0.0.1", "--port", str(port)]
+        url = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [*RUNCOACH, *args],
+            cwd=REPO,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=new_session,
+        )
+    return Role(name, proc, log_path, url)
 
 
 @dataclass
@@ -257,24 +283,7 @@ class Stack:
 
     def role(self, name: str, *, env: Mapping[str, str] | None = None, ready: bool = True) -> Role:
         """Start `runcoach <name>` (api on a free loopback port); wait until it is up."""
-        args = [name]
-        url = None
-        if name == "api":
-            port = free_port()
-            args += ["--host", "127.0.0.1", "--port", str(port)]
-            url = f"http://127.0.0.1:{port}"
-        log_path = self.home / f"{name}-{len(self.roles)}.log"
-        with log_path.open("wb") as log:
-            proc = subprocess.Popen(
-                [*RUNCOACH, *args],
-                cwd=REPO,
-                env=self.env(env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        role = Role(name, proc, log_path, url)
+        role = spawn_role(name, self.env(env), self.home / f"{name}-{len(self.roles)}.log")
         self.roles.append(role)
         if ready:
             role.wait_ready()
