@@ -11,6 +11,8 @@ the `redis` fixture's flush.
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from redis.asyncio import Redis
@@ -46,6 +49,39 @@ def make_settings(**overrides: Any) -> Settings:
 def client_for(app: FastAPI, *, ip: str = "127.0.0.1", **kwargs: Any) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(ip, 50000))
     return httpx.AsyncClient(transport=transport, base_url=BASE_URL, **kwargs)
+
+
+#: a bound on waiting for a real server to start or stop: a hang fails instead of blocking (no timing)
+SERVER_HANG_S = 30.0
+
+
+class Servers:
+    """Real uvicorn servers for one test, each on a free loopback port; `close()` stops them all."""
+
+    def __init__(self) -> None:
+        self._running: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+
+    async def start(self, app: FastAPI, **config: Any) -> str:
+        """Serve `app` (uvicorn `config` options on top of quiet logs); its base URL once it answers."""
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, **config))
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        self._running.append((server, task))
+
+        async def started() -> None:
+            while not server.started:
+                assert not task.done(), "uvicorn did not start"
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(started(), SERVER_HANG_S)
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    async def close(self) -> None:
+        for server, _ in self._running:
+            server.should_exit = True
+        for _, task in self._running:
+            await asyncio.wait_for(task, SERVER_HANG_S)
 
 
 @dataclass

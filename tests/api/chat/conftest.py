@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -21,7 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -30,7 +28,7 @@ from api.app import create_app
 from core import database
 from core import redis as core_redis
 from core.models import User
-from tests.api.conftest import login, make_settings, new_email, register
+from tests.api.conftest import Servers, login, make_settings, new_email, register
 from tests.factories import create_activity
 from tools import registry
 from tools.deps import ToolDeps
@@ -125,32 +123,14 @@ Live = Callable[..., Awaitable[str]]
 @pytest.fixture
 async def live(engine: AsyncEngine, redis: Redis) -> AsyncIterator[Live]:
     """`await live(**settings_overrides)` → the base URL of a real uvicorn serving a fresh app."""
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+    servers = Servers()
 
     async def start(**overrides: Any) -> str:
         app = create_app(make_settings(**{"llm_provider": "offline", **overrides}))
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        config = uvicorn.Config(
-            app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5
-        )
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        servers.append((server, task))
-
-        async def started() -> None:
-            while not server.started:
-                assert not task.done(), "uvicorn did not start"
-                await asyncio.sleep(0.01)
-
-        await asyncio.wait_for(started(), HANG_S)
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return await servers.start(app, lifespan="on", timeout_graceful_shutdown=5)
 
     yield start
-    for server, _ in servers:
-        server.should_exit = True
-    for _, task in servers:
-        await asyncio.wait_for(task, HANG_S)
+    await servers.close()
     # each app's lifespan closed the process's engine and Redis client: give the fixtures theirs back
     database.use_engine(engine)
     core_redis.use_redis(redis)

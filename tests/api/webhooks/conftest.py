@@ -8,14 +8,11 @@ Taskiq worker, with the real stravalib / garminconnect clients against the local
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 from redis.asyncio import Redis
@@ -24,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.database import session_scope
 from core.models import Activity, Job, User
+from tests.api.conftest import Servers
 from tests.fakes import FakeStrava
 from tests.support.secret_audit import audit_secret
 from tests.tools.garmin.helpers import committed_user, running_worker, wait_for_job
@@ -65,28 +63,13 @@ Serve = Callable[[FastAPI], Awaitable[str]]
 @pytest.fixture
 async def serve() -> AsyncIterator[Serve]:
     """`await serve(app)` → the base URL of a real uvicorn serving `app` on a free loopback port."""
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+    servers = Servers()
 
     async def start(app: FastAPI) -> str:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        servers.append((server, task))
-
-        async def started() -> None:
-            while not server.started:
-                assert not task.done(), "uvicorn did not start"
-                await asyncio.sleep(0.01)
-
-        await asyncio.wait_for(started(), HANG_S)
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return await servers.start(app, lifespan="off")
 
     yield start
-    for server, _ in servers:
-        server.should_exit = True
-    for _, task in servers:
-        await asyncio.wait_for(task, HANG_S)
+    await servers.close()
 
 
 async def job(job_id: str, states: tuple[str, ...] = ("succeeded", "failed")) -> Job:
