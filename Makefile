@@ -3,22 +3,32 @@
 #   make test   run the whole suite on real PostgreSQL + Redis (embedded unless DATABASE_URL / REDIS_URL)
 #   make lint   ruff + mypy
 #   make bench  the benchmarks in bench/, each against its baseline in the same run
+#   make lock   update requirements.lock after pyproject.toml changed (keeps every other pin)
+#   make upgrade   re-resolve requirements.lock to the newest releases pyproject.toml allows (review the diff)
+#   make outdated  the locked packages that have newer releases
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+LOCK   := requirements.lock
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
+# the lock covers Python 3.11 and 3.12 on every platform (markers choose per machine); hashes are checked
+LOCK_ARGS := pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" --quiet -o $(LOCK)
 WEB_STAMP := frontend/dist/index.html
 
 # the suite runs on two workers (the machines here have 2 cores; one embedded PostgreSQL/Redis per worker; a test file stays on one worker)
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run test lint bench install web clean
+.PHONY: run test lint bench install lock upgrade outdated web clean
 
-$(STAMP): pyproject.toml
+# exactly the locked versions (hash-checked, nothing resolved on the day), then RunCoach itself without deps
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; sys.exit(0 if (3,11)<=v<=(3,12) else "RunCoach needs Python 3.11 or 3.12 (set PYTHON=...); found %d.%d" % v)'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+	$(BIN)/pip install --disable-pip-version-check -q --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
+	$(BIN)/pip check --disable-pip-version-check -q
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -40,6 +50,15 @@ web:
 	@if [ ! -f frontend/package.json ]; then :; \
 	elif command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(WEB_STAMP); \
 	else echo "npm not found: serving the API without the web app (install Node.js 20+ for it)"; fi
+
+# uv comes from the lock itself (dev extra), so the resolver is as pinned as what it resolves
+lock upgrade:
+	@test -x $(BIN)/uv || $(MAKE) --no-print-directory install
+	$(BIN)/uv $(LOCK_ARGS) $(if $(filter upgrade,$@),--upgrade)
+	@echo "$(LOCK) written: review 'git diff $(LOCK)', run 'make test', then commit it"
+
+outdated: install
+	@$(BIN)/uv pip list --outdated --python $(BIN)/python
 
 run: install web
 	$(BIN)/runcoach up

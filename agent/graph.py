@@ -37,6 +37,7 @@ from pydantic_ai.exceptions import (
     FallbackExceptionGroup,
     ModelAPIError,
     ModelAuthenticationError,
+    ModelHTTPError,
     UnexpectedModelBehavior,
     UsageLimitExceeded,
 )
@@ -242,6 +243,15 @@ def describe_error(exc: BaseException) -> dict[str, Any]:
         return {
             "code": "model_auth",
             "message": f"The model provider refused the API key ({exc}). Fix the key: {_CONFIGURE}.",
+            "retryable": False,
+        }
+    if isinstance(exc, ModelHTTPError) and exc.status_code == 404:
+        log.warning("model not found: %s", exc)
+        return {
+            "code": "model_not_found",
+            "message": f"The provider does not serve the model {exc.model_name} (HTTP 404): it may have "
+            "been retired. The Settings page's model check names a current one; set it with "
+            "RUNCOACH_GEMINI_MODEL, RUNCOACH_OPENAI_MODEL or RUNCOACH_OPENAI_COMPATIBLE_MODEL.",
             "retryable": False,
         }
     if isinstance(exc, ModelAPIError):

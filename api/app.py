@@ -20,6 +20,7 @@ from prometheus_client import make_asgi_app
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agent.checkpoint import close_checkpointer, get_checkpointer
+from agent.models import model_chain, report_deprecations
 from api import routes
 from api.auth import CSRF_HEADER
 from api.chat import close_chat
@@ -27,6 +28,7 @@ from api.errors import install_error_handlers
 from api.middleware import REQUEST_ID_HEADER, RequestContextMiddleware
 from api.openapi import install_openapi, operation_id
 from core.database import dispose_engine
+from core.errors import CoachError
 from core.redis import close_redis
 from core.settings import Settings, get_settings
 from tools.account.ratelimit import parse_rate
@@ -37,8 +39,17 @@ FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 API_PREFIX = "/api/v1"
 
 
+def _report_models(settings: Settings) -> None:
+    """Say at start-up when a configured model is deprecated or retired (the Settings page says it too)."""
+    try:
+        report_deprecations(model_chain(settings))
+    except CoachError as exc:  # a provider chosen without its key: the first chat turn says what to set
+        log.warning("coach model: %s", exc.message)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    _report_models(app.state.settings)
     try:  # the checkpointer's pool, once per process; a chat turn opens it later if the database is away
         await get_checkpointer()
     except Exception:

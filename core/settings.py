@@ -64,11 +64,11 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("GEMINI_API_KEY", "GOOGLE_API_KEY", "RUNCOACH_GEMINI_API_KEY"),
     )
-    gemini_model: str = "gemini-2.5-flash"
+    gemini_model: str = "gemini-3.8-flash"
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "RUNCOACH_OPENAI_API_KEY")
     )
-    openai_model: str = "gpt-4.1-mini"
+    openai_model: str = "gpt-6-luna"
     openai_base_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("OPENAI_BASE_URL", "RUNCOACH_OPENAI_BASE_URL"),

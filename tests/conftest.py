@@ -31,6 +31,11 @@ pytest_plugins = ["tests.support.secret_audit"]  # secrets never reach a log lin
 os.environ.setdefault("RUNCOACH_ENV", "test")
 os.environ.setdefault("RUNCOACH_LOG_JSON", "false")
 
+# stravalib calls `warnings.simplefilter("default")` when it is imported: imported lazily inside a test (by a
+# tool module the first chat turn loads), that turns warnings-as-errors off for the rest of that test.
+# Imported here, before pytest installs its filters around each test, it changes nothing.
+import stravalib  # noqa: E402, F401
+
 try:
     import pydantic_ai.models
 

@@ -1,14 +1,14 @@
 """The Settings page: time zone, units and the athlete's numbers; which model the coach uses and whether it
-answers. Thin: the logic is `tools.account.profile` and `tools.integrations.model_status`."""
+answers. Thin: the logic is `tools.account.profile` and `agent.model_status`."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from agent.model_status import ModelStatus, model_status
 from api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
 from api.errors import problem_responses
 from tools.account.profile import AthleteSettings, SettingsUpdate, athlete_settings, update_settings
-from tools.integrations.model_status import ModelStatus, model_status
 
 TAGS = [{"name": "settings", "description": "Time zone, units, athlete numbers, and the coach's model"}]
 router = APIRouter(prefix="/settings", tags=["settings"])

@@ -1,8 +1,11 @@
 """A fake OpenAI-compatible (and Gemini-shaped) HTTP server on loopback, for the real SDK client paths.
 
 Each request is answered by the next entry of `script` (the last one repeats): a `Reply` says what to send.
-Chat completions are streamed as server-sent events in the shape OpenAI sends (role chunk, content or
-tool-call deltas, finish chunk, usage chunk, `[DONE]`). Every request body is kept in `requests`.
+Chat completions (`/chat/completions`) are streamed as server-sent events in the shape OpenAI sends (role
+chunk, content or tool-call deltas, finish chunk, usage chunk, `[DONE]`); the Responses API (`/responses`,
+what OpenAI's own models are called through) as its typed events (`response.created`, `output_item.added`,
+`output_text.delta` or `function_call_arguments.delta`, `output_item.done`, `response.completed` with usage).
+Every request body is kept in `requests`.
 """
 
 from __future__ import annotations
@@ -84,6 +87,84 @@ def _stream(reply: Reply) -> Iterator[bytes]:
     yield b"data: [DONE]\n\n"
 
 
+def _event(kind: str, sequence: int, **fields: Any) -> bytes:
+    body = {"type": kind, "sequence_number": sequence, **fields}
+    return f"event: {kind}\ndata: {json.dumps(body)}\n\n".encode()
+
+
+def _response(status: str, output: list[dict[str, Any]], usage: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "id": "resp_fake",
+        "object": "response",
+        "created_at": 1_790_000_000,
+        "model": "fake-model",
+        "status": status,
+        "output": output,
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "usage": usage,
+    }
+
+
+def _responses_stream(reply: Reply) -> Iterator[bytes]:
+    """One Responses API stream: a text message or one function call, then `response.completed`."""
+    seq = iter(range(1_000_000))
+    yield _event("response.created", next(seq), response=_response("in_progress", [], None))
+    if reply.tool is not None:
+        name, arguments = reply.tool
+        item = {"type": "function_call", "id": "fc_fake_1", "call_id": "call_fake_1", "name": name}
+        yield _event(
+            "response.output_item.added",
+            next(seq),
+            output_index=0,
+            item={**item, "arguments": "", "status": "in_progress"},
+        )
+        for i in range(0, len(arguments), 7):
+            yield _event(
+                "response.function_call_arguments.delta",
+                next(seq),
+                item_id="fc_fake_1",
+                output_index=0,
+                delta=arguments[i : i + 7],
+            )
+        yield _event(
+            "response.function_call_arguments.done",
+            next(seq),
+            item_id="fc_fake_1",
+            output_index=0,
+            name=name,
+            arguments=arguments,
+        )
+        done = {**item, "arguments": arguments, "status": "completed"}
+    else:
+        text = reply.text or ""
+        message = {"type": "message", "id": "msg_fake_1", "role": "assistant"}
+        where = {"item_id": "msg_fake_1", "output_index": 0, "content_index": 0}
+        yield _event(
+            "response.output_item.added",
+            next(seq),
+            output_index=0,
+            item={**message, "status": "in_progress", "content": []},
+        )
+        part = {"type": "output_text", "text": "", "annotations": []}
+        yield _event("response.content_part.added", next(seq), **where, part=part)
+        for i in range(0, len(text), 5):
+            yield _event("response.output_text.delta", next(seq), **where, delta=text[i : i + 5], logprobs=[])
+        yield _event("response.output_text.done", next(seq), **where, text=text, logprobs=[])
+        yield _event("response.content_part.done", next(seq), **where, part={**part, "text": text})
+        done = {**message, "status": "completed", "content": [{**part, "text": text}]}
+    yield _event("response.output_item.done", next(seq), output_index=0, item=done)
+    usage = {
+        "input_tokens": 42,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": 7,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 49,
+    }
+    yield _event("response.completed", next(seq), response=_response("completed", [done], usage))
+
+
 @contextmanager
 def fake_llm(*script: Reply) -> Iterator[FakeLLM]:
     fake = FakeLLM(script=list(script))
@@ -129,7 +210,8 @@ def fake_llm(*script: Reply) -> Iterator[FakeLLM]:
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            for i, piece in enumerate(_stream(reply)):
+            pieces = _responses_stream(reply) if self.path.endswith("/responses") else _stream(reply)
+            for i, piece in enumerate(pieces):
                 if i == 2 and reply.hold is not None:  # the role chunk and one content chunk are out
                     fake.held.set()
                     reply.hold.wait(reply.hold_max_s)

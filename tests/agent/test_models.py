@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from pydantic_ai.models import override_allow_model_requests
 from pydantic_ai.models.fallback import FallbackModel
 from pydantic_ai.models.google import GoogleModel
-from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.events import ErrorEvent, MessageDone, TextDelta, ToolCall, ToolResult
@@ -41,6 +41,7 @@ def settings(**overrides: Any) -> Settings:
         "gemini_api_key": None,
         "openai_api_key": None,
         "openai_base_url": None,
+        "openai_compatible_model": "fake-model",
         "model_timeout_s": 5.0,
     }
     return Settings(**{**base, **overrides})
@@ -59,18 +60,19 @@ def test_model_selection_by_settings() -> None:
         == OFFLINE_MODEL_NAME
     )
     chain = model_chain(settings(gemini_api_key=SecretStr("g"), openai_api_key=SecretStr("o")))
-    assert [type(m) for m in chain] == [GoogleModel, OpenAIChatModel]
+    # OpenAI's own models through the Responses API (they reason, and take tools with reasoning only there)
+    assert [type(m) for m in chain] == [GoogleModel, OpenAIResponsesModel]
     local = model_chain(
         settings(openai_base_url="http://127.0.0.1:11434/v1", openai_compatible_model="llama3.1")
     )
-    assert len(local) == 1 and local[0].model_name == "llama3.1"
+    assert len(local) == 1 and local[0].model_name == "llama3.1" and isinstance(local[0], OpenAIChatModel)
     assert isinstance(
         build_model(settings(gemini_api_key=SecretStr("g"), openai_api_key=SecretStr("o"))), FallbackModel
     )
     only = model_chain(
         settings(llm_provider="openai", gemini_api_key=SecretStr("g"), openai_api_key=SecretStr("o"))
     )
-    assert [type(m) for m in only] == [OpenAIChatModel]
+    assert [type(m) for m in only] == [OpenAIResponsesModel]
 
 
 async def test_openai_client_streams_text_and_tool_calls(

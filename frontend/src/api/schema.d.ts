@@ -3138,6 +3138,8 @@ export type components = {
              * @description the server asked (never with credentials)
              */
             base_url?: string | null;
+            /** @description the provider deprecated or retired this model: what to set instead */
+            deprecation?: components["schemas"]["ModelDeprecationNotice"] | null;
             /**
              * Message
              * @description what was found, and what to do when something is wrong
@@ -3160,6 +3162,49 @@ export type components = {
              * @enum {string}
              */
             state: "ok" | "offline" | "rate_limited" | "rejected" | "unreachable" | "error" | "misconfigured";
+        };
+        /**
+         * ModelDeprecationNotice
+         * @description A configured model its provider deprecated or retired, and what to configure instead.
+         */
+        ModelDeprecationNotice: {
+            /**
+             * Message
+             * @description what happens, and what to set
+             */
+            message: string;
+            /** Model */
+            model: string;
+            /**
+             * Replacement
+             * @description the model the provider recommends instead
+             */
+            replacement: string | null;
+            /**
+             * Rerouted To
+             * @description the model the provider answers this name with once retired
+             */
+            rerouted_to: string | null;
+            /**
+             * Retired
+             * @description the retirement date has passed
+             */
+            retired: boolean;
+            /**
+             * Retirement Date
+             * @description when the provider stops serving it (as announced)
+             */
+            retirement_date: string | null;
+            /**
+             * Setting
+             * @description the environment variable that chooses this model
+             */
+            setting: string;
+            /**
+             * Source Url
+             * @description the provider's announcement
+             */
+            source_url: string;
         };
         /** ModelStatus */
         ModelStatus: {

@@ -1,7 +1,34 @@
-// Which model answers (offline / Gemini / OpenAI / an OpenAI-compatible server) and whether it is reachable.
+// Which model answers (offline / Gemini / OpenAI / an OpenAI-compatible server), whether it is reachable, and
+// whether its provider deprecated or retired it (with the replacement to set).
 import { useQuery } from "@tanstack/react-query";
-import { api, unwrap } from "../api/client";
+import { api, unwrap, type Schemas } from "../api/client";
 import { Card, ErrorNote, Loading } from "../ui/feedback";
+
+type Check = Schemas["ModelCheck"];
+
+function Deprecation({ check }: { check: Check }) {
+  const d = check.deprecation;
+  if (!d) return null;
+  return (
+    <p className={`note ${d.retired ? "note-error" : "note-warn"}`} data-testid="model-deprecation" role="status">
+      <strong>{d.retired ? "Retired model" : "Deprecated model"}:</strong> <code>{d.model}</code>{" "}
+      {d.retired ? `was retired on ${d.retirement_date}` : d.retirement_date ? `retires on ${d.retirement_date}` : "is deprecated"}
+      {d.retired && d.rerouted_to ? <> and its requests are answered by <code>{d.rerouted_to}</code></> : null}.{" "}
+      {d.replacement ? (
+        <>
+          Set <code>{`${d.setting}=${d.replacement}`}</code> (the provider's recommended replacement).
+        </>
+      ) : (
+        <>
+          Choose a current model with <code>{d.setting}</code>.
+        </>
+      )}{" "}
+      <a href={d.source_url} target="_blank" rel="noreferrer noopener">
+        The provider's notice
+      </a>
+    </p>
+  );
+}
 
 export function ModelSettings() {
   const model = useQuery({ queryKey: ["settings", "model"], queryFn: () => unwrap(api.GET("/api/v1/settings/model")) });
@@ -24,6 +51,9 @@ export function ModelSettings() {
             <span className={m.reachable ? "note-ok" : "note-error"}>{m.reachable ? "reachable" : "not reachable"}</span>
           </p>
           <p className="muted">{m.active.message}</p>
+          {[m.active, ...m.fallbacks].map((check) => (
+            <Deprecation key={`${check.provider}:${check.model}`} check={check} />
+          ))}
           {m.fallbacks.length > 0 && (
             <p className="muted small">
               Fallbacks: {m.fallbacks.map((f) => `${f.provider} (${f.model}: ${f.state})`).join(", ")}

@@ -13,12 +13,12 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
+from agent.model_status import cache_key, check_models
 from agent.models import gemini_model, openai_model
 from agent.offline import OFFLINE_MODEL_NAME
 from core.settings import Settings
 from tests.api.conftest import SignUp, assert_problem, client_for
 from tests.api.settings.fake_models import fake_models
-from tools.integrations.model_status import cache_key, check_models
 
 NO_MODELS: dict[str, Any] = {
     "llm_provider": "auto",
@@ -210,3 +210,29 @@ async def test_credentials_in_a_base_url_are_not_shown(
         )
     assert "hunter2" not in response.text and "proxyuser" not in response.text
     assert response.json()["active"]["base_url"] == fake.url + "/v1"
+
+
+async def test_a_deprecated_model_is_named_with_its_date_and_replacement(
+    app_factory: Callable[..., FastAPI], sign_up_on: Callable[..., Any]
+) -> None:
+    snapshot = "gpt-4.1-mini-2025-04-14"  # dated in pydantic-ai's table of OpenAI's deprecations
+    with fake_models(models=[snapshot]) as fake:
+        url = fake.url + "/v1"
+        cfg = model_settings(openai_base_url=url, openai_compatible_model=snapshot)
+        table = openai_model(cfg, compatible=True).profile.get("deprecation")
+        body = (
+            await _status(app_factory, sign_up_on, openai_base_url=url, openai_compatible_model=snapshot)
+        ).json()
+        current = await _status(
+            app_factory, sign_up_on, openai_base_url=url, openai_compatible_model="llama3"
+        )
+    assert current.json()["active"]["deprecation"] is None
+    assert table is not None
+    notice = body["active"]["deprecation"]
+    assert body["active"]["state"] == "ok" and body["reachable"] is True  # it still answers
+    assert notice["model"] == snapshot and notice["replacement"] == table.replacement
+    assert notice["retirement_date"] == table.retirement_date.isoformat()  # type: ignore[union-attr]
+    assert f"RUNCOACH_OPENAI_COMPATIBLE_MODEL={table.replacement}" in body["active"]["message"]
+
+    current = await _status(app_factory, sign_up_on, openai_base_url=url, openai_compatible_model="llama3.1")
+    assert current.json()["active"]["deprecation"] is None

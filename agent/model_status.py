@@ -9,6 +9,9 @@ Each remote model gets one cheap request through its own SDK client, with a shor
   server without it (404) still counts as answering. A compatible server that does not list the configured
   model gets a note (Ollama: pull it), not a failure: llama.cpp answers with whatever it has loaded.
 
+A model its provider deprecated or retired (pydantic-ai's table, `agent.models.deprecation_of`) carries a
+`deprecation` with the date, the model the provider now answers with and the recommended replacement.
+
 The result is cached in Redis for `CACHE_TTL_S` (shared by every API replica), keyed by the model
 configuration, so a settings page that polls costs the providers one request per model every half minute.
 Nothing secret is returned: no keys, and base URLs without user:password.
@@ -27,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
+from agent.models import ModelDeprecationNotice, deprecation_of, model_chain
 from core.errors import CoachError
 from core.settings import Settings
 
@@ -56,6 +60,9 @@ class ModelCheck(BaseModel):
     reachable: bool = Field(description="it answered and accepts our requests (always true offline)")
     state: CheckState
     message: str = Field(description="what was found, and what to do when something is wrong")
+    deprecation: ModelDeprecationNotice | None = Field(
+        default=None, description="the provider deprecated or retired this model: what to set instead"
+    )
 
 
 class ModelStatus(BaseModel):
@@ -201,17 +208,21 @@ async def check_model(model: Model, *, timeout_s: float = CHECK_TIMEOUT_S) -> Mo
     try:
         async with asyncio.timeout(timeout_s + 1.0):
             if provider == "gemini":
-                return await _check_gemini(model, base_url, timeout_s)
-            return await _check_openai(model, provider, base_url, timeout_s)
+                check = await _check_gemini(model, base_url, timeout_s)
+            else:
+                check = await _check_openai(model, provider, base_url, timeout_s)
     except TimeoutError:
-        return _check(provider, model.model_name, base_url, "unreachable", "It did not answer in time.")
+        check = _check(provider, model.model_name, base_url, "unreachable", "It did not answer in time.")
+    notice = deprecation_of(model)
+    if notice is None:
+        return check
+    return check.model_copy(update={"deprecation": notice, "message": f"{check.message} {notice.message}"})
 
 
 async def check_models(
     settings: Settings, *, chain: list[Model] | None = None, timeout_s: float | None = None
 ) -> ModelStatus:
     """Describe and check the configured chain now (no cache). `chain` replaces the configured models."""
-    from agent.models import model_chain
     from agent.offline import OFFLINE_MODEL_NAME
 
     now = datetime.now(UTC)
