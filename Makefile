@@ -3,6 +3,7 @@
 #   make test   run the whole suite on real PostgreSQL + Redis (embedded unless DATABASE_URL / REDIS_URL)
 #   make lint   ruff + mypy
 #   make bench  the benchmarks in bench/, each against its baseline in the same run
+#   make eval   the coach's answers scored on questions with known answers (offline model; EVAL_ARGS=--model auto)
 #   make lock   update requirements.lock after pyproject.toml changed (keeps every other pin)
 #   make upgrade   re-resolve requirements.lock to the newest releases pyproject.toml allows (review the diff)
 #   make outdated  the locked packages that have newer releases
@@ -20,7 +21,7 @@ WEB_STAMP := frontend/dist/index.html
 # the suite runs on two workers (the machines here have 2 cores; one embedded PostgreSQL/Redis per worker; a test file stays on one worker)
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run test lint bench install lock upgrade outdated web clean
+.PHONY: run test lint bench eval install lock upgrade outdated web clean
 
 # exactly the locked versions (hash-checked, nothing resolved on the day), then RunCoach itself without deps
 $(STAMP): pyproject.toml $(LOCK)
@@ -73,6 +74,9 @@ lint: install
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+eval: install
+	$(BIN)/runcoach eval $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/dist

@@ -89,6 +89,12 @@ def openai_model(
         raise InvalidInput(
             "Set OPENAI_BASE_URL (e.g. http://127.0.0.1:11434/v1 for Ollama) for openai_compatible."
         )
+    if compatible and base_url is None and not settings.openai_compatible_model:
+        # OpenAI's own model names would go to the local server, which does not serve them
+        raise InvalidInput(
+            "Set RUNCOACH_OPENAI_COMPATIBLE_MODEL to the model your server at OPENAI_BASE_URL serves "
+            "(Ollama: one of `ollama list`, e.g. llama3.1)."
+        )
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     if key is None and not compatible:
         raise InvalidInput("Set OPENAI_API_KEY to use OpenAI, or choose another RUNCOACH_LLM_PROVIDER.")

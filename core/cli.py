@@ -530,6 +530,10 @@ def build_parser() -> argparse.ArgumentParser:
     mcp.add_argument("--host")
     mcp.add_argument("--port", type=int)
     mcp.set_defaults(func=cmd_mcp)
+
+    from evals.cli import add_parser as add_eval
+
+    add_eval(sub)
     return parser
 
 

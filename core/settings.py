@@ -238,7 +238,7 @@ class Settings(BaseSettings):
 
     # agent
     openai_compatible_model: str | None = Field(
-        default=None, description="model name on OPENAI_BASE_URL (e.g. llama3.1); unset = openai_model"
+        default=None, description="the model name OPENAI_BASE_URL serves (e.g. llama3.1); needed with it"
     )
     agent_max_model_requests: int = Field(default=8, ge=1, le=50, description="model requests per turn")
     agent_history_messages: int = Field(

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from core import database, runtime
 from core.embedded import EmbeddedPostgres, EmbeddedRedis
 from core.migrate import upgrade
-from core.runtime import Services, normalise_database_url
+from core.runtime import Services
+from core.scratch_database import create_database, drop_database
 from core.settings import get_settings
 
 pytest_plugins = ["tests.support.secret_audit"]  # secrets never reach a log line (checked at the end)
@@ -47,37 +48,13 @@ except ImportError:  # pragma: no cover
 def _create_database(admin_url: str, name: str) -> str:
     import asyncio
 
-    import asyncpg
-
-    url = make_url(normalise_database_url(admin_url))
-    libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def create() -> None:
-        conn = await asyncpg.connect(libpq)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    return url.set(database=name).render_as_string(hide_password=False)
+    return asyncio.run(create_database(admin_url, name))
 
 
 def _drop_database(admin_url: str, name: str) -> None:
     import asyncio
 
-    import asyncpg
-
-    url = make_url(normalise_database_url(admin_url)).set(drivername="postgresql")
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(url.render_as_string(hide_password=False))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    asyncio.run(drop_database(admin_url, name))
 
 
 @pytest.fixture(scope="session")

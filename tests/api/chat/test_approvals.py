@@ -68,7 +68,12 @@ async def _asking(
     live: Live, chat_user: ChatUserFactory, engine: AsyncEngine, model: FakeLLM, words: str
 ) -> tuple[ChatUser, str, int, Sse]:
     """A user with a race, whose coach (the fake model) has just asked to delete it; it then says `words`."""
-    url = await live(llm_provider="openai_compatible", openai_base_url=f"{model.url}/v1", model_timeout_s=5.0)
+    url = await live(
+        llm_provider="openai_compatible",
+        openai_base_url=f"{model.url}/v1",
+        openai_compatible_model="fake-model",
+        model_timeout_s=5.0,
+    )
     me = await chat_user(url)
     race_id = await _add_race(engine, me.user_id)
     model.script[:] = [Reply(tool=("delete_race", json.dumps({"race_id": race_id}))), Reply(text=words)]

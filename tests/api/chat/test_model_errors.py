@@ -24,7 +24,10 @@ async def test_a_failing_model_ends_the_stream_with_an_error_event(
 ) -> None:
     with fake_llm(Reply(status=503)) as model:
         url = await live(
-            llm_provider="openai_compatible", openai_base_url=f"{model.url}/v1", model_timeout_s=5.0
+            llm_provider="openai_compatible",
+            openai_base_url=f"{model.url}/v1",
+            openai_compatible_model="fake-model",
+            model_timeout_s=5.0,
         )
         me = await chat_user(url)
         thread = await me.thread()
