@@ -17,7 +17,7 @@ pydantic model with a `type`:
      failed: a tool failure is an event, never the end of the stream);
    - `citation` (source, title, heading_path, call_id) — a knowledge passage the answer may cite;
    - `grounding_warning` (figures, message) — figures in the answer found in no tool result or retrieved text
-     of this turn (sent after the answer text).
+     of this turn (sent after the answer text); `message_done`'s text then carries "⚠" after each of them.
 3. exactly one final event, after which the stream ends:
    - `message_done` (message_id, text, model, usage) — the turn is complete;
    - `approval_required` (approval_id, tool, what, why, arguments) — the coach wants to run a tool with
@@ -64,6 +64,7 @@ from agent.events import (
     Usage,
 )
 from agent.graph import build_graph, describe_error
+from agent.grounding import mark_figures
 from agent.models import build_model
 from agent.state import TurnContext, turn_input
 from agent.threads import add_message, check_message, check_owner, lock_thread, open_thread
@@ -235,8 +236,10 @@ class _Turn:
         model_name = str(outcome.get("model") or "unknown")
         MODEL_TOKENS.labels(model_name, "input").inc(usage.input_tokens or 0)
         MODEL_TOKENS.labels(model_name, "output").inc(usage.output_tokens or 0)
+        # figures the grounding check could not trace are marked inside the saved answer itself
+        self.text = [mark_figures("".join(self.text), outcome.get("ungrounded") or [])]
         row = await self._save(conversation, model=outcome.get("model"), usage=usage)
-        yield MessageDone(message_id=row, text="".join(self.text), model=outcome.get("model"), usage=usage)
+        yield MessageDone(message_id=row, text=self.text[0], model=outcome.get("model"), usage=usage)
 
     async def _prepare(
         self, thread_id: uuid.UUID | str | None, message: str | ApprovalDecision

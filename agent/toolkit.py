@@ -127,6 +127,7 @@ async def execute_approved(
 
 def _failed(deps: CoachDeps, spec: ToolSpec, call_id: str, code: str, message: str) -> dict[str, Any]:
     deps.reported.add(call_id)
+    deps.sources.append(message)  # the coach may quote what the tool said ("give the distance as 5k, 10k…")
     deps.emit(
         ToolResult(
             call_id=call_id, name=spec.name, ok=False, summary=f"{spec.name} failed: {message}", error=message

@@ -41,6 +41,7 @@ def add_parser(sub: Any) -> None:
 async def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from agent.models import build_model
     from evals import report
+    from evals.planted import measure
     from evals.runner import harness, run
 
     chosen = settings.model_copy(update={"llm_provider": args.model})
@@ -48,10 +49,18 @@ async def _eval(args: argparse.Namespace, settings: Settings) -> int:
     async with harness(chosen, model, args.data) as h:
         results = await run(h, categories=args.category, limit=args.limit)
     name = results[0][1].model if results and results[0][1].model else model.model_name
+    grounding = measure(results)
     if args.as_json:
-        print(json.dumps(report.as_json(results, model=name), indent=2, default=str))
+        out = report.as_json(results, model=name)
+        out["grounding"] = {
+            **vars(grounding),
+            "planted_rate": grounding.planted_rate,
+            "correct_rate": grounding.correct_rate,
+        }
+        print(json.dumps(out, indent=2, default=str))
         return 0
     print(report.table(results, model=name))
+    print(grounding.line())
     if args.failures:
         for s, t in results:
             if not s.correct:

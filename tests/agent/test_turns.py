@@ -16,9 +16,18 @@ from pydantic_ai.tools import ToolDefinition
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.context import wanted
-from agent.events import ApprovalDecision, Citation, ErrorEvent, GroundingWarning, TextDelta, ToolResult
+from agent.events import (
+    ApprovalDecision,
+    Citation,
+    ErrorEvent,
+    GroundingWarning,
+    MessageDone,
+    TextDelta,
+    ToolResult,
+)
 from agent.offline import ROUTES, route_message
 from agent.stream import stream
+from agent.threads import list_messages
 from core.errors import InvalidInput
 from core.models import User
 from tests.agent.conftest import PUSHED, collect, registered, types
@@ -99,6 +108,11 @@ async def test_invented_figures_are_flagged(
     assert types(events)[-2:] == ["grounding_warning", "message_done"]
     warning = events[-2]
     assert isinstance(warning, GroundingWarning) and warning.figures == ["142 bpm", "32 km"]
+    done = events[-1]  # the saved answer itself carries the marks, for every channel that shows it
+    assert isinstance(done, MessageDone)
+    assert done.text == "Your max heart rate is 188 bpm, so run your long run at 142 bpm ⚠ for 32 km ⚠."
+    stored = (await list_messages(db, runner, events[0].thread_id))[-1]  # type: ignore[union-attr]
+    assert stored.content == done.text
 
 
 async def test_knowledge_answers_cite_their_sources(
