@@ -4,8 +4,9 @@ offline coach when no key is configured.
 `RUNCOACH_LLM_PROVIDER`:
 
 - `auto` (default): every configured provider in the order Gemini (`GEMINI_API_KEY`) → OpenAI
-  (`OPENAI_API_KEY`, or `OPENAI_BASE_URL` for Ollama / llama.cpp / vLLM) behind pydantic-ai's `FallbackModel`;
-  none configured → the offline coach.
+  (`OPENAI_API_KEY`) → a local OpenAI-compatible server (`OPENAI_BASE_URL`: Ollama, llama.cpp, vLLM) behind
+  pydantic-ai's `FallbackModel`, with the offline coach last: when every model fails, it answers (and says
+  so) instead of an error. None configured → the offline coach alone.
 - `gemini`, `openai`, `openai_compatible`: that provider alone (its key or base URL must be set).
 - `offline`: the deterministic offline coach (`agent.offline`).
 
@@ -46,6 +47,7 @@ __all__ = [
     "model_chain",
     "openai_model",
     "report_deprecations",
+    "with_offline_fallback",
 ]
 
 log = logging.getLogger(__name__)
@@ -113,7 +115,10 @@ def openai_model(
 
 
 def model_chain(settings: Settings) -> list[Model]:
-    """The configured models in fallback order (empty when none is configured: use the offline coach)."""
+    """The configured models in fallback order (empty when none is configured: use the offline coach).
+
+    `auto`: Gemini (GEMINI_API_KEY), then OpenAI (OPENAI_API_KEY), then a local OpenAI-compatible server
+    (OPENAI_BASE_URL with RUNCOACH_OPENAI_COMPATIBLE_MODEL): each one that is configured, in that order."""
     provider = settings.llm_provider
     if provider == "offline":
         return []
@@ -126,10 +131,10 @@ def model_chain(settings: Settings) -> list[Model]:
     chain: list[Model] = []
     if settings.gemini_api_key is not None:
         chain.append(gemini_model(settings))
+    if settings.openai_api_key is not None:
+        chain.append(openai_model(settings))
     if settings.openai_base_url:
         chain.append(openai_model(settings, compatible=True))
-    elif settings.openai_api_key is not None:
-        chain.append(openai_model(settings))
     return chain
 
 
@@ -212,14 +217,18 @@ def report_deprecations(models: list[Model]) -> list[ModelDeprecationNotice]:
 
 
 def build_model(settings: Settings | None = None) -> Model:
-    """The model for this process's settings: one model, a `FallbackModel` chain, or the offline coach."""
-    from agent.offline import offline_model
-
+    """The model for this process's settings: the configured chain with the offline coach behind it."""
     settings = settings or get_settings()
     chain = model_chain(settings)
     report_deprecations(chain)
+    return with_offline_fallback(chain)
+
+
+def with_offline_fallback(chain: list[Model]) -> Model:
+    """The chain behind one `FallbackModel` with the offline coach last: when every configured model fails
+    (down, refusing the key, out of quota), the offline coach answers and says so. No chain: offline alone."""
+    from agent.offline import offline_model
+
     if not chain:
         return offline_model()
-    if len(chain) == 1:
-        return chain[0]
-    return FallbackModel(chain[0], *chain[1:])
+    return FallbackModel(chain[0], *chain[1:], offline_model(fallback=True))

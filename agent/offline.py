@@ -40,6 +40,10 @@ INTRO = (
     "Offline coach here: no AI model is configured, so this answer is put together by fixed rules from "
     "RunCoach's own tools."
 )
+FALLBACK_INTRO = (
+    "Offline coach here: the configured AI models did not answer just now (the Settings page's model check "
+    "says why), so this answer is put together by fixed rules from RunCoach's own tools."
+)
 HOW_TO_CONFIGURE = (
     "For a real coaching conversation, set GEMINI_API_KEY (or OPENAI_API_KEY, or OPENAI_BASE_URL for a local "
     "Ollama, llama.cpp or vLLM server) and restart RunCoach."
@@ -515,29 +519,40 @@ def _chunks(text: str, size: int = 24) -> list[str]:
     return chunks or [""]
 
 
-def offline_respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-    decision = _decide(messages, info)
-    if isinstance(decision, str):
-        return ModelResponse(parts=[TextPart(content=decision)], model_name=OFFLINE_MODEL_NAME)
-    return ModelResponse(parts=list(decision), model_name=OFFLINE_MODEL_NAME)
+def _respond(intro: str) -> tuple[Any, Any]:
+    """The model's request functions (plain and streamed), with `intro` opening a text answer."""
+
+    def decide(messages: list[ModelMessage], info: AgentInfo) -> str | list[ToolCallPart]:
+        decision = _decide(messages, info)
+        return decision.replace(INTRO, intro, 1) if isinstance(decision, str) else decision
+
+    def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        decision = decide(messages, info)
+        if isinstance(decision, str):
+            return ModelResponse(parts=[TextPart(content=decision)], model_name=OFFLINE_MODEL_NAME)
+        return ModelResponse(parts=list(decision), model_name=OFFLINE_MODEL_NAME)
+
+    async def stream(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str | DeltaToolCalls]:
+        decision = decide(messages, info)
+        if isinstance(decision, str):
+            for chunk in _chunks(decision):
+                yield chunk
+            return
+        yield {
+            i: DeltaToolCall(
+                name=call.tool_name, json_args=call.args_as_json_str(), tool_call_id=call.tool_call_id
+            )
+            for i, call in enumerate(decision)
+        }
+
+    return respond, stream
 
 
-async def offline_stream(
-    messages: list[ModelMessage], info: AgentInfo
-) -> AsyncIterator[str | DeltaToolCalls]:
-    decision = _decide(messages, info)
-    if isinstance(decision, str):
-        for chunk in _chunks(decision):
-            yield chunk
-        return
-    yield {
-        i: DeltaToolCall(
-            name=call.tool_name, json_args=call.args_as_json_str(), tool_call_id=call.tool_call_id
-        )
-        for i, call in enumerate(decision)
-    }
+offline_respond, offline_stream = _respond(INTRO)
 
 
-def offline_model() -> FunctionModel:
-    """The offline coach as a pydantic-ai model (streamed and non-streamed)."""
-    return FunctionModel(offline_respond, stream_function=offline_stream, model_name=OFFLINE_MODEL_NAME)
+def offline_model(*, fallback: bool = False) -> FunctionModel:
+    """The offline coach as a pydantic-ai model (streamed and non-streamed). `fallback`: it answers because
+    every configured model failed this turn, and says so instead of "no AI model is configured"."""
+    respond, stream = _respond(FALLBACK_INTRO if fallback else INTRO)
+    return FunctionModel(respond, stream_function=stream, model_name=OFFLINE_MODEL_NAME)

@@ -77,9 +77,9 @@ def plant(rng: random.Random, raw: list[float]) -> tuple[str, str]:
             if _absent(v, raw, (1,), 0.6):
                 return f"Your average heart rate there was {v} bpm.", f"{v} bpm"
         elif kind == "km":
-            v = round(rng.uniform(2, 42), 1)
-            if _absent(v, raw, (1, 1e-3, 1 / 1609.344), 0.06):
-                return f"You covered {v} km.", f"{v} km"
+            km = round(rng.uniform(2, 42), 1)
+            if _absent(km, raw, (1, 1e-3, 1 / 1609.344), 0.06):
+                return f"You covered {km} km.", f"{km} km"
         elif kind == "pace":
             s = rng.randint(240, 479)
             if _absent(s, raw, (1, 1.609344), 1.1) and all(x <= 0 or abs(1000 / x - s) > 1.1 for x in raw):
@@ -94,10 +94,10 @@ def plant(rng: random.Random, raw: list[float]) -> tuple[str, str]:
             if _absent(v, raw, (1, 100), 0.6):
                 return f"About {v} % of it was hard.", f"{v} %"
         else:
-            v = round(rng.uniform(20, 99), 1)
+            load = round(rng.uniform(20, 99), 1)
             loose = (1, 100, 1e-3, 1 / 1609.344, 1 / 60, 1 / 3600, 3.6)
-            if _absent(v, raw, loose, 0.06) and all(x <= 0 or abs(1000 / x - v) > 0.06 for x in raw):
-                return f"Your CTL should reach {v} next week.", f"{v}"
+            if _absent(load, raw, loose, 0.06) and all(x <= 0 or abs(1000 / x - load) > 0.06 for x in raw):
+                return f"Your CTL should reach {load} next week.", f"{load}"
     raise RuntimeError("could not invent a figure absent from this evidence")
 
 

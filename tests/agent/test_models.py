@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from pydantic import SecretStr
-from pydantic_ai.models import override_allow_model_requests
+from pydantic_ai.models import Model, override_allow_model_requests
 from pydantic_ai.models.fallback import FallbackModel
 from pydantic_ai.models.google import GoogleModel
 from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.events import ErrorEvent, MessageDone, TextDelta, ToolCall, ToolResult
-from agent.models import build_model, gemini_model, model_chain, openai_model
-from agent.offline import OFFLINE_MODEL_NAME
+from agent.models import build_model, gemini_model, model_chain, openai_model, with_offline_fallback
+from agent.offline import FALLBACK_INTRO, OFFLINE_MODEL_NAME
 from agent.stream import stream
 from agent.threads import list_messages
 from core.models import User
@@ -235,3 +235,60 @@ async def test_a_model_that_stops_mid_answer_ends_in_an_error_event_and_the_turn
     stored = await list_messages(db, runner, events[0].thread_id)  # type: ignore[union-attr]
     assert [m.role for m in stored] == ["user", "assistant"]
     assert stored[1].content.startswith("Your ") and stored[1].events[-1]["type"] == "error"
+
+
+async def test_the_whole_chain_gemini_openai_local_then_offline(
+    db: AsyncSession, runner: User, checkpointer: AsyncPostgresSaver
+) -> None:
+    """Each provider at its own wire format (Gemini generateContent, OpenAI Responses, a local server's chat
+    completions), in the README's order; when all three fail the offline coach answers and says so."""
+    cfg = settings(gemini_api_key=SecretStr("g-key"), openai_api_key=SecretStr("o-key"))
+
+    def chain(gemini: str, openai: str, local: str) -> Model:
+        return with_offline_fallback(
+            [
+                gemini_model(cfg, base_url=gemini),
+                openai_model(cfg, base_url=openai + "/v1"),
+                openai_model(cfg, compatible=True, base_url=local + "/v1"),
+            ]
+        )
+
+    with (
+        fake_llm(Reply(status=503)) as gemini,
+        fake_llm(Reply(status=503)) as openai,
+        fake_llm(Reply(text="The local model answered.")) as local,
+    ):
+        events = await collect(
+            stream(
+                runner,
+                None,
+                "hi",
+                session=db,
+                model=chain(gemini.url, openai.url, local.url),
+                checkpointer=checkpointer,
+            )
+        )
+    assert isinstance(events[-1], MessageDone) and events[-1].text == "The local model answered."
+    assert "gemini" in gemini.paths[0] and openai.paths[0].endswith("/v1/responses")
+    assert local.paths[0].endswith("/v1/chat/completions")
+
+    with (
+        fake_llm(Reply(status=503)) as gemini,
+        fake_llm(Reply(status=503)) as openai,
+        fake_llm(Reply(status=503)) as local,
+    ):
+        events = await collect(
+            stream(
+                runner,
+                None,
+                "who am I?",
+                session=db,
+                model=chain(gemini.url, openai.url, local.url),
+                checkpointer=checkpointer,
+            )
+        )
+    done = events[-1]
+    assert isinstance(done, MessageDone) and done.model == OFFLINE_MODEL_NAME, events
+    assert done.text.startswith(FALLBACK_INTRO)
+    # every model request of the turn (the offline coach calls a tool, then answers) tried all three first
+    assert len(gemini.requests) == len(openai.requests) == len(local.requests) >= 1
