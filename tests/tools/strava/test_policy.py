@@ -22,7 +22,7 @@ async def test_sync_strava_refuses_with_the_reason_and_queues_nothing(
 ) -> None:
     monkeypatch.setattr(get_settings(), "strava_api_import", False)
     user = await create_user(db)
-    with pytest.raises(StravaApiImportOff, match="section 5.3") as caught:
+    with pytest.raises(StravaApiImportOff, match=r"section 5\.3") as caught:
         await sync_strava(ToolDeps.for_user(db, user), SyncStravaInput())
     assert "Download or delete your account" in caught.value.message
 
