@@ -279,7 +279,7 @@ async def _import(args: argparse.Namespace) -> int:
 
     from core.database import session_scope
     from tools.account.users import get_user_by_email
-    from tools.activities.importer import ImportResult, import_fit
+    from tools.activities.importer import ImportResult, import_file
 
     async with session_scope() as session:
         user = await get_user_by_email(session, args.user)
@@ -289,7 +289,7 @@ async def _import(args: argparse.Namespace) -> int:
         try:
             async with session_scope() as session:
                 data = await asyncio.to_thread(path.read_bytes)
-                result = await import_fit(session, user.id, data, filename=path.name, source="upload")
+                result = await import_file(session, user.id, data, filename=path.name, source="upload")
         except (CoachError, OSError) as exc:
             reason = exc.message if isinstance(exc, CoachError) else f"cannot read the file: {exc.strerror}"
             result = ImportResult(file=str(path), status="rejected", reason=reason)
@@ -490,7 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--thread", help="continue a conversation by its id")
     chat.set_defaults(func=cmd_chat)
 
-    imp = sub.add_parser("import", help="import FIT activity files: runcoach import FILE… --user EMAIL")
+    imp = sub.add_parser(
+        "import", help="import activity files (FIT, GPX, TCX, .gz): runcoach import FILE… --user EMAIL"
+    )
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--user", required=True)
     imp.add_argument("--json", dest="as_json", action="store_true", help="one JSON object per file")

@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     )
     telegram_max_file_mb: int = Field(default=20, ge=1, le=2000, description="largest FIT file accepted")
     strava_client_id: str | None = None
+    strava_api_import: bool = Field(
+        default=False,
+        description="import activities through the Strava API (off by default: Strava's API Agreement of "
+        "Nov 2024 restricts AI use of API data, and its API policy in force from June 2026, section 5.3, "
+        "forbids using Strava API data in the operation of any AI application, naming ingestion into a "
+        "model's context window). Upload to Strava and importing your own Strava bulk export are unaffected",
+    )
     strava_client_secret: SecretStr | None = None
     garmin_domain: str = "garmin.com"
     # integrations: Garmin Connect and Strava sync (tools/garmin, tools/strava)

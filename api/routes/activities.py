@@ -51,8 +51,9 @@ class ImportQueued(BaseModel):
 @router.post(
     "/import",
     status_code=status.HTTP_202_ACCEPTED,
-    summary="Upload FIT files to import",
-    description="Multipart field `files`, one or more FIT activity files. Every file is stored before the "
+    summary="Upload activity files (FIT, GPX, TCX) to import",
+    description="Multipart field `files`, one or more activity files: FIT, GPX 1.0/1.1 or TCX, each "
+    "optionally gzipped (`.fit.gz`, `.gpx.gz`, `.tcx.gz`). Every file is stored before the "
     "import job is queued, so nothing is lost; poll `GET /jobs/{job_id}` for progress and each file's "
     "result (imported, already imported, or rejected with the reason). Too many files or a file over the "
     "size limit is a 413 and nothing is stored.",
@@ -61,7 +62,7 @@ class ImportQueued(BaseModel):
     max_body_size=UPLOAD_MAX_BODY_BYTES,
 )
 async def import_activities(
-    files: Annotated[list[UploadFile], File(description="FIT activity files")],
+    files: Annotated[list[UploadFile], File(description="FIT, GPX or TCX activity files")],
     deps: ToolDepsDep,
     settings: SettingsDep,
     request: Request,

@@ -22,7 +22,7 @@ from tools.workouts.today import AdjustTodayOutput
 HELP = (
     "<b>RunCoach</b> — your running coach in Telegram.\n\n"
     "Just write to me: “how was my last run?”, “am I ready for intervals today?”.\n"
-    "Send a <b>.fit</b> file to import an activity.\n\n"
+    "Send a <b>.fit</b>, <b>.gpx</b> or <b>.tcx</b> file to import an activity.\n\n"
     "/today — readiness and today's session\n"
     "/week — the last seven days\n"
     "/plan — this week of your training plan\n"

@@ -40,6 +40,8 @@ from tools.registry import call_tool
 log = logging.getLogger(__name__)
 
 IMPORT_WAIT_S = 60.0
+#: what a document may be called to be imported (the content decides the format; the name screens out photos)
+IMPORTABLE_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -233,11 +235,11 @@ class CoachBot:
             return
         doc = message.document
         name = doc.file_name or "upload.fit"
-        if not name.lower().endswith(".fit"):
+        if not name.lower().endswith(IMPORTABLE_SUFFIXES):
             await self._say(
                 update,
-                "I can import <b>.fit</b> activity files. Export the original file from "
-                "your watch's app (Garmin: ⋯ → Export Original) and send it here.",
+                "I can import <b>.fit</b>, <b>.gpx</b> and <b>.tcx</b> activity files (also gzipped). Export "
+                "the original file from your watch's app (Garmin: ⋯ → Export Original) and send it here.",
             )
             return
         limit = self.settings.telegram_max_file_mb
@@ -264,7 +266,7 @@ class CoachBot:
             return
         result = summary.files[0]
         if result.status == "rejected":
-            reason = result.reason or "it is not a FIT activity file"
+            reason = result.reason or "it is not an activity file"
             await self._say(update, f"I could not import <b>{escape(name)}</b>: {escape(reason)}")
             return
         detail = None

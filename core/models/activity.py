@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -74,3 +75,5 @@ class Activity(CreatedAt, Base):
     rpe: Mapped[int | None] = mapped_column(SmallInteger)
     notes: Mapped[str | None] = mapped_column(Text)
     strava_activity_id: Mapped[int | None]
+    #: what the import salvaged or estimated (dropped samples, a truncated file, computed distance…)
+    import_warnings: Mapped[list[Any]] = mapped_column(server_default=text("'[]'::jsonb"))

@@ -22,6 +22,7 @@ from core.models import Job
 from jobs.runner import job_handler
 from tools.integrations.push.strava_events import ACCESS_JOB, check_access
 from tools.strava.activities import run_strava_activity_import, run_strava_import
+from tools.strava.policy import API_IMPORT_OFF, api_import_enabled
 from tools.strava.upload import upload_activity_to_strava
 
 
@@ -46,6 +47,8 @@ async def strava_upload(session: AsyncSession, job: Job) -> dict[str, Any]:
 
 @job_handler("strava.sync")
 async def strava_sync(session: AsyncSession, job: Job) -> dict[str, Any]:
+    if not api_import_enabled():  # queued before the operator turned it off, or by the scheduler
+        return {"skipped": API_IMPORT_OFF}
     days = job.args.get("days")
     result = await run_strava_import(_user(job), job_id=job.id, days=int(days) if days is not None else None)
     return result.model_dump(mode="json")
@@ -53,6 +56,8 @@ async def strava_sync(session: AsyncSession, job: Job) -> dict[str, Any]:
 
 @job_handler("strava.activity")
 async def strava_activity(session: AsyncSession, job: Job) -> dict[str, Any]:
+    if not api_import_enabled():  # a webhook "create" event: nothing is fetched from the API
+        return {"skipped": API_IMPORT_OFF}
     result = await run_strava_activity_import(_user(job), int(job.args["activity_id"]), job_id=job.id)
     return result.model_dump(mode="json")
 

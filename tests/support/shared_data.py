@@ -66,3 +66,12 @@ def fit_manifest() -> list[FitFileInfo]:
         rows = list(csv.DictReader(fh))
     key = "path" if rows and "path" in rows[0] else next(iter(rows[0]))
     return [FitFileInfo(path=root / row[key], row=row) for row in rows]
+
+
+def activity_files() -> list[str]:
+    """Every GPX/TCX file under `activity-files/`, relative to it (sorted); one placeholder when the data is
+    absent, so the parametrized test runs once and `require` skips or fails it with the reason."""
+    root = SHARED_DATA / "activity-files"
+    if not root.exists():
+        return ["(activity-files missing)"]
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.suffix in (".gpx", ".tcx"))

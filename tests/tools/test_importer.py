@@ -13,7 +13,7 @@ from core.errors import InvalidInput
 from core.models import Activity, Lap, activity_samples
 from tests.factories import create_user
 from tests.support.shared_data import FitFileInfo, fit_manifest
-from tests.tools.activities.fit_data import NO_TIME, SALVAGED
+from tests.tools.activities.fit_data import NO_TIME, SALVAGED, TRUNCATED
 from tools.activities.importer import import_fit
 
 MANIFEST = fit_manifest()
@@ -25,7 +25,7 @@ DELIBERATELY_REFUSED = NO_TIME
 def _importable(info: FitFileInfo) -> bool:
     return (
         "activity" in info.type.split(";")
-        and (info.intent == "valid" or info.intent == "edge-case")
+        and (info.intent == "valid" or info.intent == "edge-case" or info.path.name in TRUNCATED)
         and info.path.name not in DELIBERATELY_REFUSED
     )
 
@@ -54,6 +54,9 @@ async def test_every_valid_activity_file_imports_once_with_its_own_totals(
     result = await import_fit(db, user.id, data, filename=info.path.name)
     assert result.status == "imported", result
     activity = await db.get_one(Activity, result.activity_id)
+    assert activity.import_warnings == result.warnings
+    if info.path.name in TRUNCATED:
+        assert any("incomplete" in w for w in activity.import_warnings), "a salvaged file says so"
     # the Strava-app file breaks mid-stream: the record that ran into the break is dropped (fit_data.SALVAGED)
     records = SALVAGED.get(info.path.name, int(info.row["record_msgs"]))
     activities, laps, samples = await _counts(db, user.id)
@@ -95,3 +98,22 @@ def test_the_manifest_covers_every_kind_of_file() -> None:
     kinds = Counter((i.type, i.intent.split("(")[0]) for i in MANIFEST)
     assert kinds[("activity", "valid")] >= 20 and kinds[("activity", "corrupt")] >= 5
     assert len(IMPORTABLE) + len(REJECTED) == len(MANIFEST)
+
+
+async def test_a_salvaged_file_is_stored_with_its_warning_and_a_summary_only_file_without_samples(
+    db: AsyncSession,
+) -> None:
+    from tests.tools.activities.fit_writer import ENUM, FIT_2020, UINT32, FitWriter, activity
+
+    user = await create_user(db)
+    session = [(253, UINT32, FIT_2020 + 1800), (2, UINT32, FIT_2020), (5, ENUM, 1), (7, UINT32, 1_800_000)]
+    summary = FitWriter().file_id().message(18, session).bytes()
+    result = await import_fit(db, user.id, summary, filename="summary.fit")
+    stored = await db.get_one(Activity, result.activity_id)
+    assert (result.status, stored.sample_count, stored.elapsed_s) == ("imported", 0, 1800.0)
+    assert any("only the activity's summary" in w for w in stored.import_warnings)
+    glitch = activity([FIT_2020 + 7200, FIT_2020 + 7201, FIT_2020 - 86400 * 700, FIT_2020 + 7202])
+    result = await import_fit(db, user.id, glitch, filename="glitch.fit")
+    stored = await db.get_one(Activity, result.activity_id)
+    assert (result.status, stored.sample_count) == ("imported", 3)
+    assert any("1 sample(s) with an impossible time" in w for w in stored.import_warnings)

@@ -47,6 +47,11 @@ class ActivityDetail(ActivitySummary):
     device: str | None
     sample_count: int
     laps: list[LapOut]
+    import_warnings: list[str] = Field(
+        default_factory=list,
+        description="what the import had to salvage or estimate (dropped samples, a truncated file, distance "
+        "computed from GPS); say so when it matters for the numbers",
+    )
 
 
 def _pace(distance_m: float | None, seconds: float | None) -> float | None:
@@ -143,7 +148,7 @@ async def last_activity(deps: ToolDeps, args: ActivityInput) -> ActivityDetail:
             )
         ).scalar_one_or_none()
         if found is None:
-            raise NotFound("There are no activities yet. Import a FIT file or connect Garmin or Strava.")
+            raise NotFound("There are no activities yet. Import a FIT file (or GPX, TCX) or connect Garmin.")
         activity = found
     laps = (
         await deps.session.execute(select(Lap).where(Lap.activity_id == activity.id).order_by(Lap.lap_index))
@@ -156,6 +161,7 @@ async def last_activity(deps: ToolDeps, args: ActivityInput) -> ActivityDetail:
         calories=activity.calories,
         device=device,
         sample_count=activity.sample_count,
+        import_warnings=[str(w) for w in activity.import_warnings or []],
         laps=[
             LapOut(
                 index=lap.lap_index,

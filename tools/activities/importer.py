@@ -1,9 +1,14 @@
-"""`import_fit`: one FIT file → one stored activity (with laps, samples and multisport legs), exactly once.
+"""`import_file`: one FIT, GPX or TCX file (gzipped or not) → one stored activity (with laps, samples and
+multisport legs), exactly once.
 
-Used by every way a file arrives: the CLI, an upload, a Telegram attachment, a Garmin sync. Idempotent:
-the same file (by SHA-256), or the same activity from another source (same start time), imports once and
-the second attempt answers `already_imported` with the existing id. Atomic: decoding happens before any
-write, and the writes run in a savepoint, so a failure leaves nothing behind.
+Used by every way a file arrives: the CLI, an upload, a Telegram attachment, a Garmin sync, a Strava archive.
+Idempotent: the same file (by SHA-256 of its unpacked bytes), or the same activity from another file or
+source, imports once and the second attempt answers `already_imported` with the existing id. "The same
+activity" is a start within `SAME_START_TOLERANCE`, or — because a GPX export starts at its first point and
+a FIT file at its session start — a start within `OVERLAP_WINDOW` with the same sport, time ranges that
+overlap by at least `MIN_OVERLAP` of the shorter one, and distances within `DISTANCE_TOLERANCE`. Atomic:
+decoding happens before any write, and the writes run in a savepoint, so a failure leaves nothing behind.
+The unpacked original is kept (content-addressed) whatever its format.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity
 from core.settings import get_settings
-from tools.activities.fit.decode import decode_fit
 from tools.activities.fit.model import ParsedActivity, ParsedLap
+from tools.activities.formats import decode_activity, unwrap
 from tools.activities.originals import save_original
 from tools.activities.store import NewActivity, store_activity
 from tools.fitness.activity_load import compute_activity_load
@@ -29,6 +34,10 @@ from tools.gear.gear import link_default_gear
 
 #: two recordings of one workout (watch file vs. Garmin's copy) start within this window
 SAME_START_TOLERANCE = timedelta(seconds=2)
+#: the same workout recorded or exported differently: starts this close, same sport, mostly the same time span
+OVERLAP_WINDOW = timedelta(minutes=10)
+MIN_OVERLAP = 0.8
+DISTANCE_TOLERANCE = 0.1
 
 
 class ImportResult(BaseModel):
@@ -65,7 +74,12 @@ def _lap_fields(lap: ParsedLap) -> dict[str, Any]:
 
 
 def to_new_activity(
-    parsed: ParsedActivity, *, source: str, external_id: str | None, name: str | None
+    parsed: ParsedActivity,
+    *,
+    source: str,
+    external_id: str | None,
+    name: str | None,
+    notes: str | None = None,
 ) -> NewActivity:
     """The decoded file in the shape `store_activity` writes (legs keep the parent's file hash out)."""
 
@@ -95,7 +109,14 @@ def to_new_activity(
             "device_serial": str(p.device_serial_number) if p.device_serial_number is not None else None,
         }
         if top:
-            fields.update(file_sha256=p.file_sha256, external_id=external_id, name=name)
+            fields.update(
+                file_sha256=p.file_sha256,
+                external_id=external_id,
+                name=name,
+                import_warnings=list(p.warnings),
+            )
+            if notes:
+                fields["notes"] = notes
         samples = {column: getattr(p.samples, column) for column in p.samples.COLUMNS}
         return NewActivity(
             fields=fields,
@@ -107,32 +128,47 @@ def to_new_activity(
     return convert(parsed, top=True)
 
 
-async def _existing(
-    session: AsyncSession, user_id: int, *, sha256: str | None, start: datetime | None
-) -> Activity | None:
-    if sha256 is not None:
-        found = (
-            await session.execute(
-                select(Activity).where(
-                    Activity.user_id == user_id, Activity.file_sha256 == sha256, Activity.parent_id.is_(None)
-                )
+async def _by_file(session: AsyncSession, user_id: int, sha256: str) -> Activity | None:
+    return (
+        await session.execute(
+            select(Activity).where(
+                Activity.user_id == user_id, Activity.file_sha256 == sha256, Activity.parent_id.is_(None)
             )
-        ).scalar_one_or_none()
-        if found is not None:
-            return found
-    if start is not None:
-        return (
-            await session.execute(
-                select(Activity)
-                .where(
-                    Activity.user_id == user_id,
-                    Activity.parent_id.is_(None),
-                    Activity.start_time.between(start - SAME_START_TOLERANCE, start + SAME_START_TOLERANCE),
-                )
-                .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+def _same_workout(candidate: Activity, parsed: ParsedActivity) -> bool:
+    """Another recording or export of the parsed activity (see the module docstring)?"""
+    if abs(candidate.start_time - parsed.start_time) <= SAME_START_TOLERANCE:
+        return True
+    if "generic" not in (candidate.sport, parsed.sport) and candidate.sport != parsed.sport:
+        return False
+    start, end = parsed.start_time, parsed.start_time + timedelta(seconds=parsed.elapsed_s or 0)
+    other_end = candidate.start_time + timedelta(seconds=candidate.elapsed_s or 0)
+    shorter = min(end - start, other_end - candidate.start_time)
+    overlap = min(end, other_end) - max(start, candidate.start_time)
+    if shorter <= timedelta(0) or overlap < shorter * MIN_OVERLAP:
+        return False
+    a, b = candidate.distance_m, parsed.distance_m
+    return not (a and b and abs(a - b) > DISTANCE_TOLERANCE * max(a, b))
+
+
+async def find_same_activity(session: AsyncSession, user_id: int, parsed: ParsedActivity) -> Activity | None:
+    """The user's stored activity that is the parsed one, recorded or exported another way, if any."""
+    start = parsed.start_time
+    candidates = (
+        await session.execute(
+            select(Activity)
+            .where(
+                Activity.user_id == user_id,
+                Activity.parent_id.is_(None),
+                Activity.start_time.between(start - OVERLAP_WINDOW, start + OVERLAP_WINDOW),
             )
-        ).scalar_one_or_none()
-    return None
+            .order_by(Activity.start_time)
+        )
+    ).scalars()
+    return next((c for c in candidates if _same_workout(c, parsed)), None)
 
 
 def _already(filename: str, activity: Activity) -> ImportResult:
@@ -147,7 +183,7 @@ def _already(filename: str, activity: Activity) -> ImportResult:
     )
 
 
-async def import_fit(
+async def import_file(
     session: AsyncSession,
     user_id: int,
     data: bytes,
@@ -156,19 +192,26 @@ async def import_fit(
     source: str = "upload",
     external_id: str | None = None,
     name: str | None = None,
+    notes: str | None = None,
+    sport: str | None = None,
 ) -> ImportResult:
-    """Import one FIT activity file for the user. Raises the FIT errors (InvalidInput) for bad files,
-    having written nothing; returns `already_imported` for a file or activity that is already stored."""
+    """Import one activity file (FIT, GPX or TCX, optionally gzipped) for the user. Raises `InvalidInput`
+    (with the file's name and the reason) for a file that is not an importable activity, having written
+    nothing; returns `already_imported` for a file or activity that is already stored. `sport` (a Strava
+    archive's activity type) fills in for GPX/TCX files that do not say."""
+    settings = get_settings()
+    data = unwrap(data, filename=filename, max_bytes=settings.upload_max_file_bytes * 8)
     sha = hashlib.sha256(data).hexdigest()
-    found = await _existing(session, user_id, sha256=sha, start=None)
+    found = await _by_file(session, user_id, sha)
     if found is not None:
         return _already(filename, found)
-    decoder = get_settings().fit_decoder
-    parsed = await asyncio.to_thread(decode_fit, data, filename=filename, decoder=decoder)
-    found = await _existing(session, user_id, sha256=None, start=parsed.start_time)
+    parsed = await asyncio.to_thread(
+        decode_activity, data, filename=filename, decoder=settings.fit_decoder, sport=sport
+    )
+    found = await find_same_activity(session, user_id, parsed)
     if found is not None:
         return _already(filename, found)
-    new = to_new_activity(parsed, source=source, external_id=external_id, name=name)
+    new = to_new_activity(parsed, source=source, external_id=external_id, name=name, notes=notes)
     try:
         async with session.begin_nested():
             activity = await store_activity(session, user_id, new)
@@ -177,7 +220,7 @@ async def import_fit(
         await asyncio.to_thread(save_original, data)
     except IntegrityError:
         # a concurrent import of the same file or activity won the race
-        found = await _existing(session, user_id, sha256=sha, start=parsed.start_time)
+        found = await _by_file(session, user_id, sha) or await find_same_activity(session, user_id, parsed)
         if found is None:
             raise
         return _already(filename, found)
@@ -190,4 +233,20 @@ async def import_fit(
         distance_m=parsed.distance_m,
         samples=parsed.sample_count,
         warnings=list(parsed.warnings),
+    )
+
+
+async def import_fit(
+    session: AsyncSession,
+    user_id: int,
+    data: bytes,
+    *,
+    filename: str,
+    source: str = "upload",
+    external_id: str | None = None,
+    name: str | None = None,
+) -> ImportResult:
+    """`import_file` for callers that fetch FIT files (Garmin and Strava sync); any format is accepted."""
+    return await import_file(
+        session, user_id, data, filename=filename, source=source, external_id=external_id, name=name
     )

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import NotFound, ServiceUnavailable
 from core.models import Activity
 from core.settings import Settings, get_settings
+from tools.activities.formats import EXTENSIONS, detect
 from tools.activities.object_store import S3Store
 
 
@@ -126,12 +127,13 @@ async def activity_original(session: AsyncSession, user_id: int, activity_id: in
     if activity.file_sha256 is None:
         raise NotFound(
             f"Activity {activity_id} has no original file: it was imported from {activity.source} data, "
-            "not from a FIT file."
+            "not from an activity file."
         )
     data = await asyncio.to_thread(load_original, activity.file_sha256)
     local = activity.start_time + timedelta(seconds=activity.tz_offset_s or 0)
+    extension = EXTENSIONS[detect(data)]
     return OriginalFile(
-        filename=f"{local:%Y-%m-%d_%H%M}_{activity.sport}_{activity.id}.fit",
+        filename=f"{local:%Y-%m-%d_%H%M}_{activity.sport}_{activity.id}.{extension}",
         sha256=activity.file_sha256,
         data=data,
     )

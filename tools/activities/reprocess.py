@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import CoachError, NotFound
 from core.models import Activity, Lap, activity_samples
 from core.settings import get_settings
-from tools.activities.fit.decode import decode_fit
 from tools.activities.fit.model import ParsedActivity
+from tools.activities.formats import decode_activity
 from tools.activities.importer import to_new_activity
 from tools.activities.originals import load_original
 from tools.activities.store import NewActivity, copy_samples, store_activity
@@ -111,10 +111,11 @@ async def _replace_data(session: AsyncSession, activity: Activity, new: NewActiv
 
 
 async def reprocess_activity(
-    session: AsyncSession, user_id: int, activity_id: int, *, decode: Decoder = decode_fit
+    session: AsyncSession, user_id: int, activity_id: int, *, decode: Decoder = decode_activity
 ) -> ReprocessResult:
     """Re-decode one of the user's activities from its original and replace its data in place (see the
-    module docstring). `decode` is the parser (`decode_fit`; tests pass a changed one)."""
+    module docstring). `decode` is the parser (`decode_activity`: FIT, GPX or TCX; tests pass a changed
+    one)."""
     activity = await session.get(Activity, activity_id)
     if activity is None or activity.user_id != user_id or activity.parent_id is not None:
         raise NotFound(f"Activity {activity_id} does not exist or is not yours.")
@@ -129,7 +130,7 @@ async def reprocess_activity(
     try:
         data = await asyncio.to_thread(load_original, activity.file_sha256)
         parsed = await asyncio.to_thread(
-            decode, data, filename=f"{activity.file_sha256}.fit", decoder=get_settings().fit_decoder
+            decode, data, filename=f"{activity.file_sha256[:12]}", decoder=get_settings().fit_decoder
         )
     except NotFound as exc:
         return ReprocessResult(

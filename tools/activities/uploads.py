@@ -1,4 +1,5 @@
-"""FIT uploads: staged durably in PostgreSQL, then imported one file at a time by a job.
+"""Activity file uploads (FIT, GPX, TCX, gzipped or not): staged durably in PostgreSQL, then imported one
+file at a time by a job.
 
 An upload is checked (count and size, with a clear 413) and every file is written to PostgreSQL as a
 large object *in the request's transaction*, together with the job row that names them, before anything
@@ -7,9 +8,9 @@ the job). PostgreSQL rather than a local directory, because api and worker may r
 
 `queue_import` records the job (the API's upload and the Telegram bot both call it); `wait_for_import`
 lets a caller that can wait (the bot) give the per-file results. `import_staged` is the job's work: for
-each file not done yet, in its own transaction, read the staged bytes, `import_fit` them, record the
+each file not done yet, in its own transaction, read the staged bytes, `import_file` them, record the
 file's result on the job's progress, and drop the staged copy. A retry or a duplicate delivery therefore
-skips what is done and never imports a file twice (and `import_fit` is idempotent anyway). A bad file is
+skips what is done and never imports a file twice (and `import_file` is idempotent anyway). A bad file is
 a result (`rejected` with the reason), not a failed job.
 """
 
@@ -32,7 +33,7 @@ from core.errors import CoachError, InvalidInput, ServiceUnavailable
 from core.models import Job
 from jobs.records import set_progress
 from jobs.runner import enqueue
-from tools.activities.importer import ImportResult, import_fit
+from tools.activities.importer import ImportResult, import_file
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,9 @@ def clean_name(raw: str | None, index: int) -> str:
 def check_upload(sizes: Sequence[tuple[str, int]], *, max_files: int, max_file_bytes: int) -> None:
     """Refuse an upload with too many files or a file over the size limit, saying which and the limits."""
     if not sizes:
-        raise InvalidInput("No files were sent. Send one or more FIT files in the multipart field `files`.")
+        raise InvalidInput(
+            "No files were sent. Send one or more FIT, GPX or TCX files in the multipart field `files`."
+        )
     if len(sizes) > max_files:
         raise UploadTooLarge(
             f"{len(sizes)} files were sent; at most {max_files} go in one upload. Send them in batches.",
@@ -170,7 +173,7 @@ async def import_one(
         return _rejected(staged.name, "The uploaded copy of this file is gone; upload the file again.")
     try:
         async with session.begin_nested():
-            result = await import_fit(session, user_id, data, filename=staged.name, source=source)
+            result = await import_file(session, user_id, data, filename=staged.name, source=source)
     except InvalidInput as exc:
         return _rejected(staged.name, exc.message)
     return result

@@ -18,6 +18,7 @@ from tools.deps import ToolDeps
 from tools.garmin.garmin import RunningJobOut, SyncRunOut, active_job, latest_run
 from tools.integrations.credentials import get_integration, require_integration
 from tools.registry import tool
+from tools.strava.policy import require_api_import
 from tools.strava.upload import check_uploadable
 
 
@@ -102,7 +103,9 @@ class SyncStravaOutput(BaseModel):
 @tool()
 async def sync_strava(deps: ToolDeps, args: SyncStravaInput) -> SyncStravaOutput:
     """Import the athlete's Strava activities (with heart rate, pace, power and GPS streams) in the
-    background. Activities RunCoach already has from a FIT file or Garmin are linked, not duplicated."""
+    background. Activities RunCoach already has from a FIT file or Garmin are linked, not duplicated.
+    Off unless the operator enabled Strava API import (Strava's API policy); then it says so."""
+    require_api_import()
     await require_integration(deps.session, deps.user_id, "strava")
     running = await active_job(deps.session, deps.user_id, "strava.sync")
     if running is not None:

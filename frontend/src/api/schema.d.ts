@@ -94,8 +94,8 @@ export type paths = {
         get?: never;
         put?: never;
         /**
-         * Upload FIT files to import
-         * @description Multipart field `files`, one or more FIT activity files. Every file is stored before the import job is queued, so nothing is lost; poll `GET /jobs/{job_id}` for progress and each file's result (imported, already imported, or rejected with the reason). Too many files or a file over the size limit is a 413 and nothing is stored.
+         * Upload activity files (FIT, GPX, TCX) to import
+         * @description Multipart field `files`, one or more activity files: FIT, GPX 1.0/1.1 or TCX, each optionally gzipped (`.fit.gz`, `.gpx.gz`, `.tcx.gz`). Every file is stored before the import job is queued, so nothing is lost; poll `GET /jobs/{job_id}` for progress and each file's result (imported, already imported, or rejected with the reason). Too many files or a file over the size limit is a 413 and nothing is stored.
          */
         post: operations["activities-import_activities"];
         delete?: never;
@@ -1534,6 +1534,11 @@ export type components = {
             hr_zones: components["schemas"]["HeartRateZones"] | null;
             /** Id */
             id: number;
+            /**
+             * Import Warnings
+             * @description what the import had to salvage or estimate (dropped samples, a truncated file, distance computed from GPS); say so when it matters for the numbers
+             */
+            import_warnings?: string[];
             /** Laps */
             laps: components["schemas"]["LapOut"][];
             /**
@@ -1848,7 +1853,7 @@ export type components = {
         "Body_activities-import_activities": {
             /**
              * Files
-             * @description FIT activity files
+             * @description FIT, GPX or TCX activity files
              */
             files: string[];
         };

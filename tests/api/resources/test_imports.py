@@ -25,7 +25,7 @@ from tests.api.isolation import assert_hidden_from, assert_same_as_missing
 from tests.api.resources.conftest import fit_file, import_files, upload
 
 GOOD = "garmin-fenix-5-run.fit"
-CORRUPT = "invalid/activity-unexpected-eof.fit"
+CORRUPT = "invalid/activity-filecrc.fit"  # a bad checksum on complete data (a truncated file is salvaged)
 NOT_AN_ACTIVITY = "Settings.fit"
 
 
@@ -78,7 +78,7 @@ async def test_good_corrupt_and_non_activity_files_through_the_real_worker(
     body = queued.json()
     assert [f["name"] for f in body["files"]] == [
         "garmin-fenix-5-run.fit",
-        "activity-unexpected-eof.fit",
+        "activity-filecrc.fit",
         "Settings.fit",
         "empty.fit",
     ]

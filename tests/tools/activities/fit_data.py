@@ -25,6 +25,12 @@ NO_TIME = {"DeveloperData.fit"}
 # strava-android-app-…fit: the stream breaks at byte 7471; the manifest's 473 records include the one
 # record that ran into the break (misaligned: it decodes to a time in 2085). We keep the 472 before it.
 SALVAGED = {"strava-android-app-201.10-b1218918.fit": 472}
+# Files the manifest calls corrupt that are merely truncated activity files: the activity decodes cleanly up
+# to where the bytes end, so it is imported with a warning instead of refused. activity-unexpected-eof.fit
+# lacks its last 3 bytes; activity-settings-nodata.fit is a whole, checksum-valid activity followed by a
+# chained settings header whose data never came. (The other corrupt files have a bad checksum on complete
+# data or a corrupt header, or — nick.fit — a message running past the size its header announces: refused.)
+TRUNCATED = {"activity-unexpected-eof.fit", "activity-settings-nodata.fit"}
 
 
 def file_type(info: FitFileInfo) -> str:
@@ -36,7 +42,11 @@ def is_activity(info: FitFileInfo) -> bool:
 
 
 def is_importable(info: FitFileInfo) -> bool:
-    return info.intent in ("valid", "edge-case") and is_activity(info) and info.path.name not in NO_TIME
+    return (
+        (info.intent in ("valid", "edge-case") or info.path.name in TRUNCATED)
+        and is_activity(info)
+        and info.path.name not in NO_TIME
+    )
 
 
 def is_other_type(info: FitFileInfo) -> bool:
@@ -44,7 +54,7 @@ def is_other_type(info: FitFileInfo) -> bool:
 
 
 def is_corrupt(info: FitFileInfo) -> bool:
-    return info.intent.startswith("corrupt")
+    return info.intent.startswith("corrupt") and info.path.name not in TRUNCATED
 
 
 def params(select: Callable[[FitFileInfo], bool], *, slow_for: str | None = None) -> list[Any]:

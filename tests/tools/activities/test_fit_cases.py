@@ -65,12 +65,29 @@ def test_small_backward_steps_and_duplicates_are_kept(decoder: str) -> None:
 
 
 @DECODERS
-def test_a_larger_backward_jump_is_refused(decoder: str) -> None:
-    times = [FIT_2020, FIT_2020 + 10, FIT_2020 + 11, FIT_2020 + 10 - BACKWARDS_TOLERANCE_S - 1]
+def test_a_sample_jumping_back_is_dropped_and_counted(decoder: str) -> None:
+    times = [FIT_2020, FIT_2020 + 10, FIT_2020 + 11, FIT_2020 + 10 - BACKWARDS_TOLERANCE_S - 1, FIT_2020 + 12]
+    a = decode_fit(activity(times, heart_rate=[90, 91, 92, 93, 94]), filename="glitch.fit", decoder=decoder)  # type: ignore[arg-type]
+    assert a.samples.heart_rate == [90, 91, 92, 94]
+    assert any("1 sample(s) with an impossible time" in w for w in a.warnings)
+
+
+@DECODERS
+def test_a_sample_two_years_off_is_dropped_and_counted(decoder: str) -> None:
+    two_years = 2 * 365 * 86400
+    times = [FIT_2020 + two_years, FIT_2020 + two_years + 1, FIT_2020, FIT_2020 + two_years + 2]
+    a = decode_fit(activity(times), filename="ride.fit", decoder=decoder)  # type: ignore[arg-type]
+    assert len(a.samples) == 3 and (a.start_time - T0).total_seconds() == two_years
+    assert any("1 sample(s)" in w for w in a.warnings)
+
+
+@DECODERS
+def test_a_file_that_is_mostly_out_of_order_is_refused(decoder: str) -> None:
+    times = [FIT_2020 + 100, FIT_2020 + 101, FIT_2020 + 10, FIT_2020 + 11, FIT_2020 + 12]
     with pytest.raises(TimestampsOutOfOrder) as err:
         decode_fit(activity(times), filename="merged.fit", decoder=decoder)  # type: ignore[arg-type]
-    assert "merged.fit" in err.value.message and err.value.details["sample_index"] == 3
-    assert err.value.details["back_s"] == BACKWARDS_TOLERANCE_S + 2
+    assert "merged.fit" in err.value.message and err.value.details["sample_index"] == 2
+    assert err.value.details["back_s"] == 91
 
 
 @DECODERS
@@ -129,11 +146,9 @@ def test_compressed_speed_and_distance_accumulate(decoder: str) -> None:
         (lambda d: b"", "empty"),
         (lambda d: d[:10], "ends inside a FIT header"),
         (lambda d: b"NOTAFIT" * 3, "not a FIT header"),
-        (lambda d: d[:-1], "truncated"),
-        (lambda d: d[:-9], "truncated"),
         (lambda d: d[:20] + bytes([d[20] ^ 0x01]) + d[21:], "checksum"),
-        (lambda d: d + d[:30], "truncated"),  # a second chained part cut short
         (lambda d: d[:12] + b"\x00\x01" + d[14:], "header checksum"),
+        (lambda d: d[:30], "truncated"),  # cut before its first record: nothing to keep
     ],
 )
 def test_damaged_bytes_are_corrupt(decoder: str, mutate: Callable[[bytes], bytes], reason: str) -> None:
@@ -141,6 +156,24 @@ def test_damaged_bytes_are_corrupt(decoder: str, mutate: Callable[[bytes], bytes
     with pytest.raises(CorruptFitFile, match=reason) as err:
         decode_fit(data, filename="broken.fit", decoder=decoder)  # type: ignore[arg-type]
     assert "broken.fit" in err.value.message
+
+
+@DECODERS
+@pytest.mark.parametrize(
+    ("mutate", "kept"),
+    [
+        (lambda d: d[:-1], [90, 91]),  # only the checksum is cut
+        (lambda d: d[:-9], [90]),  # the last record is cut: the whole ones are kept
+        (lambda d: d + d[:30], [90, 91]),  # a second chained part cut short
+    ],
+)
+def test_a_truncated_file_keeps_its_whole_records_with_a_warning(
+    decoder: str, mutate: Callable[[bytes], bytes], kept: list[int]
+) -> None:
+    data = mutate(activity([FIT_2020, FIT_2020 + 1], heart_rate=[90, 91]))
+    a = decode_fit(data, filename="cut.fit", decoder=decoder)  # type: ignore[arg-type]
+    assert a.samples.heart_rate == kept
+    assert any("incomplete" in w and "truncated" in w for w in a.warnings)
 
 
 @DECODERS
@@ -160,6 +193,21 @@ def test_non_activity_and_empty_activity(decoder: str) -> None:
         decode_fit(no_file_id, filename="n.fit", decoder=decoder)  # type: ignore[arg-type]
     with pytest.raises(NoRecords, match="no recorded samples"):
         decode_fit(FitWriter().file_id().bytes(), filename="e.fit", decoder=decoder)  # type: ignore[arg-type]
+
+
+@DECODERS
+def test_a_session_without_records_is_a_summary_without_samples(decoder: str) -> None:
+    session = [(253, UINT32, FIT_2020 + 1800), (2, UINT32, FIT_2020), (5, ENUM, 1), (7, UINT32, 1_800_000)]
+    data = FitWriter().file_id().message(18, [*session, (9, UINT32, 500_000)]).bytes()
+    a = decode_fit(data, filename="summary.fit", decoder=decoder)  # type: ignore[arg-type]
+    assert (a.start_time, a.sport, a.elapsed_s, a.distance_m, len(a.samples)) == (
+        T0,
+        "running",
+        1800.0,
+        5000.0,
+        0,
+    )
+    assert any("only the activity's summary" in w for w in a.warnings)
 
 
 def test_misaligned_field_sizes_are_read_as_bytes() -> None:

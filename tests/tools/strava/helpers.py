@@ -30,6 +30,7 @@ def strava_fake(monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> Iterator[Fake
         monkeypatch.setattr(settings, "strava_client_id", str(fake.client_id))
         monkeypatch.setattr(settings, "strava_client_secret", SecretStr(fake.client_secret))
         monkeypatch.setattr(settings, "strava_upload_poll_s", 0.05)
+        monkeypatch.setattr(settings, "strava_api_import", True)  # the tests below exercise API import
         use_http_session_factory(fake.requests_session)
         try:
             yield fake

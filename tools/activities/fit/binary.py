@@ -9,8 +9,12 @@ Speed comes from compiling each definition once into a `struct.Struct` that unpa
 (everything else is skipped with pad bytes), and from touching only the six messages we use. Values follow
 fitparse's rules exactly (see `profile`), so `decode_fit(..., decoder="fast")` and `"fitparse"` agree.
 
-Damage handling: a bad header, a bad checksum, a truncated file or a stream that stops making sense is a
-`CorruptFitFile` — with one documented exception, files written by the Strava app (manufacturer `strava`):
+Damage handling: a bad header, a bad checksum on a complete part, or a stream that stops making sense is a
+`CorruptFitFile`. A *truncated* file — it ends before the data and checksum its header announces, as when a
+watch's battery dies or a transfer stops — is salvaged: every whole message before the end is kept and the
+content says so (`truncated`); nothing can be checked against the missing checksum, so the activity carries
+a warning. A truncated first part that holds no data at all is still refused (by the builder: no records).
+One more documented exception concerns files written by the Strava app (manufacturer `strava`):
 its Android app is known to produce files whose byte stream breaks part-way (seen in the wild as "a crashed
 recording"; in the sample we have, the carriage-return bytes that preceded line-feed bytes are missing, as
 if the file passed through a text-mode transfer). For those we keep every message before the break, drop
@@ -81,10 +85,11 @@ class _Plan:
 class _Break(Exception):
     """The byte stream stops making sense at `offset`."""
 
-    def __init__(self, offset: int, reason: str) -> None:
+    def __init__(self, offset: int, reason: str, *, at_end: bool = False) -> None:
         super().__init__(reason)
         self.offset = offset
         self.reason = reason
+        self.at_end = at_end  # a message ran past the end of the data (rather than being garbled)
 
 
 def scan(data: bytes, *, filename: str) -> FitContent:
@@ -110,7 +115,7 @@ class _Scanner:
         pos, part = 0, 1
         while pos < len(data):
             pos = self._part(pos, part)
-            if self.content.damaged_at is not None:
+            if self.content.damaged_at is not None or self.content.truncated is not None:
                 break
             part += 1
         return self.content
@@ -140,13 +145,20 @@ class _Scanner:
         try:
             self._messages(body, min(end, len(data)))
         except _Break as broken:
+            if truncated and broken.at_end:  # the last message was cut by the end of the bytes
+                return self._truncated(truncation)
             return self._salvage_or_raise(broken.offset, truncation if truncated else broken.reason + where)
         if truncated:
-            return self._salvage_or_raise(len(data), truncation)
+            return self._truncated(truncation)
         stored = struct.unpack_from("<H", data, end)[0]
         if fit_crc(memoryview(data)[start:end]) != stored:
             raise self.corrupt(f"the file checksum does not match, so its content is damaged{where}")
         return end + 2
+
+    def _truncated(self, reason: str) -> int:
+        """Keep what was decoded before the end of the bytes; stop reading."""
+        self.content.truncated = reason
+        return len(self.data)
 
     def _salvage_or_raise(self, offset: int, reason: str) -> int:
         file_ids = self.content.file_ids
@@ -185,6 +197,7 @@ class _Scanner:
                     pos,
                     f"the message at byte {pos} runs past the end of the data the header announces (the "
                     "recording was probably not closed properly)",
+                    at_end=True,
                 )
             values = plan.unpack(data, pos + 1)
             pos += 1 + plan.size
@@ -216,7 +229,7 @@ class _Scanner:
         data = self.data
         header = data[pos]
         if pos + 6 > end:
-            raise _Break(pos, f"the definition at byte {pos} runs past the end of the data")
+            raise _Break(pos, f"the definition at byte {pos} runs past the end of the data", at_end=True)
         endian = ">" if data[pos + 2] else "<"
         mesg_num, n_fields = struct.unpack_from(endian + "HB", data, pos + 3)
         fields_at = pos + 6
@@ -224,15 +237,15 @@ class _Scanner:
         dev_size = 0
         if header & 0x20:  # developer fields follow: skipped by their size
             if after + 1 > end:
-                raise _Break(pos, f"the definition at byte {pos} runs past the end of the data")
+                raise _Break(pos, f"the definition at byte {pos} runs past the end of the data", at_end=True)
             n_dev = data[after]
             dev_at = after + 1
             after = dev_at + 3 * n_dev
             if after > end:
-                raise _Break(pos, f"the definition at byte {pos} runs past the end of the data")
+                raise _Break(pos, f"the definition at byte {pos} runs past the end of the data", at_end=True)
             dev_size = sum(data[dev_at + 3 * i + 1] for i in range(n_dev))
         if after > end:
-            raise _Break(pos, f"the definition at byte {pos} runs past the end of the data")
+            raise _Break(pos, f"the definition at byte {pos} runs past the end of the data", at_end=True)
         specs = profile.FIELDS.get(mesg_num, {})
         fmt = [endian]
         slots: list[_Slot] = []

@@ -1,11 +1,14 @@
 """From `FitContent` (what either decoder read) to a `ParsedActivity`.
 
 Rules, in order:
-1. The file must be an activity (some part's file_id says so), with at least one record.
+1. The file must be an activity (some part's file_id says so), with at least one record — or, without any
+   record, a session that says when it started: then it is stored as a summary without samples, with a
+   warning.
 2. Record times are anchored (see `clock`); a record may be at most `BACKWARDS_TOLERANCE_S` earlier than the
    latest one before it. Devices do repeat timestamps (the Strava app writes two records per second) and
-   step back by a second (a Fenix 2 multisport file, twice); anything more means the file was merged or
-   edited wrongly, and importing it would give negative durations.
+   step back by a second (a Fenix 2 multisport file, twice). A record further back, or more than
+   `MAX_SPAN_S` away from the middle record (a clock glitch: one sample two years off), is dropped and
+   counted in a warning; when that would drop most records the file is refused (merged or edited wrongly).
 3. Each session is a leg; with several, the parent only summarises its legs, which hold laps and samples.
    A record belongs to the last session that started at or before it (records before the first session
    go to the first), so every record lands in exactly one leg; laps go by the session's
@@ -27,10 +30,18 @@ from typing import Any
 from tools.activities.fit import profile
 from tools.activities.fit.clock import Clock
 from tools.activities.fit.content import FitContent, Message
-from tools.activities.fit.errors import MissingTimestamps, NoRecords, NotAnActivity, TimestampsOutOfOrder
+from tools.activities.fit.errors import (
+    CorruptFitFile,
+    MissingTimestamps,
+    NoRecords,
+    NotAnActivity,
+    TimestampsOutOfOrder,
+)
 from tools.activities.fit.model import ParsedActivity, ParsedLap, SampleColumns
 
 BACKWARDS_TOLERANCE_S = 2
+#: no activity lasts longer than this; a record further than this from the middle record is a clock glitch
+MAX_SPAN_S = 7 * 24 * 3600
 STEP_SPORTS = frozenset({"running", "walking", "hiking"})
 _SEMICIRCLE_DEG = 180.0 / 2**31
 
@@ -38,8 +49,14 @@ _SEMICIRCLE_DEG = 180.0 / 2**31
 def build(content: FitContent, *, filename: str, sha256: str) -> ParsedActivity:
     _require_activity(content, filename)
     clock = Clock.for_content(content)
+    if not content.records:
+        return _session_only(content, clock, filename, sha256)
     seconds = _record_seconds(content.records, clock, filename)
-    _check_order(seconds, filename)
+    keep = _in_order(seconds, filename)
+    dropped = len(seconds) - len(keep)
+    if dropped:
+        content.records = [content.records[i] for i in keep]
+        seconds = [seconds[i] for i in keep]
 
     sessions = sorted(
         (_Session(s, clock, filename) for s in content.sessions), key=lambda s: s.start if s.start else 0
@@ -57,6 +74,16 @@ def build(content: FitContent, *, filename: str, sha256: str) -> ParsedActivity:
     ]
     device = _device(content)
     warnings = list(clock.warnings)
+    if dropped:
+        warnings.append(
+            f"{dropped} sample(s) with an impossible time (far from the rest of the recording, or earlier "
+            "than the samples before them) were left out."
+        )
+    if content.truncated is not None:
+        warnings.append(
+            f"The file is incomplete ({content.truncated}); the {len(seconds)} samples recorded before the "
+            "end were imported, and whatever followed them is missing."
+        )
     if content.damaged_at is not None:
         warnings.append(
             f"The file is damaged from byte {content.damaged_at} on (a known fault of files written by the "
@@ -82,10 +109,48 @@ def build(content: FitContent, *, filename: str, sha256: str) -> ParsedActivity:
 
 def _require_activity(content: FitContent, filename: str) -> None:
     types = [str(f[0]) for f in content.file_ids if 0 in f]
+    worthless = "activity" not in types or not (content.records or content.sessions)
+    if content.truncated is not None and worthless:  # cut before anything worth keeping
+        raise CorruptFitFile(filename, content.truncated)
     if "activity" not in types:
         raise NotAnActivity(filename, types[0] if types else "unknown")
-    if not content.records:
+    if not content.records and not any(isinstance(s.get(2), int) for s in content.sessions):
         raise NoRecords(filename)
+
+
+def _session_only(content: FitContent, clock: Clock, filename: str, sha256: str) -> ParsedActivity:
+    """An activity file with session summaries but no records: stored as a summary without samples."""
+    sessions = sorted(
+        (s for s in (_Session(m, clock, filename) for m in content.sessions) if s.start is not None),
+        key=lambda s: s.start or 0,
+    )
+    common: dict[str, Any] = {"file_sha256": sha256, "tz_offset_s": clock.tz_offset_s, **_device(content)}
+    warnings = [
+        *clock.warnings,
+        "The file holds only the activity's summary, no recorded samples: there are no charts, and "
+        "heart-rate zones and load come from the summary alone.",
+    ]
+    if content.truncated is not None:
+        warnings.append(f"The file is incomplete ({content.truncated}).")
+    starts = [s.start for s in sessions if s.start is not None]
+    lap_leg = _lap_legs(content.laps, sessions, starts, clock, filename)
+    sports = [_sport(s.msg, content) for s in sessions]
+    laps = [
+        _lap(lap, clock, filename, sports[leg][0] in STEP_SPORTS, starts[leg])
+        for lap, leg in zip(content.laps, lap_leg, strict=True)
+    ]
+    legs = [
+        _summary(
+            session,
+            sports[i],
+            SampleColumns.empty(),
+            _reindex([lap for lap, leg in zip(laps, lap_leg, strict=True) if leg == i]),
+            common,
+            [] if len(sessions) > 1 else warnings,
+        )
+        for i, session in enumerate(sessions)
+    ]
+    return legs[0] if len(legs) == 1 else _multisport(legs, common, warnings)
 
 
 def _record_seconds(records: Sequence[Message], clock: Clock, filename: str) -> list[int]:
@@ -100,15 +165,26 @@ def _record_seconds(records: Sequence[Message], clock: Clock, filename: str) -> 
     return out
 
 
-def _check_order(seconds: Sequence[int], filename: str) -> None:
-    latest = seconds[0]
+def _in_order(seconds: Sequence[int], filename: str) -> list[int]:
+    """Indices of the records to keep (see rule 2); refuses a file where most records would go."""
+    middle = sorted(seconds)[len(seconds) // 2]
+    keep: list[int] = []
+    latest: int | None = None
+    first_bad: tuple[int, int] | None = None
     for i, t in enumerate(seconds):
-        if t < latest - BACKWARDS_TOLERANCE_S:
-            raise TimestampsOutOfOrder(
-                filename, sample_index=i, back_s=latest - t, tolerance_s=BACKWARDS_TOLERANCE_S
-            )
-        if t > latest:
-            latest = t
+        if abs(t - middle) > MAX_SPAN_S:
+            continue
+        if latest is not None and t < latest - BACKWARDS_TOLERANCE_S:
+            first_bad = first_bad or (i, latest - t)
+            continue
+        keep.append(i)
+        latest = t if latest is None or t > latest else latest
+    if len(keep) * 2 < len(seconds):
+        index, back = first_bad or (0, 0)
+        raise TimestampsOutOfOrder(
+            filename, sample_index=index, back_s=back, tolerance_s=BACKWARDS_TOLERANCE_S
+        )
+    return keep
 
 
 class _Session:

@@ -23,6 +23,9 @@ class FitContent:
     records: list[Message] = field(default_factory=list)
     # Set when a damaged file was salvaged: the byte offset where the damage starts (see binary.py).
     damaged_at: int | None = None
+    # Set when the file ends early (no trailing checksum to check): why, in words; the messages decoded
+    # cleanly before the end are kept (see binary.py).
+    truncated: str | None = None
 
     def target(self, mesg_num: int) -> list[Message] | None:
         """The list that collects messages of this global number, or None if we do not use them."""
