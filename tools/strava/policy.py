@@ -17,7 +17,7 @@ API_IMPORT_OFF = (
     "Importing activities through the Strava API is turned off: Strava's API policy (section 5.3, in force "
     "from June 2026) forbids using Strava API data in any AI application, including a model's context. "
     "Export your data from strava.com (Settings → My Account → Download or delete your account) and import "
-    "the archive here instead; uploading your activities to Strava still works."
+    "its activity files (FIT, GPX, TCX) here instead; uploading your activities to Strava still works."
 )
 
 
