@@ -15,7 +15,8 @@
   state, so the side effect is in the checkpoint as soon as it happened. The next `coach` run receives the
   results as deferred-call results and declined calls as `ToolDenied`: the agent itself never executes a side
   effect.
-- `report`: the grounding check (figures not found in the turn's evidence → `grounding_warning`).
+- `report`: the grounding check (figures not found in the turn's evidence → one repair round by a real model,
+  then `grounding_warning` for what is still not found).
 
 Nodes emit `CoachEvent`s through `get_stream_writer()`; run the graph with `stream_mode=["custom", "updates"]`
 (a pydantic-ai node emits nothing in "messages" mode).
@@ -48,6 +49,7 @@ from agent.context import load_context
 from agent.deps import CoachDeps
 from agent.events import GroundingWarning
 from agent.grounding import ungrounded_figures
+from agent.repair import repair
 from agent.state import CoachState, TurnContext, dump_messages, load_messages
 from agent.toolkit import execute_approved
 from core.errors import CoachError
@@ -186,19 +188,34 @@ async def act_node(state: CoachState, runtime: Runtime[TurnContext]) -> dict[str
     return {"acted": acted, "sources": [*state.get("sources", []), *deps.sources]}
 
 
-def report_node(state: CoachState) -> dict[str, Any]:
+async def report_node(state: CoachState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    """The grounding check; for a real model's answer with untraceable figures, one repair round first (not
+    after approvals: the earlier part of such an answer is already with the athlete)."""
     outcome = dict(state.get("outcome") or {})
-    if not outcome.get("error"):
-        flagged = ungrounded_figures(state.get("answer") or "", state.get("sources") or [])
-        outcome["ungrounded"] = flagged
-        if flagged:
-            get_stream_writer()(
-                GroundingWarning(
-                    figures=flagged,
-                    message="These figures are not in any tool result or retrieved text of this answer; "
-                    "treat them with care.",
-                )
+    if outcome.get("error"):
+        return {"outcome": outcome}
+    answer = state.get("answer") or ""
+    sources = state.get("sources") or []
+    flagged = ungrounded_figures(answer, sources)
+    if flagged and not state.get("decisions") and not state.get("acted"):
+        fixed = await repair(runtime.context.model, answer, flagged, sources)
+        if fixed is not None:
+            outcome["repaired"] = {"text": fixed.text, "figures": flagged}
+            usage = dict(outcome.get("usage") or {})
+            usage["input_tokens"] = int(usage.get("input_tokens", 0)) + fixed.input_tokens
+            usage["output_tokens"] = int(usage.get("output_tokens", 0)) + fixed.output_tokens
+            usage["requests"] = int(usage.get("requests", 0)) + 1
+            outcome["usage"] = usage
+            flagged = ungrounded_figures(fixed.text, sources)
+    outcome["ungrounded"] = flagged
+    if flagged:
+        get_stream_writer()(
+            GroundingWarning(
+                figures=flagged,
+                message="These figures are not in any tool result or retrieved text of this answer; "
+                "treat them with care.",
             )
+        )
     return {"outcome": outcome}
 
 

@@ -18,6 +18,8 @@ pydantic model with a `type`:
    - `citation` (source, title, heading_path, call_id) — a knowledge passage the answer may cite;
    - `grounding_warning` (figures, message) — figures in the answer found in no tool result or retrieved text
      of this turn (sent after the answer text); `message_done`'s text then carries "⚠" after each of them.
+     A real model's answer with such figures is first rewritten once by the model against the evidence:
+     `message_done.text` is then that rewrite, which replaces the streamed deltas.
 3. exactly one final event, after which the stream ends:
    - `message_done` (message_id, text, model, usage) — the turn is complete;
    - `approval_required` (approval_id, tool, what, why, arguments) — the coach wants to run a tool with
@@ -236,8 +238,9 @@ class _Turn:
         model_name = str(outcome.get("model") or "unknown")
         MODEL_TOKENS.labels(model_name, "input").inc(usage.input_tokens or 0)
         MODEL_TOKENS.labels(model_name, "output").inc(usage.output_tokens or 0)
-        # figures the grounding check could not trace are marked inside the saved answer itself
-        self.text = [mark_figures("".join(self.text), outcome.get("ungrounded") or [])]
+        # a repaired answer replaces the streamed one; figures still not traced are marked inside it
+        repaired = (outcome.get("repaired") or {}).get("text")
+        self.text = [mark_figures(repaired or "".join(self.text), outcome.get("ungrounded") or [])]
         row = await self._save(conversation, model=outcome.get("model"), usage=usage)
         yield MessageDone(message_id=row, text=self.text[0], model=outcome.get("model"), usage=usage)
 

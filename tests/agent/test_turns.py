@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from pydantic import BaseModel
-from pydantic_ai.messages import ModelMessage, ModelRequest, UserPromptPart
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, UserPromptPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 from pydantic_ai.tools import ToolDefinition
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -253,3 +253,61 @@ def test_offline_routes_fill_arguments_and_fall_through_when_tools_are_missing()
     only_whoami = [t for t in tools if t.name == "whoami"]
     assert route_message("build a plan", today, only_whoami) == ("profile", "whoami", {})
     assert route_message("anything", today, []) is None
+
+
+def invents_then_repairs(rewrite: str) -> FunctionModel:
+    """A model that answers with an invented figure, and rewrites its answer when asked to repair it."""
+    answer = "Your max heart rate is 188 bpm; run your long run at 142 bpm."
+
+    async def respond(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str | DeltaToolCalls]:
+        last = messages[-1]
+        if isinstance(last, ModelRequest) and any(isinstance(p, UserPromptPart) for p in last.parts):
+            yield {0: DeltaToolCall(name="whoami", json_args="{}")}
+            return
+        yield answer
+
+    def repair(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        asked = messages[-1].parts[-1]
+        assert not info.function_tools and isinstance(asked, UserPromptPart)
+        assert "142 bpm" in str(asked.content) and '"max_hr": 188' in str(asked.content)  # figures + evidence
+        return ModelResponse(parts=[TextPart(content=rewrite)])
+
+    return FunctionModel(repair, stream_function=respond)
+
+
+async def test_a_real_models_invented_figure_is_repaired_once_against_the_evidence(
+    db: AsyncSession, runner: User, checkpointer: AsyncPostgresSaver
+) -> None:
+    runner.max_hr = 188
+    await db.flush()
+    fixed = "Your max heart rate is 188 bpm; keep your long run easy, well below it."
+    events = await collect(
+        stream(
+            runner,
+            None,
+            "long run advice",
+            session=db,
+            model=invents_then_repairs(fixed),
+            checkpointer=checkpointer,
+        )
+    )
+    assert "grounding_warning" not in types(events)
+    done = events[-1]
+    assert isinstance(done, MessageDone) and done.text == fixed
+    assert done.usage.requests == 3  # the tool call, the answer, the one repair
+    assert (await list_messages(db, runner, events[0].thread_id))[-1].content == fixed  # type: ignore[union-attr]
+
+    still = "Your max heart rate is 188 bpm; run your long run at 140 bpm."
+    events = await collect(
+        stream(
+            runner,
+            None,
+            "long run advice",
+            session=db,
+            model=invents_then_repairs(still),
+            checkpointer=checkpointer,
+        )
+    )
+    warning, done = events[-2], events[-1]
+    assert isinstance(warning, GroundingWarning) and warning.figures == ["140 bpm"]
+    assert isinstance(done, MessageDone) and done.text == still.replace("140 bpm", "140 bpm ⚠")
