@@ -243,3 +243,22 @@ async def test_commands_answer_from_the_tools(
     assert "plan" in plan.lower()  # no plan yet: the tool's own explanation
     assert "Garmin" in sync  # not connected: the tool says how to connect
     assert "/today" in help_ and "/unlink" in help_
+
+
+async def test_an_untraced_figure_is_marked_in_the_telegram_answer(
+    telegram: FakeTelegram, start_bot: StartBot, athlete: User, redis: Redis
+) -> None:
+    async def respond(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str | DeltaToolCalls]:
+        last = messages[-1]
+        if isinstance(last, ModelRequest) and any(isinstance(p, UserPromptPart) for p in last.parts):
+            yield {0: DeltaToolCall(name="whoami", json_args="{}")}
+            return
+        yield "Run your long run at 142 bpm."
+
+    chat = 7_700_004
+    await start_bot(model=FunctionModel(stream_function=respond, model_name="inventing-model"))
+    await _linked(telegram, redis, athlete, chat)
+    telegram.user_sends(chat, "long run advice")
+    await until(
+        lambda: telegram.bot_messages(chat)[-1]["text"].endswith("142 bpm ⚠."), what="the marked answer"
+    )
