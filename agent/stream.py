@@ -52,7 +52,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 from pydantic_ai.models import Model
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from agent.checkpoint import get_checkpointer
 from agent.events import (
@@ -70,7 +70,7 @@ from agent.grounding import mark_figures
 from agent.models import build_model
 from agent.state import TurnContext, turn_input
 from agent.threads import add_message, check_message, check_owner, lock_thread, open_thread
-from core.database import get_sessionmaker
+from core.database import get_sessionmaker, settle
 from core.errors import CoachError, Conflict, NotFound, ServiceUnavailable
 from core.metrics import MODEL_ERRORS, MODEL_TOKENS
 from core.models import Conversation, User
@@ -195,6 +195,9 @@ class _Turn:
         )
         outcome: dict[str, Any] = {}
         pending: dict[str, Any] | None = None
+        # the turn's own work (what its tools write, the jobs they queue) in a savepoint: a failed turn
+        # rolls it back and keeps only the athlete's message and the error
+        work = await self.db.begin_nested()
         try:
             # the checkpointer's writes are awaited before astream ends ("async" durability overlaps them
             # with the next step, it does not skip them), so the checkpoint is saved before the final event
@@ -219,20 +222,21 @@ class _Turn:
             log.exception("coach turn failed")
             failure = ErrorEvent(**describe_error(exc))
             MODEL_ERRORS.labels(failure.code).inc()
-            async for event in self._fail(conversation, failure, text):
+            async for event in self._fail(conversation, failure, text, work):
                 yield event
             return
 
+        if outcome.get("error"):
+            error = ErrorEvent(**outcome["error"])
+            MODEL_ERRORS.labels(error.code).inc()
+            async for event in self._fail(conversation, error, text, work):
+                yield event
+            return
+        await work.commit()
         if pending is not None:
             approval = ApprovalRequired(**pending)
             await self._save(conversation, final_event=approval)
             yield approval
-            return
-        if outcome.get("error"):
-            error = ErrorEvent(**outcome["error"])
-            MODEL_ERRORS.labels(error.code).inc()
-            await self._save(conversation, final_event=error)
-            yield error
             return
         usage = Usage(**(outcome.get("usage") or {}))
         model_name = str(outcome.get("model") or "unknown")
@@ -327,27 +331,39 @@ class _Turn:
             output_tokens=usage.output_tokens if usage else None,
         )
         await self.db.commit()
+        await settle(self.db)  # the jobs the turn's tools queued are with the broker before the final event
         return row.id
 
     async def _fail(
-        self, conversation: Conversation, error: ErrorEvent, text: str | None
+        self, conversation: Conversation, error: ErrorEvent, text: str | None, work: AsyncSessionTransaction
     ) -> AsyncIterator[CoachEvent]:
-        """Save what can be saved of a turn that failed unexpectedly, then end with the error."""
+        """Save a turn that failed, then end with the error.
+
+        A new message's turn commits nothing of its own work: what its tools wrote is rolled back (so a job
+        a tool queued is never sent), and only the athlete's message and the error are saved. A turn resumed
+        after an approval keeps what the approved action recorded: it has happened outside RunCoach."""
+        conversation_id = conversation.id
         try:
+            if text is None:
+                await work.commit()
+            else:
+                await work.rollback()
             await self._save(conversation, final_event=error)
+            yield error
+            return
         except Exception:
             log.exception("could not save the failed turn; retrying in a fresh transaction")
+        await self._rollback()
+        try:
+            user = await self.db.get(User, self.user_id)
+            if user is not None:
+                again, _ = await open_thread(self.db, user, conversation_id, first_message=text)
+                if text:
+                    await add_message(self.db, again, role="user", content=text)
+                await self._save(again, final_event=error)
+        except Exception:
+            log.exception("could not save the failed turn")
             await self._rollback()
-            try:
-                user = await self.db.get(User, self.user_id)
-                if user is not None:
-                    again, _ = await open_thread(self.db, user, conversation.id, first_message=text)
-                    if text:
-                        await add_message(self.db, again, role="user", content=text)
-                    await self._save(again, final_event=error)
-            except Exception:
-                log.exception("could not save the failed turn")
-                await self._rollback()
         yield error
 
     async def _rollback(self) -> None:

@@ -4,6 +4,11 @@ A job kind is a handler `async def handler(session, job) -> dict` registered wit
 in a module listed in `JOB_MODULES`. The handler's work and the job's success are committed together;
 on failure everything the handler wrote is rolled back, the error is recorded, and a retryable error is
 retried with exponential backoff up to `max_attempts`. A duplicate delivery of a finished job is a no-op.
+
+Jobs are sent after commit (an outbox): `enqueue` writes the job row in the caller's transaction and never
+commits it; the row's id waits in the session until that transaction commits, then goes to the broker. A
+unit of work that rolls back (a failed request, a chat turn that errors) leaves no row and sends nothing.
+A message lost between the commit and the broker is found by the maintenance sweep (the row is `queued`).
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
-from core.database import session_scope
+from core.database import AFTER_COMMIT_TASKS, session_scope
 from core.errors import CoachError
 from core.metrics import JOB_RUNS, JOB_SECONDS
 from core.models import Job
@@ -80,16 +87,69 @@ async def enqueue(
     idempotency_key: str | None = None,
     max_attempts: int = 5,
 ) -> Job:
-    """Record a job and queue it. The row is committed first so the worker can always find it."""
+    """Record a job in the caller's transaction; it is sent to the broker once that transaction commits
+    (never, if it rolls back). Commits nothing: the caller's unit of work does."""
     if kind not in handlers():
         raise ValueError(f"unknown job kind {kind!r}")
     job, created = await records.create_job(
         session, kind, args, user_id=user_id, idempotency_key=idempotency_key, max_attempts=max_attempts
     )
-    await session.commit()
     if created:
-        await kick(job.id)
+        send_after_commit(session, job.id)
     return job
+
+
+OUTBOX = "runcoach.jobs.outbox"
+
+
+def send_after_commit(session: AsyncSession, job_id: uuid.UUID) -> None:
+    """Queue `job_id` for the broker when the session's transaction commits (kept with the savepoint it was
+    written in: rolling that savepoint back drops it)."""
+    sync = session.sync_session
+    sync.info.setdefault(OUTBOX, []).append((sync.get_nested_transaction(), job_id))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_outbox(session: Session) -> None:
+    if session.get_nested_transaction() is not None:  # a savepoint was released: the unit of work goes on
+        return
+    waiting: list[tuple[Any, uuid.UUID]] = session.info.pop(OUTBOX, [])
+    if not waiting:
+        return
+    loop = asyncio.get_running_loop()  # the commit runs inside the event loop (SQLAlchemy's greenlet)
+    started = session.info.setdefault(AFTER_COMMIT_TASKS, [])  # the unit of work waits for them (`settle`)
+    for _, job_id in waiting:
+        task = loop.create_task(_send(job_id))
+        started.append(task)
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back transaction takes its job rows with it: forget the jobs written inside it."""
+    waiting: list[tuple[Any, uuid.UUID]] | None = session.info.get(OUTBOX)
+    if not waiting:
+        return
+    if previous.parent is None:
+        session.info.pop(OUTBOX, None)
+        return
+
+    def inside(transaction: SessionTransaction | None) -> bool:
+        while transaction is not None:
+            if transaction is previous:
+                return True
+            transaction = transaction.parent
+        return False
+
+    session.info[OUTBOX] = [(t, job_id) for t, job_id in waiting if not inside(t)]
+
+
+async def _send(job_id: uuid.UUID) -> None:
+    try:
+        await kick(job_id)
+    except Exception:  # the row is committed and queued: the maintenance sweep sends it
+        log.exception("could not send job %s to the broker; the maintenance sweep will", job_id)
 
 
 async def run_job(job_id: str) -> dict[str, Any] | None:

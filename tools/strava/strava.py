@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Job
 from jobs.records import create_job, requeue_finished
-from jobs.runner import enqueue, kick
+from jobs.runner import enqueue, send_after_commit
 from tools.deps import ToolDeps
 from tools.garmin.garmin import RunningJobOut, SyncRunOut, active_job, latest_run
 from tools.integrations.credentials import get_integration, require_integration
@@ -27,10 +27,10 @@ def upload_key(activity_id: int) -> str:
 
 
 async def _rearm(session: AsyncSession, job: Job) -> None:
-    """Run a finished upload job again (same row: a known Strava upload id is polled, not re-sent)."""
+    """Run a finished upload job again (same row: a known Strava upload id is polled, not re-sent), once the
+    caller's unit of work commits."""
     await requeue_finished(session, job.id)
-    await session.commit()
-    await kick(job.id)
+    send_after_commit(session, job.id)
 
 
 class UploadToStravaInput(BaseModel):
@@ -65,9 +65,8 @@ async def upload_to_strava(deps: ToolDeps, args: UploadToStravaInput) -> UploadT
         user_id=deps.user_id,
         idempotency_key=upload_key(args.activity_id),
     )
-    await deps.session.commit()
     if created:
-        await kick(job.id)
+        send_after_commit(deps.session, job.id)
         return UploadToStravaOutput(
             status="queued",
             job_id=str(job.id),
