@@ -235,3 +235,21 @@ async def test_an_export_of_manual_activities_only_keeps_them_as_summaries(
     assert manual.sample_count == 0 and manual.import_warnings, manual
     again: dict[str, Any] = _statuses(await _job(await _run(user, local_source(str(path), path.name))))
     assert again == {"activities.csv: 1009 (no file)": "already_imported"}
+
+
+async def test_runcoach_import_takes_an_export_zip_and_prints_each_activity(
+    user: User, export: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+    import json
+
+    from core.cli import _import
+
+    args = argparse.Namespace(files=[str(export)], user=user.email, as_json=True)
+    assert await _import(args) == 1, "two members are refused: the exit status says so"
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {line["file"]: line["status"] for line in lines} == EXPECTED
+    assert await _import(args) == 1
+    again = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {line["status"] for line in again} == {"already_imported", "rejected"}
+    assert len(await _activities(user)) == 7
