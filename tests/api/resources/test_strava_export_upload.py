@@ -31,7 +31,8 @@ async def test_an_export_zip_upload_is_one_job_with_per_file_results(sign_up: Si
     job = (await me.client.get(body["status_url"])).json()
     assert job["kind"] == "activities.import_archive" and job["state"] == "succeeded", job
     assert job["progress"] == {"phase": "done", "done": 10, "total": 10}
-    assert (job["result"]["imported"], job["result"]["already_imported"], job["result"]["rejected"]) == (7, 1, 2)
+    counts = job["result"]
+    assert (counts["imported"], counts["already_imported"], counts["rejected"]) == (7, 1, 2)
     assert {f["file"] for f in job["files"]} >= {"activities/1001.fit.gz", "activities.csv: 1009 (no file)"}
     listed = (await me.client.get("/api/v1/activities", params={"limit": 50})).json()
     assert listed["total"] == 7 and {a["source"] for a in listed["items"]} == {"strava_export"}
