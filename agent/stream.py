@@ -184,7 +184,9 @@ class _Turn:
             title=conversation.title,
             resumed=isinstance(message, ApprovalDecision),
         )
-        tool_deps = ToolDeps.for_user(self.db, user, now=self.now, redis=self.redis, settings=self.settings)
+        tool_deps = ToolDeps.for_user(
+            self.db, user, now=self.now, redis=self.redis, settings=self.settings, for_model=True
+        )
         tool_deps.clients.update(self.clients)
         context = TurnContext(
             tools=tool_deps,

@@ -78,6 +78,7 @@ async def execute(spec: ToolSpec, deps: CoachDeps, call_id: str, args: BaseModel
     read. `InvalidInput` and `ModelRetry` are re-raised as `ModelRetry` so the model can fix its arguments.
     """
     async with deps.lock:
+        deps.tools.for_model = True  # its result goes to the model (see `tools.activities.visibility`)
         deps.tools.clients["tool_call_id"] = call_id  # an idempotency key for tools with outside effects
         try:
             async with deps.tools.session.begin_nested():

@@ -274,11 +274,66 @@ async def _tool(args: argparse.Namespace) -> int:
     return 0
 
 
+def _head(path: Any) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(4)
+
+
+def _print_result(result: Any, as_json: bool) -> None:
+    if as_json:
+        print(result.model_dump_json(), flush=True)
+    elif result.status == "rejected":
+        print(f"rejected          {result.file}: {result.reason}", flush=True)
+    else:
+        km = f"{result.distance_m / 1000:.2f} km" if result.distance_m else "no distance"
+        print(
+            f"{result.status:<18}{result.file}  id={result.activity_id} {result.sport} {km} "
+            f"{result.samples} samples",
+            flush=True,
+        )
+
+
+async def _import_archive(path: Any, user_id: int, as_json: bool) -> int:
+    """A Strava export: its import job, run here (an unfinished one for the same file resumes), each
+    activity printed as it is done. Returns the number rejected (the whole archive refused counts 1)."""
+    from core.database import session_scope
+    from core.models import Job
+    from jobs.runner import run_job
+    from tools.activities.archive_import import job_for_cli, local_source
+    from tools.activities.importer import ImportResult
+
+    source = await asyncio.to_thread(local_source, str(path.resolve()), path.name)
+    async with session_scope() as session:
+        job = await job_for_cli(session, user_id, source)
+    printed, rejected = 0, 0
+    running = asyncio.create_task(run_job(str(job.id)))
+    while True:
+        finished = running.done()
+        async with session_scope() as session:
+            row = await session.get_one(Job, job.id)
+        files = (row.progress or {}).get("files") or []
+        for raw in files[printed:]:
+            result = ImportResult.model_validate(raw)
+            rejected += result.status == "rejected"
+            _print_result(result, as_json)
+        printed = len(files)
+        if finished:
+            break
+        await asyncio.sleep(0.5)
+    await running
+    if row.state != "succeeded":
+        refused = ImportResult(file=str(path), status="rejected", reason=row.error or "the import failed")
+        _print_result(refused, as_json)
+        return rejected + 1
+    return rejected
+
+
 async def _import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from core.database import session_scope
     from tools.account.users import get_user_by_email
+    from tools.activities.archive_import import is_zip
     from tools.activities.importer import ImportResult, import_file
 
     async with session_scope() as session:
@@ -287,25 +342,18 @@ async def _import(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         try:
+            if is_zip(await asyncio.to_thread(_head, path)):
+                rejected += await _import_archive(path, user.id, args.as_json)
+                continue
+            data = await asyncio.to_thread(path.read_bytes)
             async with session_scope() as session:
-                data = await asyncio.to_thread(path.read_bytes)
                 result = await import_file(session, user.id, data, filename=path.name, source="upload")
         except (CoachError, OSError) as exc:
             reason = exc.message if isinstance(exc, CoachError) else f"cannot read the file: {exc.strerror}"
             result = ImportResult(file=str(path), status="rejected", reason=reason)
             rejected += 1
         result.file = str(path)
-        if args.as_json:
-            print(result.model_dump_json(), flush=True)
-        elif result.status == "rejected":
-            print(f"rejected          {path}: {result.reason}", flush=True)
-        else:
-            km = f"{result.distance_m / 1000:.2f} km" if result.distance_m else "no distance"
-            print(
-                f"{result.status:<18}{path}  id={result.activity_id} {result.sport} {km} "
-                f"{result.samples} samples",
-                flush=True,
-            )
+        _print_result(result, args.as_json)
     return 1 if rejected else 0
 
 
@@ -491,7 +539,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(func=cmd_chat)
 
     imp = sub.add_parser(
-        "import", help="import activity files (FIT, GPX, TCX, .gz): runcoach import FILE… --user EMAIL"
+        "import",
+        help="import activity files (FIT, GPX, TCX, .gz) and Strava export zips: "
+        "runcoach import FILE… --user EMAIL",
     )
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--user", required=True)

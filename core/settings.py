@@ -168,6 +168,14 @@ class Settings(BaseSettings):
     upload_max_file_bytes: int = Field(
         default=25 * 2**20, ge=1024, description="size limit of one uploaded file"
     )
+    archive_max_bytes: int = Field(
+        default=4 * 2**30, ge=1024, description="size limit of one Strava export zip (upload or CLI)"
+    )
+    archive_max_unpacked_bytes: int = Field(
+        default=8 * 2**30,
+        ge=1024,
+        description="total unpacked size of the members a Strava export import reads (a zip bomb stops here)",
+    )
     demo_email: str = "demo@runcoach.local"
     demo_password: SecretStr = SecretStr("demo-runner")
 

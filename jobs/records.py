@@ -112,3 +112,20 @@ async def requeue_finished(session: AsyncSession, job_id: uuid.UUID) -> bool:
         .returning(Job.id)
     )
     return result.scalar_one_or_none() is not None
+
+
+async def unfinished_job(session: AsyncSession, user_id: int, kind: str, *, sha256: str) -> Job | None:
+    """The user's newest unfinished job of this kind for the archive with this SHA-256 (to resume it)."""
+    return (
+        await session.execute(
+            select(Job)
+            .where(
+                Job.user_id == user_id,
+                Job.kind == kind,
+                Job.state.in_(("queued", "running", "retrying")),
+                Job.args["archive"]["sha256"].astext == sha256,
+            )
+            .order_by(Job.created_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()

@@ -32,6 +32,9 @@ class ToolDeps:
     settings: Settings = field(default_factory=get_settings)
     redis: Redis | None = None
     clients: dict[str, Any] = field(default_factory=dict)
+    #: the call feeds a model's context (a coach turn): tools leave out what may not go there, such as
+    #: Strava API data (`tools.activities.visibility`). False for the API, the CLI and charts.
+    for_model: bool = False
 
     @property
     def user_id(self) -> int:
@@ -46,9 +49,16 @@ class ToolDeps:
         now: datetime | None = None,
         redis: Redis | None = None,
         settings: Settings | None = None,
+        for_model: bool = False,
     ) -> ToolDeps:
         tz = user_zone(user)
         today = (now or datetime.now(tz)).astimezone(tz).date()
         return cls(
-            session=session, user=user, today=today, tz=tz, redis=redis, settings=settings or get_settings()
+            session=session,
+            user=user,
+            today=today,
+            tz=tz,
+            redis=redis,
+            settings=settings or get_settings(),
+            for_model=for_model,
         )

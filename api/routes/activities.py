@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated
 
@@ -12,11 +13,14 @@ from pydantic import BaseModel, Field
 from api.deps import RowId, SettingsDep, ToolDepsDep
 from api.errors import problem_responses
 from api.etag import conditional
+from core.models import Job
+from tools.activities.archive_import import check_archive, is_zip, queue_archive_import, stage_archive
 from tools.activities.chart import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, ActivityChart, activity_chart
 from tools.activities.detail import ActivityView, activity_view
 from tools.activities.search import ActivityFilters, ActivityPage, search_activities
 from tools.activities.store import delete_activity as remove_activity
 from tools.activities.uploads import Upload, check_upload, clean_name, queue_import, stage_uploads
+from tools.deps import ToolDeps
 
 TAGS = [{"name": "activities", "description": "Activities: list, detail, chart samples, delete, FIT upload"}]
 router = APIRouter(prefix="/activities", tags=["activities"])
@@ -51,9 +55,12 @@ class ImportQueued(BaseModel):
 @router.post(
     "/import",
     status_code=status.HTTP_202_ACCEPTED,
-    summary="Upload activity files (FIT, GPX, TCX) to import",
+    summary="Upload activity files (FIT, GPX, TCX) or a Strava export zip to import",
     description="Multipart field `files`, one or more activity files: FIT, GPX 1.0/1.1 or TCX, each "
-    "optionally gzipped (`.fit.gz`, `.gpx.gz`, `.tcx.gz`). Every file is stored before the "
+    "optionally gzipped (`.fit.gz`, `.gpx.gz`, `.tcx.gz`); or one Strava bulk export (`export_*.zip`), "
+    "whose activities (with their names, types, descriptions and gear from `activities.csv`, and manual "
+    "activities as summaries) are imported by one job; an archive with member names outside it, a zip "
+    "bomb or an oversize member is a 422 with the reason. Every file is stored before the "
     "import job is queued, so nothing is lost; poll `GET /jobs/{job_id}` for progress and each file's "
     "result (imported, already imported, or rejected with the reason). Too many files or a file over the "
     "size limit is a 413 and nothing is stored.",
@@ -69,6 +76,11 @@ async def import_activities(
     response: Response,
 ) -> ImportQueued:
     names = [clean_name(f.filename, i) for i, f in enumerate(files)]
+    if len(files) == 1 and is_zip(await files[0].read(4)):
+        job, queued = await _queue_archive(files[0], names[0], deps)
+        return _queued(job, queued, request, response)
+    for upload in files:
+        await upload.seek(0)
     check_upload(
         [(name, f.size or 0) for name, f in zip(names, files, strict=True)],
         max_files=settings.upload_max_files,
@@ -80,14 +92,22 @@ async def import_activities(
         check_upload([(name, len(data))], max_files=1, max_file_bytes=settings.upload_max_file_bytes)
         staged += await stage_uploads(deps.session, [Upload(name=name, data=data)])
     job = await queue_import(deps.session, deps.user_id, staged)
+    return _queued(job, [QueuedFile(name=s.name, size=s.size) for s in staged], request, response)
+
+
+async def _queue_archive(upload: UploadFile, name: str, deps: ToolDeps) -> tuple[Job, list[QueuedFile]]:
+    """A Strava export: checked (refused with the reason, nothing stored), staged, one import job."""
+    await upload.seek(0)
+    await asyncio.to_thread(check_archive, upload.file, name)
+    source = await stage_archive(deps.session, upload.file, name)
+    job = await queue_archive_import(deps.session, deps.user_id, source)
+    return job, [QueuedFile(name=name, size=source.size)]
+
+
+def _queued(job: Job, files: list[QueuedFile], request: Request, response: Response) -> ImportQueued:
     status_url = str(request.url_for("get_job", job_id=str(job.id)).path)
     response.headers["Location"] = status_url
-    return ImportQueued(
-        job_id=job.id,
-        state=job.state,
-        files=[QueuedFile(name=s.name, size=s.size) for s in staged],
-        status_url=status_url,
-    )
+    return ImportQueued(job_id=job.id, state=job.state, files=files, status_url=status_url)
 
 
 @router.get(

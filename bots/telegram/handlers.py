@@ -9,6 +9,8 @@ is summarised once the job is done (after `IMPORT_WAIT_S`, the reply says it is 
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -32,6 +34,7 @@ from core.models import User
 from core.redis import get_redis
 from core.settings import Settings
 from tools.activities.activities import ActivityDetail
+from tools.activities.archive_import import check_archive, is_zip, queue_archive_import, stage_archive
 from tools.activities.uploads import Upload, queue_import, stage_uploads, wait_for_import
 from tools.deps import ToolDeps
 from tools.notifications import telegram_link
@@ -41,7 +44,7 @@ log = logging.getLogger(__name__)
 
 IMPORT_WAIT_S = 60.0
 #: what a document may be called to be imported (the content decides the format; the name screens out photos)
-IMPORTABLE_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
+IMPORTABLE_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz", ".zip")
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -228,6 +231,28 @@ class CoachBot:
 
     # --- files ------------------------------------------------------------------------------------
 
+    async def _archive(self, update: Update, user: User, name: str, data: bytes) -> None:
+        """A Strava export: checked, staged and imported by one job, like a web upload of the zip."""
+        try:
+            await asyncio.to_thread(check_archive, io.BytesIO(data), name)
+            async with session_scope() as session:
+                source = await stage_archive(session, io.BytesIO(data), name)
+                job = await queue_archive_import(session, user.id, source, via="telegram")
+            summary = await wait_for_import(job.id, within_s=IMPORT_WAIT_S)
+        except CoachError as exc:
+            await self._say(update, f"I could not import <b>{escape(name)}</b>: {escape(exc.message)}")
+            return
+        if summary is None:
+            await self._say(
+                update, f"<b>{escape(name)}</b> is being imported; its activities appear as it goes."
+            )
+            return
+        await self._say(
+            update,
+            f"<b>{escape(name)}</b>: {summary.imported} activities imported, {summary.already_imported} "
+            f"already here, {summary.rejected} refused (the web app's job page lists why).",
+        )
+
     async def document(self, update: Update, context: Context) -> None:
         message = update.effective_message
         user = await self.linked_user(update)
@@ -238,8 +263,9 @@ class CoachBot:
         if not name.lower().endswith(IMPORTABLE_SUFFIXES):
             await self._say(
                 update,
-                "I can import <b>.fit</b>, <b>.gpx</b> and <b>.tcx</b> activity files (also gzipped). Export "
-                "the original file from your watch's app (Garmin: ⋯ → Export Original) and send it here.",
+                "I can import <b>.fit</b>, <b>.gpx</b> and <b>.tcx</b> activity files (also gzipped) and "
+                "your Strava export (<b>export_….zip</b>). Export the original file from your watch's app "
+                "(Garmin: ⋯ → Export Original) and send it here.",
             )
             return
         limit = self.settings.telegram_max_file_mb
@@ -248,6 +274,9 @@ class CoachBot:
             return
         await update.get_bot().send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT)
         data = bytes(await (await doc.get_file()).download_as_bytearray())
+        if is_zip(data[:4]):
+            await self._archive(update, user, name, data)
+            return
         # staged and imported by the worker's import job, like a web upload: a crash of this process loses
         # nothing, and a bad file is a result with its reason
         async with session_scope() as session:

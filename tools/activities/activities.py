@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
 from core.models import Activity, Lap
+from tools.activities.visibility import check_visible, visible
 from tools.deps import ToolDeps
 from tools.registry import tool
 
@@ -109,7 +110,7 @@ async def list_activities(deps: ToolDeps, args: ListActivitiesInput) -> Activity
     limit = max(1, min(args.limit, 50))
     stmt = (
         select(Activity)
-        .where(Activity.user_id == deps.user_id, Activity.parent_id.is_(None))
+        .where(Activity.user_id == deps.user_id, Activity.parent_id.is_(None), visible(deps))
         .order_by(Activity.start_time.desc())
         .limit(limit)
     )
@@ -137,12 +138,12 @@ async def last_activity(deps: ToolDeps, args: ActivityInput) -> ActivityDetail:
     """One activity in detail (the most recent one unless an id is given): totals, pace, heart rate,
     cadence, power, training load and every lap."""
     if args.activity_id is not None:
-        activity = await get_owned_activity(deps.session, deps.user_id, args.activity_id)
+        activity = check_visible(deps, await get_owned_activity(deps.session, deps.user_id, args.activity_id))
     else:
         found = (
             await deps.session.execute(
                 select(Activity)
-                .where(Activity.user_id == deps.user_id, Activity.parent_id.is_(None))
+                .where(Activity.user_id == deps.user_id, Activity.parent_id.is_(None), visible(deps))
                 .order_by(Activity.start_time.desc())
                 .limit(1)
             )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -38,6 +38,19 @@ SAME_START_TOLERANCE = timedelta(seconds=2)
 OVERLAP_WINDOW = timedelta(minutes=10)
 MIN_OVERLAP = 0.8
 DISTANCE_TOLERANCE = 0.1
+
+
+class Span(Protocol):
+    """What "the same workout" is judged on: a decoded file, or a manual activity's summary."""
+
+    @property
+    def start_time(self) -> datetime: ...
+    @property
+    def sport(self) -> str: ...
+    @property
+    def elapsed_s(self) -> float | None: ...
+    @property
+    def distance_m(self) -> float | None: ...
 
 
 class ImportResult(BaseModel):
@@ -138,7 +151,7 @@ async def _by_file(session: AsyncSession, user_id: int, sha256: str) -> Activity
     ).scalar_one_or_none()
 
 
-def _same_workout(candidate: Activity, parsed: ParsedActivity) -> bool:
+def _same_workout(candidate: Activity, parsed: Span) -> bool:
     """Another recording or export of the parsed activity (see the module docstring)?"""
     if abs(candidate.start_time - parsed.start_time) <= SAME_START_TOLERANCE:
         return True
@@ -154,7 +167,7 @@ def _same_workout(candidate: Activity, parsed: ParsedActivity) -> bool:
     return not (a and b and abs(a - b) > DISTANCE_TOLERANCE * max(a, b))
 
 
-async def find_same_activity(session: AsyncSession, user_id: int, parsed: ParsedActivity) -> Activity | None:
+async def find_same_activity(session: AsyncSession, user_id: int, parsed: Span) -> Activity | None:
     """The user's stored activity that is the parsed one, recorded or exported another way, if any."""
     start = parsed.start_time
     candidates = (
@@ -171,7 +184,7 @@ async def find_same_activity(session: AsyncSession, user_id: int, parsed: Parsed
     return next((c for c in candidates if _same_workout(c, parsed)), None)
 
 
-def _already(filename: str, activity: Activity) -> ImportResult:
+def already_imported(filename: str, activity: Activity) -> ImportResult:
     return ImportResult(
         file=filename,
         status="already_imported",
@@ -204,13 +217,13 @@ async def import_file(
     sha = hashlib.sha256(data).hexdigest()
     found = await _by_file(session, user_id, sha)
     if found is not None:
-        return _already(filename, found)
+        return already_imported(filename, found)
     parsed = await asyncio.to_thread(
         decode_activity, data, filename=filename, decoder=settings.fit_decoder, sport=sport
     )
     found = await find_same_activity(session, user_id, parsed)
     if found is not None:
-        return _already(filename, found)
+        return already_imported(filename, found)
     new = to_new_activity(parsed, source=source, external_id=external_id, name=name, notes=notes)
     try:
         async with session.begin_nested():
@@ -223,7 +236,7 @@ async def import_file(
         found = await _by_file(session, user_id, sha) or await find_same_activity(session, user_id, parsed)
         if found is None:
             raise
-        return _already(filename, found)
+        return already_imported(filename, found)
     return ImportResult(
         file=filename,
         status="imported",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -227,12 +228,14 @@ def _comment_out(viewer: User, view: Viewing, comment: ActivityComment, author: 
     )
 
 
-async def feed_page(session: AsyncSession, viewer: User, query: FeedQuery) -> FeedPage:
-    """One page of the feed, newest first."""
+async def feed_page(
+    session: AsyncSession, viewer: User, query: FeedQuery, *, hide_sources: Sequence[str] = ()
+) -> FeedPage:
+    """One page of the feed, newest first (without activities from `hide_sources`)."""
     await feed_athlete_ids(session, viewer, query)
     stmt = (
         select(Activity)
-        .where(_visible(viewer, query), Activity.parent_id.is_(None))
+        .where(_visible(viewer, query), Activity.parent_id.is_(None), Activity.source.not_in(hide_sources))
         .order_by(Activity.start_time.desc(), Activity.id.desc())
         .limit(query.limit + 1)
     )

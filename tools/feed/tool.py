@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from tools.activities.visibility import API_ONLY_SOURCES
 from tools.deps import ToolDeps
 from tools.feed.feed import FeedPage, FeedQuery, feed_page
 from tools.registry import tool
@@ -28,4 +29,6 @@ async def activity_feed(deps: ToolDeps, args: ActivityFeedInput) -> FeedPage:
     athlete's earlier activities) and the comments the athlete's coach or the athlete wrote. With
     `athlete_id`, the feed of an athlete you coach (only athletes who granted it)."""
     limit = max(1, min(args.limit, MAX_TOOL_LIMIT))
-    return await feed_page(deps.session, deps.user, FeedQuery(athlete_id=args.athlete_id, limit=limit))
+    query = FeedQuery(athlete_id=args.athlete_id, limit=limit)
+    hidden = API_ONLY_SOURCES if deps.for_model else ()
+    return await feed_page(deps.session, deps.user, query, hide_sources=hidden)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,6 +117,27 @@ async def link_default_gear(session: AsyncSession, activity: Activity) -> int | 
             insert(ActivityGear).values(activity_id=activity.id, gear_id=gear_id).on_conflict_do_nothing()
         )
     return gear_id
+
+
+async def gear_named(session: AsyncSession, user_id: int, name: str) -> int | None:
+    """The id of the user's gear with this name (case and surrounding spaces ignored), if exactly one."""
+    ids = (
+        await session.execute(
+            select(Gear.id).where(Gear.user_id == user_id, func.lower(Gear.name) == name.strip().lower())
+        )
+    ).scalars()
+    found = list(ids)
+    return found[0] if len(found) == 1 else None
+
+
+async def link_gear(session: AsyncSession, activity: Activity, gear_id: int) -> None:
+    """Make `gear_id` (the user's own) the activity's gear, replacing a default linked at import."""
+    await session.execute(
+        delete(ActivityGear).where(ActivityGear.activity_id == activity.id, ActivityGear.gear_id != gear_id)
+    )
+    await session.execute(
+        insert(ActivityGear).values(activity_id=activity.id, gear_id=gear_id).on_conflict_do_nothing()
+    )
 
 
 # ---- tools ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from core.errors import NotFound
 from core.models import Activity
+from tools.activities.visibility import API_ONLY_SOURCES, visible
 from tools.deps import ToolDeps
 from tools.registry import tool
 from tools.samples.spec import DEFAULT_DAYS, MAX_DAYS, MAX_ROWS, SampleQuery
@@ -54,7 +55,7 @@ async def _activity_range(deps: ToolDeps, ids: list[int]) -> tuple[datetime, dat
     rows = (
         await deps.session.execute(
             select(Activity.id, Activity.start_time, Activity.elapsed_s).where(
-                Activity.user_id == deps.user_id, Activity.id.in_(ids)
+                Activity.user_id == deps.user_id, Activity.id.in_(ids), visible(deps)
             )
         )
     ).all()
@@ -103,7 +104,13 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
         notes.append(f"max_rows clamped to {max_rows}")
     start, end = await resolve_range(deps, args, notes)
     statement = build_samples_query(
-        args, user_id=deps.user_id, tz=deps.tz.key, start=start, end=end, limit=max_rows + 1
+        args,
+        user_id=deps.user_id,
+        tz=deps.tz.key,
+        start=start,
+        end=end,
+        limit=max_rows + 1,
+        hide_sources=API_ONLY_SOURCES if deps.for_model else (),
     )
     result = (await deps.session.execute(statement)).all()
     truncated = len(result) > max_rows
@@ -114,7 +121,7 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
     if args.bucket == "activity" and result:
         ids = [int(row.bucket) for row in result]
         found = await deps.session.execute(
-            select(Activity).where(Activity.user_id == deps.user_id, Activity.id.in_(ids))
+            select(Activity).where(Activity.user_id == deps.user_id, Activity.id.in_(ids), visible(deps))
         )
         activities = {a.id: a for a in found.scalars()}
 

@@ -24,6 +24,7 @@ Shape (one statement):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -100,7 +101,14 @@ def _centred_difference(
 
 
 def build_samples_query(
-    query: SampleQuery, *, user_id: int, tz: str, start: datetime, end: datetime, limit: int
+    query: SampleQuery,
+    *,
+    user_id: int,
+    tz: str,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    hide_sources: Sequence[str] = (),
 ) -> Select[tuple[object, ...]]:
     """The statement for `query` over the user's samples with `start` ≤ ts < `end` (aware datetimes).
 
@@ -111,6 +119,12 @@ def build_samples_query(
     where: list[ColumnElement[bool]] = [s.c.user_id == user_id, s.c.ts >= start, s.c.ts < end]
     if query.activity_ids:
         where.append(s.c.activity_id.in_(query.activity_ids))
+    if hide_sources:
+        where.append(
+            s.c.activity_id.not_in(
+                select(Activity.id).where(Activity.user_id == user_id, Activity.source.in_(hide_sources))
+            )
+        )
     if query.sport:
         where.append(
             s.c.activity_id.in_(

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -40,6 +39,7 @@ from tools.integrations.credentials import get_integration, set_last_sync
 from tools.integrations.locks import hold_lock
 from tools.integrations.sync_runs import Outcome, SyncRunRecorder
 from tools.strava.client import StravaConnection, open_strava, window_wait_s
+from tools.strava.sports import strava_sport
 
 log = logging.getLogger(__name__)
 
@@ -56,44 +56,6 @@ STREAM_TYPES = [
 ]
 STEP_SPORTS = frozenset({"running", "walking", "hiking"})
 BUDGET_RESERVE = 3  # requests kept free in the 15-minute window (uploads, status checks)
-#: Strava sport type → (sport, sub_sport) as the FIT import names them
-SPORTS: dict[str, tuple[str, str | None]] = {
-    "Run": ("running", None),
-    "TrailRun": ("running", "trail"),
-    "VirtualRun": ("running", "virtual_activity"),
-    "Ride": ("cycling", None),
-    "MountainBikeRide": ("cycling", "mountain"),
-    "GravelRide": ("cycling", "gravel_cycling"),
-    "VirtualRide": ("cycling", "virtual_activity"),
-    "EBikeRide": ("e_biking", None),
-    "EMountainBikeRide": ("e_biking", "mountain"),
-    "Handcycle": ("cycling", "hand_cycling"),
-    "Swim": ("swimming", None),
-    "Walk": ("walking", None),
-    "Hike": ("hiking", None),
-    "Workout": ("training", None),
-    "WeightTraining": ("training", "strength_training"),
-    "Yoga": ("training", "yoga"),
-    "Pilates": ("training", "pilates"),
-    "Crossfit": ("training", None),
-    "HighIntensityIntervalTraining": ("training", "hiit"),
-    "Elliptical": ("fitness_equipment", "elliptical"),
-    "StairStepper": ("fitness_equipment", "stair_climbing"),
-    "Rowing": ("rowing", None),
-    "VirtualRow": ("rowing", "indoor_rowing"),
-    "NordicSki": ("cross_country_skiing", None),
-    "AlpineSki": ("alpine_skiing", None),
-    "BackcountrySki": ("alpine_skiing", "backcountry"),
-    "Snowboard": ("snowboarding", None),
-    "Snowshoe": ("snowshoeing", None),
-    "StandUpPaddling": ("stand_up_paddleboarding", None),
-    "Kayaking": ("kayaking", None),
-    "Canoeing": ("paddling", None),
-    "Surfing": ("surfing", None),
-    "InlineSkate": ("inline_skating", None),
-    "IceSkate": ("ice_skating", None),
-    "RockClimbing": ("rock_climbing", None),
-}
 
 
 class StravaImportResult(BaseModel):
@@ -117,9 +79,7 @@ def _root(value: Any) -> str | None:
 
 def sport_of(activity: Any) -> tuple[str, str | None]:
     kind = _root(getattr(activity, "sport_type", None)) or _root(getattr(activity, "type", None)) or "Workout"
-    if kind in SPORTS:
-        return SPORTS[kind]
-    return "generic", re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower()[:32]
+    return strava_sport(kind)
 
 
 def _num(value: Any) -> float | None:

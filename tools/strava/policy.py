@@ -17,7 +17,8 @@ API_IMPORT_OFF = (
     "Importing activities through the Strava API is turned off: Strava's API policy (section 5.3, in force "
     "from June 2026) forbids using Strava API data in any AI application, including a model's context. "
     "Export your data from strava.com (Settings → My Account → Download or delete your account) and import "
-    "its activity files (FIT, GPX, TCX) here instead; uploading your activities to Strava still works."
+    "the archive (export_….zip) here instead: `runcoach import`, the web upload or the Telegram bot take it "
+    "whole. Uploading your activities to Strava still works."
 )
 
 

@@ -85,7 +85,7 @@ export function Upload() {
       onDrop={onDrop}
     >
       <p>
-        Drop FIT files here, or{" "}
+        Drop activity files (FIT, GPX, TCX) or your Strava export (.zip) here, or{" "}
         <button type="button" className="link" onClick={() => input.current?.click()}>
           choose files
         </button>
@@ -93,10 +93,10 @@ export function Upload() {
       <input
         ref={input}
         type="file"
-        accept=".fit,.FIT"
+        accept=".fit,.FIT,.gpx,.tcx,.gz,.zip"
         multiple
         hidden
-        aria-label="FIT files to import"
+        aria-label="Activity files or a Strava export to import"
         onChange={(e) => {
           start(e.target.files);
           e.target.value = "";

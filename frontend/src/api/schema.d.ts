@@ -94,8 +94,8 @@ export type paths = {
         get?: never;
         put?: never;
         /**
-         * Upload activity files (FIT, GPX, TCX) to import
-         * @description Multipart field `files`, one or more activity files: FIT, GPX 1.0/1.1 or TCX, each optionally gzipped (`.fit.gz`, `.gpx.gz`, `.tcx.gz`). Every file is stored before the import job is queued, so nothing is lost; poll `GET /jobs/{job_id}` for progress and each file's result (imported, already imported, or rejected with the reason). Too many files or a file over the size limit is a 413 and nothing is stored.
+         * Upload activity files (FIT, GPX, TCX) or a Strava export zip to import
+         * @description Multipart field `files`, one or more activity files: FIT, GPX 1.0/1.1 or TCX, each optionally gzipped (`.fit.gz`, `.gpx.gz`, `.tcx.gz`); or one Strava bulk export (`export_*.zip`), whose activities (with their names, types, descriptions and gear from `activities.csv`, and manual activities as summaries) are imported by one job; an archive with member names outside it, a zip bomb or an oversize member is a 422 with the reason. Every file is stored before the import job is queued, so nothing is lost; poll `GET /jobs/{job_id}` for progress and each file's result (imported, already imported, or rejected with the reason). Too many files or a file over the size limit is a 413 and nothing is stored.
          */
         post: operations["activities-import_activities"];
         delete?: never;

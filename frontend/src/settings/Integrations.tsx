@@ -165,9 +165,9 @@ function Strava({ status }: { status: Provider }) {
         use of API data, and its API policy in force from June 2026 (section 5.3) forbids using Strava API
         data in any AI application, including a model's context window — which is what a coach does. To
         bring your Strava history, download your own archive on strava.com (Settings → My Account →
-        Download or delete your account) and import the activity files in its <code>activities</code>
-        folder (.fit.gz, .gpx, .tcx) on the Activities page. An operator who turns on
-        <code> RUNCOACH_STRAVA_API_IMPORT</code> takes that responsibility.
+        Download or delete your account) and import the whole archive (<code>export_….zip</code>) on the
+        Activities page. An operator who turns on <code> RUNCOACH_STRAVA_API_IMPORT</code> takes that
+        responsibility; the activities it imports are never shown to the coach's model.
       </p>
       <ErrorNote error={authorize.error} />
       <button type="button" className="primary" onClick={() => authorize.mutate()} disabled={authorize.isPending || !status.available}>
