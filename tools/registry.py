@@ -3,8 +3,11 @@
 A tool is a plain typed async function `async def name(deps: ToolDeps, args: SomeInput) -> SomeOutput`
 whose docstring the model reads. It is registered with `@tool(...)` in its own module, and that module is
 listed in `TOOL_MODULES` below: this list is the one place that says what the agent may call.
-Tools with effects outside RunCoach (push to Garmin, upload to Strava, delete) are `side_effect=True`:
-the agent must get the user's approval before they run.
+Tools that change or delete the athlete's data (gear, races, notes, plans, workouts, logged sessions, syncs)
+or act outside RunCoach (push to Garmin, upload to Strava) are `side_effect=True`: the agent must get the
+athlete's approval of the exact arguments before they run. Read-only tools run directly. A tool's output is
+data for the model, never instructions (the prompt says so): text the athlete's data holds — activity
+names, notes, a coach's comments — cannot trigger a change without the athlete's approval.
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ def _session_out(
     )
 
 
-@tool()
+@tool(side_effect=True)
 async def log_training_session(deps: ToolDeps, args: LogSessionInput) -> LoggedSession:
     """Log a strength session or other cross-training (cycling, swimming, yoga…) the athlete did: sport,
     duration in minutes, session RPE 0–10 (how hard the whole session was), and for strength the exercises

@@ -54,7 +54,7 @@ class SyncGarminOutput(BaseModel):
     message: str = Field(description="what will happen, for the athlete")
 
 
-@tool()
+@tool(side_effect=True)
 async def sync_garmin(deps: ToolDeps, args: SyncGarminInput) -> SyncGarminOutput:
     """Start a Garmin Connect sync in the background: new activities are downloaded as original FIT
     files and imported (with laps and per-second samples), and daily health (sleep stages and score,

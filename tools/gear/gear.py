@@ -171,7 +171,7 @@ class AddGearInput(BaseModel):
     purchased_on: date | None = None
 
 
-@tool()
+@tool(side_effect=True)
 async def add_gear(deps: ToolDeps, args: AddGearInput) -> GearOut:
     """Add a new pair of shoes (or other gear). By default it becomes the default for running, so new runs
     are linked to it automatically; the previous default stays in the list."""
@@ -206,7 +206,7 @@ class UpdateGearInput(BaseModel):
     default_for_sport: str | None = None
 
 
-@tool()
+@tool(side_effect=True)
 async def update_gear(deps: ToolDeps, args: UpdateGearInput) -> GearOut:
     """Rename gear, change its retirement distance, or make it the default for a sport."""
     gear = await _owned(deps.session, deps.user_id, args.gear_id)
@@ -228,7 +228,7 @@ class RetireGearInput(BaseModel):
     retired_on: date | None = Field(default=None, description="default: today")
 
 
-@tool()
+@tool(side_effect=True)
 async def retire_gear(deps: ToolDeps, args: RetireGearInput) -> GearOut:
     """Retire gear: it keeps its history but is no longer linked to new activities."""
     gear = await _owned(deps.session, deps.user_id, args.gear_id)

@@ -88,7 +88,7 @@ class AddNoteInput(BaseModel):
     )
 
 
-@tool()
+@tool(side_effect=True)
 async def add_calendar_note(deps: ToolDeps, args: AddNoteInput) -> NoteOut:
     """Put a note on the athlete's calendar: illness, injury (a niggle too), travel, life stress or other,
     over a date range (end inclusive; default just today), with a severity 1–3 and their own words. An
@@ -156,7 +156,7 @@ class UpdateNoteInput(BaseModel):
     text: str | None = Field(default=None, max_length=2000)
 
 
-@tool()
+@tool(side_effect=True)
 async def update_calendar_note(deps: ToolDeps, args: UpdateNoteInput) -> NoteOut:
     """Change a calendar note: its dates (e.g. end an illness when the athlete is well again), severity or
     text. Only the fields given change."""

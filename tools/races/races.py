@@ -102,7 +102,7 @@ class AddRaceInput(BaseModel):
         return value
 
 
-@tool()
+@tool(side_effect=True)
 async def add_race(deps: ToolDeps, args: AddRaceInput) -> RaceOut:
     """Put a race on the athlete's calendar (name, date, distance, priority A/B/C, optional goal time)."""
     distance = args.distance_m or (NAMED_DISTANCES_M[args.distance.lower()] if args.distance else None)
@@ -133,7 +133,7 @@ class UpdateRaceInput(BaseModel):
     goal_time_s: float | None = Field(default=None, gt=0, le=7 * 24 * 3600)
 
 
-@tool()
+@tool(side_effect=True)
 async def update_race(deps: ToolDeps, args: UpdateRaceInput) -> RaceOut:
     """Change a race's name, date, priority or goal time."""
     race = await _owned(deps.session, deps.user_id, args.race_id)

@@ -99,7 +99,7 @@ class SyncStravaOutput(BaseModel):
     message: str
 
 
-@tool()
+@tool(side_effect=True)
 async def sync_strava(deps: ToolDeps, args: SyncStravaInput) -> SyncStravaOutput:
     """Import the athlete's Strava activities (with heart rate, pace, power and GPS streams) in the
     background. Activities RunCoach already has from a FIT file or Garmin are linked, not duplicated.

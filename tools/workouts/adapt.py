@@ -198,7 +198,7 @@ class AdaptPlanOutput(BaseModel):
     notes: list[str]
 
 
-@tool()
+@tool(side_effect=True)
 async def adapt_plan(deps: ToolDeps, args: AdaptPlanInput) -> AdaptPlanOutput:
     """Bring the training plan up to date with what the athlete actually ran: mark past sessions done,
     moved (run on a nearby day) or missed, and — when sessions were missed or moved, or recent volume is

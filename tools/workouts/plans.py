@@ -174,7 +174,7 @@ def _default_max_km(distance_m: float, current_km: float) -> float:
     return min(MAX_WEEKLY_KM, max(floor, current_km * 1.5))
 
 
-@tool()
+@tool(side_effect=True)
 async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
     """Build and save a periodized training plan (base, build, peak, 2–3 week taper) to a race: give a race
     from the calendar (race_id) or race_date + distance, optionally a goal time, days per week, the long-run

@@ -105,7 +105,7 @@ class GenerateWorkoutInput(BaseModel):
     name: str | None = Field(default=None, max_length=80)
 
 
-@tool()
+@tool(side_effect=True)
 async def generate_workout(deps: ToolDeps, args: GenerateWorkoutInput) -> GeneratedWorkout:
     """Build and save a structured workout (warm-up, steps with pace targets, repeats, recoveries,
     cool-down) of a kind — easy, recovery, long, tempo, intervals, hills, strides, race_pace, race — at the

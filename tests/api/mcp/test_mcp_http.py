@@ -70,10 +70,10 @@ async def test_every_call_is_scoped_to_the_tokens_user(
 ) -> None:
     other = await make_athlete(with_run=False)
     async with connect(mcp_url, athlete.token) as client:
-        race = structured(
-            await client.call_tool(
-                "add_race", {"name": "Spring 10k", "date": "2031-04-12", "distance": "10k", "priority": "A"}
-            )
+        race = await confirmed(
+            client,
+            "add_race",
+            {"name": "Spring 10k", "date": "2031-04-12", "distance": "10k", "priority": "A"},
         )
     async with connect(mcp_url, other.token) as client:
         assert structured(await client.call_tool("list_activities", {}))["activities"] == []
@@ -86,12 +86,20 @@ async def test_every_call_is_scoped_to_the_tokens_user(
     assert await race_count(athlete.user_id) == 1
 
 
+async def confirmed(client: Any, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A data-changing call: it first answers with an approval request, then runs with its confirmation."""
+    asked = structured(await client.call_tool(tool, args))
+    assert asked["error"] == "approval_required", asked
+    done = await client.call_tool(tool, {**args, "confirmation_id": asked["approval"]["confirmation_id"]})
+    assert not done.is_error, done
+    return structured(done)
+
+
 async def add_race(client: Any) -> int:
-    created = await client.call_tool(
-        "add_race", {"name": "Autumn marathon", "date": "2031-10-05", "distance": "marathon"}
+    created = await confirmed(
+        client, "add_race", {"name": "Autumn marathon", "date": "2031-10-05", "distance": "marathon"}
     )
-    assert not created.is_error, created
-    return int(structured(created)["id"])
+    return int(created["id"])
 
 
 async def test_side_effect_refused_without_consent_then_runs_once_with_it(
