@@ -244,6 +244,8 @@ def compare_periods(i: Intent, turn: Turn, f: Fmt) -> Answer:
     for s in spans:
         data = turn.data("list_activities", since=s.first.isoformat(), until=s.last.isoformat())
         got.append((s, data))
+    if " than " not in f" {i.text.lower()} ":
+        got.sort(key=lambda sd: sd[0].first, reverse=True)  # "compare X and Y": the later one against the earlier
     (s1, d1), (s2, d2) = got[0], got[1]
     km1, km2 = d1.get("total_distance_km") or 0, d2.get("total_distance_km") or 0
     if i.slots.get("measure") == "pace" and d1.get("avg_pace_s_per_km") and d2.get("avg_pace_s_per_km"):
@@ -329,11 +331,19 @@ def samples(i: Intent, turn: Turn, f: Fmt) -> Answer:
         value = rows[0]["values"].get("cadence.avg") if rows else None
         return f"Your cadence over the {which}{note} averaged {value:.0f} spm, from the recording." if value else f"The {which} has no cadence in its recording."
     if what == "time_above":
+        banded = next((r for r in turn.results if r.tool == "query_samples" and r.ok and "hr_min" in r.args), q)
+        rows = banded.data.get("rows") or []
         seconds = rows[0]["samples"] if rows else 0
         bpm = float(i.slots.get("bpm") or 0)
+        per_second = (run.get("duration_s") or 0) * 0.8 <= (_all_samples(turn) or 0)
+        if per_second:
+            return (
+                f"Your heart rate was above {bpm:.0f} bpm for {clock(seconds)} in the {which}{note} "
+                f"({seconds} samples of a recording with about one sample a second)."
+            )
         return (
-            f"Your heart rate was above {bpm:.0f} bpm for {clock(seconds)} in the {which}{note} "
-            f"({seconds} samples of the recording, about one a second)."
+            f"{seconds} of the {_all_samples(turn)} heart-rate samples of your {which}{note} were above {bpm:.0f} bpm. "
+            "This recording has fewer than one sample a second, so I cannot turn that into an exact time."
         )
     usable = [r for r in rows if r["values"].get("heart_rate.avg") is not None and r.get("bucket_start")]
     if not usable:
@@ -349,6 +359,13 @@ def samples(i: Intent, turn: Turn, f: Fmt) -> Answer:
         trend = " — higher than the first half, a sign of drift or a faster finish" if avg > earlier + 2 else " — about the same as the first half"
     which_half = "second" if i.slots.get("half") != "first" else "first"
     return f"In the {which_half} half of your {which}{note} your heart rate averaged {f.bpm(avg)}{trend}."
+
+
+def _all_samples(turn: Turn) -> int | None:
+    """The run's heart-rate sample count without the band (the second samples query)."""
+    queries = [r for r in turn.results if r.tool == "query_samples" and r.ok and "hr_min" not in r.args]
+    rows = queries[-1].data.get("rows") if queries else None
+    return int(rows[0]["samples"]) if rows else None
 
 
 ACTIVITY_ANSWERS = {

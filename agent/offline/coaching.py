@@ -69,7 +69,7 @@ def _health_value(measure: str, value: float | None) -> str:
         return f"{value} bpm"
     if measure == "hrv_ms":
         return f"{value} ms"
-    return f"{value} h ({clock(value * 3600)})"
+    return f"{value} h"
 
 
 def health_avg(i: Intent, turn: Turn, f: Fmt) -> str:
@@ -131,7 +131,7 @@ def fitness(i: Intent, turn: Turn, f: Fmt) -> str:
         head = f"Your fitness has {word} over {i.span.label if i.span else 'the period'}: CTL {then['ctl']:.1f} on {f.day(then['day'])}, {ctl:.1f} now."
     elif today.get("ctl_change_7d") is not None:
         change = today["ctl_change_7d"]
-        head += f" Over the last 7 days CTL {'rose' if change > 0 else 'fell'} by {abs(change):.1f}."
+        head += f" Over the last 7 days CTL changed by {change:+.1f} ({'rising' if change > 0 else 'falling'})."
     return head
 
 
@@ -274,7 +274,13 @@ def log_session(i: Intent, turn: Turn, f: Fmt) -> str:
     if r is None or not r.ok:
         return f"I could not log it: {r.error if r else 'no tool'}"
     d = r.data
-    return f"Logged: {d.get('name') or d.get('sport')}, {d.get('duration_min')} min on {f.day(d.get('start_time'))} (load {d.get('training_load')})."
+    assumed = (
+        f" I assumed an effort of RPE {d.get('rpe')}/10; tell me if it was harder or easier." if i.slots.get("rpe_assumed") else ""
+    )
+    return (
+        f"Logged: {d.get('name') or d.get('sport')}, {d.get('duration_min')} min on {f.day(d.get('start_time'))}, "
+        f"adding a load of {d.get('training_load')}.{assumed}"
+    )
 
 
 def note(i: Intent, turn: Turn, f: Fmt) -> str:

@@ -116,9 +116,24 @@ def _action(text: str, today: date) -> Intent | None:
             text,
             today,
             day=dates.day(text, today) or today,
-            slots={"sport": sport, "minutes": minutes / 60},
+            slots={"sport": sport, "minutes": minutes / 60, **_effort(text, sport)},
         )
     return None
+
+
+#: how hard a logged session was when the athlete does not say (session RPE, CR-10)
+TYPICAL_RPE = {"yoga": 2, "walking": 2, "hiking": 3, "cycling": 4, "swimming": 4, "strength_training": 5}
+
+
+def _effort(text: str, sport: str) -> dict[str, Any]:
+    """The session RPE the athlete gave ("rpe 6", "hard", "easy"), else a typical one for the sport (assumed)."""
+    t = text.lower()
+    if m := re.search(r"\b(?:rpe|effort)\s*(\d{1,2})\b", t):
+        return {"rpe": min(float(m.group(1)), 10.0), "rpe_assumed": False}
+    for pattern, rpe in ((r"\b(very hard|brutal|max)\b", 8.0), (r"\bhard\b", 6.0), (r"\b(easy|light|gentle)\b", 2.0)):
+        if re.search(pattern, t):
+            return {"rpe": rpe, "rpe_assumed": False}
+    return {"rpe": float(TYPICAL_RPE.get(sport, 4)), "rpe_assumed": True}
 
 
 _ILLNESS = r"\b(cold|flu|sick|ill|illness|fever|covid|virus|infection|sore throat)\b"

@@ -104,6 +104,7 @@ def _samples(i: Intent, turn: Turn) -> list[Call]:
         calls.append(
             ("query_samples", {"activity_ids": ids, "metrics": ["heart_rate"], "aggregates": ["count"], "hr_min": bpm + 0.5})
         )
+        calls.append(("query_samples", {"activity_ids": ids, "metrics": ["heart_rate"], "aggregates": ["count"]}))
     else:
         calls.append(
             (
@@ -308,7 +309,10 @@ PLANS: dict[str, Plan] = {
     "workout": _workout,
     "push_workout": lambda i, t: [("push_workout", {"date": _iso(i.day or i.today + timedelta(days=1))})],
     "log_session": lambda i, t: [
-        ("log_training_session", {"sport": i.slots["sport"], "duration_min": float(i.slots["minutes"]), "day": _iso(i.day)})
+        (
+            "log_training_session",
+            {"sport": i.slots["sport"], "duration_min": float(i.slots["minutes"]), "day": _iso(i.day), "rpe": i.slots["rpe"]},
+        )
     ],
     "note": _note,
     "knowledge": lambda i, t: [("search_knowledge", {"query": knowledge_query(i.text), "limit": 3})],
