@@ -63,7 +63,9 @@ def readings(answer: str) -> dict[str, list[float]]:
     clock += [float(m) * 60 for m in _MINUTES.findall(text)]
     clock += [float(h) * 3600 for h in _HOURS.findall(text)]
     without_clocks = _CLOCK.sub(" ", text)
-    plain = [float(sign + whole.replace(",", "") + frac) for sign, whole, frac in _PLAIN.findall(without_clocks)]
+    plain = [
+        float(sign + whole.replace(",", "") + frac) for sign, whole, frac in _PLAIN.findall(without_clocks)
+    ]
     words = [float(_WORDS[w]) for w in re.findall(r"\b(" + "|".join(_WORDS) + r")\b", text.lower())]
     return {"clock": clock, "plain": plain, "count": plain + words}
 

@@ -8,4 +8,12 @@ tool results, and `model` drives it all as a pydantic-ai model.
 from agent.offline.intents import Intent, understand
 from agent.offline.model import INTRO, OFFLINE_MODEL_NAME, offline_model, offline_respond, offline_stream
 
-__all__ = ["INTRO", "OFFLINE_MODEL_NAME", "Intent", "offline_model", "offline_respond", "offline_stream", "understand"]
+__all__ = [
+    "INTRO",
+    "OFFLINE_MODEL_NAME",
+    "Intent",
+    "offline_model",
+    "offline_respond",
+    "offline_stream",
+    "understand",
+]

@@ -21,7 +21,12 @@ def _acts(turn: Turn, **match: Any) -> list[dict[str, Any]]:
 
 
 def _line(a: dict[str, Any], f: Fmt) -> str:
-    parts = [f"{f.day(a['local_date'])} {a.get('name') or a['sport']}: {f.km(a.get('distance_km'))} in {f.duration(a.get('duration_s'))}"]
+    parts = [
+        (
+            f"{f.day(a['local_date'])} {a.get('name') or a['sport']}: "
+            f"{f.km(a.get('distance_km'))} in {f.duration(a.get('duration_s'))}"
+        )
+    ]
     if a.get("pace_s_per_km"):
         parts.append(f"at {f.pace(a['pace_s_per_km'])}")
     if a.get("avg_hr"):
@@ -46,8 +51,12 @@ def last_facts(i: Intent, turn: Turn, f: Fmt) -> Answer:
         "distance": f"{f.km(a.get('distance_km'))}",
         "time": f"{f.duration(a.get('duration_s'))} of moving time",
         "pace": f"an average pace of {f.pace(a.get('pace_s_per_km'))}",
-        "hr": f"an average heart rate of {f.bpm(a.get('avg_hr'))}" if a.get("avg_hr") else "no heart rate recorded",
-        "max_hr": f"a max heart rate of {f.bpm(a.get('max_hr'))}" if a.get("max_hr") else "no heart rate recorded",
+        "hr": f"an average heart rate of {f.bpm(a.get('avg_hr'))}"
+        if a.get("avg_hr")
+        else "no heart rate recorded",
+        "max_hr": f"a max heart rate of {f.bpm(a.get('max_hr'))}"
+        if a.get("max_hr")
+        else "no heart rate recorded",
     }
     if m in figures:
         wanted = [m]
@@ -79,17 +88,30 @@ def run_review(i: Intent, turn: Turn, f: Fmt) -> Answer:
     pace = a.get("pace_s_per_km")
     verdict = "a solid run"
     if pace and avg_pace:
-        verdict = "quicker than your recent average" if pace < avg_pace - 5 else (
-            "an easy one, slower than your recent average" if pace > avg_pace + 5 else "right at your usual pace"
+        verdict = (
+            "quicker than your recent average"
+            if pace < avg_pace - 5
+            else (
+                "an easy one, slower than your recent average"
+                if pace > avg_pace + 5
+                else "right at your usual pace"
+            )
         )
     lines = [
         f"Your last run, {a.get('name') or 'a run'} on {f.day(a['local_date'])}, was {verdict}: "
         f"{f.km(a.get('distance_km'))} in {f.duration(a.get('duration_s'))} at {f.pace(pace)}"
-        + (f", average heart rate {f.bpm(a['avg_hr'])} (max {f.bpm(a.get('max_hr'))})." if a.get("avg_hr") else ", without heart rate.")
+        + (
+            f", average heart rate {f.bpm(a['avg_hr'])} (max {f.bpm(a.get('max_hr'))})."
+            if a.get("avg_hr")
+            else ", without heart rate."
+        )
     ]
     if others:
         lines.append(
-            f"- Against your last 4 weeks ({listing.get('count', len(recent))} runs, {f.km(listing.get('total_distance_km'))}"
+            (
+                f"- Against your last 4 weeks ({listing.get('count', len(recent))} "
+                f"runs, {f.km(listing.get('total_distance_km'))}"
+            )
             + (f", average pace {f.pace(avg_pace)}" if avg_pace else "")
             + f"): it was longer than {longer} of the other {len(others)}."
         )
@@ -98,10 +120,17 @@ def run_review(i: Intent, turn: Turn, f: Fmt) -> Answer:
         lines.append(f"- Its average heart rate sits in {zone}.")
     laps = a.get("laps") or []
     if len(laps) > 1:
-        fastest = min((lap for lap in laps if lap.get("pace_s_per_km")), key=lambda lap: lap["pace_s_per_km"], default=None)
+        fastest = min(
+            (lap for lap in laps if lap.get("pace_s_per_km")),
+            key=lambda lap: lap["pace_s_per_km"],
+            default=None,
+        )
         if fastest:
             lines.append(
-                f"- Fastest lap: lap {fastest['index'] + 1}, {f.km(fastest.get('distance_km'))} at {f.pace(fastest['pace_s_per_km'])}"
+                (
+                    f"- Fastest lap: lap {fastest['index'] + 1}, "
+                    f"{f.km(fastest.get('distance_km'))} at {f.pace(fastest['pace_s_per_km'])}"
+                )
                 + (f" ({f.bpm(fastest['avg_hr'])})" if fastest.get("avg_hr") else "")
                 + "."
             )
@@ -149,13 +178,17 @@ def activity_day(i: Intent, turn: Turn, f: Fmt) -> Answer:
 def gear(i: Intent, turn: Turn, f: Fmt) -> Answer:
     items = [g for g in turn.data("list_gear").get("gear") or [] if not g.get("is_retired")]
     if not items:
-        return "You have no gear in RunCoach yet. Tell me, e.g., \"I bought new shoes, Nike Pegasus 41\"."
+        return 'You have no gear in RunCoach yet. Tell me, e.g., "I bought new shoes, Nike Pegasus 41".'
     lines = []
     for g in items:
         used = g.get("used_pct")
         lines.append(
             f"Your {g['name']} have {f.km(g.get('distance_km'))} on them"
-            + (f", {used:.1f}% of the {f.km(g.get('retire_at_km'))} you retire them at" if used is not None and g.get("retire_at_km") else "")
+            + (
+                f", {used:.1f}% of the {f.km(g.get('retire_at_km'))} you retire them at"
+                if used is not None and g.get("retire_at_km")
+                else ""
+            )
             + "."
         )
     worst = max(items, key=lambda g: g.get("used_pct") or 0)
@@ -203,13 +236,25 @@ def aggregate(i: Intent, turn: Turn, f: Fmt) -> Answer:
     if m == "count":
         head = f"You did {plural} in {label}, {f.km(data.get('total_distance_km'))} in total."
     elif m == "time":
-        head = f"You spent {f.duration(data.get('total_duration_s'))} {'riding' if sport == 'cycling' else 'running'} in {label} ({plural}, {f.km(data.get('total_distance_km'))})."
+        head = (
+            f"You spent {f.duration(data.get('total_duration_s'))} "
+            f"{'riding' if sport == 'cycling' else 'running'} in {label} ({plural}, "
+            f"{f.km(data.get('total_distance_km'))})."
+        )
     elif m == "longest":
         longest = max(acts, key=lambda a: a.get("distance_km") or 0)
-        head = f"Your longest {noun} in {label} was {longest.get('name') or noun} on {f.day(longest['local_date'])}: {f.km(longest.get('distance_km'))} in {f.duration(longest.get('duration_s'))}."
+        head = (
+            f"Your longest {noun} in {label} was {longest.get('name') or noun} on "
+            f"{f.day(longest['local_date'])}: {f.km(longest.get('distance_km'))} in "
+            f"{f.duration(longest.get('duration_s'))}."
+        )
     elif m == "hr":
         kind = i.slots.get("kind")
-        chosen = [a for a in acts if a.get("avg_hr") is not None and (not kind or kind in str(a.get("name") or "").lower())]
+        chosen = [
+            a
+            for a in acts
+            if a.get("avg_hr") is not None and (not kind or kind in str(a.get("name") or "").lower())
+        ]
         if not chosen:
             return f"None of your {kind + ' ' if kind else ''}{noun}s in {label} has heart rate."
         avg = mean(a["avg_hr"] for a in chosen)
@@ -219,7 +264,11 @@ def aggregate(i: Intent, turn: Turn, f: Fmt) -> Answer:
     elif m == "pace" and data.get("avg_pace_s_per_km"):
         head = f"You averaged {f.pace(data['avg_pace_s_per_km'])} over {plural} in {label}."
     else:
-        head = f"You {'rode' if sport == 'cycling' else 'ran'} {f.km(data.get('total_distance_km'))} in {label}, over {plural} ({f.duration(data.get('total_duration_s'))})."
+        head = (
+            f"You {'rode' if sport == 'cycling' else 'ran'} "
+            f"{f.km(data.get('total_distance_km'))} in {label}, over {plural} "
+            f"({f.duration(data.get('total_duration_s'))})."
+        )
     return head + "\n" + "\n".join(_line(a, f) for a in acts[:6]) + ("\n- …" if len(acts) > 6 else "")
 
 
@@ -245,14 +294,17 @@ def compare_periods(i: Intent, turn: Turn, f: Fmt) -> Answer:
         data = turn.data("list_activities", since=s.first.isoformat(), until=s.last.isoformat())
         got.append((s, data))
     if " than " not in f" {i.text.lower()} ":
-        got.sort(key=lambda sd: sd[0].first, reverse=True)  # "compare X and Y": the later one against the earlier
+        got.sort(
+            key=lambda sd: sd[0].first, reverse=True
+        )  # "compare X and Y": the later one against the earlier
     (s1, d1), (s2, d2) = got[0], got[1]
     km1, km2 = d1.get("total_distance_km") or 0, d2.get("total_distance_km") or 0
     if i.slots.get("measure") == "pace" and d1.get("avg_pace_s_per_km") and d2.get("avg_pace_s_per_km"):
         p1, p2 = d1["avg_pace_s_per_km"], d2["avg_pace_s_per_km"]
         verdict = "faster" if p1 < p2 else "slower"
         return (
-            f"You were {verdict} in {s1.label} than in {s2.label}: {f.pace(p1)} on average against {f.pace(p2)}.\n"
+            f"You were {verdict} in {s1.label} than in {s2.label}: {f.pace(p1)} on "
+            f"average against {f.pace(p2)}.\n"
             f"- {_total_line(s1.label, d1, f, sport)}\n- {_total_line(s2.label, d2, f, sport)}"
         )
     verdict = "more" if km1 > km2 else "less"
@@ -273,11 +325,21 @@ def compare_runs(i: Intent, turn: Turn, f: Fmt) -> Answer:
     other = next((a for a in same[1:] if i.day and a["local_date"] == i.day.isoformat()), same[1])
     p1, p2 = last.get("pace_s_per_km") or 0, other.get("pace_s_per_km") or 0
     verdict = "faster" if p1 < p2 - 1 else "slower" if p1 > p2 + 1 else "the same pace as"
-    head = f"Your last {kind} run ({f.day(last['local_date'])}) was {verdict}{' than' if verdict != 'the same pace as' else ''} the one on {f.day(other['local_date'])}."
+    head = (
+        f"Your last {kind} run ({f.day(last['local_date'])}) was "
+        f"{verdict}{' than' if verdict != 'the same pace as' else ''} the one "
+        f"on {f.day(other['local_date'])}."
+    )
     hr = ""
     if last.get("avg_hr") and other.get("avg_hr"):
         diff = last["avg_hr"] - other["avg_hr"]
-        hr = " with a lower heart rate" if diff < 0 else " with a higher heart rate" if diff > 0 else " at the same heart rate"
+        hr = (
+            " with a lower heart rate"
+            if diff < 0
+            else " with a higher heart rate"
+            if diff > 0
+            else " at the same heart rate"
+        )
     return head.rstrip(".") + hr + ".\n" + _line(last, f) + "\n" + _line(other, f)
 
 
@@ -293,20 +355,37 @@ def week_review(i: Intent, turn: Turn, f: Fmt) -> Answer:
     km = this.get("distance_km")
     verdict = "A steady week"
     if this and before and before.get("load"):
-        verdict = "A lighter week than the last" if this.get("load", 0) < before["load"] else "A bigger week than the last"
+        verdict = (
+            "A lighter week than the last"
+            if this.get("load", 0) < before["load"]
+            else "A bigger week than the last"
+        )
     lines = [
         f"{verdict}: {len(runs)} run{'s' if len(runs) != 1 else ''}, {f.km(km)} of running"
         + (f" and a load of {this['load']:.1f}" if this.get("load") is not None else "")
-        + (f" (last week {f.km(before.get('distance_km'))}, load {before['load']:.1f})" if before.get("load") is not None else "")
+        + (
+            f" (last week {f.km(before.get('distance_km'))}, load {before['load']:.1f})"
+            if before.get("load") is not None
+            else ""
+        )
         + "."
     ]
     lines += [_line(a, f) for a in acts[:7]]
     if today:
-        lines.append(f"Fitness (CTL) {today.get('ctl', 0):.1f}, fatigue (ATL) {today.get('atl', 0):.1f}, form (TSB) {today.get('tsb', 0):.1f}.")
+        lines.append(
+            f"Fitness (CTL) {today.get('ctl', 0):.1f}, fatigue (ATL) "
+            f"{today.get('atl', 0):.1f}, form (TSB) {today.get('tsb', 0):.1f}."
+        )
     plan = turn.get("get_plan")
     if plan and plan.ok:
         sessions = [s for w in plan.data.get("weeks") or [] for s in w.get("sessions") or []]
-        done = sum(1 for s in sessions if s.get("status") == "done" and i.span and i.span.first.isoformat() <= str(s.get("date")) <= i.today.isoformat())
+        done = sum(
+            1
+            for s in sessions
+            if s.get("status") == "done"
+            and i.span
+            and i.span.first.isoformat() <= str(s.get("date")) <= i.today.isoformat()
+        )
         lines.append(f"Plan: {done} planned sessions done this week.")
     lines.append("Next: keep most runs easy and protect one quality session and the long run.")
     return "\n".join(lines)
@@ -321,7 +400,10 @@ def samples(i: Intent, turn: Turn, f: Fmt) -> Answer:
     newest_kind = pick_run(i, acts)
     note = ""
     if newest_kind is not None and newest_kind["id"] != run["id"]:
-        note = f" (your latest one, on {f.day(newest_kind['local_date'])}, has no heart rate, so I used this one)"
+        note = (
+            f" (your latest one, on {f.day(newest_kind['local_date'])}, has no "
+            "heart rate, so I used this one)"
+        )
     q = turn.get("query_samples")
     if q is None or not q.ok:
         return f"I could not read the recording of your {which}: {q.error if q else 'no samples'}."
@@ -329,9 +411,15 @@ def samples(i: Intent, turn: Turn, f: Fmt) -> Answer:
     what = i.slots.get("what")
     if what == "cadence":
         value = rows[0]["values"].get("cadence.avg") if rows else None
-        return f"Your cadence over the {which}{note} averaged {value:.0f} spm, from the recording." if value else f"The {which} has no cadence in its recording."
+        return (
+            f"Your cadence over the {which}{note} averaged {value:.0f} spm, from the recording."
+            if value
+            else f"The {which} has no cadence in its recording."
+        )
     if what == "time_above":
-        banded = next((r for r in turn.results if r.tool == "query_samples" and r.ok and "hr_min" in r.args), q)
+        banded = next(
+            (r for r in turn.results if r.tool == "query_samples" and r.ok and "hr_min" in r.args), q
+        )
         rows = banded.data.get("rows") or []
         seconds = rows[0]["samples"] if rows else 0
         bpm = float(i.slots.get("bpm") or 0)
@@ -342,7 +430,8 @@ def samples(i: Intent, turn: Turn, f: Fmt) -> Answer:
                 f"({seconds} samples of a recording with about one sample a second)."
             )
         return (
-            f"{seconds} of the {_all_samples(turn)} heart-rate samples of your {which}{note} were above {bpm:.0f} bpm. "
+            f"{seconds} of the {_all_samples(turn)} heart-rate samples of your "
+            f"{which}{note} were above {bpm:.0f} bpm. "
             "This recording has fewer than one sample a second, so I cannot turn that into an exact time."
         )
     usable = [r for r in rows if r["values"].get("heart_rate.avg") is not None and r.get("bucket_start")]
@@ -356,7 +445,11 @@ def samples(i: Intent, turn: Turn, f: Fmt) -> Answer:
     trend = ""
     if first:
         earlier = mean(first)
-        trend = " — higher than the first half, a sign of drift or a faster finish" if avg > earlier + 2 else " — about the same as the first half"
+        trend = (
+            " — higher than the first half, a sign of drift or a faster finish"
+            if avg > earlier + 2
+            else " — about the same as the first half"
+        )
     which_half = "second" if i.slots.get("half") != "first" else "first"
     return f"In the {which_half} half of your {which}{note} your heart rate averaged {f.bpm(avg)}{trend}."
 

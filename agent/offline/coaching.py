@@ -4,8 +4,10 @@ figures behind it from this turn's tool results, and one next step.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from agent.offline.dates import week_start
 from agent.offline.intents import EXAMPLES, Intent
 from agent.offline.plans import find_race
 from agent.offline.turn import Fmt, Turn, clock
@@ -16,9 +18,7 @@ __all__ = ["COACH_ANSWERS", "not_understood"]
 def _reasons(data: dict[str, Any], limit: int = 3) -> list[str]:
     reasons = data.get("reasons") or data.get("readiness_reasons") or []
     texts = [r["text"] if isinstance(r, dict) else str(r) for r in reasons]
-    low = [
-        r["text"] for r in reasons if isinstance(r, dict) and r.get("status") == "low"
-    ] or texts
+    low = [r["text"] for r in reasons if isinstance(r, dict) and r.get("status") == "low"] or texts
     return low[:limit]
 
 
@@ -39,11 +39,17 @@ def readiness(i: Intent, turn: Turn, f: Fmt) -> str:
     lines += [f"- {text}" for text in _reasons(r or adj)]
     session = adj.get("session")
     if session:
-        lines.append(f"Today's plan: {session.get('title') or session.get('kind')}. Proposal: {adj.get('action')} — {adj.get('why')}.")
+        lines.append(
+            f"Today's plan: {session.get('title') or session.get('kind')}. "
+            f"Proposal: {adj.get('action')} — {adj.get('why')}."
+        )
         if adj.get("apply_with"):
             lines.append("Say yes and I will apply the change to your plan.")
     elif adj:
-        lines.append(f"Nothing is planned today ({adj.get('why')}), so rest or an easy jog is the choice.")
+        lines.append(
+            "Nothing is planned for today, so the choice is yours: rest, or an "
+            "easy jog if you feel better later."
+        )
     return "\n".join(lines)
 
 
@@ -81,7 +87,10 @@ def health_avg(i: Intent, turn: Turn, f: Fmt) -> str:
         return f"Your watch recorded no {_MEASURE_NAMES[m]} in {span}."
     days = [d for d in data.get("days") or [] if d.get(m) is not None]
     latest = f" Last night: {_health_value(m, days[-1][m])}." if days else ""
-    return f"Your {_MEASURE_NAMES[m]} averaged {_health_value(m, value)} over {span} ({len(days)} nights).{latest}"
+    return (
+        f"Your {_MEASURE_NAMES[m]} averaged {_health_value(m, value)} over "
+        f"{span} ({len(days)} nights).{latest}"
+    )
 
 
 def health_compare(i: Intent, turn: Turn, f: Fmt) -> str:
@@ -96,9 +105,12 @@ def health_compare(i: Intent, turn: Turn, f: Fmt) -> str:
     word = "higher" if now > before else "lower" if now < before else "the same"
     meaning = ""
     if m == "resting_hr" and now > before:
-        meaning = " A rising resting heart rate can mean fatigue, stress or an illness coming: keep an eye on it."
+        meaning = (
+            " A rising resting heart rate can mean fatigue, stress or an illness coming: keep an eye on it."
+        )
     return (
-        f"Your {_MEASURE_NAMES[m]} is {word} over the last 7 days: {_health_value(m, now)} on average, against "
+        f"Your {_MEASURE_NAMES[m]} is {word} over the last 7 days: "
+        f"{_health_value(m, now)} on average, against "
         f"{_health_value(m, before)} in the 7 days before.{meaning}"
     )
 
@@ -119,7 +131,10 @@ def fitness(i: Intent, turn: Turn, f: Fmt) -> str:
         weeks = load.get("weekly") or []
         lines = ["Your training load, week by week (newest first):"]
         for w in reversed(weeks):
-            lines.append(f"- week of {f.day(w['week_start'])}: load {w['load']:.1f}, {f.km(w.get('distance_km'))}, CTL {w['ctl']:.1f}")
+            lines.append(
+                f"- week of {f.day(w['week_start'])}: load {w['load']:.1f}, "
+                f"{f.km(w.get('distance_km'))}, CTL {w['ctl']:.1f}"
+            )
         lines.append(f"Today: fitness (CTL) {ctl:.1f}, fatigue (ATL) {atl:.1f}, form (TSB) {tsb:.1f}.")
         return "\n".join(lines)
     else:
@@ -128,10 +143,16 @@ def fitness(i: Intent, turn: Turn, f: Fmt) -> str:
     if i.slots.get("trend") and daily:
         then = daily[0]
         word = "gone up" if ctl > then["ctl"] else "gone down" if ctl < then["ctl"] else "stayed level"
-        head = f"Your fitness has {word} over {i.span.label if i.span else 'the period'}: CTL {then['ctl']:.1f} on {f.day(then['day'])}, {ctl:.1f} now."
+        head = (
+            f"Your fitness has {word} over "
+            f"{i.span.label if i.span else 'the period'}: CTL {then['ctl']:.1f} on "
+            f"{f.day(then['day'])}, {ctl:.1f} now."
+        )
     elif today.get("ctl_change_7d") is not None:
         change = today["ctl_change_7d"]
-        head += f" Over the last 7 days CTL changed by {change:+.1f} ({'rising' if change > 0 else 'falling'})."
+        head += (
+            f" Over the last 7 days CTL changed by {change:+.1f} ({'rising' if change > 0 else 'falling'})."
+        )
     return head
 
 
@@ -139,18 +160,17 @@ def week_load(i: Intent, turn: Turn, f: Fmt) -> str:
     load = turn.data("training_load")
     weeks = {w["week_start"]: w for w in load.get("weekly") or []}
     assert i.span is not None
-    from agent.offline.dates import week_start
-
     w = weeks.get(week_start(i.span.first).isoformat())
     if w is None:
         return f"I have no training load for {i.span.label}."
-    others = [x for k, x in weeks.items() if k != w["week_start"]]
+    prev = weeks.get((week_start(i.span.first) - timedelta(days=7)).isoformat())
     compare = ""
-    if others:
-        prev = others[-1]
-        compare = f" The week of {f.day(prev['week_start'])} had {prev['load']:.1f}."
+    if prev is not None:
+        word = "up from" if w["load"] > prev["load"] else "down from"
+        compare = f" That is {word} {prev['load']:.1f} the week before."
     return (
-        f"Your training load {i.span.label} is {w['load']:.1f} (TSS-equivalent points) from {f.km(w.get('distance_km'))} "
+        f"Your training load {i.span.label} is {w['load']:.1f} (TSS-equivalent "
+        f"points) from {f.km(w.get('distance_km'))} "
         f"of running; fitness (CTL) {w['ctl']:.1f}, form (TSB) {w['tsb']:.1f} at the week's end.{compare}"
     )
 
@@ -162,7 +182,8 @@ def vo2max(i: Intent, turn: Turn, f: Fmt) -> str:
         return "I have no VO2max estimate yet: it needs steady runs with heart rate."
     direction = trend.get("direction", "stable")
     return (
-        f"Your VO2max estimate is {trend['current']} and {direction} ({trend.get('slope_per_30d')} points per 30 days "
+        f"Your VO2max estimate is {trend['current']} and {direction} "
+        f"({trend.get('slope_per_30d')} points per 30 days "
         f"over {trend.get('runs')} runs). Single runs scatter by a few points, so read the trend."
     )
 
@@ -176,7 +197,10 @@ def tired_week(i: Intent, turn: Turn, f: Fmt) -> str:
         f"- Readiness today: {r.get('score')}/100 ({r.get('label')})",
     ]
     if load:
-        lines.append(f"- Load: fitness (CTL) {load.get('ctl')}, fatigue (ATL) {load.get('atl')}, form (TSB) {load.get('tsb')}")
+        lines.append(
+            f"- Load: fitness (CTL) {load.get('ctl')}, fatigue (ATL) "
+            f"{load.get('atl')}, form (TSB) {load.get('tsb')}"
+        )
     if health.get("sleep_h") is not None:
         lines.append(f"- Sleep: {health['sleep_h']} h a night on average over the last 7 days")
     return "\n".join(lines)
@@ -189,11 +213,20 @@ def zones(i: Intent, turn: Turn, f: Fmt) -> str:
         return "I could not read your zones."
     method = next(iter(methods))
     anchor = (z.get("anchors") or {}).get("max_hr") or {}
-    lines = [f"Your heart-rate zones (by {method.replace('_', ' ')}, max HR {anchor.get('value', 0):.0f} bpm from {anchor.get('source', '?')}):"]
+    lines = [
+        (
+            f"Your heart-rate zones (by {method.replace('_', ' ')}, max HR "
+            f"{anchor.get('value', 0):.0f} bpm from {anchor.get('source', '?')}):"
+        )
+    ]
     counts = [r for r in turn.results if r.tool == "query_samples" and r.ok]
     for n, zone in enumerate(methods[method]):
         low, high = zone.get("low_bpm"), zone.get("high_bpm")
-        band = f"{low} bpm–{high} bpm" if low is not None and high is not None else (f"from {low} bpm" if low is not None else f"up to {high} bpm")
+        band = (
+            f"{low} bpm–{high} bpm"
+            if low is not None and high is not None
+            else (f"from {low} bpm" if low is not None else f"up to {high} bpm")
+        )
         spent = ""
         if n < len(counts):
             rows = counts[n].data.get("rows") or []
@@ -222,7 +255,12 @@ def add_race(i: Intent, turn: Turn, f: Fmt) -> str:
     if not r.ok:
         return f"I could not add the race: {r.error}"
     d = r.data
-    lines = [f"{d['name']} is on your calendar: {f.day(d['date'])}, priority {d['priority']}, {d.get('days_to_go')} days to go."]
+    lines = [
+        (
+            f"{d['name']} is on your calendar: {f.day(d['date'])}, priority "
+            f"{d['priority']}, {d.get('days_to_go')} days to go."
+        )
+    ]
     p = turn.get("generate_plan")
     if p is not None:
         lines.append(_plan_line(p.data, f) if p.ok else f"I could not build the plan: {p.error}")
@@ -232,7 +270,8 @@ def add_race(i: Intent, turn: Turn, f: Fmt) -> str:
 def _plan_line(plan: dict[str, Any], f: Fmt) -> str:
     weeks = plan.get("weeks") or []
     return (
-        f"Your plan \"{plan.get('name')}\" is ready: {len(weeks)} weeks from {f.day(plan.get('start_date'))} to race day "
+        f'Your plan "{plan.get("name")}" is ready: {len(weeks)} weeks from '
+        f"{f.day(plan.get('start_date'))} to race day "
         f"{f.day(plan.get('race_date'))}, at VDOT {plan.get('vdot')}."
     )
 
@@ -241,7 +280,10 @@ def build_plan(i: Intent, turn: Turn, f: Fmt) -> str:
     p = turn.get("generate_plan")
     race = find_race(i, turn) if turn.get("list_races") else None
     if p is None:
-        return 'Tell me the race (or its date and distance), e.g. "Make me a plan for a half marathon on 2027-02-28".'
+        return (
+            'Tell me the race (or its date and distance), e.g. "Make me a plan for '
+            'a half marathon on 2027-02-28".'
+        )
     if not p.ok:
         return f"I could not build the plan: {p.error}"
     head = f"Here is your plan for the {race['name']}." if race else "Here is your plan."
@@ -255,10 +297,20 @@ def workout(i: Intent, turn: Turn, f: Fmt) -> str:
     if not w.ok:
         return f"I could not make that workout: {w.error}"
     d = w.data
-    lines = [f"Saved \"{d.get('name')}\" for {f.day(d.get('scheduled_date'))}: {d.get('summary')}"]
+    summary = d.get("summary") or {}
+    size = ""
+    if isinstance(summary, dict) and summary.get("distance_km"):
+        size = f": about {f.km(summary['distance_km'])}"
+        if summary.get("hard_min"):
+            size += f", {summary['hard_min']:.0f} min of it hard"
+    lines = [f'Saved "{d.get("name")}" for {f.day(d.get("scheduled_date"))}{size}.']
     push = turn.get("push_workout")
     if push is not None:
-        lines.append(f"Sent to your watch: {push.data.get('message') or 'done'}" if push.ok else f"Not sent to your watch: {push.error}")
+        lines.append(
+            f"Sent to your watch: {push.data.get('message') or 'done'}"
+            if push.ok
+            else f"Not sent to your watch: {push.error}"
+        )
     return "\n".join(lines)
 
 
@@ -266,7 +318,9 @@ def push_workout(i: Intent, turn: Turn, f: Fmt) -> str:
     push = turn.get("push_workout")
     if push is None:
         return "I could not send it."
-    return f"Sent to your watch: {push.data.get('message') or 'done'}" if push.ok else f"Not sent: {push.error}"
+    return (
+        f"Sent to your watch: {push.data.get('message') or 'done'}" if push.ok else f"Not sent: {push.error}"
+    )
 
 
 def log_session(i: Intent, turn: Turn, f: Fmt) -> str:
@@ -275,10 +329,13 @@ def log_session(i: Intent, turn: Turn, f: Fmt) -> str:
         return f"I could not log it: {r.error if r else 'no tool'}"
     d = r.data
     assumed = (
-        f" I assumed an effort of RPE {d.get('rpe')}/10; tell me if it was harder or easier." if i.slots.get("rpe_assumed") else ""
+        f" I assumed an effort of RPE {d.get('rpe')}/10; tell me if it was harder or easier."
+        if i.slots.get("rpe_assumed")
+        else ""
     )
     return (
-        f"Logged: {d.get('name') or d.get('sport')}, {d.get('duration_min')} min on {f.day(d.get('start_time'))}, "
+        f"Logged: {d.get('name') or d.get('sport')}, {d.get('duration_min')} "
+        f"min on {f.day(d.get('start_time'))}, "
         f"adding a load of {d.get('training_load')}.{assumed}"
     )
 
@@ -290,13 +347,27 @@ def note(i: Intent, turn: Turn, f: Fmt) -> str:
     d = r.data
     kind = d.get("kind")
     advice = {
-        "illness": "No hard sessions until you are well: rest while you have a fever or symptoms below the neck, then come back with easy runs. Tell me when you are better.",
-        "injury": "Stop running if it hurts while running or gets worse; easy cross-training is fine. If it is not better in a few days, see a physio.",
+        "illness": (
+            "No hard sessions until you are well: rest while you have a fever or "
+            "symptoms below the neck, then come back with easy runs. Tell me when you are better."
+        ),
+        "injury": (
+            "Stop running if it hurts while running or gets worse; easy "
+            "cross-training is fine. If it is not better in a few days, see a physio."
+        ),
         "travel": "I will plan lighter, flexible days around the trip.",
         "life_stress": "Stress counts as load: keep the week's runs easy and shorter, and sleep first.",
     }.get(str(kind), "")
-    span = f.day(d.get("start_date")) + (f" to {f.day(d.get('end_date'))}" if d.get("end_date") and d.get("end_date") != d.get("start_date") else " on")
-    lines = [f"Sorry to hear it. I noted {str(kind).replace('_', ' ')} from {span}. {advice}".replace(" on.", " onwards.")]
+    span = f.day(d.get("start_date")) + (
+        f" to {f.day(d.get('end_date'))}"
+        if d.get("end_date") and d.get("end_date") != d.get("start_date")
+        else " on"
+    )
+    lines = [
+        f"Sorry to hear it. I noted {str(kind).replace('_', ' ')} from {span}. {advice}".replace(
+            " on.", " onwards."
+        )
+    ]
     r2 = turn.data("readiness")
     if r2:
         lines.append(f"Readiness today: {r2.get('score')}/100 ({r2.get('label')}).")
@@ -308,7 +379,9 @@ def knowledge(i: Intent, turn: Turn, f: Fmt) -> str:
     if not passages:
         return "I found nothing on that in RunCoach's knowledge base. " + _examples()
     words = {w for w in i.text.lower().split() if len(w) > 3}
-    ranked = sorted(passages, key=lambda p: -sum(w.strip("?.,") in str(p.get("text", "")).lower() for w in words))
+    ranked = sorted(
+        passages, key=lambda p: -sum(w.strip("?.,") in str(p.get("text", "")).lower() for w in words)
+    )
     blocks = []
     for p in ranked[:2]:
         body = str(p.get("text", "")).split("\n\n", 1)[-1].strip()
@@ -323,10 +396,16 @@ def advice(i: Intent, turn: Turn, f: Fmt) -> str:
     parts = []
     load = (turn.data("training_load").get("today")) or {}
     if load:
-        parts.append(f"Where you stand: fitness (CTL) {load.get('ctl')}, fatigue (ATL) {load.get('atl')}, form (TSB) {load.get('tsb')}.")
+        parts.append(
+            f"Where you stand: fitness (CTL) {load.get('ctl')}, fatigue (ATL) "
+            f"{load.get('atl')}, form (TSB) {load.get('tsb')}."
+        )
     z = turn.data("zones").get("training_paces") or {}
     if z.get("text"):
-        parts.append(f"Your easy pace: {z['text'].get('easy')} (from VDOT {turn.data('zones').get('vdot')}). Most runs belong there.")
+        parts.append(
+            f"Your easy pace: {z['text'].get('easy')} (from VDOT "
+            f"{turn.data('zones').get('vdot')}). Most runs belong there."
+        )
     pred = turn.data("race_prediction")
     for p in (pred.get("predictions") or [])[:4]:
         t = p.get("daniels_s") or p.get("time_s")
@@ -334,7 +413,9 @@ def advice(i: Intent, turn: Turn, f: Fmt) -> str:
             parts.append(f"- {p.get('label') or p.get('distance_m')}: {clock(t)}")
     listing = turn.data("list_activities")
     if listing:
-        parts.append(f"Last 4 weeks: {f.km(listing.get('total_distance_km'))} over {listing.get('count')} runs.")
+        parts.append(
+            f"Last 4 weeks: {f.km(listing.get('total_distance_km'))} over {listing.get('count')} runs."
+        )
     passages = turn.data("search_knowledge").get("passages") or []
     if passages:
         parts.append(knowledge(i, turn, f))
@@ -347,7 +428,10 @@ def _predictions(turn: Turn, f: Fmt) -> list[str]:
     for p in pred.get("predictions") or []:
         seconds = p.get("daniels_s") or p.get("time_s") or p.get("riegel_s")
         if seconds:
-            lines.append(f"- {p.get('label') or p.get('name') or f.km((p.get('distance_m') or 0) / 1000)}: {clock(seconds)}")
+            lines.append(
+                f"- {p.get('label') or p.get('name') or f.km((p.get('distance_m') or 0) / 1000)}: "
+                f"{clock(seconds)}"
+            )
     return lines
 
 
@@ -356,25 +440,58 @@ def prediction(i: Intent, turn: Turn, f: Fmt) -> str:
     if pred is None or not pred.ok:
         return f"I could not predict: {pred.error if pred else 'no tool'}"
     d = pred.data
-    return "\n".join([f"From your best recent efforts (VDOT {d.get('vdot')}), you could run:", *_predictions(turn, f)])
+    return "\n".join(
+        [f"From your best recent efforts (VDOT {d.get('vdot')}), you could run:", *_predictions(turn, f)]
+    )
 
 
 def race_check(i: Intent, turn: Turn, f: Fmt) -> str:
     race = find_race(i, turn)
     if race is None:
-        return "You have no race on your calendar. Add one, e.g. \"Add the Berlin Half on 2027-04-05 as an A race\"."
+        return (
+            'You have no race on your calendar. Add one, e.g. "Add the Berlin Half '
+            'on 2027-04-05 as an A race".'
+        )
     lines = [f"{race['name']}: {f.day(race['date'])}, {race.get('days_to_go')} days to go."]
     goal = race.get("goal_time_s")
     pred = turn.data("race_prediction").get("predictions") or []
-    seconds = next((p.get("daniels_s") or p.get("time_s") for p in pred if p.get("daniels_s") or p.get("time_s")), None)
+    seconds = next(
+        (p.get("daniels_s") or p.get("time_s") for p in pred if p.get("daniels_s") or p.get("time_s")), None
+    )
     if goal and seconds:
         verdict = "On track" if seconds <= goal else "Not yet on track"
-        lines.insert(0, f"{verdict}: your recent running predicts {clock(seconds)} against your goal of {clock(goal)}.")
+        lines.insert(
+            0, f"{verdict}: your recent running predicts {clock(seconds)} against your goal of {clock(goal)}."
+        )
     elif seconds:
         lines.append(f"Predicted from your recent running: {clock(seconds)}.")
     plan = turn.get("get_plan")
-    lines.append("You are following a plan to it." if plan and plan.ok else "You have no plan yet: ask me to make one for it.")
+    lines.append(
+        "You are following a plan to it."
+        if plan and plan.ok
+        else "You have no plan yet: ask me to make one for it."
+    )
     return "\n".join(lines)
+
+
+def profile(i: Intent, turn: Turn, f: Fmt) -> str:
+    me = turn.data("whoami")
+    if not me:
+        return "I could not read your profile."
+    heart = [
+        f"{label} {f.bpm(me[key])}"
+        for key, label in (("max_hr", "max HR"), ("resting_hr", "resting HR"), ("lthr", "LTHR"))
+        if me.get(key)
+    ]
+    return (
+        f"You are {me.get('display_name') or me.get('email')} ({me.get('email')}), in {me.get('timezone')} with "
+        f"{me.get('units')} units. "
+        + (
+            "Your heart-rate settings: " + ", ".join(heart) + "."
+            if heart
+            else "Set your max and resting heart rate in Settings so zones and load fit you."
+        )
+    )
 
 
 def _examples() -> str:
@@ -426,7 +543,7 @@ COACH_ANSWERS = {
     "prediction": prediction,
     "race_check": race_check,
     "advice": advice,
-    "profile": simple("whoami", "your profile"),
+    "profile": profile,
     "feed": simple("activity_feed", "your feed"),
     "races": simple("list_races", "your races"),
 }

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["Span", "day", "span", "MONTHS", "WEEKDAYS", "NUMBER_WORDS"]
+__all__ = ["MONTHS", "NUMBER_WORDS", "WEEKDAYS", "Span", "day", "span"]
 
 MONTHS = {
     name: i + 1
@@ -55,11 +55,16 @@ NUMBER_WORDS = {
     "twelve": 12,
 }
 
-_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
+_MONTH = (
+    r"(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
+)
 _WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)"
 _COUNT = r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_DAY_MONTH = re.compile(rf"\b(?:{_WEEKDAY},?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b(?:,?\s+(\d{{4}}))?", re.I)
+_DAY_MONTH = re.compile(
+    rf"\b(?:{_WEEKDAY},?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b(?:,?\s+(\d{{4}}))?", re.I
+)
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I)
 
 
@@ -118,8 +123,7 @@ def week_start(d: date) -> date:
 def span(text: str, today: date) -> Span | None:
     """The range of days a message talks about, or None."""
     t = text.lower()
-    isos = [_safe(int(y), int(m), int(d)) for y, m, d in _ISO.findall(t)]
-    isos = [d for d in isos if d is not None]
+    isos = [d for y, m, dd in _ISO.findall(t) if (d := _safe(int(y), int(m), int(dd))) is not None]
     if len(isos) >= 2 and re.search(r"\b(from|between)\b.*\b(to|until|till|and|-)\b", t):
         first, last = sorted(isos[:2])
         return Span(first, last, f"{first.isoformat()} to {last.isoformat()}")

@@ -75,9 +75,9 @@ def read_turn(messages: list[ModelMessage]) -> tuple[str | None, Turn, int]:
     for message in messages[start:]:
         if isinstance(message, ModelResponse):
             steps += 1
-            for part in message.parts:
-                if isinstance(part, ToolCallPart):
-                    calls[part.tool_call_id] = (part.tool_name, part.args_as_dict())
+            for call in message.parts:
+                if isinstance(call, ToolCallPart):
+                    calls[call.tool_call_id] = (call.tool_name, call.args_as_dict())
         elif isinstance(message, ModelRequest):
             for part in message.parts:
                 if isinstance(part, UserPromptPart):
@@ -100,8 +100,10 @@ def read_turn(messages: list[ModelMessage]) -> tuple[str | None, Turn, int]:
 def compose(intent: Intent, turn: Turn, fmt: Fmt) -> str:
     writer = ANSWERS.get(intent.name)
     body = not_understood(intent) if writer is None else writer(intent, turn, fmt)
-    failures = [f"({r.tool} could not answer: {r.error})" for r in turn.results if not r.ok and writer is not None]
-    failures = [x for x in failures if "get_plan" not in x]
+    failures = [
+        f"({r.tool} could not answer: {r.error})" for r in turn.results if not r.ok and writer is not None
+    ]
+    failures = [x for x in failures if "get_plan" not in x and x.split(": ", 1)[-1].rstrip(")") not in body]
     retries = [f"(I could not run {tool}: {why})" for tool, why in turn.retries]
     return "\n\n".join([body, *failures, *retries, INTRO])
 
@@ -142,14 +144,18 @@ def offline_respond(messages: list[ModelMessage], info: AgentInfo) -> ModelRespo
     return ModelResponse(parts=list(decision), model_name=OFFLINE_MODEL_NAME)
 
 
-async def offline_stream(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str | DeltaToolCalls]:
+async def offline_stream(
+    messages: list[ModelMessage], info: AgentInfo
+) -> AsyncIterator[str | DeltaToolCalls]:
     decision = decide(messages, info)
     if isinstance(decision, str):
         for chunk in _chunks(decision):
             yield chunk
         return
     yield {
-        i: DeltaToolCall(name=call.tool_name, json_args=call.args_as_json_str(), tool_call_id=call.tool_call_id)
+        i: DeltaToolCall(
+            name=call.tool_name, json_args=call.args_as_json_str(), tool_call_id=call.tool_call_id
+        )
         for i, call in enumerate(decision)
     }
 

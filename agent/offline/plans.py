@@ -14,7 +14,7 @@ from agent.offline.dates import week_start
 from agent.offline.intents import Intent
 from agent.offline.turn import Turn
 
-__all__ = ["Call", "next_calls", "pick_run", "knowledge_query"]
+__all__ = ["Call", "knowledge_query", "next_calls", "pick_run"]
 
 Call = tuple[str, dict[str, Any]]
 Plan = Callable[[Intent, Turn], list[Call]]
@@ -27,7 +27,9 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def _list(first: date | None = None, last: date | None = None, sport: str | None = None, limit: int = LIST_LIMIT) -> Call:
+def _list(
+    first: date | None = None, last: date | None = None, sport: str | None = None, limit: int = LIST_LIMIT
+) -> Call:
     args: dict[str, Any] = {"limit": limit}
     if first:
         args["since"] = first.isoformat()
@@ -43,8 +45,49 @@ def _recent(i: Intent, sport: str | None = "running") -> Call:
 
 
 _STOPWORDS = set(
-    "a an the is are was were do does did i my me you your what how why when which should can could would "
-    "to of for in on at and or it its be good mean means matter really most".split()
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "i",
+        "my",
+        "me",
+        "you",
+        "your",
+        "what",
+        "how",
+        "why",
+        "when",
+        "which",
+        "should",
+        "can",
+        "could",
+        "would",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "and",
+        "or",
+        "it",
+        "its",
+        "be",
+        "good",
+        "mean",
+        "means",
+        "matter",
+        "really",
+        "most",
+    ]
 )
 
 
@@ -77,7 +120,7 @@ def _last_facts(i: Intent, turn: Turn) -> list[Call]:
     first = [_list(sport=i.slots.get("sport"), limit=1)]
     newest = _newest(turn)
     if turn.get("list_activities") and newest and not i.slots.get("measure"):
-        return first + [("last_activity", {"activity_id": newest["id"]})]
+        return [*first, ("last_activity", {"activity_id": newest["id"]})]
     return first
 
 
@@ -102,14 +145,30 @@ def _samples(i: Intent, turn: Turn) -> list[Call]:
     elif what == "time_above":
         bpm = float(i.slots.get("bpm") or 0)
         calls.append(
-            ("query_samples", {"activity_ids": ids, "metrics": ["heart_rate"], "aggregates": ["count"], "hr_min": bpm + 0.5})
+            (
+                "query_samples",
+                {
+                    "activity_ids": ids,
+                    "metrics": ["heart_rate"],
+                    "aggregates": ["count"],
+                    "hr_min": bpm + 0.5,
+                },
+            )
         )
-        calls.append(("query_samples", {"activity_ids": ids, "metrics": ["heart_rate"], "aggregates": ["count"]}))
+        calls.append(
+            ("query_samples", {"activity_ids": ids, "metrics": ["heart_rate"], "aggregates": ["count"]})
+        )
     else:
         calls.append(
             (
                 "query_samples",
-                {"activity_ids": ids, "metrics": ["heart_rate"], "aggregates": ["avg", "count"], "bucket": "1min", "max_rows": 1000},
+                {
+                    "activity_ids": ids,
+                    "metrics": ["heart_rate"],
+                    "aggregates": ["avg", "count"],
+                    "bucket": "1min",
+                    "max_rows": 1000,
+                },
             )
         )
     return calls
@@ -123,8 +182,12 @@ def _zones(i: Intent, turn: Turn) -> list[Call]:
     newest = _newest(turn)
     bands = _zone_bands(turn.data("zones"))
     if newest and bands:
-        for name, low, high in bands:
-            args: dict[str, Any] = {"activity_ids": [newest["id"]], "metrics": ["heart_rate"], "aggregates": ["count"]}
+        for _name, low, high in bands:
+            args: dict[str, Any] = {
+                "activity_ids": [newest["id"]],
+                "metrics": ["heart_rate"],
+                "aggregates": ["count"],
+            }
             if low is not None:
                 args["hr_min"] = float(low)
             if high is not None:
@@ -147,7 +210,7 @@ def _compare_runs(i: Intent, turn: Turn) -> list[Call]:
 
 def _week_load(i: Intent, turn: Turn) -> list[Call]:
     first = i.span.first if i.span else week_start(i.today)
-    days = max(7, (i.today - week_start(first)).days + 1)
+    days = max(7, (i.today - week_start(first)).days + 1) + 7  # and the whole week before, to compare
     return [("training_load", {"days": days, "resolution": "week"})]
 
 
@@ -195,7 +258,11 @@ def _add_race(i: Intent, turn: Turn) -> list[Call]:
     s = i.slots
     if not s.get("name") or i.day is None:
         return []
-    args: dict[str, Any] = {"name": s["name"], "date": i.day.isoformat(), "priority": s.get("priority") or "A"}
+    args: dict[str, Any] = {
+        "name": s["name"],
+        "date": i.day.isoformat(),
+        "priority": s.get("priority") or "A",
+    }
     if s.get("distance_m"):
         args["distance_m"] = s["distance_m"]
     calls: list[Call] = [("add_race", args)]
@@ -271,11 +338,20 @@ PLANS: dict[str, Plan] = {
     "last_facts": _last_facts,
     "run_review": _run_review,
     "activity_day": lambda i, t: [_list(i.day, i.day, i.slots.get("sport"), 10)],
-    "gear": lambda i, t: [("list_gear", {})]
-    + ([("search_knowledge", {"query": "when to replace running shoes worn out km", "limit": 3})] if i.slots.get("advice") else []),
+    "gear": lambda i, t: (
+        [("list_gear", {})]
+        + (
+            [("search_knowledge", {"query": "when to replace running shoes worn out km", "limit": 3})]
+            if i.slots.get("advice")
+            else []
+        )
+    ),
     "aggregate": lambda i, t: [_list(i.span.first, i.span.last, i.slots.get("sport"))] if i.span else [],
     "condition": lambda i, t: [
-        _list(*((i.span.first, i.span.last) if i.span else (i.today - timedelta(days=27), i.today)), i.slots.get("sport"))
+        _list(
+            *((i.span.first, i.span.last) if i.span else (i.today - timedelta(days=27), i.today)),
+            i.slots.get("sport"),
+        )
     ],
     "compare_periods": lambda i, t: [_list(s.first, s.last, i.slots.get("sport")) for s in i.slots["spans"]],
     "compare_runs": _compare_runs,
@@ -284,7 +360,9 @@ PLANS: dict[str, Plan] = {
     "vo2max": _simple(("fitness_metrics", {})),
     "health_avg": _health,
     "health_compare": _health,
-    "sleep_last_night": lambda i, t: [("daily_health", {"since": i.today.isoformat(), "until": i.today.isoformat()})],
+    "sleep_last_night": lambda i, t: [
+        ("daily_health", {"since": i.today.isoformat(), "until": i.today.isoformat()})
+    ],
     "samples": _samples,
     "zones": _zones,
     "readiness": lambda i, t: [("readiness", {"day": i.today.isoformat()}), ("adjust_today", {})],
@@ -295,15 +373,31 @@ PLANS: dict[str, Plan] = {
     ],
     "week_review": _week_review,
     "race_check": _race_check,
-    "prediction": lambda i, t: [("race_prediction", {"targets_m": [i.slots["distance_m"]]} if i.slots.get("distance_m") else {})],
+    "prediction": lambda i, t: [
+        ("race_prediction", {"targets_m": [i.slots["distance_m"]]} if i.slots.get("distance_m") else {})
+    ],
     "profile": _simple(("whoami", {})),
     "feed": _simple(("activity_feed", {"limit": 10})),
     "races": _simple(("list_races", {})),
-    "add_gear": lambda i, t: [
-        ("add_gear", {k: v for k, v in {"name": i.slots["name"], "kind": "shoes", "brand": i.slots.get("brand"), "model": i.slots.get("model")}.items() if v})
-    ]
-    if i.slots.get("name")
-    else [],
+    "add_gear": lambda i, t: (
+        [
+            (
+                "add_gear",
+                {
+                    k: v
+                    for k, v in {
+                        "name": i.slots["name"],
+                        "kind": "shoes",
+                        "brand": i.slots.get("brand"),
+                        "model": i.slots.get("model"),
+                    }.items()
+                    if v
+                },
+            )
+        ]
+        if i.slots.get("name")
+        else []
+    ),
     "add_race": _add_race,
     "build_plan": _build_plan,
     "workout": _workout,
@@ -311,14 +405,22 @@ PLANS: dict[str, Plan] = {
     "log_session": lambda i, t: [
         (
             "log_training_session",
-            {"sport": i.slots["sport"], "duration_min": float(i.slots["minutes"]), "day": _iso(i.day), "rpe": i.slots["rpe"]},
+            {
+                "sport": i.slots["sport"],
+                "duration_min": float(i.slots["minutes"]),
+                "day": _iso(i.day),
+                "rpe": i.slots["rpe"],
+            },
         )
     ],
     "note": _note,
     "knowledge": lambda i, t: [("search_knowledge", {"query": knowledge_query(i.text), "limit": 3})],
     "advice": _advice,
     # system-started turns (tools/notifications/triggers.py)
-    "proactive_morning_readiness": lambda i, t: [("readiness", {"day": _iso(i.day or i.today)}), ("adjust_today", {})],
+    "proactive_morning_readiness": lambda i, t: [
+        ("readiness", {"day": _iso(i.day or i.today)}),
+        ("adjust_today", {}),
+    ],
     "proactive_after_run": lambda i, t: [
         ("last_activity", {"activity_id": i.slots.get("activity_id")} if i.slots.get("activity_id") else {}),
         _recent(i),

@@ -16,9 +16,16 @@ __all__ = ["PROACTIVE_ANSWERS"]
 def morning(i: Intent, turn: Turn, f: Fmt) -> str:
     r = turn.data("readiness")
     if not r or r.get("score") is None:
-        return "Good morning! I have no sleep or HRV from last night yet: sync your watch, and go by feel until then."
+        return (
+            "Good morning! I have no sleep or HRV from last night yet: sync your "
+            "watch, and go by feel until then."
+        )
     body = readiness(i, turn, f).split("\n")
-    return f"Good morning! {body[0]} " + " ".join(line.lstrip("- ") + ";" for line in body[2:4]).rstrip(";") + "."
+    return (
+        f"Good morning! {body[0]} "
+        + " ".join(line.lstrip("- ") + ";" for line in body[2:4]).rstrip(";")
+        + "."
+    )
 
 
 def after_run(i: Intent, turn: Turn, f: Fmt) -> str:
@@ -30,10 +37,17 @@ def after_run(i: Intent, turn: Turn, f: Fmt) -> str:
     pace = a.get("pace_s_per_km")
     feel = ""
     if pace and avg:
-        feel = " — quicker than your recent average" if pace < avg - 5 else " — easier than your recent average" if pace > avg + 5 else " — right at your usual pace"
+        feel = (
+            " — quicker than your recent average"
+            if pace < avg - 5
+            else " — easier than your recent average"
+            if pace > avg + 5
+            else " — right at your usual pace"
+        )
     hr = f", heart rate {f.bpm(a['avg_hr'])} on average" if a.get("avg_hr") else ""
     return (
-        f"Nice work on your {a.get('name') or 'run'}: {f.km(a.get('distance_km'))} in {f.duration(a.get('duration_s'))} "
+        f"Nice work on your {a.get('name') or 'run'}: "
+        f"{f.km(a.get('distance_km'))} in {f.duration(a.get('duration_s'))} "
         f"at {f.pace(pace)}{feel}{hr}. Refuel within the hour and keep tomorrow easy."
     )
 
@@ -50,7 +64,8 @@ def weekly(i: Intent, turn: Turn, f: Fmt) -> str:
         trend = " more than" if this["load"] > before["load"] else " less than"
         trend = f", load {this['load']:.1f} —{trend} the {before['load']:.1f} of the week before"
     return (
-        f"Your week: {len(runs)} runs and {f.km(listing.get('total_distance_km'))} in the last 7 days{trend}. "
+        f"Your week: {len(runs)} runs and "
+        f"{f.km(listing.get('total_distance_km'))} in the last 7 days{trend}. "
         "Next week: keep most runs easy, one quality session, and the long run."
     )
 
@@ -65,10 +80,14 @@ def race_week(i: Intent, turn: Turn, f: Fmt) -> str:
     goal = f" Your goal is {clock(race['goal_time_s'])}." if race.get("goal_time_s") else ""
     if days is not None and days <= 1:
         return (
-            f"{race['name']} is tomorrow!{goal} Start controlled and even, eat a carb-rich dinner you know, lay out your kit, "
+            f"{race['name']} is tomorrow!{goal} Start controlled and even, eat a "
+            "carb-rich dinner you know, lay out your kit, "
             "and get to bed early."
         )
-    return f"{race['name']} is in {days} days ({f.day(race['date'])}).{goal} This is taper week: shorter runs, a few strides, extra sleep."
+    return (
+        f"{race['name']} is in {days} days ({f.day(race['date'])}).{goal} This "
+        "is taper week: shorter runs, a few strides, extra sleep."
+    )
 
 
 def gear(i: Intent, turn: Turn, f: Fmt) -> str:
@@ -78,7 +97,8 @@ def gear(i: Intent, turn: Turn, f: Fmt) -> str:
     if g is None:
         return "Your shoes passed their retirement distance; I could not read your gear."
     return (
-        f"Your {g['name']} have {f.km(g.get('distance_km'))} on them, past the {f.km(g.get('retire_at_km'))} you set. "
+        f"Your {g['name']} have {f.km(g.get('distance_km'))} on them, past the "
+        f"{f.km(g.get('retire_at_km'))} you set. "
         "Time for a new pair: rotate it in over the next runs and retire these."
     )
 
@@ -90,7 +110,8 @@ def missed(i: Intent, turn: Turn, f: Fmt) -> str:
     name = i.slots.get("name") or "the key session"
     return (
         f"Yesterday's {name} did not happen — that's fine, one session does not make a season. "
-        f"Don't squeeze it in: your plan \"{plan.data.get('name')}\" carries on. Want me to adapt the coming days?"
+        f'Don\'t squeeze it in: your plan "{plan.data.get("name")}" carries on. '
+        "Want me to adapt the coming days?"
     )
 
 

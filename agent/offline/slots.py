@@ -136,7 +136,9 @@ def condition(text: str) -> Condition | None:
         return Condition("pace_s_per_km", "<" if more else ">", pace, f"{words} than {_clock(pace)} /km")
     if (metres := distance_m(phrase)) is not None:
         words = "longer" if more else "shorter"
-        return Condition("distance_km", ">" if more else "<", metres / 1000, f"{words} than {metres / 1000:g} km")
+        return Condition(
+            "distance_km", ">" if more else "<", metres / 1000, f"{words} than {metres / 1000:g} km"
+        )
     return None
 
 
@@ -192,7 +194,9 @@ SHOE_BRANDS = (
     "361",
 )
 _BRAND = re.compile(
-    r"(?<![\w-])(" + "|".join(sorted((re.escape(b) for b in SHOE_BRANDS), key=len, reverse=True)) + r")(?![\w-])"
+    r"(?<![\w-])("
+    + "|".join(sorted((re.escape(b) for b in SHOE_BRANDS), key=len, reverse=True))
+    + r")(?![\w-])"
 )
 _NAME_TOKEN = re.compile(r"^(?:[A-Z0-9À-Þ][\w'’.+-]*|v\d+[\w]*|\d[\w.]*)$")
 _STOP = {"I", "A", "The", "My", "Add", "Please", "New", "Put", "Race", "Track", "Log", "Gear", "Shoes", "It"}
@@ -201,7 +205,7 @@ _STOP = {"I", "A", "The", "My", "Add", "Please", "New", "Put", "Race", "Track", 
 def _name_run(tokens: list[str], start: int) -> list[str]:
     out: list[str] = []
     for token in tokens[start:]:
-        clean = token.strip(",.!?;:()\"“”")
+        clean = token.strip(',.!?;:()"“”')
         if not clean or not _NAME_TOKEN.match(clean):
             break
         out.append(clean)
@@ -271,7 +275,9 @@ _KINDS: tuple[tuple[str, WorkoutKind], ...] = (
     (r"\beasy\b|\bjog\b|\bbase run\b", "easy"),
 )
 _REPS = re.compile(
-    r"(\d+|" + "|".join(NUMBER_WORDS) + r")\s*(?:×|x|\*|times)\s*(\d+(?:[.,]\d+)?)\s*(km|k|m|mi|min|minutes?)\b",
+    r"(\d+|"
+    + "|".join(NUMBER_WORDS)
+    + r")\s*(?:×|x|\*|times)\s*(\d+(?:[.,]\d+)?)\s*(km|k|m|mi|min|minutes?)\b",
     re.I,
 )
 
@@ -298,7 +304,10 @@ def workout(text: str) -> Workout | None:
         return None
     structure = None
     if m := _REPS.search(text):
-        tail = re.match(r"[^.;!?]*?(?=\s+(?:on|for|this|next|tomorrow|today|and push|and send)\b|[.;!?]|$)", text[m.start() :])
+        tail = re.match(
+            r"[^.;!?]*?(?=\s+(?:on|for|this|next|tomorrow|today|and push|and send)\b|[.;!?]|$)",
+            text[m.start() :],
+        )
         structure = (tail.group(0) if tail else m.group(0)).strip(" ,")
     km = None
     if structure is None and (metres := distance_m(text)) is not None:
