@@ -484,8 +484,8 @@ def profile(i: Intent, turn: Turn, f: Fmt) -> str:
         if me.get(key)
     ]
     return (
-        f"You are {me.get('display_name') or me.get('email')} ({me.get('email')}), in {me.get('timezone')} with "
-        f"{me.get('units')} units. "
+        f"You are {me.get('display_name') or me.get('email')} ({me.get('email')}), "
+        f"in {me.get('timezone')} with {me.get('units')} units. "
         + (
             "Your heart-rate settings: " + ", ".join(heart) + "."
             if heart
@@ -510,6 +510,15 @@ def simple(tool: str, title: str) -> Any:
         return f"{title[0].upper() + title[1:]}:\n" + "\n".join(_summary_lines(r.data))
 
     return answer
+
+
+def results_summary(turn: Turn) -> str:
+    """What this turn's tools returned, plainly (for a call the coach did not plan itself)."""
+    blocks = []
+    for r in turn.results:
+        if r.ok:
+            blocks.append(f"From {r.tool}:\n" + "\n".join(_summary_lines(r.data)))
+    return "\n\n".join(blocks) or "Done."
 
 
 def _summary_lines(data: dict[str, Any]) -> list[str]:

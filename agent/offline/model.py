@@ -30,7 +30,7 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 
 from agent.offline.answers import ACTIVITY_ANSWERS
-from agent.offline.coaching import COACH_ANSWERS, not_understood
+from agent.offline.coaching import COACH_ANSWERS, not_understood, results_summary
 from agent.offline.intents import Intent, understand
 from agent.offline.plans import next_calls
 from agent.offline.proactive import PROACTIVE_ANSWERS
@@ -99,7 +99,11 @@ def read_turn(messages: list[ModelMessage]) -> tuple[str | None, Turn, int]:
 
 def compose(intent: Intent, turn: Turn, fmt: Fmt) -> str:
     writer = ANSWERS.get(intent.name)
-    body = not_understood(intent) if writer is None else writer(intent, turn, fmt)
+    if writer is None and turn.results:
+        body = results_summary(turn)  # e.g. a turn resumed after an approval of a call it did not plan
+        writer = ANSWERS["profile"]
+    else:
+        body = not_understood(intent) if writer is None else writer(intent, turn, fmt)
     failures = [
         f"({r.tool} could not answer: {r.error})" for r in turn.results if not r.ok and writer is not None
     ]
