@@ -57,7 +57,9 @@ def _proactive(text: str, today: date) -> Intent | None:
     for key in ("activity", "race", "gear", "session"):
         if n := re.search(rf"\b{key} (\d+)\b", text):
             found[f"{key}_id"] = int(n.group(1))
-    if name := re.search(r"'([^']+)'", text):
+    if name := re.search(
+        r"(?<!\w)'([^']+)'(?=\s*\()", text
+    ):  # the name the scheduler quotes: 'Hills' (session 7)
         found["name"] = name.group(1)
     return Intent(f"proactive_{m.group(1)}", text, today, day=dates.day(text, today), slots=found)
 

@@ -97,9 +97,9 @@ def gear(i: Intent, turn: Turn, f: Fmt) -> str:
     if g is None:
         return "Your shoes passed their retirement distance; I could not read your gear."
     return (
-        f"Your {g['name']} have {f.km(g.get('distance_km'))} on them, past the "
+        f"Your {g['name']} now has {f.km(g.get('distance_km'))} on it, past the "
         f"{f.km(g.get('retire_at_km'))} you set. "
-        "Time for a new pair: rotate it in over the next runs and retire these."
+        "Time for a new pair: rotate it in over the next runs and retire this pair."
     )
 
 
