@@ -16,7 +16,7 @@ from evals.spec import FigureExpect, Question, ToolExpect
 _CLOCK = re.compile(r"(?<![\d:])(\d{1,3}):(\d{2})(?::(\d{2}))?(?![\d:])")
 _MINUTES = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(?:min|mins|minutes)\b", re.I)
 _HOURS = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(?:h|hr|hrs|hours?)\b", re.I)
-_PLAIN = re.compile(r"(?<![\w.:])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d:])")
+_PLAIN = re.compile(r"(?:(?<![\w.:-])(-)(?=\d))?(?<![\w.:])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d:])")
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 
@@ -63,7 +63,9 @@ def readings(answer: str) -> dict[str, list[float]]:
     clock += [float(m) * 60 for m in _MINUTES.findall(text)]
     clock += [float(h) * 3600 for h in _HOURS.findall(text)]
     without_clocks = _CLOCK.sub(" ", text)
-    plain = [float(whole.replace(",", "") + frac) for whole, frac in _PLAIN.findall(without_clocks)]
+    plain = [
+        float(sign + whole.replace(",", "") + frac) for sign, whole, frac in _PLAIN.findall(without_clocks)
+    ]
     words = [float(_WORDS[w]) for w in re.findall(r"\b(" + "|".join(_WORDS) + r")\b", text.lower())]
     return {"clock": clock, "plain": plain, "count": plain + words}
 

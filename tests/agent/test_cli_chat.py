@@ -25,7 +25,7 @@ async def test_chat_streams_an_offline_answer(committed_user: User, checkpointer
     text = out.getvalue()
     assert code == 0, text
     assert "you> who am I?" in text and "  → whoami({})" in text and "  ← whoami:" in text
-    assert "Offline coach here" in text and "Display name: Chat" in text
+    assert "Offline coach" in text and "You are Chat" in text
     assert "(runcoach-offline," in text
 
 

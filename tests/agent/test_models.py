@@ -289,6 +289,6 @@ async def test_the_whole_chain_gemini_openai_local_then_offline(
         )
     done = events[-1]
     assert isinstance(done, MessageDone) and done.model == OFFLINE_MODEL_NAME, events
-    assert done.text.startswith(FALLBACK_INTRO)
+    assert FALLBACK_INTRO in done.text
     # every model request of the turn (the offline coach calls a tool, then answers) tried all three first
     assert len(gemini.requests) == len(openai.requests) == len(local.requests) >= 1

@@ -1,5 +1,5 @@
 """Turn behaviour that is not about models: failing tools, grounding, knowledge citations, the offline
-routes."""
+plans."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from pydantic import BaseModel
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, UserPromptPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
-from pydantic_ai.tools import ToolDefinition
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.context import wanted
@@ -25,7 +24,9 @@ from agent.events import (
     TextDelta,
     ToolResult,
 )
-from agent.offline import ROUTES, route_message
+from agent.offline.intents import understand
+from agent.offline.plans import next_calls
+from agent.offline.turn import Turn
 from agent.stream import stream
 from agent.threads import list_messages
 from core.errors import InvalidInput
@@ -100,17 +101,17 @@ async def test_invented_figures_are_flagged(
     runner.max_hr = 188
     await db.flush()
     model = calls_then_says(
-        "whoami", "Your max heart rate is 188 bpm, so run your long run at 142 bpm for 32 km."
+        "whoami", "Your max heart rate is 188 bpm, so run your long run at 142 bpm for 32.7 km."
     )
     events = await collect(
         stream(runner, None, "long run advice", session=db, model=model, checkpointer=checkpointer)
     )
     assert types(events)[-2:] == ["grounding_warning", "message_done"]
     warning = events[-2]
-    assert isinstance(warning, GroundingWarning) and warning.figures == ["142 bpm", "32 km"]
+    assert isinstance(warning, GroundingWarning) and warning.figures == ["142 bpm", "32.7 km"]
     done = events[-1]  # the saved answer itself carries the marks, for every channel that shows it
     assert isinstance(done, MessageDone)
-    assert done.text == "Your max heart rate is 188 bpm, so run your long run at 142 bpm ⚠ for 32 km ⚠."
+    assert done.text.endswith("at 142 bpm ⚠ for 32.7 km ⚠.")
     stored = (await list_messages(db, runner, events[0].thread_id))[-1]  # type: ignore[union-attr]
     assert stored.content == done.text
 
@@ -156,46 +157,45 @@ async def test_model_failure_after_an_approved_side_effect_does_not_repeat_it(
     assert types(again) == ["error"] and len(PUSHED) == 1
 
 
-def _registered() -> list[ToolDefinition]:
-    """The real registry's tools, as the offline model sees them."""
-    return [
-        ToolDefinition(name=spec.name, parameters_json_schema=spec.input_model.model_json_schema())
-        for spec in all_tools()
-    ]
+def _registered() -> set[str]:
+    return {spec.name for spec in all_tools()}
 
 
-#: one message per route, and the tool it must reach
-ROUTED = {
-    "[proactive:morning_readiness] day 2026-10-20": "readiness",
-    "[proactive:after_run] activity 12": "last_activity",
-    "[proactive:weekly_review]": "list_activities",
-    "[proactive:race_week]": "list_races",
-    "[proactive:gear_threshold]": "list_gear",
-    "[proactive:missed_session]": "get_plan",
-    "push tomorrow's workout to my watch": "push_workout",
-    "build me a training plan for a marathon on 2027-04-11": "generate_plan",
-    "Add a race: Berlin Marathon on 2027-09-26": "add_race",
-    "I bought new shoes: Pegasus 41": "add_gear",
-    "predict my marathon": "race_prediction",
-    "How was my last run?": "last_activity",
-    "how was this week?": "list_activities",
-    "what is my fitness trend": "training_load",
-    "what is my vo2max": "fitness_metrics",
-    "show my feed": "activity_feed",
-    "how are my athletes doing": "activity_feed",
-    "am I ready for a hard session": "readiness",
-    "what are my zones": "zones",
-    "who am I?": "whoami",
-    "how should I taper": "search_knowledge",
+#: a message per kind of request, and the tools the offline coach's first step must call
+FIRST_STEP = {
+    "[proactive:morning_readiness] day 2026-10-20": {"readiness", "adjust_today"},
+    "[proactive:after_run] activity 12": {"last_activity", "list_activities"},
+    "[proactive:weekly_review]": {"training_load", "list_activities"},
+    "[proactive:race_week] The athlete's race 'Berlin 10K' (race 3)": {"list_races"},
+    "[proactive:gear_threshold]": {"list_gear"},
+    "[proactive:missed_session]": {"get_plan"},
+    "push tomorrow's workout to my watch": {"push_workout"},
+    "build me a training plan for a marathon on 2027-04-11": {"generate_plan"},
+    "Add a race: Berlin Marathon on 2027-09-26": {"add_race"},
+    "I bought new shoes: Pegasus 41": {"add_gear"},
+    "predict my marathon": {"race_prediction"},
+    "How was my last run?": {"list_activities"},
+    "how was my week?": {"training_load", "list_activities", "get_plan"},
+    "what is my fitness trend": {"training_load"},
+    "what is my vo2max": {"fitness_metrics"},
+    "show my feed": {"activity_feed"},
+    "am I ready for a hard session today": {"readiness", "adjust_today"},
+    "what are my zones": {"zones"},
+    "who am I?": {"whoami"},
+    "how should I taper": {"search_knowledge"},
+    "I have a cold since yesterday": {"add_calendar_note", "readiness"},
 }
 
 
-@pytest.mark.parametrize(("message", "tool"), ROUTED.items())
-def test_every_offline_route_reaches_a_registered_tool_with_valid_arguments(message: str, tool: str) -> None:
-    """The routes name the registry's tools and arguments exactly: a renamed tool or field fails here."""
-    routed = route_message(message, date(2026, 10, 20), _registered())
-    assert routed is not None and routed[1] == tool, routed
-    get_tool(tool).input_model.model_validate(routed[2])  # the arguments are valid for the real tool
+@pytest.mark.parametrize(("message", "tools"), FIRST_STEP.items())
+def test_every_offline_plan_calls_registered_tools_with_valid_arguments(
+    message: str, tools: set[str]
+) -> None:
+    """The plans name the registry's tools and arguments exactly: a renamed tool or field fails here."""
+    calls = next_calls(understand(message, date(2026, 10, 20)), Turn(), _registered())
+    assert {name for name, _ in calls} == tools, calls
+    for name, arguments in calls:
+        get_tool(name).input_model.model_validate(arguments)  # the arguments are valid for the real tool
 
 
 def test_the_turn_context_names_registered_tools_with_valid_arguments() -> None:
@@ -207,52 +207,27 @@ def test_the_turn_context_names_registered_tools_with_valid_arguments() -> None:
         spec.input_model.model_validate(arguments)
 
 
-def test_every_route_is_covered_above() -> None:
-    assert {name for name in (route.name for route in ROUTES)} <= {
-        route_message(m, date(2026, 10, 20), _registered())[0]  # type: ignore[index]
-        for m in ROUTED
-    }
-
-
-def test_offline_routes_fill_arguments_and_fall_through_when_tools_are_missing() -> None:
+def test_offline_plans_keep_names_and_dates_and_skip_tools_the_turn_does_not_offer() -> None:
     today = date(2026, 10, 20)
     tools = _registered()
-    assert route_message("predict my marathon", today, tools) == (
-        "predict",
-        "race_prediction",
-        {"targets_m": [42195.0]},
-    )
-    assert route_message("push tomorrow's workout to my watch", today, tools) == (
-        "push_workout",
-        "push_workout",
-        {"date": "2026-10-21"},
-    )
-    assert route_message("Add a race: Berlin Marathon on 2027-09-26", today, tools) == (
-        "add_race",
-        "add_race",
-        {"name": "Berlin Marathon", "date": "2027-09-26", "distance_m": 42195.0, "priority": "A"},
-    )
-    assert route_message("I bought new shoes: Pegasus 41", today, tools) == (
-        "new_shoes",
-        "add_gear",
-        {"name": "Pegasus 41", "kind": "shoes"},
-    )
-    assert route_message("how should I taper", today, tools) == (
-        "knowledge",
-        "search_knowledge",
-        {"query": "how should I taper", "limit": 3},
-    )
-    # a turn that does not offer a route's first tool falls through to its next one, then to knowledge,
-    # then to the profile
-    without = [t for t in tools if t.name != "last_activity"]
-    assert route_message("how was my last run?", today, without) == (
-        "last_run",
-        "list_activities",
-        {"limit": 1},
-    )
-    only_whoami = [t for t in tools if t.name == "whoami"]
-    assert route_message("build a plan", today, only_whoami) == ("profile", "whoami", {})
-    assert route_message("anything", today, []) is None
+    assert next_calls(understand("predict my marathon", today), Turn(), tools) == [
+        ("race_prediction", {"targets_m": [42195.0]})
+    ]
+    assert next_calls(understand("Add a race: Berlin Marathon on 2027-09-26", today), Turn(), tools) == [
+        (
+            "add_race",
+            {"name": "Berlin Marathon", "date": "2027-09-26", "priority": "A", "distance_m": 42195.0},
+        )
+    ]
+    assert next_calls(understand("I bought new shoes: Pegasus 41", today), Turn(), tools) == [
+        ("add_gear", {"name": "Pegasus 41", "kind": "shoes"})
+    ]
+    # a turn that does not offer a plan's tool leaves it out; with nothing left, the coach answers
+    without = tools - {"adjust_today"}
+    assert next_calls(understand("Should I run today?", today), Turn(), without) == [
+        ("readiness", {"day": "2026-10-20"})
+    ]
+    assert next_calls(understand("Should I run today?", today), Turn(), set()) == []
 
 
 def invents_then_repairs(rewrite: str) -> FunctionModel:

@@ -101,6 +101,10 @@ class ActivityList(BaseModel):
     activities: list[ActivitySummary]
     total_distance_km: float
     total_duration_s: float
+    count: int = Field(default=0, description="how many activities are listed")
+    avg_pace_s_per_km: float | None = Field(
+        default=None, description="the listed runs' (and walks') total moving time over their total distance"
+    )
 
 
 @tool()
@@ -122,10 +126,14 @@ async def list_activities(deps: ToolDeps, args: ListActivitiesInput) -> Activity
     if args.sport:
         stmt = stmt.where(Activity.sport == args.sport.lower())
     rows = [summarise(a, deps.tz) for a in (await deps.session.execute(stmt)).scalars()]
+    on_foot = [a for a in rows if a.pace_s_per_km is not None and a.distance_km and a.duration_s]
+    foot_km = sum(a.distance_km or 0 for a in on_foot)
     return ActivityList(
         activities=rows,
         total_distance_km=round(sum(a.distance_km or 0 for a in rows), 2),
         total_duration_s=sum(a.duration_s or 0 for a in rows),
+        count=len(rows),
+        avg_pace_s_per_km=round(sum(a.duration_s or 0 for a in on_foot) / foot_km, 1) if foot_km else None,
     )
 
 

@@ -5,7 +5,7 @@
 - `chat_user(url)`: a signed-up, signed-in client of that server (cookies + CSRF header).
 - `read_sse(response)`: the events (and keep-alive comments) of a `text/event-stream`, as they arrive.
 - `gate`: holds the real `last_activity` tool until the test opens it, so a test knows a turn is mid-way
-  without timing anything; the offline coach answers "how was my last run?" with that tool.
+  without timing anything; the offline coach looks at it (after recent runs) for "how was my last run?".
 """
 
 from __future__ import annotations

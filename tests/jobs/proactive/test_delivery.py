@@ -203,8 +203,9 @@ async def test_two_schedulers_at_once_send_one_message(
     assert jobs == 1, "two schedulers enqueue the message once"
     [notification] = await stored()
     assert notification.trigger == "morning_readiness" and notification.period_key == "2026-10-14"
-    assert notification.data["tools"] == ["readiness"]  # the coach used the real tool
-    assert "From readiness" in notification.body
+    # the coach used the real tools: readiness, and the proposal for today's session
+    assert notification.data["tools"] == ["readiness", "adjust_today"]
+    assert notification.body.startswith("Good morning!")  # a short paragraph, not a dump of the tool
 
     # a third tick after the message exists finds nothing due
     await proactive_tick(now + timedelta(minutes=5))
