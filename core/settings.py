@@ -224,6 +224,23 @@ class Settings(BaseSettings):
     chat_heartbeat_s: float = Field(
         default=15.0, gt=0.0, le=300.0, description="SSE keep-alive comment interval"
     )
+    chat_max_streams_per_user: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description="event streams (POST …/messages, GET …/events) one user may have open at once, across "
+        "replicas; more are a 429",
+    )
+    chat_stream_connections: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="Redis connections one api process uses for streams' blocking reads (their own pool: "
+        "readers never take the connections of sessions, sign-ins and rate limits); more readers wait",
+    )
+    redis_max_connections: int = Field(
+        default=100, ge=1, le=10_000, description="the process's Redis pool (sessions, locks, queue, caches)"
+    )
     chat_max_concurrent_turns: int = Field(
         default=8, ge=1, le=1000, description="turns one api process runs at once (more wait their turn)"
     )

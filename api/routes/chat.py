@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
@@ -223,7 +224,7 @@ async def post_message(
     "once, declined never runs it. Streams the rest of the turn like POST …/messages. 409 when no such "
     "approval is waiting.",
     response_class=EventSourceResponse,
-    responses={**_SSE_RESPONSE, **problem_responses(404, 409)},
+    responses={**_SSE_RESPONSE, **problem_responses(404, 409, 429)},
 )
 async def post_approval(
     thread_id: uuid.UUID, body: ApprovalDecision, request: Request, user: CurrentUser, session: SessionDep
@@ -242,8 +243,20 @@ async def _start_turn(
     await get_thread(session, user, thread_id)
     await session.commit()  # give the connection back: the turn may wait for a free slot
     chat = _chat(request)
-    started = await chat.runner.start(user, thread_id, message)
-    return event_stream(chat.buffer, thread_id, started.cursor, turn=started.turn, settings=chat.settings)
+    slot = await chat.streams.take(user.id)  # before the turn: a 429 here starts nothing
+    try:
+        started = await chat.runner.start(user, thread_id, message)
+    except BaseException:
+        await chat.streams.give_back(user.id, slot)
+        raise
+    return event_stream(
+        chat.buffer,
+        thread_id,
+        started.cursor,
+        turn=started.turn,
+        settings=chat.settings,
+        on_close=partial(chat.streams.give_back, user.id, slot),
+    )
 
 
 @router.get(
@@ -253,7 +266,7 @@ async def _start_turn(
     "live, to its final event. Without either, the latest turn from its start. 204 when there is nothing "
     "to send (the stored messages are at GET …/{thread_id}).",
     response_class=EventSourceResponse,
-    responses={**_SSE_RESPONSE, 204: {"description": "nothing to resume"}, **problem_responses(404)},
+    responses={**_SSE_RESPONSE, 204: {"description": "nothing to resume"}, **problem_responses(404, 429)},
 )
 async def get_events(
     thread_id: uuid.UUID,
@@ -280,4 +293,12 @@ async def get_events(
         cursor = latest.cursor if latest is not None else "0-0"
     if not await chat.buffer.anything_after(thread_id, cursor):
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    return event_stream(chat.buffer, thread_id, cursor, turn=None, settings=chat.settings)
+    slot = await chat.streams.take(user.id)
+    return event_stream(
+        chat.buffer,
+        thread_id,
+        cursor,
+        turn=None,
+        settings=chat.settings,
+        on_close=partial(chat.streams.give_back, user.id, slot),
+    )
