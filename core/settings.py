@@ -244,6 +244,13 @@ class Settings(BaseSettings):
     chat_max_concurrent_turns: int = Field(
         default=8, ge=1, le=1000, description="turns one api process runs at once (more wait their turn)"
     )
+    chat_max_turns_per_user: int = Field(
+        default=2,
+        ge=1,
+        le=1000,
+        description="of those, how many one user's turns may take at once (the rest wait; free slots go to "
+        "the waiting user with the fewest turns running)",
+    )
     chat_shutdown_grace_s: float = Field(
         default=30.0,
         ge=0.0,
