@@ -161,6 +161,16 @@ class Settings(BaseSettings):
     upload_max_file_bytes: int = Field(
         default=25 * 2**20, ge=1024, description="size limit of one uploaded file"
     )
+    upload_max_request_bytes: int = Field(
+        default=256 * 2**20,
+        ge=1024,
+        description="the whole upload request (all its files): 413 as soon as more arrives",
+    )
+    max_body_bytes: int = Field(
+        default=2**20,
+        ge=1024,
+        description="request body limit of every other route (JSON): 413 as soon as more arrives",
+    )
     demo_email: str = "demo@runcoach.local"
     demo_password: SecretStr = SecretStr("demo-runner")
 
