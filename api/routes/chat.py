@@ -14,7 +14,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
 
@@ -121,6 +121,15 @@ class NewMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     content: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="what the athlete says")
+
+    @field_validator("content")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        if "\x00" in value:  # PostgreSQL cannot store it: refuse it here, not mid-turn
+            raise ValueError(
+                "the message contains the NUL character (\\u0000), which cannot be stored; remove it"
+            )
+        return value
 
 
 def _chat(request: Request) -> Chat:
