@@ -2,7 +2,8 @@
 
 Middleware, outermost first: trusted proxy headers (only when `forwarded_allow_ips` is set: uvicorn's own
 `--proxy-headers` already covers a proxy on localhost), request context (request id, timing, last-resort
-500), CORS (only when `cors_origins` is set: the same-origin web app needs none).
+500), CORS (only when `cors_origins` is set: the same-origin web app needs none), body limits (413 while
+reading: `api.body_limit`).
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ from agent.checkpoint import close_checkpointer, get_checkpointer
 from agent.models import model_chain, report_deprecations
 from api import routes
 from api.auth import CSRF_HEADER
+from api.body_limit import BodyLimit
 from api.chat import close_chat
 from api.errors import install_error_handlers
 from api.middleware import REQUEST_ID_HEADER, RequestContextMiddleware
 from api.openapi import install_openapi, operation_id
+from api.routes.activities import IMPORT_PATH
+from api.routes.webhooks import GARMIN_PUSH_PATH
+from api.routes.webhooks import MAX_BODY_BYTES as GARMIN_PUSH_MAX_BYTES
 from core.database import dispose_engine
 from core.errors import CoachError
 from core.redis import close_redis
@@ -105,6 +110,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router())
     app.mount("/metrics", make_asgi_app())
 
+    app.add_middleware(
+        BodyLimit,
+        default=settings.max_body_bytes,
+        by_path={
+            API_PREFIX + IMPORT_PATH: settings.upload_max_request_bytes,
+            API_PREFIX + GARMIN_PUSH_PATH: GARMIN_PUSH_MAX_BYTES,
+        },
+    )
     if settings.cors_origins:
         wildcard = "*" in settings.cors_origins
         app.add_middleware(

@@ -38,7 +38,15 @@ from starlette.types import Message, Receive, Scope, Send
 
 from core.settings import Settings
 
-__all__ = ["ACCEPT_SETTLE_S", "GRACEFUL_S", "CloseWhenDraining", "DrainingServer", "is_draining", "serve"]
+__all__ = [
+    "ACCEPT_SETTLE_S",
+    "GRACEFUL_S",
+    "CloseWhenDraining",
+    "DrainingServer",
+    "is_draining",
+    "serve",
+    "server_config",
+]
 
 log = logging.getLogger(__name__)
 
@@ -115,13 +123,20 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     from api.app import create_app  # not at import: the health route imports `is_draining` from here
 
     app = create_app(settings)
-    config = uvicorn.Config(
+    DrainingServer(server_config(app, settings, host=host, port=port), app, settings.api_drain_s).run()
+
+
+def server_config(app: FastAPI, settings: Settings, *, host: str, port: int) -> uvicorn.Config:
+    """uvicorn's configuration for the api. `X-Forwarded-For`/`-Proto` are believed only from the proxies in
+    `forwarded_allow_ips` (unset: uvicorn's default, 127.0.0.1): behind nginx on another address, that is
+    how rate limits and logs see each client's own address instead of the proxy's."""
+    return uvicorn.Config(
         CloseWhenDraining(app),
         host=host,
         port=port,
         log_config=None,
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=GRACEFUL_S,
         access_log=False,
     )
-    DrainingServer(config, app, settings.api_drain_s).run()

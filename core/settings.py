@@ -176,6 +176,16 @@ class Settings(BaseSettings):
         ge=1024,
         description="total unpacked size of the members a Strava export import reads (a zip bomb stops here)",
     )
+    upload_max_request_bytes: int = Field(
+        default=256 * 2**20,
+        ge=1024,
+        description="the whole upload request (all its files): 413 as soon as more arrives",
+    )
+    max_body_bytes: int = Field(
+        default=2**20,
+        ge=1024,
+        description="request body limit of every other route (JSON): 413 as soon as more arrives",
+    )
     demo_email: str = "demo@runcoach.local"
     demo_password: SecretStr = SecretStr("demo-runner")
 
@@ -239,8 +249,32 @@ class Settings(BaseSettings):
     chat_heartbeat_s: float = Field(
         default=15.0, gt=0.0, le=300.0, description="SSE keep-alive comment interval"
     )
+    chat_max_streams_per_user: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description="event streams (POST …/messages, GET …/events) one user may have open at once, across "
+        "replicas; more are a 429",
+    )
+    chat_stream_connections: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="Redis connections one api process uses for streams' blocking reads (their own pool: "
+        "readers never take the connections of sessions, sign-ins and rate limits); more readers wait",
+    )
+    redis_max_connections: int = Field(
+        default=100, ge=1, le=10_000, description="the process's Redis pool (sessions, locks, queue, caches)"
+    )
     chat_max_concurrent_turns: int = Field(
         default=8, ge=1, le=1000, description="turns one api process runs at once (more wait their turn)"
+    )
+    chat_max_turns_per_user: int = Field(
+        default=2,
+        ge=1,
+        le=1000,
+        description="of those, how many one user's turns may take at once (the rest wait; free slots go to "
+        "the waiting user with the fewest turns running)",
     )
     chat_shutdown_grace_s: float = Field(
         default=30.0,

@@ -45,6 +45,16 @@ def test_compose_file_is_valid_and_has_the_production_roles() -> None:
         assert "healthcheck" in services[name], f"{name} has no healthcheck"
 
 
+def test_the_api_believes_x_forwarded_for_from_nginx_only_and_the_readme_says_how() -> None:
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    services = compose["services"]
+    nginx_address = services["nginx"]["networks"]["default"]["ipv4_address"]
+    for name in ("api1", "api2", "api3", "api4"):
+        assert services[name]["environment"]["RUNCOACH_FORWARDED_ALLOW_IPS"] == nginx_address, name
+    readme = (REPO / "README.md").read_text()
+    assert re.search(r"^\| `RUNCOACH_FORWARDED_ALLOW_IPS` \|", readme, re.MULTILINE)
+
+
 def test_nginx_does_not_buffer_chat_streams() -> None:
     conf = (REPO / "deploy" / "nginx.conf").read_text()
     chat = conf.split("location /api/v1/chat/", 1)[1].split("}", 1)[0]

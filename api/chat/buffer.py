@@ -14,9 +14,9 @@ Keys, per thread (`{t}` = the thread id):
   first event (where a client without `Last-Event-ID` starts reading).
 
 A reader (`follow`) never needs the process that runs the turn: it reads the stream from a cursor, blocking
-in `XREAD`, and stops after the final event. If the turn's runner is gone (no lock) and the turn never
-published a final event, the first reader to notice appends an `error` event that says so (atomically, once),
-so no stream hangs.
+in `XREAD` on the `reader` client (its own bounded pool: `core.redis.stream_reader`), and stops after the
+final event. If the turn's runner is gone (no lock) and the turn never published a final event, the first
+reader to notice appends an `error` event that says so (atomically, once), so no stream hangs.
 """
 
 from __future__ import annotations
@@ -128,9 +128,17 @@ class ChatBuffer:
     """The Redis side of chat turns (see the module docstring for the keys)."""
 
     def __init__(
-        self, redis: Redis, *, ttl_s: int = 3600, lock_ttl_s: float = 30.0, maxlen: int = 5000
+        self,
+        redis: Redis,
+        *,
+        reader: Redis | None = None,
+        ttl_s: int = 3600,
+        lock_ttl_s: float = 30.0,
+        maxlen: int = 5000,
     ) -> None:
         self.redis = redis
+        #: blocking reads hold a connection for up to `block_s`: never on the pool everything else uses
+        self.reader = reader if reader is not None else redis
         self.ttl_ms = int(ttl_s * 1000)
         self.lock_ttl_ms = int(lock_ttl_s * 1000)
         self.maxlen = maxlen
@@ -257,7 +265,7 @@ class ChatBuffer:
                     )
                     return
                 block_ms = max(1, min(block_ms, int(left * 1000)))
-            read: Any = await self.redis.xread({key: cursor}, count=200, block=block_ms)
+            read: Any = await self.reader.xread({key: cursor}, count=200, block=block_ms)
             entries: list[Any] = read[0][1] if read else []
             if not entries:
                 if await self.holder(thread_id) is None and await self._abandon(thread_id, cursor) == "none":

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import TypeVar, cast
 
@@ -31,7 +31,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from api.chat.buffer import REDIS_OUTAGE_S, BufferedEvent, ChatBuffer
 from core.settings import Settings
 
-__all__ = ["RECONNECT_MS", "SHUTDOWN_GRACE_S", "event_stream"]
+__all__ = ["RECONNECT_MS", "SHUTDOWN_GRACE_S", "event_stream", "longest_stream_s"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,12 @@ _READER_SLACK_S = 60.0
 SHUTDOWN_GRACE_S = 5.0
 
 T = TypeVar("T")
+
+
+def longest_stream_s(settings: Settings) -> float:
+    """An upper bound on how long one response streams: its reader's deadline, a Redis outage it waits out,
+    and slack (an open-stream slot lapses after this: `api.chat.streams`)."""
+    return settings.chat_turn_timeout_s + _READER_SLACK_S + REDIS_OUTAGE_S + 60.0
 
 
 async def _until_stopped(stop: anyio.Event, source: AsyncIterator[T]) -> AsyncIterator[T]:
@@ -71,6 +77,27 @@ async def _until_stopped(stop: anyio.Event, source: AsyncIterator[T]) -> AsyncIt
 
 
 async def _events(
+    buffer: ChatBuffer,
+    thread_id: uuid.UUID,
+    cursor: str,
+    turn: str | None,
+    settings: Settings,
+    stop: anyio.Event,
+    on_close: Callable[[], Awaitable[None]] | None,
+) -> AsyncIterator[ServerSentEvent]:
+    try:
+        async for item in _stream(buffer, thread_id, cursor, turn, settings, stop):
+            yield item
+    finally:
+        if on_close is not None:
+            with anyio.CancelScope(shield=True):  # a client that left cancels the stream, not the clean-up
+                try:
+                    await on_close()
+                except Exception:
+                    log.warning("could not release the stream of %s", thread_id, exc_info=True)
+
+
+async def _stream(
     buffer: ChatBuffer,
     thread_id: uuid.UUID,
     cursor: str,
@@ -112,12 +139,19 @@ async def _events(
 
 
 def event_stream(
-    buffer: ChatBuffer, thread_id: uuid.UUID, cursor: str, *, turn: str | None, settings: Settings
+    buffer: ChatBuffer,
+    thread_id: uuid.UUID,
+    cursor: str,
+    *,
+    turn: str | None,
+    settings: Settings,
+    on_close: Callable[[], Awaitable[None]] | None = None,
 ) -> EventSourceResponse:
-    """The response streaming `thread_id`'s events after `cursor` (see `ChatBuffer.follow` for `turn`)."""
+    """The response streaming `thread_id`'s events after `cursor` (see `ChatBuffer.follow` for `turn`);
+    `on_close` is awaited once the stream ends, however it ends (the client left, the server stops, …)."""
     stop = anyio.Event()
     return EventSourceResponse(
-        _events(buffer, thread_id, cursor, turn, settings, stop),
+        _events(buffer, thread_id, cursor, turn, settings, stop, on_close),
         ping=settings.chat_heartbeat_s,
         send_timeout=30,
         headers={"Cache-Control": "no-store"},

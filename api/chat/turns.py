@@ -17,7 +17,8 @@ Every turn ends with a final event in the buffer, whatever happens:
 In these cases the athlete's message and what the coach said so far are saved as the turn's messages.
 A short Redis outage (a restart) does not end a turn: writing an event to the buffer is retried for up to
 `REDIS_OUTAGE_S`, and the turn goes on once Redis is back (clients reconnect with Last-Event-ID).
-At most `chat_max_concurrent_turns` turns run at once per process; the others wait for a slot.
+At most `chat_max_concurrent_turns` turns run at once per process, at most `chat_max_turns_per_user` of them
+one user's; the others wait for a slot, shared fairly between users (`api.chat.fair`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from agent.events import FINAL_EVENT_TYPES, ApprovalDecision, CoachEvent, ErrorE
 from agent.stream import stream
 from agent.threads import add_message, get_thread
 from api.chat.buffer import REDIS_OUTAGE_S, ChatBuffer
+from api.chat.fair import FairSlots
 from core import errors
 from core.database import session_scope
 from core.metrics import CHAT_FIRST_EVENT, CHAT_TURN
@@ -120,7 +122,7 @@ class TurnRunner:
     def __init__(self, buffer: ChatBuffer, settings: Settings) -> None:
         self.buffer = buffer
         self.settings = settings
-        self._slots = asyncio.Semaphore(settings.chat_max_concurrent_turns)
+        self.slots = FairSlots(settings.chat_max_concurrent_turns, settings.chat_max_turns_per_user)
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
@@ -184,7 +186,7 @@ class TurnRunner:
         outcome = "internal"
         try:
             async with asyncio.timeout(self.settings.chat_turn_timeout_s):
-                async with self._slots:
+                async with self.slots.slot(p.user.id):
                     outcome = await self._drive(p)
         except TimeoutError:
             outcome = "timeout"

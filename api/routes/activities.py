@@ -26,7 +26,8 @@ TAGS = [{"name": "activities", "description": "Activities: list, detail, chart s
 router = APIRouter(prefix="/activities", tags=["activities"])
 
 #: a hard ceiling on one upload request, whatever the settings allow per file (a stream is cut off here)
-UPLOAD_MAX_BODY_BYTES = 512 * 2**20
+#: the upload route's path under the api prefix (its body limit is `upload_max_request_bytes`: api.body_limit)
+IMPORT_PATH = "/activities/import"
 
 
 @router.get(
@@ -65,8 +66,6 @@ class ImportQueued(BaseModel):
     "result (imported, already imported, or rejected with the reason). Too many files or a file over the "
     "size limit is a 413 and nothing is stored.",
     responses=problem_responses(413),
-    openapi_extra={"x-max-body-bytes": UPLOAD_MAX_BODY_BYTES},
-    max_body_size=UPLOAD_MAX_BODY_BYTES,
 )
 async def import_activities(
     files: Annotated[list[UploadFile], File(description="FIT, GPX or TCX activity files")],

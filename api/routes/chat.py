@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
 
@@ -121,6 +122,15 @@ class NewMessage(BaseModel):
 
     content: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="what the athlete says")
 
+    @field_validator("content")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        if "\x00" in value:  # PostgreSQL cannot store it: refuse it here, not mid-turn
+            raise ValueError(
+                "the message contains the NUL character (\\u0000), which cannot be stored; remove it"
+            )
+        return value
+
 
 def _chat(request: Request) -> Chat:
     return chat_for(request.app)
@@ -223,7 +233,7 @@ async def post_message(
     "once, declined never runs it. Streams the rest of the turn like POST …/messages. 409 when no such "
     "approval is waiting.",
     response_class=EventSourceResponse,
-    responses={**_SSE_RESPONSE, **problem_responses(404, 409)},
+    responses={**_SSE_RESPONSE, **problem_responses(404, 409, 429)},
 )
 async def post_approval(
     thread_id: uuid.UUID, body: ApprovalDecision, request: Request, user: CurrentUser, session: SessionDep
@@ -242,8 +252,20 @@ async def _start_turn(
     await get_thread(session, user, thread_id)
     await session.commit()  # give the connection back: the turn may wait for a free slot
     chat = _chat(request)
-    started = await chat.runner.start(user, thread_id, message)
-    return event_stream(chat.buffer, thread_id, started.cursor, turn=started.turn, settings=chat.settings)
+    slot = await chat.streams.take(user.id)  # before the turn: a 429 here starts nothing
+    try:
+        started = await chat.runner.start(user, thread_id, message)
+    except BaseException:
+        await chat.streams.give_back(user.id, slot)
+        raise
+    return event_stream(
+        chat.buffer,
+        thread_id,
+        started.cursor,
+        turn=started.turn,
+        settings=chat.settings,
+        on_close=partial(chat.streams.give_back, user.id, slot),
+    )
 
 
 @router.get(
@@ -253,7 +275,7 @@ async def _start_turn(
     "live, to its final event. Without either, the latest turn from its start. 204 when there is nothing "
     "to send (the stored messages are at GET …/{thread_id}).",
     response_class=EventSourceResponse,
-    responses={**_SSE_RESPONSE, 204: {"description": "nothing to resume"}, **problem_responses(404)},
+    responses={**_SSE_RESPONSE, 204: {"description": "nothing to resume"}, **problem_responses(404, 429)},
 )
 async def get_events(
     thread_id: uuid.UUID,
@@ -280,4 +302,12 @@ async def get_events(
         cursor = latest.cursor if latest is not None else "0-0"
     if not await chat.buffer.anything_after(thread_id, cursor):
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    return event_stream(chat.buffer, thread_id, cursor, turn=None, settings=chat.settings)
+    slot = await chat.streams.take(user.id)
+    return event_stream(
+        chat.buffer,
+        thread_id,
+        cursor,
+        turn=None,
+        settings=chat.settings,
+        on_close=partial(chat.streams.give_back, user.id, slot),
+    )

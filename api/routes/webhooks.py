@@ -4,7 +4,8 @@
   Served when `RUNCOACH_STRAVA_WEBHOOK_VERIFY_TOKEN` is set (else 404).
 - `POST /webhooks/garmin`: Garmin activity push/ping notifications. Served when `RUNCOACH_GARMIN_PUSH_TOKEN`
   is set (else 404), and only with that token in the `X-RunCoach-Push-Token` header (else 403, before the
-  body is read). A header rather than a token in the path, because paths are written to access logs.
+  body is read). Its body may be at most `MAX_BODY_BYTES`, enforced while it is read (`api.body_limit`).
+  A header rather than a token in the path, because paths are written to access logs.
 
 No user sign-in (so no session cookie and no CSRF check applies); every call counts against a per-IP rate
 limit (`RUNCOACH_RATE_LIMIT_WEBHOOK_IP`). Each answers at once: imports run as jobs. The logic is in
@@ -30,6 +31,8 @@ TAGS = [{"name": "webhooks", "description": "Strava's webhook and Garmin's push 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 PUSH_TOKEN_HEADER = "X-RunCoach-Push-Token"
+GARMIN_PUSH_PATH = "/webhooks/garmin"
+#: the Garmin push body limit (api.body_limit stops reading past it: a 413)
 MAX_BODY_BYTES = 5 * 2**20
 
 _limited = rate_limit(
@@ -78,7 +81,7 @@ async def strava_event(
     "/garmin",
     summary="Garmin's activity push notifications",
     dependencies=[_limited],
-    responses=problem_responses(403, 404, 422, 429),
+    responses=problem_responses(403, 404, 413, 422, 429),
     include_in_schema=False,
 )
 async def garmin_push(
@@ -93,9 +96,7 @@ async def garmin_push(
         raise NotFound("The Garmin push endpoint is not enabled on this server (RUNCOACH_GARMIN_PUSH_TOKEN).")
     if token is None or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
         raise Forbidden(f"Wrong or missing {PUSH_TOKEN_HEADER} header.")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise InvalidInput(f"The push body is larger than {MAX_BODY_BYTES // 2**20} MB.")
+    body = await request.body()  # at most MAX_BODY_BYTES: api.body_limit answers 413 past it, mid-read
     try:
         push = garmin_events.GarminPush.model_validate(json.loads(body))
     except (ValueError, ValidationError) as exc:

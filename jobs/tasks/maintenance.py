@@ -45,13 +45,11 @@ async def requeue_stale_jobs() -> dict[str, Any]:
             .scalars()
             .all()
         )
-        waiting = dict(
-            (
-                await session.execute(
-                    select(Job.state, func.count()).where(Job.state.in_(UNFINISHED)).group_by(Job.state)
-                )
-            ).tuples()
+        counts = await session.execute(
+            select(Job.state, func.count()).where(Job.state.in_(UNFINISHED)).group_by(Job.state)
         )
+        # not `dict(result)`: a result has `keys()`, so dict() takes it for a mapping and fails
+        waiting: dict[str, int] = {state: count for state, count in counts}
     for state in UNFINISHED:
         JOB_QUEUE.labels(state).set(waiting.get(state, 0))
     for job_id in rows:

@@ -20,9 +20,10 @@ from core.models import User
 from core.passwords import hash_password, needs_rehash, verify_password
 from core.settings import Settings
 from tools.account import ratelimit
+from tools.account.password_policy import MIN_PASSWORD_LENGTH, weak_password_reason
 from tools.account.profile import Profile, check_timezone
 from tools.account.sessions import ActiveSession, NewSession, create_session, end_other_sessions
-from tools.account.users import MIN_PASSWORD_LENGTH, create_user, find_user_by_email, normalise_email
+from tools.account.users import create_user, find_user_by_email, normalise_email
 
 MAX_PASSWORD_LENGTH = 1024
 BAD_CREDENTIALS = "That email and password don't match. Check both and try again."
@@ -92,8 +93,8 @@ async def register(
         ratelimit.parse_rate(settings.rate_limit_register_ip),
         message="Too many sign-ups from this address.",
     )
-    if len(new.password) < MIN_PASSWORD_LENGTH:  # `Registration` checks it too; this is for other callers
-        raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    if (weak := weak_password_reason(new.password)) is not None:
+        raise InvalidInput(weak, details={"field": "password"})
     # the hash is computed here, in a worker thread, rather than inside create_user on the event loop
     user = await create_user(session, new.email, None, display_name=new.display_name, timezone=new.timezone)
     user.password_hash = await asyncio.to_thread(hash_password, new.password)
@@ -155,6 +156,8 @@ async def change_password(
         raise Forbidden(
             "The current password is not right, so the password was not changed. Check it and try again."
         )
+    if (weak := weak_password_reason(change.new_password)) is not None:
+        raise InvalidInput(weak, details={"field": "new_password"})
     if change.new_password == change.current_password:
         raise InvalidInput(
             "Choose a new password that differs from the current one.", details={"field": "new_password"}

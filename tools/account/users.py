@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import User
 from core.passwords import hash_password
+from tools.account.password_policy import weak_password_reason
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD_LENGTH = 8
 
 
 def normalise_email(email: str) -> str:
@@ -45,8 +45,8 @@ async def create_user(
     is_demo: bool = False,
 ) -> User:
     email = normalise_email(email)
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    if password is not None and (weak := weak_password_reason(password)) is not None:
+        raise InvalidInput(weak)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
