@@ -49,7 +49,7 @@ try {
     if (!fitFile) throw new Error("FIT_FILE is not set");
     await page.getByRole("link", { name: "Activities" }).click();
     await page.getByRole("heading", { name: "Activities", level: 1 }).waitFor();
-    await page.getByLabel("FIT files to import").setInputFiles(fitFile);
+    await page.getByLabel("Activity files or a Strava export to import").setInputFiles(fitFile);
     const item = page.getByTestId("upload-item").first();
     await item.getByText("imported", { exact: false }).waitFor({ timeout: 90_000 });
     const text = await item.innerText();
