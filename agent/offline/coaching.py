@@ -30,7 +30,7 @@ def readiness(i: Intent, turn: Turn, f: Fmt) -> str:
     if not r and not adj:
         return "I have no readiness data for today: sync your watch after waking up, then ask again."
     verdict = {
-        "rest": "Rest today, or at most an easy 20–30 minutes: your body is asking for recovery.",
+        "rest": "Rest today, or at most a short, easy jog: your body is asking for recovery.",
         "take it easy": "Take it easy today: keep it short and easy, and skip the hard part.",
         "normal": "You can train as planned today; keep the easy parts easy.",
         "ready": "You are ready: a good day for the planned session, even a hard one.",
