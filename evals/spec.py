@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,19 +27,7 @@ Category = Literal[
     "multi_step",
     "advice",
 ]
-CATEGORIES: tuple[Category, ...] = (
-    "fact",
-    "aggregate",
-    "comparison",
-    "trend",
-    "condition",
-    "samples",
-    "action",
-    "state",
-    "knowledge",
-    "multi_step",
-    "advice",
-)
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 
 Unit = Literal["km", "bpm", "duration", "pace", "count", "number", "percent"]
 ArgCheck = Callable[[Any], bool]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from pydantic import SecretStr
-from pydantic_ai.models import Model, override_allow_model_requests
+from pydantic_ai.models import override_allow_model_requests
 from pydantic_ai.models.fallback import FallbackModel
 from pydantic_ai.models.google import GoogleModel
 from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
@@ -26,7 +26,7 @@ from agent.threads import list_messages
 from core.models import User
 from core.settings import Settings
 from tests.agent.conftest import collect, types
-from tests.agent.fake_llm import Reply, fake_llm
+from tests.agent.fake_llm import FakeLLM, Reply, fake_llm
 
 
 @pytest.fixture(autouse=True)
@@ -244,49 +244,30 @@ async def test_the_whole_chain_gemini_openai_local_then_offline(
     completions), in the README's order; when all three fail the offline coach answers and says so."""
     cfg = settings(gemini_api_key=SecretStr("g-key"), openai_api_key=SecretStr("o-key"))
 
-    def chain(gemini: str, openai: str, local: str) -> Model:
-        return with_offline_fallback(
-            [
-                gemini_model(cfg, base_url=gemini),
-                openai_model(cfg, base_url=openai + "/v1"),
-                openai_model(cfg, compatible=True, base_url=local + "/v1"),
-            ]
-        )
-
-    with (
-        fake_llm(Reply(status=503)) as gemini,
-        fake_llm(Reply(status=503)) as openai,
-        fake_llm(Reply(text="The local model answered.")) as local,
-    ):
-        events = await collect(
-            stream(
-                runner,
-                None,
-                "hi",
-                session=db,
-                model=chain(gemini.url, openai.url, local.url),
-                checkpointer=checkpointer,
+    async def turn(local_reply: Reply, message: str) -> tuple[list[Any], list[FakeLLM]]:
+        with (
+            fake_llm(Reply(status=503)) as gemini,
+            fake_llm(Reply(status=503)) as openai,
+            fake_llm(local_reply) as local,
+        ):
+            model = with_offline_fallback(
+                [
+                    gemini_model(cfg, base_url=gemini.url),
+                    openai_model(cfg, base_url=openai.url + "/v1"),
+                    openai_model(cfg, compatible=True, base_url=local.url + "/v1"),
+                ]
             )
-        )
+            events = await collect(
+                stream(runner, None, message, session=db, model=model, checkpointer=checkpointer)
+            )
+        return events, [gemini, openai, local]
+
+    events, (gemini, openai, local) = await turn(Reply(text="The local model answered."), "hi")
     assert isinstance(events[-1], MessageDone) and events[-1].text == "The local model answered."
     assert "gemini" in gemini.paths[0] and openai.paths[0].endswith("/v1/responses")
     assert local.paths[0].endswith("/v1/chat/completions")
 
-    with (
-        fake_llm(Reply(status=503)) as gemini,
-        fake_llm(Reply(status=503)) as openai,
-        fake_llm(Reply(status=503)) as local,
-    ):
-        events = await collect(
-            stream(
-                runner,
-                None,
-                "who am I?",
-                session=db,
-                model=chain(gemini.url, openai.url, local.url),
-                checkpointer=checkpointer,
-            )
-        )
+    events, (gemini, openai, local) = await turn(Reply(status=503), "who am I?")
     done = events[-1]
     assert isinstance(done, MessageDone) and done.model == OFFLINE_MODEL_NAME, events
     assert FALLBACK_INTRO in done.text
