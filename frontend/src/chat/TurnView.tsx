@@ -1,5 +1,6 @@
 // One answer of the coach: its text as it streams, tool chips in place, sources, warnings, approval, error.
 import { ApprovalCard } from "./ApprovalCard";
+import { Markdown } from "./Markdown";
 import { ToolChip } from "./ToolChip";
 import type { Turn } from "./turn";
 
@@ -26,9 +27,7 @@ export function TurnView({
       {turn.parts.length === 0 && streaming && <span className="typing">Coach is thinking…</span>}
       {turn.parts.map((part, i) =>
         part.kind === "text" ? (
-          <p key={i} className="coach-text">
-            {part.text}
-          </p>
+          <Markdown key={i} text={part.text} />
         ) : (
           <ToolChip key={part.callId} part={part} />
         ),
