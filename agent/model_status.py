@@ -213,10 +213,7 @@ async def check_model(model: Model, *, timeout_s: float = CHECK_TIMEOUT_S) -> Mo
                 check = await _check_openai(model, provider, base_url, timeout_s)
     except TimeoutError:
         check = _check(provider, model.model_name, base_url, "unreachable", "It did not answer in time.")
-    notice = deprecation_of(model)
-    if notice is None:
-        return check
-    return check.model_copy(update={"deprecation": notice, "message": f"{check.message} {notice.message}"})
+    return check.model_copy(update={"deprecation": deprecation_of(model)})
 
 
 async def check_models(

@@ -232,7 +232,7 @@ async def test_a_deprecated_model_is_named_with_its_date_and_replacement(
     assert body["active"]["state"] == "ok" and body["reachable"] is True  # it still answers
     assert notice["model"] == snapshot and notice["replacement"] == table.replacement
     assert notice["retirement_date"] == table.retirement_date.isoformat()  # type: ignore[union-attr]
-    assert f"RUNCOACH_OPENAI_COMPATIBLE_MODEL={table.replacement}" in body["active"]["message"]
+    assert f"RUNCOACH_OPENAI_COMPATIBLE_MODEL={table.replacement}" in notice["message"]
 
     current = await _status(app_factory, sign_up_on, openai_base_url=url, openai_compatible_model="llama3.1")
     assert current.json()["active"]["deprecation"] is None
