@@ -16,6 +16,7 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from core.runtime import ensure_services
+from core.settings import get_settings
 
 #: SQLSTATEs that mean "the server is not serving right now" rather than "this query is wrong": a
 #: connection exception (class 08), shutting down / crashed / still starting up (57P01-57P03), too many
@@ -37,7 +38,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         connect_args={
             "timeout": 5,
             "command_timeout": 60,
-            "server_settings": {"application_name": "runcoach"},
+            # a runaway query ends with an error instead of holding a connection and its locks for good
+            "server_settings": {
+                "application_name": "runcoach",
+                "statement_timeout": str(int(get_settings().statement_timeout_s * 1000)),
+            },
         },
     )
     event.listen(engine.sync_engine, "handle_error", _drop_broken_connections)

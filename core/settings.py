@@ -32,6 +32,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "RUNCOACH_DATABASE_URL"),
         description="postgresql+asyncpg://… ; unset = embedded PostgreSQL (pgserver) under home",
     )
+    statement_timeout_s: float = Field(
+        default=60.0, ge=0, description="longest one SQL statement may run (api, worker, CLI); 0 = no limit"
+    )
     redis_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("REDIS_URL", "RUNCOACH_REDIS_URL"),

@@ -85,3 +85,23 @@ def test_postgres_handles_of_dead_processes_are_pruned(home: Path) -> None:
     (pg.pgdata / ".handle_pids.json").write_text(json.dumps([dead]))
     pg._prune_dead_handles()
     assert json.loads((pg.pgdata / ".handle_pids.json").read_text()) == []
+
+
+def test_redis_files_are_the_owners_only(home: Path) -> None:
+    """The append-only file holds chat text, cached athlete context and Telegram link codes."""
+    server = EmbeddedRedis(home)
+    (server.dir).mkdir(parents=True)
+    (server.dir / "appendonly.aof").write_text("")  # left world-readable by an earlier version
+    (server.dir / "appendonly.aof").chmod(0o644)
+    client = sync_redis.Redis.from_url(server.start())
+    try:
+        client.set("runcoach:test:secret", "chat text")
+        client.execute_command("BGREWRITEAOF")
+    finally:
+        client.close()
+        server.stop()
+    assert server.dir.stat().st_mode & 0o777 == 0o700
+    files = [f for f in server.dir.iterdir() if f.is_file()]
+    assert any(f.name.startswith("appendonly") for f in files), files
+    loose = {f.name: oct(f.stat().st_mode & 0o777) for f in files if f.stat().st_mode & 0o077}
+    assert not loose, f"readable by others: {loose}"
