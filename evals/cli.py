@@ -17,7 +17,15 @@ from core.errors import CoachError
 from core.settings import Settings
 from evals.spec import CATEGORIES
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# `../shared/data` beside the checkout (or the workplace copy, for a clone elsewhere)
+DEFAULT_DATA = next(
+    (
+        path
+        for path in (Path(__file__).resolve().parents[2] / "shared" / "data", Path("/work/shared/data"))
+        if (path / "fit").is_dir()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "data",
+)
 
 
 def add_parser(sub: Any) -> None:
