@@ -58,6 +58,8 @@ def changed(session: AsyncSession | Session, user_id: int) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _bump_committed(session: Session) -> None:
+    if session.get_nested_transaction() is not None:  # a savepoint was released, not the unit of work
+        return
     users: set[int] = session.info.pop(_PENDING, set())
     for user_id in sorted(users):
         try:

@@ -149,7 +149,8 @@ async def test_the_version_changes_only_after_the_commit(sign_up: SignUp, redis:
     before = await versions.current(redis, account.user_id)
     async with session_scope() as session:
         await session.execute(text("SELECT 1"))
-        versions.changed(session, account.user_id)
+        async with session.begin_nested():  # a tool's savepoint, released: still nothing committed
+            versions.changed(session, account.user_id)
         assert await versions.current(redis, account.user_id) == before  # not yet: nothing is committed
     after = await versions.current(redis, account.user_id)
     assert after != before
