@@ -70,7 +70,7 @@ from agent.grounding import mark_figures
 from agent.models import build_model
 from agent.state import TurnContext, turn_input
 from agent.threads import add_message, check_message, check_owner, lock_thread, open_thread
-from core.database import get_sessionmaker, settle
+from core.database import get_sessionmaker
 from core.errors import CoachError, Conflict, NotFound, ServiceUnavailable
 from core.metrics import MODEL_ERRORS, MODEL_TOKENS
 from core.models import Conversation, User
@@ -333,7 +333,6 @@ class _Turn:
             output_tokens=usage.output_tokens if usage else None,
         )
         await self.db.commit()
-        await settle(self.db)  # the jobs the turn's tools queued are with the broker before the final event
         return row.id
 
     async def _fail(

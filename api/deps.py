@@ -77,7 +77,6 @@ async def get_session(sessionmaker: SessionmakerDep) -> AsyncIterator[AsyncSessi
             await session.rollback()
             raise
         await session.commit()
-        await database.settle(session)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -6,7 +6,6 @@ which commits on success and rolls back on any error. Repository and tool functi
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -82,7 +81,7 @@ def use_engine(engine: AsyncEngine) -> None:
 
 @asynccontextmanager
 async def session_scope() -> AsyncIterator[AsyncSession]:
-    """The unit of work: commit on success (and wait for what the commit started), roll back on error."""
+    """The unit of work: commit on success, roll back on error."""
     async with get_sessionmaker()() as session:
         try:
             yield session
@@ -90,19 +89,6 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-        await settle(session)
-
-
-#: tasks a commit started (jobs being handed to the broker: `jobs.runner`), per session
-AFTER_COMMIT_TASKS = "runcoach.after_commit_tasks"
-
-
-async def settle(session: AsyncSession) -> None:
-    """Wait for the tasks the session's last commit started, so a unit of work ends with its jobs sent: a
-    short-lived process (the CLI) or a caller that tears the broker down right after would lose them."""
-    tasks = session.sync_session.info.pop(AFTER_COMMIT_TASKS, [])
-    if tasks:
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def is_unavailable(exc: BaseException) -> bool:

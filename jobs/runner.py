@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.util import await_
 
-from core.database import AFTER_COMMIT_TASKS, session_scope
+from core.database import session_scope
 from core.errors import CoachError
 from core.metrics import JOB_RUNS, JOB_SECONDS
 from core.models import Job
@@ -111,18 +112,16 @@ def send_after_commit(session: AsyncSession, job_id: uuid.UUID) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _send_outbox(session: Session) -> None:
+    """Hand the committed jobs to the broker inside the commit (through SQLAlchemy's greenlet bridge, as
+    `tools.account.versions` bumps versions), so a unit of work ends with its jobs sent."""
     if session.get_nested_transaction() is not None:  # a savepoint was released: the unit of work goes on
         return
     waiting: list[tuple[Any, uuid.UUID]] = session.info.pop(OUTBOX, [])
-    if not waiting:
-        return
-    loop = asyncio.get_running_loop()  # the commit runs inside the event loop (SQLAlchemy's greenlet)
-    started = session.info.setdefault(AFTER_COMMIT_TASKS, [])  # the unit of work waits for them (`settle`)
     for _, job_id in waiting:
-        task = loop.create_task(_send(job_id))
-        started.append(task)
-        _background.add(task)
-        task.add_done_callback(_background.discard)
+        try:
+            await_(kick(job_id))
+        except Exception:  # the row is committed and queued: the maintenance sweep sends it
+            log.exception("could not send job %s to the broker; the maintenance sweep will", job_id)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -143,13 +142,6 @@ def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
         return False
 
     session.info[OUTBOX] = [(t, job_id) for t, job_id in waiting if not inside(t)]
-
-
-async def _send(job_id: uuid.UUID) -> None:
-    try:
-        await kick(job_id)
-    except Exception:  # the row is committed and queued: the maintenance sweep sends it
-        log.exception("could not send job %s to the broker; the maintenance sweep will", job_id)
 
 
 async def run_job(job_id: str) -> dict[str, Any] | None:
