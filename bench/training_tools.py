@@ -204,11 +204,11 @@ async def _bench(total_rows: int, users: int, rounds: int) -> None:
     from core.database import dispose_engine, get_sessionmaker
     from core.models import Activity, User
     from tools.deps import ToolDeps
+    from tools.plans.periodize import periodize
     from tools.registry import call_tool
     from tools.samples.samples import resolve_range
     from tools.samples.spec import SampleQuery
     from tools.samples.sql import build_samples_query
-    from tools.training.plans import generate_plan
 
     print(f"loading {total_rows:,} synthetic samples …")
     started = time.perf_counter()
@@ -321,7 +321,7 @@ async def _bench(total_rows: int, users: int, rounds: int) -> None:
         print("\nplans: 16-week marathon, 5 runs a week")
 
         async def pure() -> Any:
-            return generate_plan(
+            return periodize(
                 race_date=TODAY + timedelta(weeks=16) - timedelta(days=1),
                 race_distance_m=42_195,
                 start_date=TODAY,
@@ -362,8 +362,8 @@ async def _bench(total_rows: int, users: int, rounds: int) -> None:
         print(_line("generate_plan tool, VDOT from 120 days of efforts", effort_times))
 
         print("\nper-activity load (the import path), anchors estimated from a year of data")
-        from tools.fitness.activity_load import compute_activity_load
-        from tools.fitness.anchors import AnchorResolver
+        from tools.training_load.activity import compute_activity_load
+        from tools.zones.anchors import AnchorResolver
 
         recent = (
             (

@@ -34,6 +34,20 @@ class InvalidInput(CoachError):
     status = 422
 
 
+class TrainingInputError(InvalidInput, ValueError):
+    """A number given to a training calculation is out of its domain (negative time, max HR ≤ resting…).
+
+    Also a `ValueError`, so plain Python callers of the pure sports science can catch it as such."""
+
+    code = "invalid_training_input"
+
+
+class PlanInputError(TrainingInputError):
+    """The inputs of a training plan cannot produce a safe plan (race in the past, too few weeks…)."""
+
+    code = "invalid_plan_input"
+
+
 class NotFound(CoachError):
     code = "not_found"
     status = 404

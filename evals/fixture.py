@@ -27,8 +27,8 @@ from tools.activities.fit.decode import decode_fit
 from tools.activities.fit.model import ParsedActivity
 from tools.activities.importer import to_new_activity
 from tools.activities.store import NewActivity, store_activity
-from tools.fitness.activity_load import compute_activity_load
 from tools.gear.gear import link_default_gear
+from tools.training_load.activity import compute_activity_load
 
 EVAL_TODAY = date(2026, 11, 20)  # a Friday
 EVAL_NOW = datetime(2026, 11, 20, 9, 30, tzinfo=ZoneInfo("Europe/Berlin"))

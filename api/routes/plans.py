@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from api.deps import RowId, ToolDepsDep
 from api.errors import problem_responses
 from api.etag import conditional
-from tools.workouts import adapt, calendar, plans
-from tools.workouts.adapt import AdaptPlanInput, AdaptPlanOutput
-from tools.workouts.calendar import CalendarInput, CalendarOut
-from tools.workouts.plans import GeneratePlanInput, GetPlanInput, PlanOut
+from tools.plans import adapt, calendar, plans
+from tools.plans.adapt import AdaptPlanInput, AdaptPlanOutput
+from tools.plans.calendar import CalendarInput, CalendarOut
+from tools.plans.plans import GeneratePlanInput, GetPlanInput, PlanOut
 
 TAGS = [{"name": "plans", "description": "Periodized training plans and the plan calendar"}]
 router = APIRouter(prefix="/plans", tags=["plans"])

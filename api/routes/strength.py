@@ -1,5 +1,6 @@
 """Strength and cross-training logged by hand: log a session, list recent ones. Typed tools from
-`tools.fitness.cross_training`; a logged session is an activity (delete it with DELETE /activities/{id})."""
+`tools.training_load.cross_training`;
+a logged session is an activity (delete it with DELETE /activities/{id})."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ToolDepsDep
-from tools.fitness.cross_training import (
+from tools.training_load.cross_training import (
     ListLoggedInput,
     LoggedList,
     LoggedSession,

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query
 
 from api.deps import ToolDepsDep
 from api.etag import conditional
-from tools.fitness.prediction import RacePredictionInput, RacePredictionOutput, race_prediction
-from tools.fitness.readiness import ReadinessInput, ReadinessOutput, readiness
-from tools.fitness.training_load import TrainingLoadInput, TrainingLoadOutput, training_load
-from tools.fitness.zones import ZonesInput, ZonesOutput, zones
+from tools.fitness.race_prediction import RacePredictionInput, RacePredictionOutput, race_prediction
+from tools.readiness.readiness import ReadinessInput, ReadinessOutput, readiness
+from tools.training_load.training_load import TrainingLoadInput, TrainingLoadOutput, training_load
+from tools.zones.zones import ZonesInput, ZonesOutput, zones
 
 TAGS = [{"name": "training", "description": "Training load, zones, race predictions, readiness"}]
 router = APIRouter(prefix="/training", tags=["training"])

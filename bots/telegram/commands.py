@@ -15,9 +15,9 @@ from tools.activities.activities import ActivityDetail, ActivityList
 from tools.activities.importer import ImportResult
 from tools.deps import ToolDeps
 from tools.garmin.garmin import SyncGarminOutput
+from tools.plans.plans import PlanOut
+from tools.readiness.today import AdjustTodayOutput
 from tools.registry import call_tool
-from tools.workouts.plans import PlanOut
-from tools.workouts.today import AdjustTodayOutput
 
 HELP = (
     "<b>RunCoach</b> — your running coach in Telegram.\n\n"

@@ -34,13 +34,13 @@ from jobs.tasks.proactive import write_message
 from tools.activities.demo import seed_demo
 from tools.activities.store import NewActivity, store_activity
 from tools.deps import ToolDeps
-from tools.fitness.activity_load import compute_activity_load
 from tools.gear.gear import link_default_gear
 from tools.notifications import store
 from tools.notifications.delivery import deliver_due
 from tools.notifications.preferences import Trigger
 from tools.notifications.triggers import due_messages
 from tools.registry import call_tool
+from tools.training_load.activity import compute_activity_load
 
 TICK = timedelta(minutes=30)
 NIGHT_DATA_AT = time(6, 0)

@@ -42,9 +42,9 @@ from tools.activities.importer import ImportResult, already_imported, find_same_
 from tools.activities.store import NewActivity, store_activity
 from tools.activities.strava_archive import ArchiveItem, ArchiveLimits, StravaArchive
 from tools.activities.uploads import ImportProgress, ImportSummary, UploadTooLarge, drop_staged, summary
-from tools.fitness.activity_load import compute_activity_load
 from tools.gear.gear import gear_named, link_default_gear, link_gear
 from tools.strava.sports import strava_sport
+from tools.training_load.activity import compute_activity_load
 
 log = logging.getLogger(__name__)
 

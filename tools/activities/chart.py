@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity
 from tools.activities.activities import get_owned_activity
-from tools.fitness.series import Span, activity_series
+from tools.samples.series import Span, activity_series
 
 MEANED = ("heart_rate", "speed_mps", "altitude_m", "cadence", "power_w")
 COLUMNS = (*MEANED, "distance_m", "lat", "lon")

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.models import DailyHealth, Gear, Race, User
 from tools.account.users import create_user, find_user_by_email
 from tools.activities.store import NewActivity, store_activity
-from tools.fitness.activity_load import compute_activity_load
+from tools.training_load.activity import compute_activity_load
 
 DEMO_TZ = "Europe/Berlin"
 HOME = (52.5163, 13.3777)  # a loop in a Berlin park

@@ -25,9 +25,9 @@ from tools.activities.activities import (
 )
 from tools.activities.activities import ActivitySummary as LegSummary
 from tools.deps import ToolDeps
-from tools.fitness.anchors import AnchorResolver, AnchorSource
-from tools.fitness.series import Span, activity_series
-from tools.training.zones import HeartRateZone, max_hr_zones
+from tools.samples.series import Span, activity_series
+from tools.zones.anchors import AnchorResolver, AnchorSource
+from tools.zones.science import HeartRateZone, max_hr_zones
 
 MAX_GAP_S = 10.0
 

@@ -29,8 +29,8 @@ from tools.activities.fit.model import ParsedActivity, ParsedLap
 from tools.activities.formats import decode_activity, unwrap
 from tools.activities.originals import save_original
 from tools.activities.store import NewActivity, store_activity
-from tools.fitness.activity_load import compute_activity_load
 from tools.gear.gear import link_default_gear
+from tools.training_load.activity import compute_activity_load
 
 #: two recordings of one workout (watch file vs. Garmin's copy) start within this window
 SAME_START_TOLERANCE = timedelta(seconds=2)

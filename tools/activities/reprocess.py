@@ -31,7 +31,7 @@ from tools.activities.importer import to_new_activity
 from tools.activities.originals import load_original
 from tools.activities.store import NewActivity, copy_samples, store_activity
 from tools.feed.comments import forget_computed
-from tools.fitness.activity_load import compute_activity_load
+from tools.training_load.activity import compute_activity_load
 
 Decoder = Callable[..., ParsedActivity]
 

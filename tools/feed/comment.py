@@ -25,7 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from tools.fitness.units import clock
+from tools.units import clock
 
 Units = Literal["metric", "imperial"]
 

@@ -17,7 +17,7 @@ from core.models import Activity, User
 from tools.activities.detail import activity_view
 from tools.deps import ToolDeps
 from tools.feed.comment import HISTORY_DAYS, LOAD_DAYS, ActivityFacts, History, Prior, half_splits
-from tools.fitness.series import Span, activity_series
+from tools.samples.series import Span, activity_series
 
 
 async def activity_facts(session: AsyncSession, athlete: User, activity: Activity) -> ActivityFacts:

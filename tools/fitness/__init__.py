@@ -1,10 +1,9 @@
-"""The athlete's fitness from their own data, as tools over `tools/training/`'s pure science.
+"""Fitness: what the athlete can run now, from VDOT, VO2max and best efforts.
 
-- `series`: per-second series of chosen activities (one array row per activity).
-- `anchors`: max HR, resting HR, LTHR, threshold pace and sex — profile, estimated, or assumed, said which.
-- `activity_load`: one activity's load (TRIMP → rTSS → duration), stored on the activity at import.
-- `training_load`: the `training_load` tool (CTL/ATL/TSB, ACWR, monotony, strain).
-- `efforts`: best efforts inside recent runs and the fitness VDOT they imply.
-- `prediction`, `zones`, `readiness`: the `race_prediction`, `zones` and `readiness` tools.
-- `units`: how times and paces are written.
+Pure science (numbers in, numbers out; no I/O): `vdot` (Daniels–Gilbert VDOT, equivalent race times, training
+paces), `race_times` (race predictions by VDOT and by Riegel), `vo2max` (effective VO2max of one run and the
+trend), `marathon_shape`.
+Over the athlete's data: `efforts` (best efforts inside recent runs and the VDOT they imply), `vo2max_runs`,
+`pacing` (which VDOT a workout or plan is paced from, and why), and the
+`race_prediction` and `fitness_metrics` tools.
 """

@@ -21,10 +21,10 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import TrainingInputError
 from core.models import Activity
-from tools.fitness.series import Span, activity_series
-from tools.training.errors import TrainingInputError
-from tools.training.vdot import HALF_MARATHON_M, MARATHON_M, MILE_M, vdot_from_race
+from tools.fitness.vdot import HALF_MARATHON_M, MARATHON_M, MILE_M, vdot_from_race
+from tools.samples.series import Span, activity_series
 
 STANDARD_EFFORTS_M: tuple[float, ...] = (MILE_M, 3_000.0, 5_000.0, 10_000.0, HALF_MARATHON_M, MARATHON_M)
 ENDURANCE_FROM_M = 5_000.0

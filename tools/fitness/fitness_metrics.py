@@ -1,5 +1,5 @@
 """`fitness_metrics`: effective VO2max per run and its trend, and marathon shape — computed from the
-athlete's own samples (`tools.training.vo2max`, `tools.training.marathon_shape`; the method is in the
+athlete's own samples (`tools.fitness.vo2max`, `tools.fitness.marathon_shape`; the method is in the
 knowledge corpus: how-runcoach-computes-vo2max-and-marathon-shape.md)."""
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tools.deps import ToolDeps
-from tools.fitness.anchors import Anchor, AnchorResolver
 from tools.fitness.efforts import recent_fitness
+from tools.fitness.marathon_shape import LONG_RUN_DAYS, VOLUME_WEEKS, marathon_shape
+from tools.fitness.vdot import MAX_VDOT, MIN_VDOT
+from tools.fitness.vo2max import vo2max_trend
 from tools.fitness.vo2max_runs import heart_anchors, run_vo2max
+from tools.plans.volume import runs_by_day
 from tools.registry import tool
-from tools.training.marathon_shape import LONG_RUN_DAYS, VOLUME_WEEKS, marathon_shape
-from tools.training.vdot import MAX_VDOT, MIN_VDOT
-from tools.training.vo2max import vo2max_trend
-from tools.workouts.volume import runs_by_day
+from tools.zones.anchors import Anchor, AnchorResolver
 
 MIN_DAYS = 14
 MAX_DAYS = 365

@@ -1,4 +1,4 @@
-"""Effective VO2max of the athlete's stored runs: the pure estimator (`tools.training.vo2max`) over their
+"""Effective VO2max of the athlete's stored runs: the pure estimator (`tools.fitness.vo2max`) over their
 per-second samples, with the heart-rate anchors of `AnchorResolver`.
 
 The resting heart rate is used (%HRR) only when it is known — from the profile or measured mornings; an
@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity
-from tools.fitness.activity_load import centred_grades
-from tools.fitness.anchors import Anchor, AnchorResolver
-from tools.fitness.series import Span, activity_series
-from tools.training.vo2max import MIN_STEADY_S, WARMUP_S, RunEstimate, estimate_run_vo2max, steady_segments
+from tools.fitness.vo2max import MIN_STEADY_S, WARMUP_S, RunEstimate, estimate_run_vo2max, steady_segments
+from tools.samples.series import Span, activity_series
+from tools.training_load.activity import centred_grades
+from tools.zones.anchors import Anchor, AnchorResolver
 
 MAX_RUNS = 60
 COLUMNS = ("heart_rate", "speed_mps", "altitude_m", "distance_m")

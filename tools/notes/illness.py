@@ -17,9 +17,9 @@ from core.models import PlannedSession as SessionRow
 from core.models import TrainingPlan as PlanRow
 from tools.deps import ToolDeps
 from tools.notes.notes import notes_between
-from tools.training.training_plan import TrainingPlan
-from tools.training.workout import Workout, WorkoutKind, summarize
-from tools.workouts.plan_store import remember_design
+from tools.plans.model import TrainingPlan
+from tools.plans.store import remember_design
+from tools.workouts.model import Workout, WorkoutKind, summarize
 from tools.workouts.store import load_workout, replace_workout
 
 OPEN = ("planned", "adjusted")

@@ -2,7 +2,7 @@
 
 They sit on the plan calendar, the coach reads the ones around today with every turn (`agent/context.py`),
 and `adapt_plan` acts on illness: open sessions on the days of an illness become rest days and the weeks
-after it are re-sized from what was really run (`tools/workouts/adapt.py`). Every query is scoped by user.
+after it are re-sized from what was really run (`tools/plans/adapt.py`). Every query is scoped by user.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ from core.errors import InvalidInput
 from core.models import Race
 from tools.account.ownership import get_owned
 from tools.deps import ToolDeps
-from tools.fitness.prediction import RacePredictionInput, RacePredictionOutput, race_prediction
-from tools.fitness.units import clock
+from tools.fitness.race_prediction import RacePredictionInput, RacePredictionOutput, race_prediction
 from tools.races.races import ListRacesInput, RaceOut, list_races
+from tools.units import clock
 
 MIN_TARGET_M, MAX_TARGET_M, MAX_TARGETS = 800.0, 100_000.0, 8
 

@@ -33,13 +33,13 @@ from core.redis import get_redis
 from core.settings import get_settings
 from tools.activities.importer import SAME_START_TOLERANCE
 from tools.activities.store import NewActivity, store_activity
-from tools.fitness.activity_load import compute_activity_load
 from tools.gear.gear import link_default_gear
 from tools.integrations.credentials import get_integration, set_last_sync
 from tools.integrations.locks import hold_lock
 from tools.integrations.sync_runs import Outcome, SyncRunRecorder
 from tools.strava.client import StravaConnection, open_strava, window_wait_s
 from tools.strava.sports import strava_sport
+from tools.training_load.activity import compute_activity_load
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,7 @@
-"""Structured workouts and training plans, stored, sent to the watch, and kept up to date.
+"""Structured workouts: the model, building one at the athlete's paces, storing, sending to the watch.
 
-- `store`: workouts + flattened workout_steps; `describe`: a workout as lines to read.
-- `garmin_payload`: the Garmin Connect workout JSON (units: m/s pace, watts, bpm).
-- `fitness`: which VDOT sessions are paced from; `volume`: what was actually run.
-- `workouts`: generate_workout, get_workout, push_workout (approval).
-- `plan_store`: plans ↔ training_plans + planned_sessions; `plans`: generate_plan, get_plan.
-- `reflow`: re-sizing the weeks ahead (pure); `adapt`: adapt_plan; `today`: adjust_today and
-  apply_today_adjustment (approval).
+- `model`: the structured workout (steps, repeats, targets, summary); `sessions`: building one workout
+  of a kind from Daniels training paces (both pure).
+- `store`: workouts in `workouts` + `workout_steps`; `library`: the saved workouts; `describe`: as text.
+- `garmin_payload`: the JSON Garmin Connect's workout service takes; `workouts`: the coach's workout tools.
 """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tools.fitness.units import clock, pace
-from tools.training.workout import (
+from tools.units import clock, pace
+from tools.workouts.model import (
     Block,
     CadenceTarget,
     EndByDistance,

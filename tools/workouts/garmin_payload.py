@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.errors import InvalidInput
-from tools.fitness.units import clock, pace
-from tools.training.workout import (
+from tools.units import clock, pace
+from tools.workouts.model import (
     Block,
     CadenceTarget,
     EndByDistance,

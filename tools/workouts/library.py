@@ -17,7 +17,7 @@ from core.models import PlannedSession
 from core.models import Workout as WorkoutRow
 from tools.account import versions
 from tools.deps import ToolDeps
-from tools.training.workout import Workout
+from tools.workouts.model import Workout
 from tools.workouts.store import load_workout, save_workout
 from tools.workouts.workouts import WorkoutOut, workout_out
 

@@ -1,6 +1,6 @@
 """Structured workouts in `workouts` + `workout_steps`.
 
-`workouts.structure` holds the typed model (`tools.training.workout.Workout`) and is what is read back;
+`workouts.structure` holds the typed model (`tools.workouts.model.Workout`) and is what is read back;
 `workout_steps` is the same workout flattened for queries and for other readers (the API, the calendar):
 one row per step in depth-first order (`ordinal` 1, 2, …), a repeat is a row of type `repeat` with its
 `repeat_count`, and its steps point at it with `parent_step_id`.
@@ -28,7 +28,7 @@ from core.errors import NotFound
 from core.models import Workout as WorkoutRow
 from core.models import WorkoutStep
 from tools.account import versions
-from tools.training.workout import (
+from tools.workouts.model import (
     Block,
     CadenceTarget,
     EndByDistance,

@@ -13,15 +13,15 @@ from core.errors import InvalidInput, NotFound
 from core.models import Workout as WorkoutRow
 from tools.account import versions
 from tools.deps import ToolDeps
+from tools.fitness.pacing import athlete_vdot
+from tools.fitness.vdot import MAX_VDOT, MIN_VDOT, training_paces
 from tools.garmin.client import GarminNotFound, open_garmin
+from tools.plans.store import open_session_on
 from tools.registry import tool
-from tools.training.sessions import generate_workout as build_workout
-from tools.training.vdot import MAX_VDOT, MIN_VDOT, training_paces
-from tools.training.workout import Workout, WorkoutKind, summarize
 from tools.workouts.describe import describe
-from tools.workouts.fitness import athlete_vdot
 from tools.workouts.garmin_payload import as_garmin_shows, garmin_workout
-from tools.workouts.plan_store import open_session_on
+from tools.workouts.model import Workout, WorkoutKind, summarize
+from tools.workouts.sessions import build_workout
 from tools.workouts.store import load_workout, save_workout
 
 GeneratedKind = Literal[

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core.database import session_scope
 from core.models import Activity, DailyHealth, User
 from tests.api.conftest import Account, SignUp, assert_problem
-from tools.training.vdot import vdot_from_race
+from tools.fitness.vdot import vdot_from_race
 
 
 async def _today(account: Account) -> tuple[date, ZoneInfo]:

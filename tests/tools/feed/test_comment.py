@@ -18,7 +18,7 @@ from tools.feed.comment import (
     compose,
     half_splits,
 )
-from tools.fitness.units import clock
+from tools.units import clock
 
 
 def _steady(seconds: int, speeds: list[float]) -> tuple[list[float], list[float | None]]:

@@ -24,10 +24,10 @@ from tools.feed.comment import compose
 from tools.feed.comments import delete_comment
 from tools.feed.facts import activity_facts, history_before
 from tools.feed.feed import FeedQuery, comment_on, feed_activity, feed_page
-from tools.fitness.units import clock
 from tools.notifications.preferences import Channel, Trigger
 from tools.notifications.store import create_notification
 from tools.registry import call_tool
+from tools.units import clock
 
 FIT = "fit/fitdecode/tests/files"
 A_FILES = ("2013-02-06-12-11-14.fit", "activity-small-fenix2-run.fit", "compressed-speed-distance.fit")

@@ -11,15 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidInput
 from core.models import DailyHealth, User
 from tests.factories import create_user
+from tests.tools.fitness.test_vdot import DANIELS_TABLE, DISTANCES, hms
 from tests.tools.samples.sample_data import create_run
-from tests.tools.training.test_vdot import DANIELS_TABLE, DISTANCES, hms
 from tools.deps import ToolDeps
 from tools.fitness.efforts import best_time
-from tools.fitness.zones import vdot_for_threshold_pace
+from tools.fitness.vdot import training_paces, vdot_from_race
+from tools.readiness.science import ReadinessInputs, score_readiness
 from tools.registry import call_tool
-from tools.training.readiness import ReadinessInputs, readiness
-from tools.training.vdot import training_paces, vdot_from_race
-from tools.training.zones import heart_rate_reserve_zones, lthr_zones, max_hr_zones, pace_zones
+from tools.zones.science import heart_rate_reserve_zones, lthr_zones, max_hr_zones, pace_zones
+from tools.zones.zones import vdot_for_threshold_pace
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -156,7 +156,7 @@ async def test_readiness_uses_own_baselines_and_only_own_data(db: AsyncSession) 
     db.add(DailyHealth(user_id=stranger.id, day=deps.today, hrv_ms=20.0, resting_hr=70))
     await db.flush()
     out = (await call_tool("readiness", deps, {})).model_dump()
-    want = readiness(
+    want = score_readiness(
         ReadinessInputs(
             sleep_score=55,
             sleep_duration_h=5.0,

@@ -17,9 +17,9 @@ from tools.activities.demo import seed_demo
 from tools.activities.fit.decode import decode_fit
 from tools.activities.importer import import_fit
 from tools.deps import ToolDeps
-from tools.fitness.activity_load import centred_grades
+from tools.fitness.vo2max import estimate_run_vo2max, steady_segments
 from tools.registry import call_tool
-from tools.training.vo2max import estimate_run_vo2max, steady_segments
+from tools.training_load.activity import centred_grades
 
 FIT = "fit/fitdecode/tests/files"
 STEADY_RUN = "activity-small-fenix2-run.fit"

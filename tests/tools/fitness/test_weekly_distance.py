@@ -14,8 +14,8 @@ from core.models import User
 from tests.factories import create_activity, create_user, make_samples
 from tools.activities.store import NewActivity, store_activity
 from tools.deps import ToolDeps
-from tools.fitness.training_load import TrainingLoadOutput
 from tools.registry import call_tool
+from tools.training_load.training_load import TrainingLoadOutput
 
 TZ = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)  # Wednesday 12:00 in Los Angeles

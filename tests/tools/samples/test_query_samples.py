@@ -23,7 +23,7 @@ from tools.deps import ToolDeps
 from tools.registry import call_tool
 from tools.samples.spec import GRADE_HALF_SPAN, GRADE_MIN_DISTANCE_M, MOVING_SPEED_MPS, SampleQuery
 from tools.samples.sql import build_samples_query
-from tools.training.series import percentile
+from tools.statistics import percentile
 
 TZ = "America/New_York"
 NOW = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)

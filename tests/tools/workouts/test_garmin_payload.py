@@ -10,9 +10,9 @@ import pytest
 
 from core.errors import InvalidInput
 from tests.support.shared_data import require
-from tools.training.sessions import generate_workout
-from tools.training.vdot import training_paces
-from tools.training.workout import (
+from tools.fitness.vdot import training_paces
+from tools.workouts.garmin_payload import as_garmin_shows, garmin_workout
+from tools.workouts.model import (
     CadenceTarget,
     EndByDistance,
     EndByLapButton,
@@ -28,7 +28,7 @@ from tools.training.workout import (
     Workout,
     WorkoutKind,
 )
-from tools.workouts.garmin_payload import as_garmin_shows, garmin_workout
+from tools.workouts.sessions import build_workout
 
 SERVER_SIDE = ("workoutId", "ownerId", "createdDate", "updatedDate", "stepId")
 
@@ -170,7 +170,7 @@ def test_targets_are_in_garmins_units() -> None:
 
 def test_generated_workouts_carry_daniels_paces_in_m_per_s() -> None:
     paces = training_paces(50.0)
-    workout = generate_workout(WorkoutKind.INTERVALS, paces, quality_minutes=20)
+    workout = build_workout(WorkoutKind.INTERVALS, paces, quality_minutes=20)
     payload = garmin_workout(copy.deepcopy(workout))
     reps = [s for s in _steps(payload) if s["stepType"]["stepTypeKey"] == "interval"]
     assert reps and all(s["targetType"]["workoutTargetTypeKey"] == "pace.zone" for s in reps)

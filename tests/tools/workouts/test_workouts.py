@@ -20,11 +20,11 @@ from tests.factories import create_user
 from tests.fakes import FakeGarmin
 from tests.tools.samples.sample_data import create_run
 from tools.deps import ToolDeps
+from tools.fitness.vdot import training_paces, vdot_from_race
 from tools.garmin.auth import connect_garmin
 from tools.registry import call_tool, get_tool
-from tools.training.sessions import generate_workout
-from tools.training.vdot import training_paces, vdot_from_race
-from tools.training.workout import (
+from tools.workouts.garmin_payload import garmin_workout
+from tools.workouts.model import (
     EndByTime,
     HeartRateTarget,
     Intensity,
@@ -34,7 +34,7 @@ from tools.training.workout import (
     Workout,
     WorkoutKind,
 )
-from tools.workouts.garmin_payload import garmin_workout
+from tools.workouts.sessions import build_workout
 from tools.workouts.store import load_workout, save_workout, step_rows
 
 EMAIL = "runner@example.com"
@@ -44,7 +44,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 async def test_a_workout_is_stored_whole_and_flattened(db: AsyncSession) -> None:
     user = await create_user(db)
-    workout = generate_workout(WorkoutKind.INTERVALS, training_paces(50.0), quality_minutes=20)
+    workout = build_workout(WorkoutKind.INTERVALS, training_paces(50.0), quality_minutes=20)
     row = await save_workout(db, user.id, workout)
     same_row, again = await load_workout(db, user.id, row.id)
     assert again == workout and same_row is row

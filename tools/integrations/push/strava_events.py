@@ -41,7 +41,6 @@ from core.models import Activity, Integration
 from core.settings import Settings
 from jobs.runner import enqueue
 from tools.account import versions
-from tools.fitness.activity_load import compute_activity_load
 from tools.integrations.credentials import CONNECTED, mark_needs_reauth
 from tools.integrations.push.owners import integrations_for
 from tools.integrations.push.receipt import PushReceipt
@@ -50,6 +49,7 @@ from tools.notifications.preferences import Channel
 from tools.notifications.store import create_notification
 from tools.strava.activities import sport_of
 from tools.strava.client import open_strava
+from tools.training_load.activity import compute_activity_load
 
 log = logging.getLogger(__name__)
 

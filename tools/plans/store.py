@@ -1,0 +1,234 @@
+"""Training plans in `training_plans` + `planned_sessions` (+ one `workouts` row per session), and back.
+
+`training_plans.inputs` keeps what the plan was generated from (race, VDOT, race pace, days per week, long-run
+day, volumes); `training_plans.summary` keeps the week skeleton (index, dates, phase, recovery flag). Each
+session is a `planned_sessions` row (date, week, phase, kind, planned distance and duration, status) whose
+workout is a `workouts` row. `load_plan` rebuilds the pure `TrainingPlan` from those rows, so
+`check_plan` can be run on exactly what is stored.
+
+Session status: planned → done (an activity that day) | missed | moved (done on a nearby day) | adjusted
+(changed by adjust_today) | replaced (superseded when the plan was re-flowed).
+
+An adjusted session runs a different workout than the plan designed. The design stays in the plan:
+`summary["design"][session id]` keeps the original workout, and `rebuild_plan` uses it, so the rules are
+checked on the plan as designed — a lighter day is a deviation from the plan (like a missed one), and
+`adapt_plan` re-sizes the weeks ahead from what was really run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import NotFound
+from core.models import PlannedSession as SessionRow
+from core.models import TrainingPlan as PlanRow
+from core.models import Workout as WorkoutRow
+from tools.account import versions
+from tools.plans.model import Phase, PlannedSession, PlanWeek, TrainingPlan
+from tools.workouts.model import Workout
+from tools.workouts.store import NewWorkout, save_workouts
+
+ACTIVE = "active"
+#: a planned session that is still to be run (not done, missed or skipped)
+OPEN_STATUSES = ("planned", "adjusted")
+DESIGN = "design"
+LIVE_STATUSES = ("planned", "done", "missed", "moved", "adjusted")
+
+
+def plan_inputs(plan: TrainingPlan, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "race_date": plan.race_date.isoformat(),
+        "race_distance_m": plan.race_distance_m,
+        "goal_time_s": plan.goal_time_s,
+        "vdot": plan.vdot,
+        "race_pace_s_per_km": plan.race_pace_s_per_km,
+        "days_per_week": plan.days_per_week,
+        "long_run_weekday": plan.long_run_weekday,
+        "current_weekly_km": plan.current_weekly_km,
+        "max_weekly_km": plan.max_weekly_km,
+        **(extra or {}),
+    }
+
+
+def week_skeleton(plan: TrainingPlan) -> list[dict[str, Any]]:
+    return [
+        {
+            "index": w.index,
+            "start": w.start.isoformat(),
+            "end": w.end.isoformat(),
+            "phase": w.phase.value,
+            "is_recovery": w.is_recovery,
+            "volume_km": round(w.volume_km, 2),
+        }
+        for w in plan.weeks
+    ]
+
+
+async def save_sessions(
+    session: AsyncSession, user_id: int, plan_id: int, weeks: Sequence[PlanWeek]
+) -> list[SessionRow]:
+    """Store the sessions of `weeks` (with their workouts) under the plan. Flushes."""
+    sessions = [(week, s) for week in weeks for s in week.sessions]
+    workouts = await save_workouts(session, user_id, [NewWorkout(s.workout, s.day) for _, s in sessions])
+    rows = [
+        SessionRow(
+            plan_id=plan_id,
+            user_id=user_id,
+            date=s.day,
+            week_index=week.index,
+            phase=week.phase.value,
+            kind=s.kind.value,
+            title=s.workout.name[:200],
+            is_key=s.is_key,
+            planned_distance_m=round(s.planned_distance_m, 1),
+            planned_duration_s=round(s.planned_duration_s, 1),
+            workout_id=workout.id,
+            status="planned",
+        )
+        for (week, s), workout in zip(sessions, workouts, strict=True)
+    ]
+    session.add_all(rows)
+    versions.changed(session, user_id)
+    await session.flush()
+    return rows
+
+
+async def save_plan(
+    session: AsyncSession,
+    user_id: int,
+    plan: TrainingPlan,
+    *,
+    name: str,
+    race_id: int | None = None,
+    extra_inputs: dict[str, Any] | None = None,
+) -> PlanRow:
+    """Store `plan` as the user's active plan (earlier active plans are archived). Flushes."""
+    await session.execute(
+        update(PlanRow).where(PlanRow.user_id == user_id, PlanRow.status == ACTIVE).values(status="archived")
+    )
+    row = PlanRow(
+        user_id=user_id,
+        race_id=race_id,
+        name=name[:200],
+        status=ACTIVE,
+        start_date=plan.start_date,
+        end_date=plan.race_date,
+        inputs=plan_inputs(plan, extra_inputs),
+        summary={"weeks": week_skeleton(plan)},
+    )
+    session.add(row)
+    await session.flush()
+    await save_sessions(session, user_id, row.id, plan.weeks)
+    return row
+
+
+async def plan_row(session: AsyncSession, user_id: int, plan_id: int | None) -> PlanRow:
+    """The user's plan with that id, or their active plan; NotFound otherwise."""
+    statement = select(PlanRow).where(PlanRow.user_id == user_id)
+    if plan_id is not None:
+        statement = statement.where(PlanRow.id == plan_id)
+    else:
+        statement = statement.where(PlanRow.status == ACTIVE).order_by(
+            PlanRow.created_at.desc(), PlanRow.id.desc()
+        )
+    row = (await session.execute(statement.limit(1))).scalar_one_or_none()
+    if row is None:
+        raise NotFound(
+            f"No training plan with id {plan_id}."
+            if plan_id is not None
+            else "The athlete has no active plan; generate one with generate_plan."
+        )
+    return row
+
+
+async def session_rows(session: AsyncSession, plan: PlanRow) -> list[tuple[SessionRow, Workout]]:
+    """The plan's live sessions (not replaced) with their workouts, by date."""
+    result = await session.execute(
+        select(SessionRow, WorkoutRow.structure)
+        .join(WorkoutRow, WorkoutRow.id == SessionRow.workout_id)
+        .where(
+            SessionRow.plan_id == plan.id,
+            SessionRow.user_id == plan.user_id,
+            SessionRow.status.in_(LIVE_STATUSES),
+        )
+        .order_by(SessionRow.date, SessionRow.id)
+    )
+    return [(row, Workout.model_validate(structure)) for row, structure in result.all()]
+
+
+def remember_design(row: PlanRow, session_row: SessionRow, workout: Workout) -> None:
+    """Keep the designed workout of a session that is about to run a different one (first change wins)."""
+    designs = dict(row.summary.get(DESIGN, {}))
+    designs.setdefault(str(session_row.id), workout.model_dump(mode="json"))
+    row.summary = {**row.summary, DESIGN: designs}
+
+
+def rebuild_plan(row: PlanRow, sessions: Sequence[tuple[SessionRow, Workout]]) -> TrainingPlan:
+    """The pure plan, as designed, from its stored rows."""
+    inputs = row.inputs
+    designs = row.summary.get(DESIGN, {})
+    by_week: dict[int, list[PlannedSession]] = {}
+    for session_row, workout in sessions:
+        design = designs.get(str(session_row.id))
+        planned = Workout.model_validate(design) if design is not None else workout
+        by_week.setdefault(session_row.week_index, []).append(
+            PlannedSession(day=session_row.date, workout=planned)
+        )
+    weeks = [
+        PlanWeek(
+            index=w["index"],
+            start=date.fromisoformat(w["start"]),
+            end=date.fromisoformat(w["end"]),
+            phase=Phase(w["phase"]),
+            is_recovery=w["is_recovery"],
+            sessions=sorted(by_week.get(w["index"], []), key=lambda s: s.day),
+        )
+        for w in row.summary["weeks"]
+    ]
+    return TrainingPlan(
+        race_date=date.fromisoformat(inputs["race_date"]),
+        race_distance_m=inputs["race_distance_m"],
+        start_date=row.start_date,
+        vdot=inputs["vdot"],
+        race_pace_s_per_km=inputs["race_pace_s_per_km"],
+        goal_time_s=inputs.get("goal_time_s"),
+        days_per_week=inputs["days_per_week"],
+        long_run_weekday=inputs["long_run_weekday"],
+        current_weekly_km=inputs["current_weekly_km"],
+        max_weekly_km=inputs["max_weekly_km"],
+        weeks=weeks,
+    )
+
+
+async def load_plan(
+    session: AsyncSession, user_id: int, plan_id: int | None = None
+) -> tuple[PlanRow, TrainingPlan, list[tuple[SessionRow, Workout]]]:
+    row = await plan_row(session, user_id, plan_id)
+    sessions = await session_rows(session, row)
+    return row, rebuild_plan(row, sessions), sessions
+
+
+async def open_session_on(
+    session: AsyncSession, user_id: int, day: date
+) -> tuple[SessionRow, PlanRow] | tuple[None, None]:
+    """The athlete's open session of the active plan on `day` (the first one, if a day holds two)."""
+    found = (
+        await session.execute(
+            select(SessionRow, PlanRow)
+            .join(PlanRow, PlanRow.id == SessionRow.plan_id)
+            .where(
+                SessionRow.user_id == user_id,
+                SessionRow.date == day,
+                SessionRow.status.in_(OPEN_STATUSES),
+                PlanRow.status == ACTIVE,
+            )
+            .order_by(SessionRow.id)
+            .limit(1)
+        )
+    ).first()
+    return (found[0], found[1]) if found else (None, None)

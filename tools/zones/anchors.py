@@ -1,0 +1,257 @@
+"""The athlete's physiological anchors — max HR, resting HR, LTHR, threshold pace, sex — and where each
+came from: the profile, an estimate from their own data, or an assumption (always said).
+
+Order of preference, per anchor:
+
+- max HR: profile → `estimate_max_hr` over the 20 activities of the last 365 days with the highest recorded
+  max (or average) HR → Tanaka's 208 − 0.7 × age when the birth date is known.
+- resting HR: profile → the median morning resting HR of the last 30 days of daily health (≥ 3 mornings) →
+  assumed 60 bpm.
+- LTHR: profile → `estimate_lthr` (best 20-min HR × 0.95) over the 20 activities of ≥ 20 min with the
+  highest average HR, *accepted only when it is at least resting + 80 % of the heart-rate reserve*: a best
+  20 minutes from easy training is not a threshold effort, and an LTHR that low would inflate every load
+  normalised by it → else resting + 85 % of the reserve (where the threshold usually sits), labelled assumed.
+- threshold pace: profile → `estimate_threshold_pace` (best 30-min speed taken as a maximal effort, then
+  Daniels T pace) over the 20 running activities of ≥ 30 min with the highest average speed → unknown.
+  From easy running alone this is too slow; a race or a hard tempo in the data fixes that.
+- sex (only weights TRIMP): profile → assumed male weighting.
+
+A resolver memoises what it looked up, so one tool call reads each estimate's samples once; resolvers
+made with `shared=True` (the import path) share that memo per user and day for ten minutes in the
+process — but only estimates that were found: "no data yet" is looked up again, so the athlete's first
+activity with heart rate is used as soon as it is stored. Profile values are read from the user every time.
+
+`today` is the day the anchors are wanted for: the import path asks as of the activity's own day, so a
+file from years ago is measured against the data of its time (and is not left without anchors because
+nothing of the last 365 days existed).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time as time_module
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Activity, DailyHealth, User
+from tools.deps import user_zone
+from tools.samples.series import Span, activity_series
+from tools.training_load.stress import Sex
+from tools.zones.science import estimate_lthr, estimate_max_hr, estimate_threshold_pace
+
+AnchorSource = Literal["profile", "estimated", "assumed"]
+
+LOOKBACK_DAYS = 365
+CANDIDATES = 20
+RESTING_DAYS = 30
+MIN_RESTING_MORNINGS = 3
+ASSUMED_RESTING_HR = 60.0
+PLAUSIBLE_MAX_HR = (120.0, 230.0)
+LTHR_MIN_RESERVE = 0.80
+THRESHOLD_RESERVE = 0.85
+LTHR_MIN_S = 20 * 60
+THRESHOLD_MIN_S = 30 * 60
+
+
+class Anchor(BaseModel):
+    value: float
+    source: AnchorSource
+    detail: str
+
+
+PROFILE_FIELDS = {
+    "max_hr": "max_hr",
+    "resting_hr": "resting_hr",
+    "lthr": "lthr",
+    "threshold_pace": "threshold_pace_s_per_km",
+}
+SHARED_TTL_S = 600.0
+_shared: dict[tuple[int, date], tuple[float, dict[str, Anchor | None]]] = {}
+
+
+def _shared_memo(user_id: int, today: date) -> dict[str, Anchor | None]:
+    """A memo of estimates shared by the resolvers of one user and day in this process for SHARED_TTL_S:
+    a sync imports dozens of activities, each in its own transaction, and the estimates (which read
+    a year of samples) would otherwise be redone for every one."""
+    now = time_module.monotonic()
+    for key in [k for k, (at, _) in _shared.items() if now - at > SHARED_TTL_S]:
+        del _shared[key]
+    entry = _shared.get((user_id, today))
+    if entry is None:
+        entry = _shared[(user_id, today)] = (now, {})
+    return entry[1]
+
+
+class AnchorResolver:
+    """Looks up (and memoises) one athlete's anchors."""
+
+    def __init__(
+        self, session: AsyncSession, user: User, *, today: date | None = None, shared: bool = False
+    ) -> None:
+        self.session = session
+        self.user = user
+        self.today = today or datetime.now(user_zone(user)).date()
+        self._shared = shared
+        self._memo: dict[str, Anchor | None] = _shared_memo(user.id, self.today) if shared else {}
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.today - timedelta(days=LOOKBACK_DAYS), time(), tzinfo=UTC)
+
+    def _recent(self) -> Select[int, datetime, float | None]:
+        return select(Activity.id, Activity.start_time, Activity.elapsed_s).where(
+            Activity.user_id == self.user.id,
+            Activity.parent_id.is_(None),
+            Activity.start_time >= self.since,
+        )
+
+    async def _spans(self, statement: Select[int, datetime, float | None]) -> list[Span]:
+        rows = (await self.session.execute(statement.limit(CANDIDATES))).all()
+        return [Span(row[0], row[1], row[2]) for row in rows]
+
+    async def _hr_series(self, statement: Select[int, datetime, float | None]) -> list[list[float | None]]:
+        spans = await self._spans(statement)
+        series = await activity_series(self.session, self.user.id, spans, ["heart_rate"])
+        return [s["heart_rate"] for s in series.values()]
+
+    def _profile(self, name: str) -> Anchor | None:
+        value = getattr(self.user, name)
+        if value is None or not value > 0:
+            return None
+        return Anchor(value=float(value), source="profile", detail="set in the profile")
+
+    async def _memoised(self, name: str, estimate: Callable[[], Awaitable[Anchor | None]]) -> Anchor | None:
+        """The profile value, else the memoised estimate (profile values are never memoised, so a profile
+        change shows at once even through a shared memo)."""
+        profile = self._profile(PROFILE_FIELDS[name])
+        if profile is not None:
+            return profile
+        if name in self._memo:
+            return self._memo[name]
+        found = await estimate()
+        if found is not None or not self._shared:
+            self._memo[name] = found
+        return found
+
+    async def max_hr(self) -> Anchor | None:
+        return await self._memoised("max_hr", self._max_hr)
+
+    async def _max_hr(self) -> Anchor | None:
+        statement = self._recent().order_by(
+            func.coalesce(Activity.max_hr, Activity.avg_hr).desc().nulls_last(), Activity.start_time.desc()
+        )
+        series = await self._hr_series(statement)
+        estimate = estimate_max_hr(series)
+        if estimate is not None and PLAUSIBLE_MAX_HR[0] <= estimate <= PLAUSIBLE_MAX_HR[1]:
+            return Anchor(
+                value=round(estimate, 1),
+                source="estimated",
+                detail=f"highest heart rate reliably reached in {len(series)} activities of the last year "
+                "(too low if none of them was a maximal effort)",
+            )
+        if self.user.birth_date is not None:
+            age = (self.today - self.user.birth_date).days / 365.25
+            return Anchor(
+                value=round(208.0 - 0.7 * age, 1),
+                source="assumed",
+                detail=f"Tanaka's age formula 208 − 0.7 × {age:.0f}; individual max HR varies by ±10 bpm",
+            )
+        return None
+
+    async def resting_hr(self) -> Anchor:
+        anchor = await self._memoised("resting_hr", self._resting_hr)
+        assert anchor is not None  # resting HR falls back to an assumed value
+        return anchor
+
+    async def _resting_hr(self) -> Anchor:
+        values: list[int] = [
+            v
+            for v in (
+                await self.session.execute(
+                    select(DailyHealth.resting_hr).where(
+                        DailyHealth.user_id == self.user.id,
+                        DailyHealth.day > self.today - timedelta(days=RESTING_DAYS),
+                        DailyHealth.day <= self.today,
+                        DailyHealth.resting_hr.is_not(None),
+                    )
+                )
+            ).scalars()
+            if v is not None
+        ]
+        if len(values) >= MIN_RESTING_MORNINGS:
+            return Anchor(
+                value=float(statistics.median(values)),
+                source="estimated",
+                detail=f"median of {len(values)} morning resting heart rates in the last {RESTING_DAYS} days",
+            )
+        return Anchor(
+            value=ASSUMED_RESTING_HR,
+            source="assumed",
+            detail="no resting heart rate recorded; set it in the profile or sync a watch",
+        )
+
+    async def lthr(self) -> Anchor | None:
+        return await self._memoised("lthr", self._lthr)
+
+    async def _lthr(self) -> Anchor | None:
+        max_hr = await self.max_hr()
+        if max_hr is None:
+            return None
+        resting = (await self.resting_hr()).value
+        reserve = max_hr.value - resting
+        floor = resting + LTHR_MIN_RESERVE * reserve
+        statement = (
+            self._recent()
+            .where(Activity.elapsed_s >= LTHR_MIN_S)
+            .order_by(Activity.avg_hr.desc().nulls_last(), Activity.start_time.desc())
+        )
+        estimate = estimate_lthr(await self._hr_series(statement))
+        if estimate is not None and floor <= estimate < max_hr.value:
+            return Anchor(
+                value=round(estimate, 1),
+                source="estimated",
+                detail="best 20-minute average heart rate × 0.95 (the 20-minute field test)",
+            )
+        why = (
+            f"your best 20 minutes ({estimate / 0.95:.0f} bpm) look like training, not a threshold effort"
+            if estimate is not None
+            else "no activity has 20 minutes of heart rate"
+        )
+        return Anchor(
+            value=round(resting + THRESHOLD_RESERVE * reserve, 1),
+            source="assumed",
+            detail=f"resting + 85 % of the heart-rate reserve ({why}); run a 30-min time trial to measure it",
+        )
+
+    async def threshold_pace(self) -> Anchor | None:
+        return await self._memoised("threshold_pace", self._threshold_pace)
+
+    async def _threshold_pace(self) -> Anchor | None:
+        duration = func.coalesce(Activity.moving_s, Activity.elapsed_s)
+        speed = func.coalesce(Activity.avg_speed_mps, Activity.distance_m / func.nullif(duration, 0))
+        statement = (
+            self._recent()
+            .where(Activity.sport == "running", duration >= THRESHOLD_MIN_S)
+            .order_by(speed.desc().nulls_last(), Activity.start_time.desc())
+        )
+        spans = await self._spans(statement)
+        series = await activity_series(self.session, self.user.id, spans, ["speed_mps"])
+        estimate = estimate_threshold_pace([s["speed_mps"] for s in series.values()])
+        if estimate is None:
+            return None
+        return Anchor(
+            value=round(estimate, 1),
+            source="estimated",
+            detail="Daniels T pace for your best 30 minutes of running taken as a maximal effort "
+            "(too slow if you have not run hard for 30 minutes lately)",
+        )
+
+    def sex(self) -> tuple[Sex, AnchorSource]:
+        if self.user.sex in ("male", "female"):
+            return self.user.sex, "profile"  # type: ignore[return-value]
+        return "male", "assumed"
