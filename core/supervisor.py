@@ -54,7 +54,7 @@ class Supervisor:
 
     def _spawn(self, child: Child) -> None:
         child.proc = subprocess.Popen(
-            [sys.executable, "-m", "core.cli", child.role],
+            [sys.executable, "-m", "cli", child.role],
             env=self.env,
             start_new_session=True,
             preexec_fn=_die_with_parent,

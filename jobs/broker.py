@@ -1,58 +1,36 @@
-"""The Taskiq broker over Redis streams, built once per process from the resolved Redis URL.
-
-`consumer_id="0"`: the consumer group starts at the beginning of the stream, so messages sent before the
-first worker ever started are still delivered (the default "$" would drop them). Unacknowledged messages
-of a killed worker are claimed by another worker after `idle_timeout` (the visibility timeout,
-`RUNCOACH_JOB_VISIBILITY_TIMEOUT_S`), on the next poll, and a worker outlives a Redis restart
-(`jobs.stream_broker`).
+"""The process's broker (`core.queue.broker`) with the tasks a worker and the scheduler run registered on it:
+`runcoach.run_job` (any job by its row), the maintenance sweep, the proactive and sync schedules.
 """
 
 from __future__ import annotations
 
 from taskiq import AsyncBroker
-from taskiq_redis import RedisAsyncResultBackend
 
-from core.runtime import ensure_services
-from core.settings import get_settings
+from core.queue import broker as queue
+from core.queue.broker import RUN_JOB_TASK, use_broker
 from jobs.runner import run_job
-from jobs.stream_broker import ReclaimingStreamBroker
 from jobs.tasks.maintenance import requeue_stale_jobs
 from jobs.tasks.proactive_schedule import register_proactive
 from jobs.tasks.sync_schedule import register_sync_schedule
 
-QUEUE = "runcoach:jobs"
-VISIBILITY_TIMEOUT_MS = 5 * 60 * 1000
-
-_broker: AsyncBroker | None = None
+__all__ = ["build_broker", "get_broker", "register_tasks", "use_broker"]
 
 
-def build_broker(redis_url: str, *, visibility_timeout_ms: int = VISIBILITY_TIMEOUT_MS) -> AsyncBroker:
-    broker = ReclaimingStreamBroker(
-        redis_url,
-        queue_name=QUEUE,
-        consumer_group_name="runcoach-workers",
-        consumer_id="0",
-        idle_timeout=visibility_timeout_ms,
-        unacknowledged_lock_timeout=30,
-        xread_block=1000,
-    ).with_result_backend(RedisAsyncResultBackend(redis_url, result_ex_time=3600))
-    broker.register_task(run_job, task_name="runcoach.run_job")
-    broker.register_task(
-        requeue_stale_jobs, task_name="runcoach.requeue_stale_jobs", schedule=[{"cron": "* * * * *"}]
-    )
-    register_proactive(broker)
-    register_sync_schedule(broker)
+def register_tasks(broker: AsyncBroker) -> AsyncBroker:
+    """Register the worker's tasks on `broker` (once)."""
+    if broker.find_task(RUN_JOB_TASK) is None:
+        broker.register_task(run_job, task_name=RUN_JOB_TASK)
+        broker.register_task(
+            requeue_stale_jobs, task_name="runcoach.requeue_stale_jobs", schedule=[{"cron": "* * * * *"}]
+        )
+        register_proactive(broker)
+        register_sync_schedule(broker)
     return broker
 
 
+def build_broker(redis_url: str, *, visibility_timeout_ms: int = queue.VISIBILITY_TIMEOUT_MS) -> AsyncBroker:
+    return register_tasks(queue.build_broker(redis_url, visibility_timeout_ms=visibility_timeout_ms))
+
+
 def get_broker() -> AsyncBroker:
-    global _broker
-    if _broker is None:
-        visibility_ms = int(get_settings().job_visibility_timeout_s * 1000)
-        _broker = build_broker(ensure_services().redis_url, visibility_timeout_ms=visibility_ms)
-    return _broker
-
-
-def use_broker(broker: AsyncBroker | None) -> None:
-    global _broker
-    _broker = broker
+    return register_tasks(queue.get_broker())

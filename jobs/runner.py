@@ -5,10 +5,7 @@ in a module listed in `JOB_MODULES`. The handler's work and the job's success ar
 on failure everything the handler wrote is rolled back, the error is recorded, and a retryable error is
 retried with exponential backoff up to `max_attempts`. A duplicate delivery of a finished job is a no-op.
 
-Jobs are sent after commit (an outbox): `enqueue` writes the job row in the caller's transaction and never
-commits it; the row's id waits in the session until that transaction commits, then goes to the broker. A
-unit of work that rolls back (a failed request, a chat turn that errors) leaves no row and sends nothing.
-A message lost between the commit and the broker is found by the maintenance sweep (the row is `queued`).
+Jobs are written and sent by `core.queue.outbox.enqueue` (after the caller's commit); this module runs them.
 """
 
 from __future__ import annotations
@@ -21,16 +18,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
-from sqlalchemy.util import await_
 
 from core.database import session_scope
 from core.errors import CoachError
 from core.metrics import JOB_RUNS, JOB_SECONDS
 from core.models import Job
-from jobs import records
+from core.queue import records
+from core.queue.outbox import JOB_KINDS, kick
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +47,7 @@ _background: set[asyncio.Task[None]] = set()
 def job_handler(kind: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         _HANDLERS[kind] = fn
+        JOB_KINDS.add(kind)
         return fn
 
     return register
@@ -68,80 +64,6 @@ def handlers() -> dict[str, Handler]:
 
 def backoff_s(attempt: int, *, base: float = 2.0, cap: float = 300.0) -> float:
     return min(cap, base * 2 ** max(0, attempt - 1))
-
-
-async def kick(job_id: uuid.UUID) -> None:
-    from jobs.broker import get_broker
-
-    broker = get_broker()
-    task = broker.find_task("runcoach.run_job")
-    assert task is not None
-    await task.kiq(str(job_id))
-
-
-async def enqueue(
-    session: AsyncSession,
-    kind: str,
-    args: dict[str, Any],
-    *,
-    user_id: int | None,
-    idempotency_key: str | None = None,
-    max_attempts: int = 5,
-) -> Job:
-    """Record a job in the caller's transaction; it is sent to the broker once that transaction commits
-    (never, if it rolls back). Commits nothing: the caller's unit of work does."""
-    if kind not in handlers():
-        raise ValueError(f"unknown job kind {kind!r}")
-    job, created = await records.create_job(
-        session, kind, args, user_id=user_id, idempotency_key=idempotency_key, max_attempts=max_attempts
-    )
-    if created:
-        send_after_commit(session, job.id)
-    return job
-
-
-OUTBOX = "runcoach.jobs.outbox"
-
-
-def send_after_commit(session: AsyncSession, job_id: uuid.UUID) -> None:
-    """Queue `job_id` for the broker when the session's transaction commits (kept with the savepoint it was
-    written in: rolling that savepoint back drops it)."""
-    sync = session.sync_session
-    sync.info.setdefault(OUTBOX, []).append((sync.get_nested_transaction(), job_id))
-
-
-@event.listens_for(Session, "after_commit")
-def _send_outbox(session: Session) -> None:
-    """Hand the committed jobs to the broker inside the commit (through SQLAlchemy's greenlet bridge, as
-    `tools.account.versions` bumps versions), so a unit of work ends with its jobs sent."""
-    if session.get_nested_transaction() is not None:  # a savepoint was released: the unit of work goes on
-        return
-    waiting: list[tuple[Any, uuid.UUID]] = session.info.pop(OUTBOX, [])
-    for _, job_id in waiting:
-        try:
-            await_(kick(job_id))
-        except Exception:  # the row is committed and queued: the maintenance sweep sends it
-            log.exception("could not send job %s to the broker; the maintenance sweep will", job_id)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
-    """A rolled-back transaction takes its job rows with it: forget the jobs written inside it."""
-    waiting: list[tuple[Any, uuid.UUID]] | None = session.info.get(OUTBOX)
-    if not waiting:
-        return
-    if previous.parent is None:
-        session.info.pop(OUTBOX, None)
-        return
-
-    def inside(transaction: SessionTransaction | None) -> bool:
-        while transaction is not None:
-            if transaction is previous:
-                return True
-            transaction = transaction.parent
-        return False
-
-    session.info[OUTBOX] = [(t, job_id) for t, job_id in waiting if not inside(t)]
 
 
 async def run_job(job_id: str) -> dict[str, Any] | None:

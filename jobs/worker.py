@@ -20,10 +20,10 @@ from taskiq.api import run_scheduler_task
 from taskiq.receiver import Receiver
 from taskiq.schedule_sources import LabelScheduleSource
 
+from core.queue.stream_broker import ReclaimingStreamBroker
 from core.settings import get_settings
 from jobs.broker import get_broker
 from jobs.runner import handlers
-from jobs.stream_broker import ReclaimingStreamBroker
 
 log = logging.getLogger(__name__)
 

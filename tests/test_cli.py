@@ -59,7 +59,7 @@ def _run_up(home: Path, port: int) -> tuple[str, float]:
     """Start `runcoach up`, wait for the banner and /readyz, stop it with Ctrl-C; return its output."""
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "up"],
+        [sys.executable, "-m", "cli", "up"],
         cwd=REPO,
         env=_env(home, port),
         stdout=subprocess.PIPE,
@@ -108,7 +108,7 @@ def test_up_serves_reuses_data_and_leaves_nothing_behind(home: Path) -> None:
 
 def test_tool_list_names_the_foundation_tools() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "core.cli", "tool", "--list"],
+        [sys.executable, "-m", "cli", "tool", "--list"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -119,6 +119,6 @@ def test_tool_list_names_the_foundation_tools() -> None:
 
 def test_tool_call_without_user_is_a_clear_error() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "core.cli", "tool", "whoami", "{}"], cwd=REPO, capture_output=True, text=True
+        [sys.executable, "-m", "cli", "tool", "whoami", "{}"], cwd=REPO, capture_output=True, text=True
     )
     assert result.returncode == 2 and "--user EMAIL is required" in result.stderr

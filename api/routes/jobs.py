@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from api.deps import CurrentUser, SessionDep
 from api.errors import problem_responses
 from core.models import Job
-from jobs.records import get_job as load_job
+from core.queue.records import get_job as load_job
 from tools.activities.importer import ImportResult
 
 TAGS = [{"name": "jobs", "description": "Background jobs (imports, syncs): status and results"}]

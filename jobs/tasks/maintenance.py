@@ -25,7 +25,7 @@ async def requeue_stale_jobs() -> dict[str, Any]:
     Running jobs are not touched: an unacknowledged Taskiq message is redelivered by the broker itself
     once its visibility timeout passes. A job queued twice is harmless: `mark_running` lets only
     unfinished jobs run and handlers are idempotent."""
-    from jobs.runner import kick
+    from core.queue.outbox import kick
 
     now = datetime.now(UTC)
     async with session_scope() as session:

@@ -27,8 +27,9 @@ from agent.stream import stream
 from core.database import session_scope
 from core.errors import InvalidInput, ServiceUnavailable
 from core.models import Job, User
+from core.queue.outbox import enqueue
 from core.settings import Settings, get_settings
-from jobs.runner import enqueue, job_handler
+from jobs.runner import job_handler
 from tools.notifications import store
 from tools.notifications.delivery import ChannelSender, DeliveryReport, deliver_due
 from tools.notifications.preferences import Channel, Trigger, get_preferences

@@ -23,7 +23,7 @@ from agent.events import ApprovalDecision, ApprovalRequired, ErrorEvent, Message
 from agent.stream import stream
 from core.database import session_scope
 from core.models import Job, Message, User
-from jobs.broker import QUEUE
+from core.queue.broker import QUEUE
 from tests.agent.conftest import collect, registered
 from tests.tools.garmin.helpers import committed_user
 from tools.deps import ToolDeps

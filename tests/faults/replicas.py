@@ -43,7 +43,7 @@ def start(directory: Path, colour: str, servers: list[str]) -> None:
         pid_file, log_file = _files(directory, colour, server)
         with log_file.open("ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "core.cli", "api", "--host", host, "--port", port],
+                [sys.executable, "-m", "cli", "api", "--host", host, "--port", port],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -43,7 +43,7 @@ from core.embedded import EmbeddedPostgres, EmbeddedRedis
 from core.runtime import libpq_url
 
 REPO = Path(__file__).resolve().parents[2]
-RUNCOACH = [sys.executable, "-m", "core.cli"]
+RUNCOACH = [sys.executable, "-m", "cli"]
 #: environment a role must not inherit from the test process (it would point it at other servers/models)
 SCRUBBED = (
     "DATABASE_URL",
@@ -293,9 +293,9 @@ class Stack:
     async def in_process(self) -> AsyncIterator[None]:
         from core import database, runtime
         from core import redis as core_redis
+        from core.queue import broker as job_broker
         from core.runtime import Services
         from core.settings import get_settings
-        from jobs import broker as job_broker
 
         saved = (
             runtime._services,

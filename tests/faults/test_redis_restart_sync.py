@@ -66,7 +66,7 @@ async def _finished(stack: Stack, job_id: uuid.UUID) -> dict[str, Any]:
 
 async def _enqueue_sync(stack: Stack, user_id: int) -> uuid.UUID:
     from core.database import session_scope
-    from jobs.runner import enqueue
+    from core.queue.outbox import enqueue
 
     async with stack.in_process(), session_scope() as session:
         job = await enqueue(session, "garmin.sync", {"days": DAYS}, user_id=user_id)

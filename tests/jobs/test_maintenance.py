@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from core.database import session_scope
 from core.metrics import JOB_QUEUE
 from core.models import Job
+from core.queue import records
 from jobs import broker as job_broker
-from jobs import records
 from jobs.runner import job_handler
 from jobs.tasks.maintenance import UNFINISHED
 from jobs.worker import run_worker

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from core.database import session_scope
 from core.errors import InvalidInput, ServiceUnavailable
 from core.models import Job
+from core.queue.outbox import enqueue
 from jobs import broker as job_broker
-from jobs.runner import enqueue, job_handler, run_job
+from jobs.runner import job_handler, run_job
 from jobs.worker import run_worker
 
 calls: dict[str, int] = {}
@@ -109,3 +110,18 @@ async def test_idempotency_key_and_duplicate_delivery_run_the_work_once(worker: 
     await _wait_for(first.id, ("succeeded",))
     assert await run_job(str(first.id)) is None  # a redelivered message for a finished job
     assert calls[key] == 1
+
+
+def test_every_declared_kind_has_a_handler_and_every_handler_is_declared() -> None:
+    """The domain enqueues kinds it cannot import the handlers of (they live in the layer above): the
+    declared list and the registered handlers must name the same kinds, or a job would be refused or lost."""
+    from core.queue.outbox import DECLARED_KINDS
+    from jobs.runner import JOB_MODULES, handlers
+
+    registered = {kind for kind, fn in handlers().items() if fn.__module__ in JOB_MODULES}
+    assert registered == set(DECLARED_KINDS)
+
+
+async def test_an_undeclared_kind_is_refused(db: AsyncSession) -> None:
+    with pytest.raises(ValueError, match=r"unknown job kind 'no\.such\.kind'"):
+        await enqueue(db, "no.such.kind", {}, user_id=None)

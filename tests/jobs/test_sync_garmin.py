@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.database import session_scope
 from core.errors import ReauthRequired
 from core.models import Activity, DailyHealth, Job, SyncRun, User, activity_samples
+from core.queue.outbox import enqueue
 from core.settings import get_settings
-from jobs.runner import enqueue
 from tests.tools.garmin.helpers import (
     HealthDaysGarmin,
     committed_user,

@@ -74,7 +74,7 @@ def app_url(fake_garmin: FakeGarmin) -> Iterator[str]:
     log_path = home / "up.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "up"],
+        [sys.executable, "-m", "cli", "up"],
         cwd=REPO,
         env=env,
         stdout=log,

@@ -35,9 +35,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.database import session_scope
 from core.errors import InvalidInput
 from core.models import Activity, Job
+from core.queue.outbox import enqueue
+from core.queue.records import create_job, set_progress, unfinished_job
 from core.settings import get_settings
-from jobs.records import create_job, set_progress, unfinished_job
-from jobs.runner import enqueue
 from tools.activities.importer import ImportResult, already_imported, find_same_activity, import_file
 from tools.activities.store import NewActivity, store_activity
 from tools.activities.strava_archive import ArchiveItem, ArchiveLimits, StravaArchive

@@ -31,8 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.database import session_scope
 from core.errors import CoachError, InvalidInput, ServiceUnavailable
 from core.models import Job
-from jobs.records import set_progress
-from jobs.runner import enqueue
+from core.queue.outbox import enqueue
+from core.queue.records import set_progress
 from tools.activities.importer import ImportResult, import_file
 
 log = logging.getLogger(__name__)

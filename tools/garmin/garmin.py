@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Job, SyncRun
+from core.queue.outbox import enqueue
 from core.redis import get_redis
-from jobs.runner import enqueue
 from tools.deps import ToolDeps
 from tools.garmin.sync import LOCK_TTL_S, sync_lock_key
 from tools.integrations.credentials import get_integration, require_integration

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from core.database import session_scope
 from core.metrics import SYNC_ITEMS, SYNC_RUNS
 from core.models import SyncRun
-from jobs.records import set_progress
+from core.queue.records import set_progress
 
 MAX_ERRORS_KEPT = 200
 Outcome = Literal["imported", "skipped", "failed"]

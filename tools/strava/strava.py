@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Job
-from jobs.records import create_job, requeue_finished
-from jobs.runner import enqueue, send_after_commit
+from core.queue.outbox import enqueue, send_after_commit
+from core.queue.records import create_job, requeue_finished
 from tools.deps import ToolDeps
 from tools.garmin.garmin import RunningJobOut, SyncRunOut, active_job, latest_run
 from tools.integrations.credentials import get_integration, require_integration

@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.database import session_scope
 from core.errors import IntegrationError, InvalidInput, NotFound, ServiceUnavailable
 from core.models import Activity
+from core.queue.records import set_progress
 from core.settings import get_settings
-from jobs.records import set_progress
 from tools.activities.originals import load_original
 from tools.strava.client import StravaConnection, open_strava
 

@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-from core.cli import _reprocess, main
+from cli.admin import _reprocess
+from cli.main import main
 from tests.api.conftest import Account, SignUp, assert_problem
 from tests.api.extras.conftest import fit_file, import_files
 from tests.api.isolation import assert_hidden_from

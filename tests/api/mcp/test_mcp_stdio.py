@@ -31,7 +31,7 @@ def server_env(services: Services, token: str | None) -> dict[str, str]:
 async def test_stdio_lists_and_calls_tools_as_the_tokens_user(services: Services, athlete: Athlete) -> None:
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "core.cli", "mcp"],
+        args=["-m", "cli", "mcp"],
         env=server_env(services, athlete.token),
         cwd=REPO,
     )
@@ -51,7 +51,7 @@ async def test_stdio_lists_and_calls_tools_as_the_tokens_user(services: Services
 def test_stdio_refuses_a_bad_token_with_a_message(services: Services) -> None:
     env = {**os.environ, **server_env(services, "rc_00000000_" + "B" * 43)}
     done = subprocess.run(
-        [sys.executable, "-m", "core.cli", "mcp"],
+        [sys.executable, "-m", "cli", "mcp"],
         env=env,
         cwd=REPO,
         input="",
@@ -67,7 +67,7 @@ def test_stdio_refuses_a_bad_token_with_a_message(services: Services) -> None:
 def test_stdio_without_a_token_says_how_to_give_one(services: Services) -> None:
     env = {k: v for k, v in {**os.environ, **server_env(services, None)}.items() if k != "RUNCOACH_MCP_TOKEN"}
     done = subprocess.run(
-        [sys.executable, "-m", "core.cli", "mcp"],
+        [sys.executable, "-m", "cli", "mcp"],
         env=env,
         cwd=REPO,
         input="",

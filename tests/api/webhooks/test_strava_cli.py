@@ -23,7 +23,7 @@ async def _runcoach(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "core.cli",
+        "cli",
         *args,
         cwd=REPO,
         env=env,

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.database import session_scope
 from core.models import Activity, ActivityGear, Gear, Job, User
-from jobs.records import create_job
+from core.queue.records import create_job
 from jobs.runner import run_job
 from tests.factories import create_user
 from tests.tools.activities.strava_export import LOOSE, ROWS, Row, build_export
@@ -243,7 +243,7 @@ async def test_runcoach_import_takes_an_export_zip_and_prints_each_activity(
     import argparse
     import json
 
-    from core.cli import _import
+    from cli.admin import _import
 
     args = argparse.Namespace(files=[str(export)], user=user.email, as_json=True)
     assert await _import(args) == 1, "two members are refused: the exit status says so"

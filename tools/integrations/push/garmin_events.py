@@ -31,7 +31,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import CoachError, ServiceUnavailable
-from jobs.runner import enqueue
+from core.queue.outbox import enqueue
 from tools.garmin.garmin import active_job
 from tools.integrations.credentials import CONNECTED
 from tools.integrations.locks import hold_lock

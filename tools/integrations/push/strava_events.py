@@ -38,8 +38,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.database import session_scope
 from core.errors import Forbidden, InvalidInput, NotFound, ReauthRequired
 from core.models import Activity, Integration
+from core.queue.outbox import enqueue
 from core.settings import Settings
-from jobs.runner import enqueue
 from tools.account import versions
 from tools.integrations.credentials import CONNECTED, mark_needs_reauth
 from tools.integrations.push.owners import integrations_for

@@ -80,15 +80,15 @@ async def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from core.cli import _run, _services_ready
+    from cli.process import run, services_ready
 
     if not (args.data / "fit").is_dir():
         raise CoachError(
             f"The eval needs the shared real data set; {args.data}/fit was not found (--data DIR)."
         )
-    _services_ready(settings)
+    services_ready(settings)
     try:
-        return _run(_eval(args, settings))
+        return run(_eval(args, settings))
     except FileNotFoundError as exc:
         print(f"runcoach eval: {exc}", file=sys.stderr)
         return 1
