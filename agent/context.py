@@ -19,8 +19,8 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from core import data_versions as versions
 from core.errors import CoachError
-from tools.account import versions
 from tools.deps import ToolDeps
 from tools.registry import ToolSpec, all_tools
 

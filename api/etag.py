@@ -19,7 +19,7 @@ from fastapi import Depends, Request, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import CurrentUser, RedisDep
-from tools.account import versions
+from core import data_versions as versions
 from tools.deps import user_zone
 
 #: part of every tag: change it when a representation changes shape, so old tags stop matching

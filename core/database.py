@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from core import data_versions  # noqa: F401  (registers the events that bump data versions on commit)
 from core.runtime import ensure_services
 from core.settings import get_settings
 

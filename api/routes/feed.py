@@ -18,8 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import CurrentUser, RedisDep, RowId, SessionDep
 from api.errors import problem_responses
 from api.etag import CACHE_CONTROL, make_etag, matches
+from core import data_versions as versions
 from core.models import User
-from tools.account import versions
 from tools.deps import user_zone
 from tools.feed.comments import MAX_COMMENT_CHARS, delete_comment
 from tools.feed.feed import (

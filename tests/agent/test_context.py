@@ -9,9 +9,9 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.context import load_context
+from core import data_versions as versions
 from core.models import Race
 from tests.factories import create_user
-from tools.account import versions
 from tools.deps import ToolDeps
 
 

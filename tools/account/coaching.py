@@ -12,7 +12,7 @@ and the comments people wrote (always); the activity detail (`can_view_details`)
 
 Every coach read goes through `coach_link` (an active link or `NotFound`, exactly like someone else's
 row), and the feed's own queries join the link table, so a revocation takes effect on the very next
-request. A link change bumps both users' data versions (`versions.changed`), so ETags move.
+request. A link change bumps both users' data versions, so ETags move.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import data_versions as versions
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import CoachingLink, User
-from tools.account import versions
 from tools.account.users import find_user_by_email, normalise_email
 
 #: open (pending or active) links one athlete may have: a few coaches, not a mailing list
@@ -111,14 +111,12 @@ def _athlete_out(link: CoachingLink, athlete: User) -> AthleteLinkOut:
 
 
 async def _changed(session: AsyncSession, link: CoachingLink) -> None:
-    """Both sides see something new (ETags): the athlete, and the coach (or whoever holds the address)."""
-    versions.changed(session, link.athlete_id)
-    coach_id = link.coach_id
-    if coach_id is None:
+    """Both sides see something new (ETags). The link's row names the athlete and a coach who accepted; an
+    invitation still addressed to an e-mail is news for whoever holds that address, which no row says."""
+    if link.coach_id is None:
         invited = await find_user_by_email(session, link.coach_email)
-        coach_id = invited.id if invited is not None else None
-    if coach_id is not None:
-        versions.changed(session, coach_id)
+        if invited is not None:
+            versions.changed(session, invited.id)
 
 
 async def overview(session: AsyncSession, user: User) -> CoachingOverview:
@@ -265,8 +263,6 @@ async def leave(session: AsyncSession, coach: User, link_id: int, now: datetime)
     athlete_id = result.scalar_one_or_none()
     if athlete_id is None:
         raise NotFound(f"No athlete link or invitation {link_id} for you. List them to find it.")
-    versions.changed(session, athlete_id)
-    versions.changed(session, coach.id)
 
 
 async def coach_link(session: AsyncSession, coach_id: int, athlete_id: int) -> CoachingLink:

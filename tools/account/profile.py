@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
 from core.models import User
-from tools.account import versions
 
 Units = Literal["metric", "imperial"]
 Sex = Literal["female", "male"]
@@ -131,7 +130,6 @@ async def update_profile(session: AsyncSession, user: User, change: SettingsUpda
             )
     for name, value in fields.items():
         setattr(user, name, value)
-    versions.changed(session, user.id)
     await session.flush()
     return Profile.model_validate(user)
 

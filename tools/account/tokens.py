@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict
 from core.models import ApiToken
-from tools.account.ownership import get_owned
+from core.repository import get_owned
 
 TOKEN_RE = re.compile(r"^rc_([0-9a-f]{8})_([0-9A-Za-z]{43})$")
 TOUCH_EVERY = timedelta(minutes=1)

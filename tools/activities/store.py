@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.errors import NotFound
 from core.models import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, Activity, Lap, activity_samples
-from tools.account import versions
 
 #: months (UTC, "YYYY-MM") known to have a partition, per database; saves a round trip per import
 _known_months: set[tuple[str, str]] = set()
@@ -107,7 +106,6 @@ async def store_activity(
         leg.fields.setdefault("leg_index", index)
         leg.fields.setdefault("source", new.fields.get("source"))
         await store_activity(session, user_id, leg, parent_id=activity.id)
-    versions.changed(session, user_id)
     await session.flush()
     return activity
 
@@ -131,6 +129,5 @@ async def delete_activity(session: AsyncSession, user_id: int, activity_id: int)
             activity_samples.c.user_id == user_id, activity_samples.c.activity_id.in_(ids)
         )
     )
-    versions.changed(session, user_id)
     await session.delete(activity)
     await session.flush()

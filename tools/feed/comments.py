@@ -18,9 +18,9 @@ from sqlalchemy import ColumnElement, delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import data_versions as versions
 from core.errors import InvalidInput, NotFound
 from core.models import Activity, ActivityComment, CoachingLink, Notification, User
-from tools.account import versions
 from tools.feed.comment import Units, compose
 from tools.feed.facts import activity_facts, history_before
 from tools.notifications.preferences import Trigger
@@ -153,8 +153,6 @@ async def add_comment(
     )
     session.add(comment)
     await session.flush()
-    versions.changed(session, activity.user_id)
-    versions.changed(session, author.id)
     return comment
 
 
@@ -189,6 +187,6 @@ async def delete_comment(session: AsyncSession, viewer: User, comment_id: int) -
     ).first()
     if deleted is None:
         raise NotFound(f"No comment {comment_id} of yours here. Open the activity to see its comments.")
-    for user_id in {deleted[0], deleted[1]}:
+    for user_id in {deleted[0], deleted[1]}:  # the WHERE names only the viewer; the other side sees it too
         if user_id is not None:
             versions.changed(session, user_id)

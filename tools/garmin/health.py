@@ -17,7 +17,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import DailyHealth
-from tools.account import versions
 from tools.garmin.client import GarminConnection, GarminNotFound
 
 HEALTH_COLUMNS = (
@@ -140,7 +139,6 @@ async def upsert_daily_health(
     update["source"] = stmt.excluded.source
     update["updated_at"] = func.now()
     await session.execute(stmt.on_conflict_do_update(index_elements=["user_id", "day"], set_=update))
-    versions.changed(session, user_id)
 
 
 async def fetch_health_day(conn: GarminConnection, day: date) -> tuple[dict[str, Any], dict[str, Any]] | None:

@@ -9,14 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidInput, NotFound
-from core.models import Activity, ActivityGear, Gear
-from tools.account import versions
+from core.errors import InvalidInput
+from core.models import Activity, Gear
 from tools.deps import ToolDeps
+from tools.gear.repository import GearRepository
 from tools.registry import tool
 
 DEFAULT_SHOE_RETIRE_KM = 700.0
@@ -42,102 +40,52 @@ class GearList(BaseModel):
     past_threshold: list[str] = Field(description="names of active gear past its retirement distance")
 
 
-async def _gear_rows(session: AsyncSession, user_id: int, gear_id: int | None = None) -> list[GearOut]:
-    linked = (
-        select(
-            ActivityGear.gear_id,
-            func.coalesce(func.sum(Activity.distance_m), 0.0).label("distance_m"),
-            func.count(Activity.id).label("activities"),
-        )
-        .join(Activity, Activity.id == ActivityGear.activity_id)
-        .where(Activity.user_id == user_id)
-        .group_by(ActivityGear.gear_id)
-        .subquery()
+def _out(gear: Gear, distance_m: float, activities: int) -> GearOut:
+    km = (gear.start_distance_m + distance_m) / 1000
+    retire_km = gear.retire_at_m / 1000 if gear.retire_at_m else None
+    return GearOut(
+        id=gear.id,
+        name=gear.name,
+        kind=gear.kind,
+        brand=gear.brand,
+        model=gear.model,
+        default_for_sport=gear.default_for_sport,
+        distance_km=round(km, 1),
+        activities=activities,
+        retire_at_km=retire_km,
+        used_pct=round(100 * km / retire_km, 1) if retire_km else None,
+        is_retired=gear.is_retired,
+        retired_on=gear.retired_on,
     )
-    stmt = (
-        select(Gear, linked.c.distance_m, linked.c.activities)
-        .outerjoin(linked, linked.c.gear_id == Gear.id)
-        .where(Gear.user_id == user_id)
-        .order_by(Gear.is_retired, Gear.created_at.desc())
-    )
-    if gear_id is not None:
-        stmt = stmt.where(Gear.id == gear_id)
-    out = []
-    for gear, distance_m, activities in (await session.execute(stmt)).all():
-        km = (gear.start_distance_m + float(distance_m or 0.0)) / 1000
-        retire_km = gear.retire_at_m / 1000 if gear.retire_at_m else None
-        out.append(
-            GearOut(
-                id=gear.id,
-                name=gear.name,
-                kind=gear.kind,
-                brand=gear.brand,
-                model=gear.model,
-                default_for_sport=gear.default_for_sport,
-                distance_km=round(km, 1),
-                activities=int(activities or 0),
-                retire_at_km=retire_km,
-                used_pct=round(100 * km / retire_km, 1) if retire_km else None,
-                is_retired=gear.is_retired,
-                retired_on=gear.retired_on,
-            )
-        )
-    return out
 
 
-async def _owned(session: AsyncSession, user_id: int, gear_id: int) -> Gear:
-    gear = await session.get(Gear, gear_id)
-    if gear is None or gear.user_id != user_id:
-        raise NotFound(f"No gear with id {gear_id}. List your gear to see the ids.")
-    return gear
+async def _gear_rows(gear: GearRepository, gear_id: int | None = None) -> list[GearOut]:
+    return [_out(*row) for row in await gear.with_totals(gear_id)]
 
 
-async def _make_default(session: AsyncSession, user_id: int, gear: Gear, sport: str) -> None:
-    await session.execute(
-        update(Gear)
-        .where(Gear.user_id == user_id, Gear.default_for_sport == sport, Gear.id != gear.id)
-        .values(default_for_sport=None)
-    )
-    gear.default_for_sport = sport
+async def _make_default(gear: GearRepository, row: Gear, sport: str) -> None:
+    await gear.clear_default(sport, keep=row.id)
+    row.default_for_sport = sport
 
 
 async def link_default_gear(session: AsyncSession, activity: Activity) -> int | None:
     """Link a newly imported activity to the user's default active gear for its sport (if any)."""
-    gear_id = (
-        await session.execute(
-            select(Gear.id).where(
-                Gear.user_id == activity.user_id,
-                Gear.default_for_sport == activity.sport,
-                Gear.is_retired.is_(False),
-            )
-        )
-    ).scalar_one_or_none()
+    gear = GearRepository(session, activity.user_id)
+    gear_id = await gear.active_default(activity.sport)
     if gear_id is not None:
-        await session.execute(
-            insert(ActivityGear).values(activity_id=activity.id, gear_id=gear_id).on_conflict_do_nothing()
-        )
+        await gear.link(activity, gear_id)
     return gear_id
 
 
 async def gear_named(session: AsyncSession, user_id: int, name: str) -> int | None:
     """The id of the user's gear with this name (case and surrounding spaces ignored), if exactly one."""
-    ids = (
-        await session.execute(
-            select(Gear.id).where(Gear.user_id == user_id, func.lower(Gear.name) == name.strip().lower())
-        )
-    ).scalars()
-    found = list(ids)
+    found = await GearRepository(session, user_id).ids_named(name)
     return found[0] if len(found) == 1 else None
 
 
 async def link_gear(session: AsyncSession, activity: Activity, gear_id: int) -> None:
     """Make `gear_id` (the user's own) the activity's gear, replacing a default linked at import."""
-    await session.execute(
-        delete(ActivityGear).where(ActivityGear.activity_id == activity.id, ActivityGear.gear_id != gear_id)
-    )
-    await session.execute(
-        insert(ActivityGear).values(activity_id=activity.id, gear_id=gear_id).on_conflict_do_nothing()
-    )
+    await GearRepository(session, activity.user_id).link(activity, gear_id, only=True)
 
 
 # ---- tools ---------------------------------------------------------------------------------------------
@@ -151,7 +99,7 @@ class ListGearInput(BaseModel):
 async def list_gear(deps: ToolDeps, args: ListGearInput) -> GearList:
     """The athlete's shoes and other gear with distance run in each, the retirement threshold and how much
     of it is used. `past_threshold` names active gear that is past its retirement distance."""
-    rows = await _gear_rows(deps.session, deps.user_id)
+    rows = await _gear_rows(GearRepository(deps.session, deps.user_id))
     if not args.include_retired:
         rows = [g for g in rows if not g.is_retired]
     past = [g.name for g in rows if not g.is_retired and g.used_pct is not None and g.used_pct >= 100]
@@ -180,8 +128,8 @@ async def add_gear(deps: ToolDeps, args: AddGearInput) -> GearOut:
         if args.retire_at_km is not None
         else (DEFAULT_SHOE_RETIRE_KM if args.kind == "shoes" else None)
     )
+    repository = GearRepository(deps.session, deps.user_id)
     gear = Gear(
-        user_id=deps.user_id,
         name=args.name.strip(),
         kind=args.kind,
         brand=args.brand,
@@ -190,13 +138,12 @@ async def add_gear(deps: ToolDeps, args: AddGearInput) -> GearOut:
         retire_at_m=retire * 1000 if retire else None,
         purchased_on=args.purchased_on,
     )
-    deps.session.add(gear)
-    versions.changed(deps.session, deps.user_id)
+    repository.add(gear)
     await deps.session.flush()
     if args.default_for_sport:
-        await _make_default(deps.session, deps.user_id, gear, args.default_for_sport)
+        await _make_default(repository, gear, args.default_for_sport)
         await deps.session.flush()
-    return (await _gear_rows(deps.session, deps.user_id, gear.id))[0]
+    return (await _gear_rows(GearRepository(deps.session, deps.user_id), gear.id))[0]
 
 
 class UpdateGearInput(BaseModel):
@@ -209,7 +156,7 @@ class UpdateGearInput(BaseModel):
 @tool(side_effect=True)
 async def update_gear(deps: ToolDeps, args: UpdateGearInput) -> GearOut:
     """Rename gear, change its retirement distance, or make it the default for a sport."""
-    gear = await _owned(deps.session, deps.user_id, args.gear_id)
+    gear = await GearRepository(deps.session, deps.user_id).get(args.gear_id)
     if args.name is not None:
         gear.name = args.name.strip()
     if args.retire_at_km is not None:
@@ -217,10 +164,9 @@ async def update_gear(deps: ToolDeps, args: UpdateGearInput) -> GearOut:
     if args.default_for_sport is not None:
         if gear.is_retired:
             raise InvalidInput(f"{gear.name} is retired; un-retire it or pick active gear as the default.")
-        await _make_default(deps.session, deps.user_id, gear, args.default_for_sport)
-    versions.changed(deps.session, deps.user_id)
+        await _make_default(GearRepository(deps.session, deps.user_id), gear, args.default_for_sport)
     await deps.session.flush()
-    return (await _gear_rows(deps.session, deps.user_id, gear.id))[0]
+    return (await _gear_rows(GearRepository(deps.session, deps.user_id), gear.id))[0]
 
 
 class RetireGearInput(BaseModel):
@@ -231,13 +177,12 @@ class RetireGearInput(BaseModel):
 @tool(side_effect=True)
 async def retire_gear(deps: ToolDeps, args: RetireGearInput) -> GearOut:
     """Retire gear: it keeps its history but is no longer linked to new activities."""
-    gear = await _owned(deps.session, deps.user_id, args.gear_id)
+    gear = await GearRepository(deps.session, deps.user_id).get(args.gear_id)
     gear.is_retired = True
     gear.retired_on = args.retired_on or deps.today
     gear.default_for_sport = None
-    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
-    return (await _gear_rows(deps.session, deps.user_id, gear.id))[0]
+    return (await _gear_rows(GearRepository(deps.session, deps.user_id), gear.id))[0]
 
 
 class GearIdInput(BaseModel):
@@ -246,8 +191,8 @@ class GearIdInput(BaseModel):
 
 async def get_gear(deps: ToolDeps, args: GearIdInput) -> GearOut:
     """One piece of the user's gear with its distance (NotFound for someone else's)."""
-    gear = await _owned(deps.session, deps.user_id, args.gear_id)
-    return (await _gear_rows(deps.session, deps.user_id, gear.id))[0]
+    gear = await GearRepository(deps.session, deps.user_id).get(args.gear_id)
+    return (await _gear_rows(GearRepository(deps.session, deps.user_id), gear.id))[0]
 
 
 class DeletedGear(BaseModel):
@@ -260,11 +205,9 @@ class DeletedGear(BaseModel):
 async def delete_gear(deps: ToolDeps, args: GearIdInput) -> DeletedGear:
     """Delete gear entirely, with its links to activities (the activities stay). Retiring keeps the history
     instead; prefer it unless the gear was added by mistake. Needs the athlete's approval."""
-    gear = await _owned(deps.session, deps.user_id, args.gear_id)
-    links = (
-        await deps.session.execute(select(func.count()).where(ActivityGear.gear_id == gear.id))
-    ).scalar_one()
-    versions.changed(deps.session, deps.user_id)
-    await deps.session.delete(gear)
+    repository = GearRepository(deps.session, deps.user_id)
+    gear = await repository.get(args.gear_id)
+    links = await repository.activity_count(gear.id)
+    await repository.delete(gear)
     await deps.session.flush()
     return DeletedGear(deleted=True, id=args.gear_id, unlinked_activities=int(links))

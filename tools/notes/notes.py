@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound
 from core.models import CalendarNote
-from tools.account import versions
 from tools.deps import ToolDeps
 from tools.registry import tool
 
@@ -107,7 +106,6 @@ async def add_calendar_note(deps: ToolDeps, args: AddNoteInput) -> NoteOut:
     deps.session.add(row)
     await deps.session.flush()
     await deps.session.refresh(row)
-    versions.changed(deps.session, deps.user_id)
     return note_out(row)
 
 
@@ -170,7 +168,6 @@ async def update_calendar_note(deps: ToolDeps, args: UpdateNoteInput) -> NoteOut
     if args.text is not None:
         row.text = args.text
     await deps.session.flush()
-    versions.changed(deps.session, deps.user_id)
     await deps.session.refresh(row)
     return note_out(row)
 
@@ -190,5 +187,4 @@ async def delete_calendar_note(deps: ToolDeps, args: DeleteNoteInput) -> Deleted
     row = await _own_note(deps.session, deps.user_id, args.note_id)
     await deps.session.delete(row)
     await deps.session.flush()
-    versions.changed(deps.session, deps.user_id)
     return DeletedNote(note_id=args.note_id, deleted=True)

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidInput
 from core.metrics import PROACTIVE_SENT
 from core.models import Notification, NotificationDelivery
-from tools.account import versions
 from tools.notifications.preferences import Channel, Trigger
 
 MAX_LIST = 100
@@ -104,7 +103,6 @@ async def create_notification(
                 delivered_at=now if web else None,
             )
         )
-    versions.changed(session, user_id)
     await session.flush()
     if Channel.WEB in channels:  # the web inbox is delivered by being stored
         PROACTIVE_SENT.labels(str(trigger), "web").inc()
@@ -189,5 +187,4 @@ async def mark_read(session: AsyncSession, user_id: int, *, ids: Sequence[int] |
     )
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(list(ids)))
-    versions.changed(session, user_id)
     return len((await session.execute(stmt)).all())

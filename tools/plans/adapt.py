@@ -24,7 +24,6 @@ from core.models import Activity
 from core.models import PlannedSession as SessionRow
 from core.models import TrainingPlan as PlanRow
 from core.models import Workout as WorkoutRow
-from tools.account import versions
 from tools.deps import ToolDeps
 from tools.notes.illness import rest_for_illness
 from tools.plans.model import TrainingPlan
@@ -215,7 +214,6 @@ async def adapt_plan(deps: ToolDeps, args: AdaptPlanInput) -> AdaptPlanOutput:
     for session_row, status, activity_id in changes:
         session_row.status = status
         session_row.activity_id = activity_id
-    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
 
     rested, well_from = await rest_for_illness(deps, row, plan, sessions)

@@ -14,9 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from core.errors import CoachError, InvalidInput, NotFound
+from core.errors import CoachError, InvalidInput
 from core.models import PlannedSession as SessionRow
-from core.models import Race
 from core.models import TrainingPlan as PlanRow
 from tools.deps import ToolDeps
 from tools.fitness.pacing import athlete_vdot
@@ -27,6 +26,7 @@ from tools.plans.periodize import periodize
 from tools.plans.rules import RuleViolation, check_plan
 from tools.plans.store import load_plan, save_plan
 from tools.plans.volume import weekly_km
+from tools.races.repository import Races
 from tools.registry import tool
 from tools.training_load.strength import add_strength_sessions
 from tools.units import clock, pace
@@ -162,13 +162,6 @@ class GeneratePlanInput(BaseModel):
     )
 
 
-async def _race(deps: ToolDeps, race_id: int) -> Race:
-    race = await deps.session.get(Race, race_id)
-    if race is None or race.user_id != deps.user_id:
-        raise NotFound(f"No race with id {race_id}. List the athlete's races to see the ids.")
-    return race
-
-
 def _default_max_km(distance_m: float, current_km: float) -> float:
     floor = next(km for limit, km in DEFAULT_MAX_KM if distance_m <= limit)
     return min(MAX_WEEKLY_KM, max(floor, current_km * 1.5))
@@ -186,7 +179,7 @@ async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
     race_date, distance_m, goal = args.race_date, args.race_distance_m, args.goal_time_s
     race_id = None
     if args.race_id is not None:
-        race = await _race(deps, args.race_id)
+        race = await Races(deps.session, deps.user_id).get(args.race_id)
         race_id = race.id
         race_date = race_date or race.date
         distance_m = distance_m or race.distance_m

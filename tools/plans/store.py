@@ -28,7 +28,6 @@ from core.errors import NotFound
 from core.models import PlannedSession as SessionRow
 from core.models import TrainingPlan as PlanRow
 from core.models import Workout as WorkoutRow
-from tools.account import versions
 from tools.plans.model import Phase, PlannedSession, PlanWeek, TrainingPlan
 from tools.workouts.model import Workout
 from tools.workouts.store import NewWorkout, save_workouts
@@ -93,7 +92,6 @@ async def save_sessions(
         for (week, s), workout in zip(sessions, workouts, strict=True)
     ]
     session.add_all(rows)
-    versions.changed(session, user_id)
     await session.flush()
     return rows
 

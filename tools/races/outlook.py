@@ -10,11 +10,10 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from core.errors import InvalidInput
-from core.models import Race
-from tools.account.ownership import get_owned
 from tools.deps import ToolDeps
 from tools.fitness.race_prediction import RacePredictionInput, RacePredictionOutput, race_prediction
 from tools.races.races import ListRacesInput, RaceOut, list_races
+from tools.races.repository import Races
 from tools.units import clock
 
 MIN_TARGET_M, MAX_TARGET_M, MAX_TARGETS = 800.0, 100_000.0, 8
@@ -75,7 +74,7 @@ async def race_calendar(deps: ToolDeps, include_past: bool = False) -> RaceCalen
 
 async def race_outlook(deps: ToolDeps, race_id: int) -> RaceOutlook:
     """One of the user's races with the current prediction (NotFound for someone else's)."""
-    race = await get_owned(deps.session, Race, race_id, deps.user_id, what="race")
+    race = await Races(deps.session, deps.user_id).get(race_id)
     out = RaceOut(
         id=race.id,
         name=race.name,

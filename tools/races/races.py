@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.models import Race
-from tools.account import versions
 from tools.deps import ToolDeps
+from tools.races.repository import Races
 from tools.registry import tool
 
 NAMED_DISTANCES_M = {
@@ -52,22 +50,6 @@ def _out(race: Race, today: dt.date) -> RaceOut:
     )
 
 
-async def _owned(session: AsyncSession, user_id: int, race_id: int) -> Race:
-    race = await session.get(Race, race_id)
-    if race is None or race.user_id != user_id:
-        raise NotFound(f"No race with id {race_id}. List your races to see the ids.")
-    return race
-
-
-async def next_race(
-    session: AsyncSession, user_id: int, today: dt.date, *, priority: str | None = None
-) -> Race | None:
-    stmt = select(Race).where(Race.user_id == user_id, Race.date >= today).order_by(Race.date).limit(1)
-    if priority:
-        stmt = stmt.where(Race.priority == priority)
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
 class ListRacesInput(BaseModel):
     include_past: bool = False
 
@@ -75,10 +57,8 @@ class ListRacesInput(BaseModel):
 @tool()
 async def list_races(deps: ToolDeps, args: ListRacesInput) -> RaceList:
     """The athlete's race calendar (upcoming by default) with priority A/B/C, goal time and days to go."""
-    stmt = select(Race).where(Race.user_id == deps.user_id).order_by(Race.date)
-    if not args.include_past:
-        stmt = stmt.where(Race.date >= deps.today)
-    races = [_out(r, deps.today) for r in (await deps.session.execute(stmt)).scalars()]
+    rows = await Races(deps.session, deps.user_id).in_date_order()
+    races = [_out(r, deps.today) for r in rows if args.include_past or r.date >= deps.today]
     nxt = next((r for r in races if r.priority == "A" and r.days_to_go >= 0), None)
     return RaceList(races=races, next_a_race=nxt)
 
@@ -110,17 +90,16 @@ async def add_race(deps: ToolDeps, args: AddRaceInput) -> RaceOut:
         raise InvalidInput(
             "Give the race distance: distance_m in metres, or distance as 5k, 10k, half, marathon."
         )
-    race = Race(
-        user_id=deps.user_id,
-        name=args.name.strip(),
-        date=args.date,
-        distance_m=distance,
-        priority=args.priority,
-        goal_time_s=args.goal_time_s,
-        location=args.location,
+    race = Races(deps.session, deps.user_id).add(
+        Race(
+            name=args.name.strip(),
+            date=args.date,
+            distance_m=distance,
+            priority=args.priority,
+            goal_time_s=args.goal_time_s,
+            location=args.location,
+        )
     )
-    deps.session.add(race)
-    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
     return _out(race, deps.today)
 
@@ -136,12 +115,11 @@ class UpdateRaceInput(BaseModel):
 @tool(side_effect=True)
 async def update_race(deps: ToolDeps, args: UpdateRaceInput) -> RaceOut:
     """Change a race's name, date, priority or goal time."""
-    race = await _owned(deps.session, deps.user_id, args.race_id)
+    race = await Races(deps.session, deps.user_id).get(args.race_id)
     for field in ("name", "date", "priority", "goal_time_s"):
         value = getattr(args, field)
         if value is not None:
             setattr(race, field, value)
-    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
     return _out(race, deps.today)
 
@@ -158,8 +136,7 @@ class Deleted(BaseModel):
 @tool(side_effect=True)
 async def delete_race(deps: ToolDeps, args: DeleteRaceInput) -> Deleted:
     """Delete a race from the calendar (needs the athlete's approval)."""
-    race = await _owned(deps.session, deps.user_id, args.race_id)
-    versions.changed(deps.session, deps.user_id)
-    await deps.session.delete(race)
+    races = Races(deps.session, deps.user_id)
+    await races.delete(await races.get(args.race_id))
     await deps.session.flush()
     return Deleted(deleted=True, id=args.race_id)

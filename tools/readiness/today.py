@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound
 from core.models import PlannedSession as SessionRow
-from tools.account import versions
 from tools.deps import ToolDeps
 from tools.fitness.vdot import training_paces
 from tools.plans.plans import ViolationOut, violations_out
@@ -203,7 +202,6 @@ async def apply_today_adjustment(deps: ToolDeps, args: ApplyTodayInput) -> Apply
     session.planned_duration_s = round(summary.duration_s, 1)
     session.status = "adjusted"
     session.notes = f"{args.action} (applied {deps.today})"
-    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
 
     _, plan, _ = await load_plan(deps.session, deps.user_id, row.id)

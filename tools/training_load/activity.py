@@ -29,7 +29,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, User
-from tools.account import versions
 from tools.deps import user_zone
 from tools.samples.series import Span, activity_series
 from tools.samples.spec import GRADE_HALF_SPAN, GRADE_MIN_DISTANCE_M
@@ -202,7 +201,6 @@ async def compute_activity_load(
     result = await measure_activity_load(session, activity, resolver)
     activity.training_load = round(result.load, 1) if result is not None else None
     activity.load_method = result.method if result is not None else None
-    versions.changed(session, activity.user_id)
     await session.flush()
     return result
 

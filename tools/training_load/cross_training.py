@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, InvalidInput
 from core.models import Activity, StrengthSet
-from tools.account import versions
 from tools.deps import ToolDeps
 from tools.registry import tool
 from tools.training_load.strength import foster_load, session_rpe_from_sets, session_rpe_load
@@ -200,7 +199,6 @@ async def log_training_session(deps: ToolDeps, args: LogSessionInput) -> LoggedS
                     position += 1
             deps.session.add_all(sets)
             await deps.session.flush()
-        versions.changed(deps.session, deps.user_id)  # lists and training load change (ETags)
     except IntegrityError as exc:
         raise Conflict(
             f"Another activity already starts at {start:%Y-%m-%d %H:%M}; give a different start_time."

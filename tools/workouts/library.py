@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from core.errors import Conflict, InvalidInput
 from core.models import PlannedSession
 from core.models import Workout as WorkoutRow
-from tools.account import versions
 from tools.deps import ToolDeps
 from tools.workouts.model import Workout
 from tools.workouts.store import load_workout, save_workout
@@ -116,7 +115,6 @@ async def delete_workout(deps: ToolDeps, workout_id: int) -> DeletedWorkout:
             "deleting the session's workout."
         )
     garmin = row.garmin_workout_id is not None
-    versions.changed(deps.session, deps.user_id)
     await deps.session.delete(row)
     await deps.session.flush()
     return DeletedWorkout(deleted=True, id=workout_id, garmin_copy_left=garmin)

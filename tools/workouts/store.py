@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import NotFound
 from core.models import Workout as WorkoutRow
 from core.models import WorkoutStep
-from tools.account import versions
 from tools.workouts.model import (
     Block,
     CadenceTarget,
@@ -183,7 +182,6 @@ async def save_workouts(session: AsyncSession, user_id: int, items: Sequence[New
             )
         )
     session.add_all(rows)
-    versions.changed(session, user_id)
     await session.flush()
 
     await _insert_steps(
@@ -210,7 +208,6 @@ async def replace_workout(session: AsyncSession, row: WorkoutRow, workout: Worko
     row.estimated_distance_m = round(summary.distance_m, 1)
     row.structure = workout.model_dump(mode="json")
     row.pushed_at = None
-    versions.changed(session, row.user_id)
     await session.flush()
     await _insert_steps(session, [(row.id, flatten(workout.blocks))])
 

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from core.errors import InvalidInput, NotFound
 from core.models import Workout as WorkoutRow
-from tools.account import versions
 from tools.deps import ToolDeps
 from tools.fitness.pacing import athlete_vdot
 from tools.fitness.vdot import MAX_VDOT, MIN_VDOT, training_paces
@@ -220,7 +219,6 @@ async def push_workout(deps: ToolDeps, args: PushWorkoutInput) -> PushWorkoutOut
     )
     row.scheduled_date = day
     row.pushed_at = datetime.now(UTC)
-    versions.changed(deps.session, deps.user_id)
     await deps.session.flush()
     return PushWorkoutOutput(
         workout_id=row.id,

@@ -10,10 +10,10 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from api.etag import make_etag, matches
+from core import data_versions as versions
 from core.database import session_scope
 from tests.api.conftest import Account, SignUp
 from tests.api.etag.conftest import fit_file, import_files
-from tools.account import versions
 
 RUN = "2013-02-06-12-11-14.fit"
 OTHER_RUN = "garmin-fenix-5-run.fit"

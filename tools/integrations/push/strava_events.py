@@ -40,7 +40,6 @@ from core.errors import Forbidden, InvalidInput, NotFound, ReauthRequired
 from core.models import Activity, Integration
 from core.queue.outbox import enqueue
 from core.settings import Settings
-from tools.account import versions
 from tools.integrations.credentials import CONNECTED, mark_needs_reauth
 from tools.integrations.push.owners import integrations_for
 from tools.integrations.push.receipt import PushReceipt
@@ -233,7 +232,6 @@ async def _update(session: AsyncSession, integrations: list[Integration], event:
             continue
         for activity in activities:
             if await _apply(session, activity, title, new_type):
-                versions.changed(session, activity.user_id)
                 changed += 1
     await session.flush()
     job_ids: list[str] = []
@@ -271,7 +269,6 @@ async def _deleted(session: AsyncSession, integrations: list[Integration], strav
         for activity in await _stored(session, integration.user_id, strava_id):
             if activity.source != "strava":  # ours from a file or Garmin, only linked: forget the link
                 activity.strava_activity_id = None
-                versions.changed(session, activity.user_id)
                 unlinked += 1
                 continue
             when = activity.start_time.strftime("%d %b %Y")

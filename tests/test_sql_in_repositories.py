@@ -1,0 +1,121 @@
+"""SQL lives in repositories (house style; issue 18): only a capability's `repository.py`, the unit of work
+and the database plumbing in `core/` build or run statements.
+
+The files that still hold SQL from before the repositories are listed in `NOT_YET_MOVED`; the list only
+shrinks: a new file with SQL outside a repository fails, and so does a listed file that no longer has any
+(take it off the list, so it cannot grow back)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("core", "tools", "agent", "knowledge", "api", "bots", "jobs", "evals", "cli")
+#: statements built or run: SQLAlchemy's statement constructors imported, the session's execute/commit called
+IMPORTS = re.compile(r"^from sqlalchemy(?:\.dialects\.postgresql)? import (\([^)]*\)|.*)$", re.M)
+CONSTRUCTORS = re.compile(r"\b(select|insert|update|delete|text)\b")
+CALLS = re.compile(r"\b\w*(session|conn|connection)\.(execute|scalar|scalars|commit)\(")
+
+
+def has_sql(source: str) -> bool:
+    imported = any(CONSTRUCTORS.search(names) for names in IMPORTS.findall(source))
+    return imported or CALLS.search(source) is not None
+
+
+#: where SQL belongs: the repositories, the unit of work, the database's own plumbing
+ALLOWED = re.compile(
+    r"(^|/)repository\.py$|^core/(database|repository|data_versions|scratch_database|embedded|migrate)\.py$"
+    r"|^core/models/"
+    r"|^core/queue/records\.py$"
+)
+
+NOT_YET_MOVED = frozenset(
+    {
+        "agent/checkpoint.py",
+        "agent/threads.py",
+        "api/deps.py",
+        "api/routes/chat.py",
+        "api/routes/health.py",
+        "api/routes/workouts.py",
+        "evals/bank.py",
+        "evals/runner.py",
+        "evals/truth.py",
+        "jobs/tasks/maintenance.py",
+        "jobs/tasks/proactive.py",
+        "jobs/tasks/proactive_simulation.py",
+        "knowledge/index.py",
+        "knowledge/search.py",
+        "tools/account/coaching.py",
+        "tools/account/google_signin.py",
+        "tools/account/tokens.py",
+        "tools/account/users.py",
+        "tools/activities/activities.py",
+        "tools/activities/archive_import.py",
+        "tools/activities/chart.py",
+        "tools/activities/detail.py",
+        "tools/activities/importer.py",
+        "tools/activities/reprocess.py",
+        "tools/activities/search.py",
+        "tools/activities/store.py",
+        "tools/activities/uploads.py",
+        "tools/feed/comments.py",
+        "tools/feed/facts.py",
+        "tools/feed/feed.py",
+        "tools/fitness/efforts.py",
+        "tools/fitness/pacing.py",
+        "tools/fitness/vo2max_runs.py",
+        "tools/garmin/garmin.py",
+        "tools/garmin/health.py",
+        "tools/garmin/sync.py",
+        "tools/health/daily.py",
+        "tools/integrations/auto_sync.py",
+        "tools/integrations/credentials.py",
+        "tools/integrations/push/owners.py",
+        "tools/integrations/push/strava_events.py",
+        "tools/integrations/sync_runs.py",
+        "tools/notes/notes.py",
+        "tools/notifications/delivery.py",
+        "tools/notifications/store.py",
+        "tools/notifications/telegram_link.py",
+        "tools/notifications/triggers.py",
+        "tools/plans/calendar.py",
+        "tools/plans/store.py",
+        "tools/plans/volume.py",
+        "tools/readiness/readiness.py",
+        "tools/readiness/today.py",
+        "tools/samples/samples.py",
+        "tools/samples/series.py",
+        "tools/samples/sql.py",
+        "tools/strava/activities.py",
+        "tools/training_load/activity.py",
+        "tools/training_load/cross_training.py",
+        "tools/training_load/training_load.py",
+        "tools/workouts/library.py",
+        "tools/workouts/store.py",
+        "tools/zones/anchors.py",
+    }
+)
+
+
+def sql_files() -> set[str]:
+    found = set()
+    for package in PACKAGES:
+        for path in (REPO / package).rglob("*.py"):
+            rel = path.relative_to(REPO).as_posix()
+            if not ALLOWED.search(rel) and has_sql(path.read_text()):
+                found.add(rel)
+    return found
+
+
+def test_no_new_sql_outside_repositories() -> None:
+    new = sorted(sql_files() - NOT_YET_MOVED)
+    assert not new, (
+        "SQL outside a repository (put the statements in the capability's repository.py, taking the user): "
+        + ", ".join(new)
+    )
+
+
+def test_the_not_yet_moved_list_only_shrinks() -> None:
+    moved = sorted(NOT_YET_MOVED - sql_files())
+    assert not moved, "no SQL left in these; take them off NOT_YET_MOVED: " + ", ".join(moved)
