@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.anchors import Anchor, AnchorResolver
 from tools.fitness.efforts import recent_fitness
@@ -160,7 +161,9 @@ async def fitness_metrics(deps: ToolDeps, args: FitnessMetricsInput) -> FitnessM
     if trend is not None and MIN_VDOT <= trend.current <= MAX_VDOT:
         vdot, basis = trend.current, "effective VO2max (median of the last runs)"
     else:
-        effort, _ = await recent_fitness(deps.session, deps.user_id, deps.tz, deps.today)
+        effort, _ = await recent_fitness(
+            deps.session, deps.user_id, deps.tz, deps.today, hide_sources=hidden_sources(deps)
+        )
         if effort is not None and MIN_VDOT <= effort.vdot <= MAX_VDOT:
             vdot, basis = effort.vdot, f"best {effort.distance_m / 1000:g} km effort on {effort.day}"
     if vdot is not None:

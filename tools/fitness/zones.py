@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.anchors import Anchor, AnchorResolver
 from tools.fitness.efforts import recent_fitness
@@ -92,7 +93,9 @@ async def zones(deps: ToolDeps, args: ZonesInput) -> ZonesOutput:
     resting = await resolver.resting_hr()
     lthr = await resolver.lthr()
     threshold = await resolver.threshold_pace()
-    effort, _ = await recent_fitness(deps.session, deps.user_id, deps.tz, deps.today)
+    effort, _ = await recent_fitness(
+        deps.session, deps.user_id, deps.tz, deps.today, hide_sources=hidden_sources(deps)
+    )
 
     vdot: float | None = None
     basis: str | None = None

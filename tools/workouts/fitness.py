@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core.errors import InvalidInput
 from core.models import TrainingPlan as PlanRow
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.anchors import AnchorResolver
 from tools.fitness.efforts import recent_fitness
@@ -30,7 +31,9 @@ async def athlete_vdot(deps: ToolDeps, given: float | None, *, use_plan: bool = 
         ).scalar_one_or_none()
         if plan is not None and isinstance(plan.inputs.get("vdot"), (int, float)):
             return float(plan.inputs["vdot"]), f"the active plan “{plan.name}”"
-    effort, _ = await recent_fitness(deps.session, deps.user_id, deps.tz, deps.today)
+    effort, _ = await recent_fitness(
+        deps.session, deps.user_id, deps.tz, deps.today, hide_sources=hidden_sources(deps)
+    )
     if effort is not None:
         name = distance_name(effort.distance_m)
         return effort.vdot, f"best {name} of the last 120 days ({clock(effort.time_s)} on {effort.day})"
