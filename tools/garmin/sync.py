@@ -2,7 +2,9 @@
 
 - Window: the first sync fetches `garmin_first_sync_days` (or the days asked for, or the full history);
   later syncs start `garmin_sync_overlap_days` before the last one (activities uploaded late). Health:
-  the days since the last sync, at most `garmin_health_days_max`, ending today in the user's time zone.
+  the days since the last sync, at most `garmin_health_days_max`, ending today in the user's time zone; a
+  full-history sync also queues the health backfill (a year of sleep, HRV and resting HR:
+  `tools.garmin.backfill`).
 - Exclusive: a per-user Redis lock (TTL, renewed while working, released in `finally`); a second sync
   for the same user fails at once with "a Garmin sync is already running".
 - Each activity is its own unit of work (committed on its own), so a long sync keeps what it imported if
@@ -38,6 +40,7 @@ from core.redis import get_redis
 from core.settings import get_settings
 from tools.activities.importer import SAME_START_TOLERANCE, import_fit
 from tools.deps import user_zone
+from tools.garmin.backfill import queue_health_backfill
 from tools.garmin.client import GarminConnection, GarminNotFound, open_garmin
 from tools.garmin.health import fetch_health_day, upsert_daily_health
 from tools.integrations.credentials import get_integration, set_last_sync
@@ -287,6 +290,8 @@ async def run_garmin_sync(
         await run.finish(run.outcome_status)
         async with session_scope() as session:
             await set_last_sync(session, user_id, "garmin", datetime.now(UTC))
+            if full_history:  # health too: a year of it, in a job of its own (`tools.garmin.backfill`)
+                await queue_health_backfill(session, user_id, today=until)
         return GarminSyncResult(
             sync_run_id=run.id,
             since=since,
