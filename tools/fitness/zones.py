@@ -87,7 +87,7 @@ async def zones(deps: ToolDeps, args: ZonesInput) -> ZonesOutput:
     threshold pace (Friel), VDOT and Daniels training paces. Every anchor (max HR, resting HR, LTHR,
     threshold pace) says whether it is from the profile, estimated from the athlete's data, or assumed —
     say so when you quote estimated zones."""
-    resolver = AnchorResolver(deps.session, deps.user, today=deps.today)
+    resolver = AnchorResolver(deps.session, deps.user, today=deps.today, hide_sources=hidden_sources(deps))
     notes: list[str] = []
     max_hr = await resolver.max_hr()
     resting = await resolver.resting_hr()

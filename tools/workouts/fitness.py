@@ -37,7 +37,9 @@ async def athlete_vdot(deps: ToolDeps, given: float | None, *, use_plan: bool = 
     if effort is not None:
         name = distance_name(effort.distance_m)
         return effort.vdot, f"best {name} of the last 120 days ({clock(effort.time_s)} on {effort.day})"
-    threshold = await AnchorResolver(deps.session, deps.user, today=deps.today).threshold_pace()
+    threshold = await AnchorResolver(
+        deps.session, deps.user, today=deps.today, hide_sources=hidden_sources(deps)
+    ).threshold_pace()
     if threshold is not None:
         vdot = vdot_for_threshold_pace(threshold.value)
         if vdot is not None:

@@ -3,8 +3,8 @@ on and an activity imported through it, every read-only tool in the registry (wh
 without approval), called as a coach turn calls it (`for_model=True`), and the turn's athlete context
 (`agent.context.load_context`) answer without any trace of it: not its id, name, start time or distance.
 The same tools called for the API (`for_model=False`) do show it, so the probe can see a leak. Beyond not
-naming it, each answer is the one the account would get without the activity, except for the few tools
-in `AGGREGATES` whose figures are estimated over all runs (listed, so that a new one fails the test).
+naming it, each answer is exactly the one the account would get without the activity: training load,
+readiness, zones, fitness metrics and predictions are not estimated from it either.
 
 Side-effect tools are left out: they run only with the athlete's approval of the exact arguments, and none
 of them lists or summarises activities.
@@ -29,10 +29,6 @@ from tools.registry import ToolSpec, all_tools
 
 NAME = "Strava API only 7f3a"
 DISTANCE_M = 12345.6
-#: tools whose figures still count the Strava API activity for a model turn, without naming it: training
-#: load and readiness (the issue lets load use them), today's adjustment (from readiness), and the zone
-#: anchors (max HR, threshold pace) and marathon shape, estimated over all of the athlete's runs.
-AGGREGATES = {"adjust_today", "fitness_metrics", "readiness", "training_load", "zones"}
 #: tools whose answer would include the Strava activity if the filter were missing (the control)
 LISTING = ("last_activity", "list_activities", "query_samples", "activity_feed")
 
@@ -138,7 +134,7 @@ async def test_no_model_facing_tool_or_turn_context_mentions_a_strava_api_activi
         expected = await _answers(db, user, strava, for_model=True)
         await without.rollback()
     differ = sorted(call for call in for_model if _same(for_model[call]) != _same(expected[call]))
-    assert {call.split("(")[0] for call in differ} == AGGREGATES, f"answers as if it were there: {differ}"
+    assert differ == [], f"answers as if it were there: {differ}"
 
     context = await load_context(ToolDeps.for_user(db, user, for_model=True))
     assert context["last_7_days"]["activities"], "the athlete's own run is there"
