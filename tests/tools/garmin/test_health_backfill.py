@@ -1,8 +1,9 @@
 """Garmin health history, a year of it: a full-history sync queues `garmin.health_backfill`, which the real
 worker runs against the Garmin fake (Garmin's recorded sleep, HRV and daily-summary answers, re-dated):
 every day of the last 365 that Garmin has is stored, nothing older, no day asked twice, and readiness then
-has its 60-night baseline (the sync alone gives 29 previous nights). A 429 half-way stops the job; the retry resumes after
-the last committed chunk (only the uncommitted days of the chunk in flight are asked again)."""
+has its 60-night baseline (the sync alone gives 29 previous nights). A 429 half-way stops the job; the
+retry resumes after the last committed chunk (only the uncommitted days of the chunk in flight are asked
+again). A sync long after the last one queues the backfill for the days beyond its own 30."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.database import session_scope
-from core.models import DailyHealth, Job, User
+from core.models import DailyHealth, Integration, Job, User
+from jobs.runner import enqueue
 from tests.tools.garmin.helpers import HealthDaysGarmin, committed_user, running_worker, wait_for_job
 from tools.deps import ToolDeps
 from tools.garmin import backfill
@@ -149,3 +151,23 @@ async def test_a_429_half_way_is_retried_and_resumes_after_the_last_committed_ch
     )
     assert set(asked.values()) == {1, 2} and len(asked) == backfill.BACKFILL_DAYS
     assert (done.result or {})["done"] == (done.result or {})["total"] == backfill.BACKFILL_DAYS
+
+
+async def test_a_sync_after_a_long_gap_queues_the_backfill_for_the_days_it_did_not_fetch(
+    garmin: HealthDaysGarmin, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backfill, "BACKFILL_DAYS", 60)  # a shorter history: the gap is what is tested
+    async with session_scope() as session:
+        await session.execute(
+            update(Integration)
+            .where(Integration.user_id == user.id, Integration.provider == "garmin")
+            .values(last_sync_at=datetime.now(UTC) - timedelta(days=50))
+        )
+        sync = await enqueue(session, "garmin.sync", {}, user_id=user.id)
+    done = await wait_for_job(sync.id, within_s=60)
+    assert done.state == "succeeded" and (done.result or {})["health_days"] == 30, done.error
+    job = await wait_for_job((await _backfill_job(user)).id, within_s=120)
+    assert job.state == "succeeded" and (job.result or {})["stored"] == 30, job.error
+    assert await _days(user) == [TODAY - timedelta(days=i) for i in range(59, -1, -1)], "no gap left"
+    asked = _asked(garmin)
+    assert set(asked) == {TODAY - timedelta(days=i) for i in range(60)} and set(asked.values()) == {1}
