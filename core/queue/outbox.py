@@ -31,6 +31,7 @@ DECLARED_KINDS = frozenset(
     {
         "activities.import",
         "activities.import_archive",
+        "garmin.health_backfill",
         "garmin.sync",
         "proactive.message",
         "strava.activity",

@@ -129,3 +129,13 @@ async def unfinished_job(session: AsyncSession, user_id: int, kind: str, *, sha2
             .limit(1)
         )
     ).scalar_one_or_none()
+
+
+async def last_result(session: AsyncSession, user_id: int, kind: str) -> dict[str, Any] | None:
+    """The result of the user's latest succeeded job of `kind`, if any."""
+    return await session.scalar(
+        select(Job.result)
+        .where(Job.user_id == user_id, Job.kind == kind, Job.state == "succeeded")
+        .order_by(Job.finished_at.desc())
+        .limit(1)
+    )

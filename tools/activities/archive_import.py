@@ -309,11 +309,12 @@ async def import_archive(
                 started = time.monotonic()
                 for item in items[len(results) : len(results) + COMMIT_EVERY]:
                     results.append(await import_item(session, user_id, archive, item))
+                    log.info("archive job %s: %s %s", job_id, item.key, results[-1].status)
                     if time.monotonic() - started > COMMIT_EVERY_S:
                         break
                 phase: Literal["importing", "done"] = "done" if len(results) == total else "importing"
                 done = ImportProgress(phase=phase, done=len(results), total=total, files=results)
                 await set_progress(session, job_id, **done.model_dump(mode="json"))
-            log.info("archive job %s: %d/%d items", job_id, len(results), total)
+            log.info("archive job %s: %d/%d items committed", job_id, len(results), total)
     await _drop(source)
     return summary(results)

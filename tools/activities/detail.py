@@ -24,6 +24,7 @@ from tools.activities.activities import (
     summarise,
 )
 from tools.activities.activities import ActivitySummary as LegSummary
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.samples.series import Span, activity_series
 from tools.zones.anchors import AnchorResolver, AnchorSource
@@ -83,7 +84,9 @@ async def _hr_zones(deps: ToolDeps, spans: list[Span]) -> HeartRateZones | None:
     series = await activity_series(deps.session, deps.user_id, spans, ["heart_rate"])
     if not any(v is not None for s in series.values() for v in s["heart_rate"]):
         return None
-    max_hr = await AnchorResolver(deps.session, deps.user, today=deps.today, shared=True).max_hr()
+    max_hr = await AnchorResolver(
+        deps.session, deps.user, today=deps.today, shared=True, hide_sources=hidden_sources(deps)
+    ).max_hr()
     if max_hr is None:
         return None
     zones = max_hr_zones(max_hr.value)

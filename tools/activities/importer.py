@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity
 from core.settings import get_settings
+from tools.activities.fit.chain import activity_parts
 from tools.activities.fit.model import ParsedActivity, ParsedLap
-from tools.activities.formats import decode_activity, unwrap
+from tools.activities.formats import decode_activity, detect, unwrap
 from tools.activities.originals import save_original
 from tools.activities.store import NewActivity, store_activity
 from tools.gear.gear import link_default_gear
@@ -211,9 +212,79 @@ async def import_file(
     """Import one activity file (FIT, GPX or TCX, optionally gzipped) for the user. Raises `InvalidInput`
     (with the file's name and the reason) for a file that is not an importable activity, having written
     nothing; returns `already_imported` for a file or activity that is already stored. `sport` (a Strava
-    archive's activity type) fills in for GPX/TCX files that do not say."""
+    archive's activity type) fills in for GPX/TCX files that do not say. A FIT file chaining several
+    activities (`fit.chain`) stores each of them; the result names the first and counts them all."""
     settings = get_settings()
     data = unwrap(data, filename=filename, max_bytes=settings.upload_max_file_bytes * 8)
+    chained = activity_parts(data) if detect(data) == "fit" else [data]
+    if len(chained) == 1:
+        return await _import_one(
+            session,
+            user_id,
+            data,
+            filename=filename,
+            source=source,
+            external_id=external_id,
+            name=name,
+            notes=notes,
+            sport=sport,
+        )
+    results: list[ImportResult] = []
+    notes_added: set[str] = set()
+    async with session.begin_nested():  # all of them or, if one is refused, none
+        for i, part in enumerate(chained, 1):
+            note = (
+                f"Read from {filename}, a chained FIT file holding {len(chained)} activities: this is "
+                f"activity {i} of {len(chained)}."
+            )
+            notes_added.add(note)
+            results.append(
+                await _import_one(
+                    session,
+                    user_id,
+                    part,
+                    filename=f"{filename} (activity {i} of {len(chained)})",
+                    source=source,
+                    external_id=external_id if i == 1 else None,
+                    name=name,
+                    notes=notes,
+                    sport=sport,
+                    note=note,
+                )
+            )
+    return _chained_result(filename, results, notes_added)
+
+
+def _chained_result(filename: str, results: list[ImportResult], notes: set[str]) -> ImportResult:
+    """One result for a chained file: the first activity's, with every activity counted and named."""
+    first = results[0]
+    ids = ", ".join(str(r.activity_id) for r in results)
+    said = f"{filename} chains {len(results)} FIT activities; each is stored on its own (activities {ids})."
+    return first.model_copy(
+        update={
+            "file": filename,
+            "status": "imported" if any(r.status == "imported" for r in results) else "already_imported",
+            "samples": sum(r.samples for r in results),
+            "warnings": [said, *(w for r in results for w in r.warnings if w not in notes)],
+        }
+    )
+
+
+async def _import_one(
+    session: AsyncSession,
+    user_id: int,
+    data: bytes,
+    *,
+    filename: str,
+    source: str,
+    external_id: str | None,
+    name: str | None,
+    notes: str | None,
+    sport: str | None,
+    note: str | None = None,
+) -> ImportResult:
+    """`import_file` for the unpacked bytes of one activity; `note` is added to its stored warnings."""
+    settings = get_settings()
     sha = hashlib.sha256(data).hexdigest()
     found = await _by_file(session, user_id, sha)
     if found is not None:
@@ -221,6 +292,8 @@ async def import_file(
     parsed = await asyncio.to_thread(
         decode_activity, data, filename=filename, decoder=settings.fit_decoder, sport=sport
     )
+    if note is not None:
+        parsed = parsed.model_copy(update={"warnings": [*parsed.warnings, note]})
     found = await find_same_activity(session, user_id, parsed)
     if found is not None:
         return already_imported(filename, found)

@@ -24,6 +24,11 @@ def visible(deps: ToolDeps) -> ColumnElement[bool]:
     return Activity.source.not_in(API_ONLY_SOURCES) if deps.for_model else true()
 
 
+def hidden_sources(deps: ToolDeps) -> tuple[str, ...]:
+    """The sources a query must leave out for this call (none outside a model turn)."""
+    return API_ONLY_SOURCES if deps.for_model else ()
+
+
 def check_visible(deps: ToolDeps, activity: Activity) -> Activity:
     """The activity, or `NotFound` for a model turn that may not see it (as if it were not there)."""
     if deps.for_model and activity.source in API_ONLY_SOURCES:

@@ -127,8 +127,10 @@ async def best_efforts(
     since: date,
     until: date,
     distances_m: Sequence[float] = STANDARD_EFFORTS_M,
+    hide_sources: Sequence[str] = (),
 ) -> list[Effort]:
-    """The best effort per distance in the user's runs on local days [since, until]."""
+    """The best effort per distance in the user's runs on local days [since, until], leaving out runs from
+    `hide_sources` (for a model turn: `tools.activities.visibility`)."""
     speed = Activity.distance_m / func.nullif(func.coalesce(Activity.moving_s, Activity.elapsed_s), 0)
     activities = (
         await session.execute(
@@ -139,6 +141,7 @@ async def best_efforts(
                 Activity.start_time >= datetime.combine(since, time(), tzinfo=tz),
                 Activity.start_time < datetime.combine(until + timedelta(days=1), time(), tzinfo=tz),
                 Activity.distance_m >= min(distances_m),
+                Activity.source.not_in(hide_sources),
             )
             .order_by(speed.desc().nulls_last(), Activity.start_time.desc())  # fast runs first: more skips
             .limit(MAX_ACTIVITIES)
@@ -174,8 +177,15 @@ DEFAULT_LOOKBACK_DAYS = 120
 
 
 async def recent_fitness(
-    session: AsyncSession, user_id: int, tz: ZoneInfo, today: date, days: int = DEFAULT_LOOKBACK_DAYS
+    session: AsyncSession,
+    user_id: int,
+    tz: ZoneInfo,
+    today: date,
+    days: int = DEFAULT_LOOKBACK_DAYS,
+    *,
+    hide_sources: Sequence[str] = (),
 ) -> tuple[Effort | None, list[Effort]]:
     """(the effort that sets fitness VDOT, all best efforts) over the last `days` local days."""
-    efforts = await best_efforts(session, user_id, tz, today - timedelta(days=days - 1), today)
+    since = today - timedelta(days=days - 1)
+    efforts = await best_efforts(session, user_id, tz, since, today, hide_sources=hide_sources)
     return fitness_effort(efforts), efforts

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.efforts import recent_fitness
 from tools.fitness.marathon_shape import LONG_RUN_DAYS, VOLUME_WEEKS, marathon_shape
@@ -98,7 +99,9 @@ def _direction(slope: float | None) -> Literal["rising", "stable", "falling", "u
 async def _shape(deps: ToolDeps, vdot: float, basis: str) -> MarathonShapeOut:
     yesterday = deps.today - timedelta(days=1)
     first = deps.today - timedelta(days=max(LONG_RUN_DAYS, 7 * VOLUME_WEEKS))
-    days = await runs_by_day(deps.session, deps.user_id, deps.tz, first, yesterday)
+    days = await runs_by_day(
+        deps.session, deps.user_id, deps.tz, first, yesterday, hide_sources=hidden_sources(deps)
+    )
     weekly = [0.0] * VOLUME_WEEKS
     long_window: list[float] = []
     for day, runs in days.items():
@@ -133,7 +136,7 @@ async def fitness_metrics(deps: ToolDeps, args: FitnessMetricsInput) -> FitnessM
     days = min(max(args.days, MIN_DAYS), MAX_DAYS)
     if days != args.days:
         notes.append(f"days clamped to {days}")
-    resolver = AnchorResolver(deps.session, deps.user, today=deps.today)
+    resolver = AnchorResolver(deps.session, deps.user, today=deps.today, hide_sources=hidden_sources(deps))
     anchors = await heart_anchors(resolver)
     runs = []
     if anchors is None:
@@ -143,7 +146,13 @@ async def fitness_metrics(deps: ToolDeps, args: FitnessMetricsInput) -> FitnessM
         )
     else:
         runs = await run_vo2max(
-            deps.session, deps.user_id, deps.tz, deps.today - timedelta(days=days - 1), deps.today, anchors
+            deps.session,
+            deps.user_id,
+            deps.tz,
+            deps.today - timedelta(days=days - 1),
+            deps.today,
+            anchors,
+            hide_sources=hidden_sources(deps),
         )
         if anchors.resting_hr is None:
             notes.append("no measured resting heart rate: %HRmax (Swain) used instead of heart-rate reserve")
@@ -160,7 +169,9 @@ async def fitness_metrics(deps: ToolDeps, args: FitnessMetricsInput) -> FitnessM
     if trend is not None and MIN_VDOT <= trend.current <= MAX_VDOT:
         vdot, basis = trend.current, "effective VO2max (median of the last runs)"
     else:
-        effort, _ = await recent_fitness(deps.session, deps.user_id, deps.tz, deps.today)
+        effort, _ = await recent_fitness(
+            deps.session, deps.user_id, deps.tz, deps.today, hide_sources=hidden_sources(deps)
+        )
         if effort is not None and MIN_VDOT <= effort.vdot <= MAX_VDOT:
             vdot, basis = effort.vdot, f"best {effort.distance_m / 1000:g} km effort on {effort.day}"
     if vdot is not None:

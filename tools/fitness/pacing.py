@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core.errors import InvalidInput
 from core.models import TrainingPlan as PlanRow
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.efforts import recent_fitness
 from tools.fitness.race_prediction import distance_name
@@ -30,11 +31,15 @@ async def athlete_vdot(deps: ToolDeps, given: float | None, *, use_plan: bool = 
         ).scalar_one_or_none()
         if plan is not None and isinstance(plan.inputs.get("vdot"), (int, float)):
             return float(plan.inputs["vdot"]), f"the active plan “{plan.name}”"
-    effort, _ = await recent_fitness(deps.session, deps.user_id, deps.tz, deps.today)
+    effort, _ = await recent_fitness(
+        deps.session, deps.user_id, deps.tz, deps.today, hide_sources=hidden_sources(deps)
+    )
     if effort is not None:
         name = distance_name(effort.distance_m)
         return effort.vdot, f"best {name} of the last 120 days ({clock(effort.time_s)} on {effort.day})"
-    threshold = await AnchorResolver(deps.session, deps.user, today=deps.today).threshold_pace()
+    threshold = await AnchorResolver(
+        deps.session, deps.user, today=deps.today, hide_sources=hidden_sources(deps)
+    ).threshold_pace()
     if threshold is not None:
         vdot = vdot_for_threshold_pace(threshold.value)
         if vdot is not None:

@@ -8,6 +8,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, Field, model_validator
 
 from core.errors import InvalidInput
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.efforts import DEFAULT_LOOKBACK_DAYS, EFFORT_NAMES, Effort, recent_fitness
 from tools.fitness.race_times import RIEGEL_EXPONENT, STANDARD_DISTANCES_M, predict_races
@@ -126,7 +127,9 @@ async def race_prediction(deps: ToolDeps, args: RacePredictionInput) -> RacePred
         source: Literal["input", "best_effort"] = "input"
         basis = f"{distance_name(distance)} in {clock(seconds)} (given)"
     else:
-        effort, efforts = await recent_fitness(deps.session, deps.user_id, deps.tz, deps.today, days)
+        effort, efforts = await recent_fitness(
+            deps.session, deps.user_id, deps.tz, deps.today, days, hide_sources=hidden_sources(deps)
+        )
         if effort is None:
             raise InvalidInput(
                 f"No runs with distance data in the last {days} days to find best efforts in. Give the "

@@ -57,10 +57,11 @@ async def run_vo2max(
     anchors: HeartAnchors,
     *,
     activity_ids: list[int] | None = None,
+    hide_sources: tuple[str, ...] = (),
 ) -> list[RunVo2max]:
     """The effective VO2max of each of the user's runs on local days [first, last] (newest MAX_RUNS with
     heart rate and long enough for a warm-up plus MIN_STEADY_S), oldest first; runs without enough
-    steady running are left out."""
+    steady running are left out, and runs from `hide_sources` (for a model turn)."""
     statement = (
         select(Activity)
         .where(
@@ -69,6 +70,7 @@ async def run_vo2max(
             Activity.sport == "running",
             Activity.avg_hr.is_not(None),
             Activity.elapsed_s >= WARMUP_S + MIN_STEADY_S,
+            Activity.source.not_in(hide_sources),
             Activity.start_time >= datetime.combine(first, time(), tzinfo=tz),
             Activity.start_time < datetime.combine(last + timedelta(days=1), time(), tzinfo=tz),
         )

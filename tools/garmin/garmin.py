@@ -79,7 +79,7 @@ async def sync_garmin(deps: ToolDeps, args: SyncGarminInput) -> SyncGarminOutput
     job_args: dict[str, Any] = {"days": args.days, "full_history": args.full_history}
     job = await enqueue(deps.session, "garmin.sync", job_args, user_id=deps.user_id)
     if args.full_history:
-        scope = "your whole Garmin history"
+        scope = "your whole Garmin history (and, in the background, a year of sleep, HRV and resting HR)"
     elif args.days:
         scope = f"the last {args.days} days"
     else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,6 +139,14 @@ async def upsert_daily_health(
     update["source"] = stmt.excluded.source
     update["updated_at"] = func.now()
     await session.execute(stmt.on_conflict_do_update(index_elements=["user_id", "day"], set_=update))
+
+
+async def stored_health_days(session: AsyncSession, user_id: int, since: date, until: date) -> set[date]:
+    """The user's days in [since, until] that have a daily health row."""
+    rows = await session.execute(
+        select(DailyHealth.day).where(DailyHealth.user_id == user_id, DailyHealth.day.between(since, until))
+    )
+    return set(rows.scalars())
 
 
 async def fetch_health_day(conn: GarminConnection, day: date) -> tuple[dict[str, Any], dict[str, Any]] | None:

@@ -2,7 +2,9 @@
 
 - Window: the first sync fetches `garmin_first_sync_days` (or the days asked for, or the full history);
   later syncs start `garmin_sync_overlap_days` before the last one (activities uploaded late). Health:
-  the days since the last sync, at most `garmin_health_days_max`, ending today in the user's time zone.
+  the days since the last sync, at most `garmin_health_days_max`, ending today in the user's time zone. A
+  full-history sync, and a sync whose days since the last one were more than that, also queue the health
+  backfill (a year of sleep, HRV and resting HR, or the gap since the last backfill: `tools.garmin.backfill`).
 - Exclusive: a per-user Redis lock (TTL, renewed while working, released in `finally`); a second sync
   for the same user fails at once with "a Garmin sync is already running".
 - Each activity is its own unit of work (committed on its own), so a long sync keeps what it imported if
@@ -38,6 +40,7 @@ from core.redis import get_redis
 from core.settings import get_settings
 from tools.activities.importer import SAME_START_TOLERANCE, import_fit
 from tools.deps import user_zone
+from tools.garmin.backfill import queue_health_backfill
 from tools.garmin.client import GarminConnection, GarminNotFound, open_garmin
 from tools.garmin.health import fetch_health_day, upsert_daily_health
 from tools.integrations.credentials import get_integration, set_last_sync
@@ -203,8 +206,9 @@ async def _sync_activity(conn: GarminConnection, run: SyncRunRecorder, summary: 
     return "imported" if result.status == "imported" else "skipped"
 
 
-async def _window(user_id: int, days: int | None, full_history: bool) -> tuple[date, date, int]:
-    """(activities since, until = today for the user, number of health days)."""
+async def _window(user_id: int, days: int | None, full_history: bool) -> tuple[date, date, int, bool]:
+    """(activities since, until = today for the user, number of health days, whether the health days were
+    capped: the days since the last sync are more than `garmin_health_days_max`)."""
     settings = get_settings()
     async with session_scope() as session:
         user = await session.get_one(User, user_id)
@@ -224,7 +228,13 @@ async def _window(user_id: int, days: int | None, full_history: bool) -> tuple[d
         health_days = (today - last.astimezone(tz).date()).days + 1
     else:
         health_days = (today - since).days + 1
-    return since, today, max(1, min(health_days, settings.garmin_health_days_max))
+    capped = (
+        days is None
+        and not full_history
+        and last is not None
+        and health_days > settings.garmin_health_days_max
+    )
+    return since, today, max(1, min(health_days, settings.garmin_health_days_max)), capped
 
 
 async def run_garmin_sync(
@@ -235,7 +245,7 @@ async def run_garmin_sync(
         get_redis(), sync_lock_key(user_id), ttl_s=LOCK_TTL_S, owner=f"job:{job_id}", busy=_busy_for(job_id)
     ) as lock:
         conn = await open_garmin(user_id)
-        since, until, health_count = await _window(user_id, days, full_history)
+        since, until, health_count, health_capped = await _window(user_id, days, full_history)
         run = SyncRunRecorder(user_id, "garmin", job_id)
         await run.start()
         try:
@@ -287,6 +297,8 @@ async def run_garmin_sync(
         await run.finish(run.outcome_status)
         async with session_scope() as session:
             await set_last_sync(session, user_id, "garmin", datetime.now(UTC))
+            if full_history or health_capped:  # the health this sync did not fetch: `tools.garmin.backfill`
+                await queue_health_backfill(session, user_id, today=until)
         return GarminSyncResult(
             sync_run_id=run.id,
             since=since,

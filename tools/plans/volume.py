@@ -15,9 +15,16 @@ RUNNING = "running"
 
 
 async def runs_by_day(
-    session: AsyncSession, user_id: int, tz: ZoneInfo, first: date, last: date
+    session: AsyncSession,
+    user_id: int,
+    tz: ZoneInfo,
+    first: date,
+    last: date,
+    *,
+    hide_sources: tuple[str, ...] = (),
 ) -> dict[date, list[Activity]]:
-    """The user's top-level runs on local days [first, last], per day, in start order."""
+    """The user's top-level runs on local days [first, last], per day, in start order (without runs from
+    `hide_sources`: for a model turn)."""
     rows = (
         await session.execute(
             select(Activity)
@@ -25,6 +32,7 @@ async def runs_by_day(
                 Activity.user_id == user_id,
                 Activity.parent_id.is_(None),
                 Activity.sport == RUNNING,
+                Activity.source.not_in(hide_sources),
                 Activity.start_time >= datetime.combine(first, time(), tzinfo=tz),
                 Activity.start_time < datetime.combine(last + timedelta(days=1), time(), tzinfo=tz),
             )

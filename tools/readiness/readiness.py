@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import DailyHealth
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.readiness.science import BASELINE_DAYS, Readiness, ReadinessInputs, score_readiness
 from tools.registry import tool
@@ -43,9 +44,10 @@ class ReadinessOutput(BaseModel):
 
 
 async def assess_readiness(
-    session: AsyncSession, user_id: int, tz: ZoneInfo, day: date
+    session: AsyncSession, user_id: int, tz: ZoneInfo, day: date, *, hide_sources: tuple[str, ...] = ()
 ) -> tuple[Readiness, float | None, float | None, list[str]]:
-    """(readiness, TSB, ACWR, notes) for the morning of `day`."""
+    """(readiness, TSB, ACWR, notes) for the morning of `day`; the load leaves out activities from
+    `hide_sources` (for a model turn)."""
     notes: list[str] = []
     rows = (
         (
@@ -67,7 +69,7 @@ async def assess_readiness(
     if today is None:
         last = history[-1].day.isoformat() if history else "never"
         notes.append(f"no health data for {day} yet (last: {last}); sync the watch after waking up")
-    state = await load_state(session, user_id, tz, day, ACWR_WINDOW)
+    state = await load_state(session, user_id, tz, day, ACWR_WINDOW, hide_sources=hide_sources)
     tsb, acwr = state.points[-1].tsb, state.acwr[-1]
     inputs = ReadinessInputs(
         sleep_score=float(today.sleep_score) if today and today.sleep_score is not None else None,
@@ -92,7 +94,9 @@ async def readiness(deps: ToolDeps, args: ReadinessInput) -> ReadinessOutput:
     sleep, HRV and resting heart rate against the athlete's own 60-day baselines, and from training load
     (form/TSB and acute:chronic ratio), with a reason for every component — including what data is missing."""
     day = min(args.day or deps.today, deps.today)
-    result, tsb, acwr, notes = await assess_readiness(deps.session, deps.user_id, deps.tz, day)
+    result, tsb, acwr, notes = await assess_readiness(
+        deps.session, deps.user_id, deps.tz, day, hide_sources=hidden_sources(deps)
+    )
     return ReadinessOutput(
         day=day,
         score=result.score,

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound
 from core.models import PlannedSession as SessionRow
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.vdot import training_paces
 from tools.plans.plans import ViolationOut, violations_out
@@ -124,7 +125,9 @@ async def adjust_today(deps: ToolDeps, args: AdjustTodayInput) -> AdjustTodayOut
     and propose what to do: keep it, swap it for an easy run, shorten it, or rest — with the reasons. It
     changes nothing: show the proposal to the athlete and, only if they agree, call apply_today_adjustment
     with `apply_with`."""
-    result, _, _, notes = await assess_readiness(deps.session, deps.user_id, deps.tz, deps.today)
+    result, _, _, notes = await assess_readiness(
+        deps.session, deps.user_id, deps.tz, deps.today, hide_sources=hidden_sources(deps)
+    )
     session, plan = await open_session_on(deps.session, deps.user_id, deps.today)
     action, why = propose(result.label, session)
     reasons = [r.text for r in result.reasons if r.status != "ok"] + notes

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.models import Activity, User
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.registry import tool
 from tools.training_load.activity import backfill_loads
@@ -68,9 +69,16 @@ class LoadState:
 
 
 async def daily_load_rows(
-    session: AsyncSession, user_id: int, tz: ZoneInfo, first: date, end: date
+    session: AsyncSession,
+    user_id: int,
+    tz: ZoneInfo,
+    first: date,
+    end: date,
+    *,
+    hide_sources: tuple[str, ...] = (),
 ) -> list[tuple[date, float]]:
-    """(local day, summed load) of the user's top-level activities on [first, end]."""
+    """(local day, summed load) of the user's top-level activities on [first, end] (without activities
+    from `hide_sources`: for a model turn, `tools.activities.visibility`)."""
     local_day = func.date(func.timezone(tz.key, Activity.start_time))
     statement = (
         select(local_day, func.sum(Activity.training_load))
@@ -78,6 +86,7 @@ async def daily_load_rows(
             Activity.user_id == user_id,
             Activity.parent_id.is_(None),
             Activity.training_load.is_not(None),
+            Activity.source.not_in(hide_sources),
             Activity.start_time >= _day_start(first, tz),
             Activity.start_time < _day_start(end + timedelta(days=1), tz),
         )
@@ -87,7 +96,13 @@ async def daily_load_rows(
 
 
 async def daily_run_km(
-    session: AsyncSession, user_id: int, tz: ZoneInfo, first: date, end: date
+    session: AsyncSession,
+    user_id: int,
+    tz: ZoneInfo,
+    first: date,
+    end: date,
+    *,
+    hide_sources: tuple[str, ...] = (),
 ) -> dict[date, float]:
     """Kilometres run per local day on [first, end], in one query.
 
@@ -106,6 +121,7 @@ async def daily_run_km(
             Activity.user_id == user_id,
             Activity.sport == "running",
             Activity.distance_m.is_not(None),
+            Activity.source.not_in(hide_sources),
             or_(Activity.parent_id.is_(None), parent.sport != "running"),
             # a leg starts no earlier than its parent: this bound lets the (user, start) index narrow the scan
             Activity.start_time >= _day_start(first, tz),
@@ -118,10 +134,17 @@ async def daily_run_km(
 
 
 async def load_state(
-    session: AsyncSession, user_id: int, tz: ZoneInfo, end: date, window_days: int
+    session: AsyncSession,
+    user_id: int,
+    tz: ZoneInfo,
+    end: date,
+    window_days: int,
+    *,
+    hide_sources: tuple[str, ...] = (),
 ) -> LoadState:
     """CTL/ATL/TSB and ACWR for every day from the first activity (or the window start) to `end`."""
-    rows = await daily_load_rows(session, user_id, tz, end - timedelta(days=MAX_HISTORY_DAYS), end)
+    first = end - timedelta(days=MAX_HISTORY_DAYS)
+    rows = await daily_load_rows(session, user_id, tz, first, end, hide_sources=hide_sources)
     window_start = end - timedelta(days=window_days - 1)
     start = min([window_start, *(day for day, _ in rows)])
     series = daily_loads(rows, start=start, end=end)
@@ -268,7 +291,8 @@ async def training_load(deps: ToolDeps, args: TrainingLoadInput) -> TrainingLoad
     if missing:
         notes.append(f"{missing} older activities still have no load; ask again to measure more")
 
-    state = await load_state(deps.session, deps.user_id, deps.tz, end, days)
+    hidden = hidden_sources(deps)
+    state = await load_state(deps.session, deps.user_id, deps.tz, end, days, hide_sources=hidden)
     ratios = state.acwr if args.acwr_method == "rolling" else state.acwr_ewma
     resolution = args.resolution
     if resolution == "auto":
@@ -276,7 +300,7 @@ async def training_load(deps: ToolDeps, args: TrainingLoadInput) -> TrainingLoad
     output = TrainingLoadOutput(
         scale=SCALE,
         today=_today(state),
-        activities_by_method=await _methods(deps.session, deps.user, deps.tz, window_start, end),
+        activities_by_method=await _methods(deps.session, deps.user, deps.tz, window_start, end, hidden),
         notes=notes,
     )
     if resolution == "day":
@@ -293,7 +317,9 @@ async def training_load(deps: ToolDeps, args: TrainingLoadInput) -> TrainingLoad
             for i, p in enumerate(state.last(days))
         ]
     else:
-        run_km = await daily_run_km(deps.session, deps.user_id, deps.tz, window_start, end)
+        run_km = await daily_run_km(
+            deps.session, deps.user_id, deps.tz, window_start, end, hide_sources=hidden
+        )
         output.weekly = _weekly(state, days, ratios, run_km)
     if output.activities_by_method.get("duration"):
         notes.append(
@@ -302,12 +328,15 @@ async def training_load(deps: ToolDeps, args: TrainingLoadInput) -> TrainingLoad
     return output
 
 
-async def _methods(session: AsyncSession, user: User, tz: ZoneInfo, first: date, end: date) -> dict[str, int]:
+async def _methods(
+    session: AsyncSession, user: User, tz: ZoneInfo, first: date, end: date, hide_sources: tuple[str, ...]
+) -> dict[str, int]:
     rows = await session.execute(
         select(Activity.load_method, func.count())
         .where(
             Activity.user_id == user.id,
             Activity.parent_id.is_(None),
+            Activity.source.not_in(hide_sources),
             Activity.start_time >= _day_start(first, tz),
             Activity.start_time < _day_start(end + timedelta(days=1), tz),
         )

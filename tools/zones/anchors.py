@@ -71,33 +71,43 @@ PROFILE_FIELDS = {
     "threshold_pace": "threshold_pace_s_per_km",
 }
 SHARED_TTL_S = 600.0
-_shared: dict[tuple[int, date], tuple[float, dict[str, Anchor | None]]] = {}
+_shared: dict[tuple[int, date, tuple[str, ...]], tuple[float, dict[str, Anchor | None]]] = {}
 
 
-def _shared_memo(user_id: int, today: date) -> dict[str, Anchor | None]:
+def _shared_memo(user_id: int, today: date, hide: tuple[str, ...] = ()) -> dict[str, Anchor | None]:
     """A memo of estimates shared by the resolvers of one user and day in this process for SHARED_TTL_S:
     a sync imports dozens of activities, each in its own transaction, and the estimates (which read
     a year of samples) would otherwise be redone for every one."""
     now = time_module.monotonic()
     for key in [k for k, (at, _) in _shared.items() if now - at > SHARED_TTL_S]:
         del _shared[key]
-    entry = _shared.get((user_id, today))
+    entry = _shared.get((user_id, today, hide))
     if entry is None:
-        entry = _shared[(user_id, today)] = (now, {})
+        entry = _shared[(user_id, today, hide)] = (now, {})
     return entry[1]
 
 
 class AnchorResolver:
-    """Looks up (and memoises) one athlete's anchors."""
+    """Looks up (and memoises) one athlete's anchors; estimates leave out activities from `hide_sources`
+    (for a model turn: `tools.activities.visibility`)."""
 
     def __init__(
-        self, session: AsyncSession, user: User, *, today: date | None = None, shared: bool = False
+        self,
+        session: AsyncSession,
+        user: User,
+        *,
+        today: date | None = None,
+        shared: bool = False,
+        hide_sources: tuple[str, ...] = (),
     ) -> None:
         self.session = session
         self.user = user
         self.today = today or datetime.now(user_zone(user)).date()
         self._shared = shared
-        self._memo: dict[str, Anchor | None] = _shared_memo(user.id, self.today) if shared else {}
+        self.hide_sources = hide_sources
+        self._memo: dict[str, Anchor | None] = (
+            _shared_memo(user.id, self.today, hide_sources) if shared else {}
+        )
 
     @property
     def since(self) -> datetime:
@@ -108,6 +118,7 @@ class AnchorResolver:
             Activity.user_id == self.user.id,
             Activity.parent_id.is_(None),
             Activity.start_time >= self.since,
+            Activity.source.not_in(self.hide_sources),
         )
 
     async def _spans(self, statement: Select[int, datetime, float | None]) -> list[Span]:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.efforts import recent_fitness
 from tools.fitness.race_prediction import Paces, distance_name, paces_out
@@ -86,13 +87,15 @@ async def zones(deps: ToolDeps, args: ZonesInput) -> ZonesOutput:
     threshold pace (Friel), VDOT and Daniels training paces. Every anchor (max HR, resting HR, LTHR,
     threshold pace) says whether it is from the profile, estimated from the athlete's data, or assumed —
     say so when you quote estimated zones."""
-    resolver = AnchorResolver(deps.session, deps.user, today=deps.today)
+    resolver = AnchorResolver(deps.session, deps.user, today=deps.today, hide_sources=hidden_sources(deps))
     notes: list[str] = []
     max_hr = await resolver.max_hr()
     resting = await resolver.resting_hr()
     lthr = await resolver.lthr()
     threshold = await resolver.threshold_pace()
-    effort, _ = await recent_fitness(deps.session, deps.user_id, deps.tz, deps.today)
+    effort, _ = await recent_fitness(
+        deps.session, deps.user_id, deps.tz, deps.today, hide_sources=hidden_sources(deps)
+    )
 
     vdot: float | None = None
     basis: str | None = None

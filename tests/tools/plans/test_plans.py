@@ -141,7 +141,7 @@ async def test_a_new_plan_archives_the_old_one_and_plans_are_private(db: AsyncSe
         ({"distance": "marathon"}, "Give the race"),
         ({**MARATHON, "start_date": "2026-01-01"}, "in the past"),
         ({**MARATHON, "goal_time_s": None, "current_weekly_km": 40}, "No pace reference"),
-        ({**MARATHON, "race_id": 10**12}, "No race with id"),
+        ({**MARATHON, "race_id": 10**12}, "No race 1000000000000 here"),
     ],
 )
 async def test_unusable_inputs_say_what_to_change(
