@@ -70,7 +70,9 @@ async def test_sign_up_does_not_say_which_addresses_have_accounts(
     assert (await login(browser, email, "another long passphrase")).status_code == 401
 
 
-async def test_bad_expired_and_stale_links_are_refused(browser: httpx.AsyncClient, smtp_sink: SmtpSink) -> None:
+async def test_bad_expired_and_stale_links_are_refused(
+    browser: httpx.AsyncClient, smtp_sink: SmtpSink
+) -> None:
     email = new_email()
     await register(browser, email)
     [mail] = await smtp_sink.wait_for(email)
