@@ -312,7 +312,11 @@ class Settings(BaseSettings):
     )
     mcp_port: int = Field(default=8765, ge=1, le=65535, description="`runcoach mcp --transport http` port")
     mcp_confirmation_ttl_s: int = Field(
-        default=600, ge=30, le=86400, description="how long a side-effect confirmation id stays valid"
+        default=86400,
+        ge=30,
+        le=7 * 86400,
+        description="how long a side effect an MCP client asked for waits for the athlete's approval (and "
+        "its result for the client to collect)",
     )
 
     # e-mail (tools/account/mailer.py): verification links, "you already have an account"
