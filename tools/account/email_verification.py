@@ -53,7 +53,7 @@ def base_url(settings: Settings) -> str:
 
 
 def verification_mail(settings: Settings, user: User, *, now: datetime | None = None) -> Mail:
-    link = f"{base_url(settings)}/verify-email?token={make_token(settings, user, now=now)}"
+    link = f"{base_url(settings)}/#/verify-email?token={make_token(settings, user, now=now)}"
     hours = settings.email_verification_ttl_s // 3600
     return Mail(
         to=user.email,
@@ -74,7 +74,7 @@ def existing_account_mail(settings: Settings, email: str) -> Mail:
         subject="You already have a RunCoach account",
         body=(
             f"Hello,\n\nsomeone (perhaps you) tried to create a RunCoach account for {email}, but this "
-            f"address already has one. Sign in at {base_url(settings)}/signin instead.\n\nIf it was not "
+            f"address already has one. Sign in at {base_url(settings)}/#/signin instead.\n\nIf it was not "
             "you, you can ignore this message: no account was changed.\n"
         ),
     )
