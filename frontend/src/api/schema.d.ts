@@ -770,7 +770,7 @@ export type paths = {
         };
         /**
          * Connect Strava: the authorization URL
-         * @description A Strava authorization URL valid for 10 minutes, bound to the signed-in user. After the athlete approves, Strava sends the browser to the callback, which redirects to the web app's settings page. 502 when the operator has not set up a Strava app on this server.
+         * @description A Strava authorization URL valid for 10 minutes, bound to the signed-in user and to this browser (an HTTP-only cookie on the callback's path). After the athlete approves, Strava sends the browser to the callback, which redirects to the web app's settings page. 502 when the operator has not set up a Strava app on this server.
          */
         get: operations["integrations-strava_authorize"];
         put?: never;
@@ -790,7 +790,7 @@ export type paths = {
         };
         /**
          * Connect Strava: the OAuth callback
-         * @description Where Strava sends the browser back. Checks the state (once, and for the user who asked), exchanges the code for tokens, and redirects (303) to the web app's settings page with `integration=strava&result=connected|error&message=…`.
+         * @description Where Strava sends the browser back. Checks the state (once), that the same user is signed in here and that this is the browser that asked (its cookie); otherwise nothing is linked. exchanges the code for tokens, and redirects (303) to the web app's settings page with `integration=strava&result=connected|error&message=…`.
          */
         get: operations["integrations-strava_oauth_callback"];
         put?: never;
