@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -48,6 +48,8 @@ class Approval:
     notification_id: int | None = None
     output: dict[str, Any] | None = None
     message: str | None = None
+    #: the API token that asked: revoking it voids the request (`api/routes/mcp_approvals.py`)
+    token_id: int | None = None
 
     def to_record(self) -> str:
         return json.dumps(
@@ -59,6 +61,7 @@ class Approval:
                 "notification_id": self.notification_id,
                 "output": self.output,
                 "message": self.message,
+                "token_id": self.token_id,
             },
             default=str,
         )
@@ -75,6 +78,7 @@ class Approval:
             notification_id=data.get("notification_id"),
             output=data.get("output"),
             message=data.get("message"),
+            token_id=data.get("token_id"),
         )
 
 
@@ -105,6 +109,7 @@ async def request_approval(
     *,
     ttl_s: int,
     now: datetime,
+    token_id: int | None = None,
 ) -> Approval:
     """Store the exact call as pending and ask the athlete (web inbox; Telegram when linked). Flushes."""
     approval_id = secrets.token_urlsafe(ID_BYTES)
@@ -126,7 +131,7 @@ async def request_approval(
         now=now,
         data={"kind": TRIGGER, "approval_id": approval_id, "tool": tool, "arguments": arguments},
     )
-    approval = Approval(approval_id, user_id, tool, arguments, "pending", notification.id)
+    approval = Approval(approval_id, user_id, tool, arguments, "pending", notification.id, token_id=token_id)
     await redis.set(_key(approval_id), approval.to_record(), ex=ttl_s)
     return approval
 
@@ -149,9 +154,7 @@ async def take(redis: Redis, user_id: int, approval_id: str, *, approve: bool) -
             "No approval request with that id is waiting for you: it was already answered or it expired."
         )
     status: Status = "running" if approve else "denied"
-    taken = Approval(
-        approval_id, pending.user_id, pending.tool, pending.arguments, status, pending.notification_id
-    )
+    taken = replace(pending, status=status)
     await redis.set(_key(approval_id), taken.to_record(), keepttl=True)
     return taken
 
@@ -166,16 +169,7 @@ async def finish(
     message: str | None = None,
 ) -> None:
     """Record how an approved (or denied) call ended, for the calling agent to collect."""
-    done = Approval(
-        approval.approval_id,
-        approval.user_id,
-        approval.tool,
-        approval.arguments,
-        status,
-        approval.notification_id,
-        output,
-        message,
-    )
+    done = replace(approval, status=status, output=output, message=message)
     await redis.set(_key(approval.approval_id), done.to_record(), ex=ttl_s)
 
 

@@ -121,6 +121,7 @@ async def _ask_the_athlete(
             arguments,
             ttl_s=settings.mcp_confirmation_ttl_s,
             now=datetime.now(UTC),
+            token_id=caller.token_id,
         )
     return _error(
         "awaiting_approval",

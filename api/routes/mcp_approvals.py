@@ -19,8 +19,9 @@ from api.auth import Auth
 from api.deps import CurrentAuth, RedisDep, SessionDep, SettingsDep
 from api.errors import problem_responses
 from api.mcp import consent
-from core.errors import CoachError, Forbidden, InvalidInput
+from core.errors import CoachError, Conflict, Forbidden, InvalidInput
 from core.models import User
+from tools.account.tokens import find_live_token
 from tools.deps import ToolDeps
 from tools.notifications import store
 from tools.registry import all_tools, parse_args
@@ -56,9 +57,10 @@ async def _mark_read(session: AsyncSession, user: User, approval: consent.Approv
     "/{approval_id}/approve",
     summary="Approve what an MCP client asked for",
     description="Runs the requested tool with exactly the arguments shown, as you, once. A signed-in "
-    "browser only (403 with an API token); 404 when already answered, expired or not yours; a tool's own "
+    "browser only (403 with an API token); 404 when already answered, expired or not yours; 409 when the "
+    "asking app's token has been revoked since (the request is void); a tool's own "
     "error (e.g. the race is gone) is returned as that error and the asking app hears of it too.",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses(403, 404, 409, 422),
 )
 async def approve(
     approval_id: ApprovalId,
@@ -71,6 +73,11 @@ async def approve(
     user = _browser_only(auth)
     approval = await consent.take(redis, user.id, approval_id, approve=True)
     ttl = settings.mcp_confirmation_ttl_s
+    if approval.token_id is not None and await find_live_token(session, user.id, approval.token_id) is None:
+        message = "The API token of the app that asked was revoked (or expired), so its request is void."
+        await consent.finish(redis, approval, "denied", ttl_s=ttl, message=message)
+        await _mark_read(session, user, approval)
+        raise Conflict(message + " Nothing ran.")
     try:
         spec = {spec.name: spec for spec in all_tools()}[approval.tool]
         args = parse_args(spec, approval.arguments)

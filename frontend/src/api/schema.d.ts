@@ -832,7 +832,7 @@ export type paths = {
         put?: never;
         /**
          * Approve what an MCP client asked for
-         * @description Runs the requested tool with exactly the arguments shown, as you, once. A signed-in browser only (403 with an API token); 404 when already answered, expired or not yours; a tool's own error (e.g. the race is gone) is returned as that error and the asking app hears of it too.
+         * @description Runs the requested tool with exactly the arguments shown, as you, once. A signed-in browser only (403 with an API token); 404 when already answered, expired or not yours; 409 when the asking app's token has been revoked since (the request is void); a tool's own error (e.g. the race is gone) is returned as that error and the asking app hears of it too.
          */
         post: operations["mcp-approve"];
         delete?: never;
@@ -1255,7 +1255,7 @@ export type paths = {
         put?: never;
         /**
          * Create a personal API token
-         * @description Returns the token once; only its hash is kept. Use it as `Authorization: Bearer <token>` (no CSRF header needed).
+         * @description Returns the token once; only its hash is kept. Use it as `Authorization: Bearer <token>` (no CSRF header needed). Only a signed-in browser session can create tokens (403 with a bearer token): a token cannot mint more tokens, so revoking a leaked one leaves no copies behind.
          */
         post: operations["tokens-create_token"];
         delete?: never;
@@ -7935,6 +7935,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

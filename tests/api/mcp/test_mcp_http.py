@@ -271,3 +271,18 @@ async def test_a_foreign_host_or_origin_is_refused_on_loopback(mcp_url: str, ath
         )
     assert host.status_code == 421
     assert origin.status_code == 403
+
+
+async def test_revoking_the_apps_token_voids_what_it_asked_for(
+    mcp_url: str, athlete: Athlete, connect: Connect
+) -> None:
+    async with connect(mcp_url, athlete.token) as client:
+        race_id = await add_race(client, athlete)
+        approval = structured(await client.call_tool("delete_race", {"race_id": race_id}))["approval"]
+    async with session_scope() as session:
+        row = await find_active_token(session, athlete.token)
+        assert row is not None
+        await revoke_token(session, athlete.user_id, row.id, now=dt.datetime.now(dt.UTC))
+    void = assert_problem(await approve(athlete, approval["approval_id"]), 409, "conflict")
+    assert "revoked" in void["detail"]
+    assert await race_count(athlete.user_id) == 1
