@@ -27,7 +27,7 @@ from core.models import Activity
 from core.settings import get_settings
 from tools.activities.fit.model import ParsedActivity, ParsedLap
 from tools.activities.formats import decode_activity, unwrap
-from tools.activities.originals import save_original
+from tools.activities.originals import hold_original, save_original
 from tools.activities.store import NewActivity, store_activity
 from tools.fitness.activity_load import compute_activity_load
 from tools.gear.gear import link_default_gear
@@ -230,6 +230,7 @@ async def import_file(
             activity = await store_activity(session, user_id, new)
             await link_default_gear(session, activity)
             await compute_activity_load(session, activity)
+        await hold_original(session, sha)  # no deletion of these bytes until this import commits
         await asyncio.to_thread(save_original, data)
     except IntegrityError:
         # a concurrent import of the same file or activity won the race
