@@ -88,6 +88,10 @@ async def approve(
         message = exc.message if isinstance(exc, CoachError) else str(exc)
         await consent.finish(redis, approval, "failed", ttl_s=ttl, message=message)
         raise exc if isinstance(exc, CoachError) else InvalidInput(message) from exc
+    except Exception:
+        message = f"{approval.tool} failed unexpectedly after the approval; the error is in the server log."
+        await consent.finish(redis, approval, "failed", ttl_s=ttl, message=message)
+        raise
     await _mark_read(session, user, approval)
     data = output.model_dump(mode="json")
     # recorded for the asking app once this request's unit of work has committed
