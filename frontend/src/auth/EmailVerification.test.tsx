@@ -10,7 +10,7 @@ describe("e-mail verification", () => {
     const unverified = { key: ME_KEY, data: { ...(me.data as object), email_verified_at: null } };
     const text = textOf(renderWith(<VerifyEmailBanner />, [unverified]));
     expect(text).toContain("Confirm that runner@example.com is yours");
-    expect(text).toContain("Send a new link");
+    expect(text).toContain("Mail me a new link");
   });
 
   it("says nothing once the address is verified", () => {

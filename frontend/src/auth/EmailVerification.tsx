@@ -20,7 +20,7 @@ export function VerifyEmailBanner() {
         <span>{send.data.message}</span>
       ) : (
         <button type="button" className="link" onClick={() => send.mutate()} disabled={send.isPending}>
-          Send a new link
+          Mail me a new link
         </button>
       )}
       <ErrorNote error={send.error} />
