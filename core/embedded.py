@@ -3,6 +3,13 @@
 Both keep their data under the RunCoach data directory, so a second start reuses everything. Both clean
 up after a crashed run: pgserver's handle list is pruned of dead processes (otherwise the server would never
 be stopped again), and a Redis whose owner process is gone is shut down before a new one starts.
+
+Ctrl-C: starting PostgreSQL (initdb on the first run, pg_ctl start) runs with SIGINT and SIGTERM held back
+(the tools it runs inherit that), so a Ctrl-C during it lands once the server is up and registered, and is
+then handled like any other: the server is stopped on the way out. Before, a Ctrl-C there killed initdb
+half-way (the next start failed on the half-written data directory) or left a server running that no
+process had registered, so none stopped it. Stopping prunes dead handles first: a role killed without
+running its exit hooks no longer keeps the server alive after everything else stopped.
 """
 
 from __future__ import annotations
@@ -11,9 +18,12 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +32,21 @@ import psutil
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "runcoach"
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM back (also from the programs started meanwhile) until the block ends; a signal
+    that came meanwhile is delivered then. Only the main thread can change how signals are handled."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -43,7 +68,7 @@ class EmbeddedPostgres:
     def pgdata(self) -> Path:
         return self.home / "postgres"
 
-    def _prune_dead_handles(self) -> None:
+    def _prune_dead_handles(self, *, keep_self: bool = False) -> None:
         handles = self.pgdata / ".handle_pids.json"
         if not handles.exists():
             return
@@ -51,13 +76,28 @@ class EmbeddedPostgres:
             pids = json.loads(handles.read_text() or "[]")
         except (OSError, ValueError):
             pids = []
-        alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid) and pid != os.getpid()]
+        me = os.getpid()
+        alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid) and (keep_self or pid != me)]
         if alive != pids:
             log.info("pruning dead pgserver handles: %s", sorted(set(pids) - set(alive)))
             handles.write_text(json.dumps(alive))
 
+    def _discard_interrupted_initdb(self) -> None:
+        """A data directory without PG_VERSION is one initdb never finished (it would refuse to run into it
+        again): nothing in it is usable, so start over."""
+        if not self.pgdata.is_dir() or (self.pgdata / "PG_VERSION").exists():
+            return
+        leftovers = [p for p in self.pgdata.iterdir() if p.name not in (".handle_pids.json", "log")]
+        if leftovers:
+            log.warning("discarding %s: an initdb that was interrupted left it half-written", self.pgdata)
+            shutil.rmtree(self.pgdata)
+
     def start(self) -> str:
         """Start (or attach to) the server; create the database; return a SQLAlchemy asyncpg URL."""
+        with _signals_held():
+            return self._start()
+
+    def _start(self) -> str:
         import warnings
 
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
@@ -65,6 +105,7 @@ class EmbeddedPostgres:
 
         self.home.mkdir(parents=True, exist_ok=True)
         self._prune_dead_handles()
+        self._discard_interrupted_initdb()
         started = time.perf_counter()
         server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
         self._server = server
@@ -77,6 +118,7 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         if self._server is not None:
+            self._prune_dead_handles(keep_self=True)  # the last live process stops the server
             self._server.cleanup()  # type: ignore[attr-defined]
             self._server = None
 

@@ -230,6 +230,7 @@ class Settings(BaseSettings):
     rate_limit_login_ip: str = Field(default="20/minute", description="sign-in attempts per client IP")
     rate_limit_register_ip: str = Field(default="10/hour", description="sign-ups per client IP")
     rate_limit_password_change: str = Field(default="5/minute", description="password changes per user")
+    rate_limit_verification_mail: str = Field(default="5/hour", description="verification mails per user")
     rate_limit_chat_user: str = Field(default="30/minute", description="chat messages per user")
     rate_limit_webhook_ip: str = Field(default="600/minute", description="Strava/Garmin push calls per IP")
     # chat over SSE (api/chat)
@@ -311,7 +312,32 @@ class Settings(BaseSettings):
     )
     mcp_port: int = Field(default=8765, ge=1, le=65535, description="`runcoach mcp --transport http` port")
     mcp_confirmation_ttl_s: int = Field(
-        default=600, ge=30, le=86400, description="how long a side-effect confirmation id stays valid"
+        default=86400,
+        ge=30,
+        le=7 * 86400,
+        description="how long a side effect an MCP client asked for waits for the athlete's approval (and "
+        "its result for the client to collect)",
+    )
+
+    # e-mail (tools/account/mailer.py): verification links, "you already have an account"
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server that sends RunCoach's e-mail; unset = no e-mail is sent: each message "
+        "(with its link) is written to the server log at WARNING for the admin to pass on",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="starttls (port 587), tls (implicit, port 465) or none (a local relay)",
+    )
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field(
+        default="RunCoach <runcoach@localhost>", description="the From: of RunCoach's mail"
+    )
+    smtp_timeout_s: float = Field(default=20.0, gt=0.0, le=300.0)
+    email_verification_ttl_s: int = Field(
+        default=3 * 24 * 3600, ge=300, le=30 * 24 * 3600, description="how long a verification link works"
     )
 
     # google (api/routes/google_auth.py: sign in with Google, OpenID Connect)

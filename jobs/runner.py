@@ -35,6 +35,7 @@ JOB_MODULES: tuple[str, ...] = (
     "jobs.tasks.garmin",
     "jobs.tasks.strava",
     "jobs.tasks.imports",
+    "jobs.tasks.originals",
     "jobs.tasks.proactive",
 )
 

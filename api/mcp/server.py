@@ -2,13 +2,14 @@
 
 - `tools/list`: every `ToolSpec` with its docstring, its input model's JSON schema and its output model's
   schema. Side-effecting tools are annotated `destructiveHint` and take one more optional argument,
-  `confirmation_id`.
+  `approval_id`.
 - `tools/call`: validates the arguments with the tool's pydantic model, runs `ToolSpec.run` in its own unit
   of work (`session_scope`: commit on success, roll back on error) with `ToolDeps` for the *caller* — the
   user behind the API token, never an argument. The output model is returned as structured content (and as
   JSON text for clients that read only text).
-- A side-effecting tool without a valid `confirmation_id` does not run: the result is an error carrying an
-  approval request (`api.mcp.consent`) for exactly that call; the same call with the id runs it once.
+- A side-effecting tool never runs on the caller's word: its call becomes an approval request in the
+  athlete's web inbox (and Telegram), answered `awaiting_approval` (`api.mcp.consent`); it runs when the
+  athlete approves it there, and the same call with the `approval_id` collects the result.
 - Failures are tool results with `isError` and `{"error": code, "message": …}` (a `CoachError`'s message
   says what to do next); an unknown tool is a protocol error.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import mcp.types as types
@@ -40,13 +42,14 @@ log = logging.getLogger(__name__)
 
 Identify = Callable[[ServerRequestContext[Any, Any]], Awaitable[Caller]]
 
-CONFIRMATION_ARG = "confirmation_id"
+APPROVAL_ARG = "approval_id"
 SERVER_NAME = "runcoach"
 INSTRUCTIONS = (
     "RunCoach: the athlete's own training data (activities down to per-second samples, training load, "
     "zones, race predictions, plans, gear, races) and coaching knowledge, as typed tools. Every number "
-    "comes from a tool result. Tools marked destructive need the athlete's explicit consent: the first "
-    "call returns an approval request; call again with its confirmation_id only after they agree."
+    "comes from a tool result. Tools marked destructive run only after the athlete approves them in "
+    "RunCoach: the first call answers awaiting_approval with an approval_id; call again with it later "
+    "to get the result."
 )
 
 
@@ -56,10 +59,10 @@ def _input_schema(spec: ToolSpec) -> dict[str, Any]:
     if spec.side_effect:
         schema["properties"] = {
             **schema.get("properties", {}),
-            CONFIRMATION_ARG: {
+            APPROVAL_ARG: {
                 "type": "string",
-                "description": "the id from this tool's approval request, sent only after the athlete "
-                "agreed to exactly this call",
+                "description": "the approval_id from this call's awaiting_approval answer, to collect the "
+                "result once the athlete has answered in RunCoach (it approves nothing by itself)",
             },
         }
     return schema
@@ -69,7 +72,7 @@ def describe(spec: ToolSpec) -> types.Tool:
     return types.Tool(
         name=spec.name,
         description=spec.description
-        + ("\n\nNeeds the athlete's explicit consent." if spec.side_effect else ""),
+        + ("\n\nRuns only after the athlete approves it in RunCoach." if spec.side_effect else ""),
         input_schema=_input_schema(spec),
         output_schema=spec.output_model.model_json_schema(mode="serialization"),
         annotations=types.ToolAnnotations(destructive_hint=spec.side_effect),
@@ -106,6 +109,41 @@ async def run_for(
         return await spec.run(deps, args)
 
 
+async def _ask_the_athlete(
+    caller: Caller, spec: ToolSpec, arguments: dict[str, Any], settings: Settings
+) -> types.CallToolResult:
+    async with session_scope() as session:
+        approval = await consent.request_approval(
+            session,
+            get_redis(),
+            caller.user_id,
+            spec.name,
+            arguments,
+            ttl_s=settings.mcp_confirmation_ttl_s,
+            now=datetime.now(UTC),
+            token_id=caller.token_id,
+        )
+    return _error(
+        "awaiting_approval",
+        consent.awaiting_message(spec.name, approval.approval_id),
+        approval={"approval_id": approval.approval_id, "tool": spec.name, "arguments": arguments},
+    )
+
+
+def _collected(spec: ToolSpec, approval: consent.Approval) -> types.CallToolResult:
+    if approval.status in ("pending", "running"):
+        return _error(
+            "awaiting_approval",
+            consent.awaiting_message(spec.name, approval.approval_id),
+            approval={"approval_id": approval.approval_id, "tool": spec.name, "status": approval.status},
+        )
+    if approval.status == "denied":
+        return _error("approval_denied", f"The athlete denied {spec.name}; it did not run. Do not retry it.")
+    if approval.status == "failed":
+        return _error("tool_failed", approval.message or f"{spec.name} failed after the athlete approved it.")
+    return _ok(spec.output_model.model_validate(approval.output))
+
+
 async def call(
     caller: Caller, name: str, arguments: dict[str, Any] | None, settings: Settings
 ) -> types.CallToolResult:
@@ -114,25 +152,24 @@ async def call(
     if spec is None:
         raise MCPError(types.INVALID_PARAMS, f"There is no tool named {name!r}; list the tools to see them.")
     raw = dict(arguments or {})
-    confirmation_id = raw.pop(CONFIRMATION_ARG, None) if spec.side_effect else None
+    approval_id = raw.pop(APPROVAL_ARG, None) if spec.side_effect else None
     try:
         args = parse_args(spec, raw)
         canonical = args.model_dump(mode="json")
         if spec.side_effect:
-            redis = get_redis()
-            if not confirmation_id:
-                request = await consent.request_approval(
-                    redis, caller.user_id, spec.name, canonical, ttl_s=settings.mcp_confirmation_ttl_s
-                )
-                return _error("approval_required", request.to_dict()["message"], approval=request.to_dict())
-            if not await consent.redeem(redis, caller.user_id, spec.name, canonical, str(confirmation_id)):
+            if not approval_id:
+                return await _ask_the_athlete(caller, spec, canonical, settings)
+            approval = await consent.collect(
+                get_redis(), caller.user_id, spec.name, canonical, str(approval_id)
+            )
+            if approval is None:
                 return _error(
-                    "confirmation_invalid",
-                    "That confirmation id is unknown, expired, already used, or was issued for another call. "
-                    f"Call {spec.name} without confirmation_id to get a new approval request.",
+                    "approval_unknown",
+                    "That approval id is unknown, expired, already collected, or was issued for another "
+                    f"call. Call {spec.name} without approval_id to ask the athlete again.",
                 )
-        key = f"mcp:{confirmation_id}" if confirmation_id else None
-        output = await run_for(caller, spec, args, settings, idempotency_key=key)
+            return _collected(spec, approval)
+        output = await run_for(caller, spec, args, settings, idempotency_key=None)
     except CoachError as exc:
         return _error(exc.code, exc.message)
     except ModelRetry as exc:  # a tool's "correct your arguments" for the agent: the same for an MCP client

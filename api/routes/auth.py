@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, BackgroundTasks, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import SESSION_COOKIE, clear_session_cookies, set_session_cookies
-from api.deps import ClientIp, CurrentAuth, CurrentUser, OptionalAuth, RedisDep, SessionDep, SettingsDep
+from api.deps import (
+    ClientIp,
+    CurrentAuth,
+    CurrentUser,
+    OptionalAuth,
+    RedisDep,
+    SessionDep,
+    SettingsDep,
+    rate_limit,
+)
 from api.errors import problem_responses
+from core.errors import Conflict
+from core.settings import Settings
 from tools.account import auth as accounts
+from tools.account import email_verification, mailer
 from tools.account.profile import Profile, ProfileUpdate, update_profile
 from tools.account.sessions import end_session
 
@@ -28,17 +40,88 @@ class SignedIn(BaseModel):
     )
 
 
+class MailSent(BaseModel):
+    message: str
+    delivery: mailer.Delivery = Field(
+        description="email: sent by e-mail; server_log: this server sends no e-mail (no RUNCOACH_SMTP_HOST), "
+        "the message with its link is in the server log for the admin to pass on"
+    )
+
+
+def _mail_note(settings: Settings, what: str) -> MailSent:
+    delivery = mailer.delivery(settings)
+    if delivery == "email":
+        return MailSent(message=f"{what} Check your inbox (and the spam folder).", delivery=delivery)
+    return MailSent(
+        message=f"{what} This server does not send e-mail, so the link is in its log: ask the admin for it.",
+        delivery=delivery,
+    )
+
+
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
     summary="Create an account",
-    description="Creates the account; sign in afterwards. Limited per client address.",
-    responses=problem_responses(409, 429),
+    description="Creates the account and sends a link to confirm the e-mail address; sign in afterwards. "
+    "The answer is the same whether or not the address already had an account (then that address gets a "
+    "'you already have an account' mail instead), so sign-up does not reveal who has an account. Limited "
+    "per client address.",
+    responses=problem_responses(422, 429),
 )
 async def register(
-    body: accounts.Registration, session: SessionDep, redis: RedisDep, settings: SettingsDep, ip: ClientIp
-) -> Profile:
-    return await accounts.register(session, redis, body, client_ip=ip, settings=settings)
+    body: accounts.Registration,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    ip: ClientIp,
+    background: BackgroundTasks,
+) -> MailSent:
+    mail = await accounts.register(session, redis, body, client_ip=ip, settings=settings)
+    background.add_task(mailer.send_quietly, settings, mail)  # after the unit of work commits
+    return _mail_note(settings, f"We sent a message to {body.email}.")
+
+
+class VerifyEmail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(max_length=200, description="the token from the link in the verification mail")
+
+
+@router.post(
+    "/verify-email",
+    summary="Confirm an e-mail address",
+    description="Takes the token from the link mailed to the address and marks that account's address "
+    "verified. Needs no sign-in (the token is the proof); using a link twice is harmless. 422 for a link "
+    "that is not valid, expired, or for an address the account no longer uses.",
+    responses=problem_responses(422),
+)
+async def verify_email(body: VerifyEmail, session: SessionDep, settings: SettingsDep) -> Profile:
+    user = await email_verification.verify(session, settings, body.token)
+    return Profile.model_validate(user)
+
+
+@router.post(
+    "/verify-email/send",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send the verification link again",
+    description="Mails a new link to the signed-in account's address (or, on a server without e-mail, "
+    "writes it to the server log: `delivery` says which). 409 when the address is already verified.",
+    responses=problem_responses(409, 429),
+    dependencies=[
+        rate_limit(
+            "verification-mail",
+            lambda s: s.rate_limit_verification_mail,
+            message="Too many verification mails; use the last link sent.",
+        )
+    ],
+)
+async def send_verification(
+    user: CurrentUser, settings: SettingsDep, background: BackgroundTasks
+) -> MailSent:
+    if email_verification.is_verified(user):
+        raise Conflict(f"{user.email} is already verified; there is nothing to confirm.")
+    background.add_task(mailer.send_quietly, settings, email_verification.verification_mail(settings, user))
+    return _mail_note(settings, f"We sent a new link to {user.email}.")
 
 
 @router.post(

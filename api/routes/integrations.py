@@ -10,13 +10,15 @@ an API call: it answers with a redirect to the web app's settings page carrying 
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, SecretStr
 
+from api.auth import is_secure
 from api.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep, ToolDepsDep, rate_limit
 from api.errors import problem_responses
 from core.errors import CoachError, NotFound
@@ -31,10 +33,12 @@ from tools.garmin.auth import (
 from tools.integrations.credentials import Provider
 from tools.integrations.overview import IntegrationsOverview, integrations_overview
 from tools.integrations.sync_start import SyncRequest, SyncStarted, start_sync
-from tools.strava.oauth import disconnect_strava, strava_authorize_url, strava_callback
+from tools.strava.oauth import STATE_TTL_S, disconnect_strava, strava_authorize_url, strava_callback
 
 API_PREFIX = "/api/v1"
 WEB_SETTINGS_PATH = "/settings"
+#: the random value that ties a Strava authorization to the browser that asked for it
+STRAVA_BROWSER_COOKIE = "runcoach_strava_oauth"
 #: how long `POST …/garmin/login` waits for Garmin to answer (the sign-in goes on in the background after)
 GARMIN_LOGIN_WAIT_S = 45.0
 
@@ -142,15 +146,31 @@ async def delete_garmin(user: CurrentUser, session: SessionDep) -> None:
 @router.get(
     "/strava/authorize",
     summary="Connect Strava: the authorization URL",
-    description="A Strava authorization URL valid for 10 minutes, bound to the signed-in user. After the "
+    description="A Strava authorization URL valid for 10 minutes, bound to the signed-in user and to this "
+    "browser (an HTTP-only cookie on the callback's path). After the "
     "athlete approves, Strava sends the browser to the callback, which redirects to the web app's settings "
     "page. 502 when the operator has not set up a Strava app on this server.",
     responses=problem_responses(409),
 )
-async def strava_authorize(user: CurrentUser, request: Request, settings: SettingsDep) -> AuthorizeUrl:
+async def strava_authorize(
+    user: CurrentUser, request: Request, response: Response, settings: SettingsDep
+) -> AuthorizeUrl:
     base = settings.public_url or str(request.base_url)
     redirect_uri = base.rstrip("/") + settings.strava_redirect_path
-    return AuthorizeUrl(url=await strava_authorize_url(user.id, redirect_uri=redirect_uri))
+    nonce = secrets.token_urlsafe(24)
+    url = await strava_authorize_url(user.id, browser_nonce=nonce, redirect_uri=redirect_uri)
+    # binds the authorization to this browser: the callback completes only where this cookie comes back
+    response.set_cookie(
+        STRAVA_BROWSER_COOKIE,
+        nonce,
+        max_age=STATE_TTL_S,
+        path=settings.strava_redirect_path,
+        secure=is_secure(request, settings),
+        httponly=True,
+        samesite="lax",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return AuthorizeUrl(url=url)
 
 
 def _back_to_settings(result: Literal["connected", "error"], message: str) -> RedirectResponse:
@@ -161,7 +181,8 @@ def _back_to_settings(result: Literal["connected", "error"], message: str) -> Re
 @router.get(
     _callback_path(get_settings()),
     summary="Connect Strava: the OAuth callback",
-    description="Where Strava sends the browser back. Checks the state (once, and for the user who asked), "
+    description="Where Strava sends the browser back. Checks the state (once), that the same user is "
+    "signed in here and that this is the browser that asked (its cookie); otherwise nothing is linked. "
     "exchanges the code for tokens, and redirects (303) to the web app's settings page with "
     "`integration=strava&result=connected|error&message=…`.",
     status_code=status.HTTP_303_SEE_OTHER,
@@ -174,6 +195,7 @@ def _back_to_settings(result: Literal["connected", "error"], message: str) -> Re
     },
 )
 async def strava_oauth_callback(
+    request: Request,
     session: SessionDep,
     user: OptionalUser,
     state: Annotated[str, Query(max_length=200)] = "",
@@ -181,6 +203,12 @@ async def strava_oauth_callback(
     scope: Annotated[str | None, Query(max_length=500)] = None,
     error: Annotated[str | None, Query(max_length=200)] = None,
 ) -> RedirectResponse:
+    if user is None:
+        return _back_to_settings(
+            "error",
+            "Sign in to RunCoach in this browser, then connect Strava again from Settings. Nothing was "
+            "connected.",
+        )
     try:
         connected = await strava_callback(
             session,
@@ -188,7 +216,8 @@ async def strava_oauth_callback(
             code=code,
             scope=scope,
             error=error,
-            user_id=user.id if user is not None else None,
+            user_id=user.id,
+            browser_nonce=request.cookies.get(STRAVA_BROWSER_COOKIE),
         )
     except CoachError as exc:
         return _back_to_settings("error", exc.message)

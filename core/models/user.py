@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Float, Index, SmallInteger, String, func, text
@@ -17,6 +17,8 @@ class User(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
+    #: when the holder of `email` proved it (tools/account/email_verification.py); None = not yet
+    email_verified_at: Mapped[datetime | None]
     password_hash: Mapped[str | None] = mapped_column(String(255))
     display_name: Mapped[str | None] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), server_default="athlete")

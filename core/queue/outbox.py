@@ -33,6 +33,7 @@ DECLARED_KINDS = frozenset(
         "activities.import_archive",
         "garmin.health_backfill",
         "garmin.sync",
+        "originals.forget",
         "proactive.message",
         "strava.activity",
         "strava.check_access",

@@ -31,7 +31,9 @@ from starlette.routing import Mount
 from api.app import create_app
 from api.auth import CSRF_HEADER
 from core import passwords
+from core.models import User
 from core.settings import Settings, get_settings
+from tools.account.email_verification import make_token
 
 EMAIL_DOMAIN = "api-test.example.com"
 PASSWORD = "correct horse battery staple"
@@ -181,11 +183,18 @@ async def sign_up(app: FastAPI) -> AsyncIterator[SignUp]:
         assert created.status_code == 201, created.text
         signed_in = await login(c, email, password)
         assert signed_in.status_code == 200, signed_in.text
-        return Account(email, password, c, created.json()["id"], signed_in.json()["csrf_token"])
+        return Account(email, password, c, signed_in.json()["user"]["id"], signed_in.json()["csrf_token"])
 
     yield make
     for c in clients:
         await c.aclose()
+
+
+async def verify_email(account: Account, settings: Settings | None = None) -> None:
+    """Confirm the account's address through the real endpoint, with the token its mail would carry."""
+    token = make_token(settings or get_settings(), User(id=account.user_id, email=account.email))
+    response = await account.client.post("/api/v1/auth/verify-email", json={"token": token})
+    assert response.status_code == 200, response.text
 
 
 def keep_web_last(app: FastAPI) -> None:

@@ -42,12 +42,12 @@ async def test_bearer_writes_need_no_csrf(app: FastAPI, sign_up: SignUp) -> None
     account = await sign_up()
     token = (await account.client.post("/api/v1/tokens", json={"name": "cli"})).json()["token"]
     async with client_for(app, headers={"Authorization": f"Bearer {token}"}) as bearer:
-        created = await bearer.post("/api/v1/tokens", json={"name": "from a script"})
+        created = await bearer.post("/api/v1/chat/threads", json={"title": "from a script"})
         assert created.status_code == 201, created.text
         assert (await bearer.patch("/api/v1/me", json={"units": "imperial"})).status_code == 200
         # bearer wins over a cookie sent alongside: no CSRF demanded
         both = await bearer.post(
-            "/api/v1/tokens", json={"name": "both"}, headers={"Cookie": "runcoach_session=junk"}
+            "/api/v1/chat/threads", json={"title": "both"}, headers={"Cookie": "runcoach_session=junk"}
         )
         assert both.status_code == 201
         bad = await bearer.get("/api/v1/me", headers={"Authorization": "Bearer rc_00000000_nope"})

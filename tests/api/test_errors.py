@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from api import deps
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from tests.api.conftest import (
     SignUp,
     assert_problem,
@@ -82,9 +82,11 @@ async def test_coach_errors_map_to_their_status(
     assert body["detail"] == "No run 7 here. List your runs to find it." and body["details"] == {"id": 7}
     assert body["title"] == "Not Found"
 
-    email = new_email()
-    await register(client, email)
-    assert_problem(await register(client, email), 409, "conflict")
+    @test_route("/api/v1/_test/taken")
+    async def taken() -> None:
+        raise Conflict("That name is taken. Choose another.")
+
+    assert_problem(await client.get("/api/v1/_test/taken"), 409, "conflict")
 
 
 async def test_unhandled_errors_are_500_without_internals(

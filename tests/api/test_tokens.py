@@ -110,3 +110,20 @@ async def test_token_limit_is_a_409(app_factory: Callable[..., FastAPI]) -> None
             assert (await c.post("/api/v1/tokens", json={"name": name})).status_code == 201
         problem = assert_problem(await c.post("/api/v1/tokens", json={"name": "c"}), 409, "conflict")
         assert "Revoke one" in problem["detail"]
+
+
+async def test_a_token_cannot_mint_tokens_and_revoking_it_leaves_none_behind(
+    app: FastAPI, sign_up: SignUp
+) -> None:
+    """Before: a personal token could create tokens, and revoking it left those working."""
+    account = await sign_up()
+    body = (await account.client.post("/api/v1/tokens", json={"name": "script"})).json()
+    async with client_for(app, headers={"Authorization": f"Bearer {body['token']}"}) as bearer:
+        refused = assert_problem(await bearer.post("/api/v1/tokens", json={"name": "copy"}), 403, "forbidden")
+        assert "cannot create tokens" in refused["detail"]
+        listed = (await bearer.get("/api/v1/tokens")).json()
+        assert [t["id"] for t in listed] == [body["id"]], "nothing was created"
+        assert (await bearer.delete(f"/api/v1/tokens/{body['id']}")).status_code == 204  # it may end itself
+        assert_problem(await bearer.get("/api/v1/me"), 401)
+    remaining = (await account.client.get("/api/v1/tokens")).json()
+    assert remaining == [], "revoking the token left no token it made"

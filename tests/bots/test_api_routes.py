@@ -47,8 +47,9 @@ async def _signed_in(app: object) -> tuple[httpx.AsyncClient, int]:
     email = f"api-{uuid.uuid4().hex[:8]}@{EMAIL_DOMAIN}"
     created = await register(client, email, PASSWORD)
     assert created.status_code == 201, created.text
-    assert (await login(client, email, PASSWORD)).status_code == 200
-    return client, created.json()["id"]
+    signed_in = await login(client, email, PASSWORD)
+    assert signed_in.status_code == 200
+    return client, signed_in.json()["user"]["id"]
 
 
 async def test_link_code_link_and_unlink(bot_settings: Settings, redis: Redis, engine: AsyncEngine) -> None:

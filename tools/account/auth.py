@@ -20,6 +20,8 @@ from core.models import User
 from core.passwords import hash_password, needs_rehash, verify_password
 from core.settings import Settings
 from tools.account import ratelimit
+from tools.account.email_verification import existing_account_mail, verification_mail
+from tools.account.mailer import Mail
 from tools.account.password_policy import MIN_PASSWORD_LENGTH, weak_password_reason
 from tools.account.profile import Profile, check_timezone
 from tools.account.sessions import ActiveSession, NewSession, create_session, end_other_sessions
@@ -86,7 +88,11 @@ async def _verify(password_hash: str | None, password: str) -> bool:
 
 async def register(
     session: AsyncSession, redis: Redis, new: Registration, *, client_ip: str, settings: Settings
-) -> Profile:
+) -> Mail:
+    """Create the account and return the mail to send once the unit of work commits: a verification link,
+    or, when the address already has an account, a "you already have an account" note to that address.
+    The caller answers the same in both cases, so sign-up does not tell which addresses have accounts
+    (and the password is hashed in both, so neither does the time it takes)."""
     await ratelimit.hit(
         redis,
         ratelimit.rate_key("register-ip", client_ip),
@@ -95,12 +101,14 @@ async def register(
     )
     if (weak := weak_password_reason(new.password)) is not None:
         raise InvalidInput(weak, details={"field": "password"})
-    # the hash is computed here, in a worker thread, rather than inside create_user on the event loop
+    password_hash = await asyncio.to_thread(hash_password, new.password)  # in a worker thread
+    if await find_user_by_email(session, new.email) is not None:
+        return existing_account_mail(settings, new.email)
     user = await create_user(session, new.email, None, display_name=new.display_name, timezone=new.timezone)
-    user.password_hash = await asyncio.to_thread(hash_password, new.password)
+    user.password_hash = password_hash
     await session.flush()
     await session.refresh(user)
-    return Profile.model_validate(user)
+    return verification_mail(settings, user)
 
 
 async def sign_in(

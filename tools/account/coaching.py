@@ -20,11 +20,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, update
+from sqlalchemy import false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import data_versions as versions
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import CoachingLink, User
 from tools.account.users import find_user_by_email, normalise_email
 
@@ -147,7 +147,12 @@ async def overview(session: AsyncSession, user: User) -> CoachingOverview:
     return CoachingOverview(
         coaches=coaches,
         athletes=[_athlete_out(link, a) for link, a in as_coach if link.status == "active"],
-        invitations=[_athlete_out(link, a) for link, a in as_coach if link.status == "pending"],
+        # invitations are addressed to an e-mail: only its verified holder sees (and answers) them
+        invitations=[
+            _athlete_out(link, a)
+            for link, a in as_coach
+            if link.status == "pending" and user.email_verified_at is not None
+        ],
     )
 
 
@@ -226,7 +231,8 @@ async def revoke_coach(session: AsyncSession, athlete: User, link_id: int, now: 
 async def accept_invitation(
     session: AsyncSession, coach: User, link_id: int, now: datetime
 ) -> AthleteLinkOut:
-    """Accept an invitation addressed to the coach's e-mail address."""
+    """Accept an invitation addressed to the coach's e-mail address, which they must have verified: an
+    account registered with someone else's address must not read that athlete's feed."""
     link = await session.scalar(
         select(CoachingLink).where(
             CoachingLink.id == link_id,
@@ -237,6 +243,11 @@ async def accept_invitation(
     )
     if link is None:
         raise NotFound(f"No invitation {link_id} for you. List your invitations to find it.")
+    if coach.email_verified_at is None:
+        raise Forbidden(
+            f"Confirm that {coach.email} is yours before accepting a coaching invitation: open the link we "
+            "mailed you (or ask for a new one from the banner at the top of the app)."
+        )
     link.status = "active"
     link.coach_id = coach.id
     link.accepted_at = now
@@ -247,14 +258,19 @@ async def accept_invitation(
 
 
 async def leave(session: AsyncSession, coach: User, link_id: int, now: datetime) -> None:
-    """Decline an invitation, or stop coaching an athlete."""
+    """Decline an invitation (only the verified holder of its address may), or stop coaching an athlete."""
+    verified = coach.email_verified_at is not None
     result = await session.execute(
         update(CoachingLink)
         .where(
             CoachingLink.id == link_id,
             (
                 ((CoachingLink.coach_id == coach.id) & (CoachingLink.status == "active"))
-                | ((CoachingLink.coach_email == coach.email.lower()) & (CoachingLink.status == "pending"))
+                | (
+                    (CoachingLink.coach_email == coach.email.lower())
+                    & (CoachingLink.status == "pending")
+                    & (true() if verified else false())
+                )
             ),
         )
         .values(status="declined", ended_at=now, updated_at=now)

@@ -5,8 +5,11 @@
    HTTP-only cookie, so a callback only completes in the browser that started it (no login CSRF).
 2. `finish_sign_in`: the state must equal the cookie and be known (taken once: `GETDEL`), the code is
    exchanged with the verifier, the ID token verified (`tools.account.oidc`), and the Google account is
-   linked: by its subject (`sub`) if it signed in before; else to the account with that *verified* email;
-   else a new account without a password. The link is an `integrations` row (provider `google`,
+   linked: by its subject (`sub`) if it signed in before; else to the account with that email, only if
+   Google verified it *and* the account's holder verified it with us (otherwise whoever registered the
+   address first, maybe not its owner, would share the account with a password the owner never set: the
+   sign-in is refused with a message saying so, nothing is joined); else a new account without a
+   password, its address verified (Google did). The link is an `integrations` row (provider `google`,
    `external_id` = sub, no credentials: nothing of Google's is kept but the subject and the email).
 
 The caller starts a session for the returned user exactly as the password sign-in does.
@@ -18,6 +21,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -158,6 +162,14 @@ async def link_account(session: AsyncSession, claims: dict[str, Any]) -> User:
         name = claims.get("name")
         user = await create_user(
             session, email, None, display_name=name[:120] if isinstance(name, str) else None
+        )
+        user.email_verified_at = datetime.now(UTC)
+    elif user.email_verified_at is None:
+        raise SignInFailed(
+            f"A RunCoach account for {email} already exists, but its e-mail address was never confirmed, so "
+            "Google sign-in is not joined to it. Sign in with that account's password and confirm the "
+            "address from the link we mail you, then Google sign-in works. If you did not create that "
+            "account, ask the server's admin to remove it."
         )
     else:
         other = await session.scalar(

@@ -42,6 +42,10 @@ class Profile(BaseModel):
 
     id: int
     email: str
+    email_verified_at: datetime | None = Field(
+        description="when the address was confirmed through the link sent to it; null = not yet (coach "
+        "invitations to it cannot be accepted, Google sign-in is not joined to this account)"
+    )
     display_name: str | None
     timezone: str = Field(description="IANA time zone; 'today' and weekly totals follow it")
     units: Units

@@ -144,6 +144,18 @@ async def find_active_token(
     return row
 
 
+async def find_live_token(
+    session: AsyncSession, user_id: int, token_id: int, *, now: datetime | None = None
+) -> ApiToken | None:
+    """The user's token `token_id` if it still works (not revoked, not expired)."""
+    row: ApiToken | None = await session.scalar(
+        select(ApiToken).where(
+            ApiToken.id == token_id, ApiToken.user_id == user_id, *_active(now or datetime.now(UTC))
+        )
+    )
+    return row
+
+
 def needs_touch(row: ApiToken, *, now: datetime | None = None) -> bool:
     now = now or datetime.now(UTC)
     return row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY

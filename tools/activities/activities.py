@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
 from core.models import Activity, Lap
+from tools.activities.repository import Activities
 from tools.activities.visibility import check_visible, visible
 from tools.deps import ToolDeps
 from tools.registry import tool
@@ -84,10 +85,7 @@ def summarise(activity: Activity, tz: dt.tzinfo) -> ActivitySummary:
 
 
 async def get_owned_activity(session: AsyncSession, user_id: int, activity_id: int) -> Activity:
-    activity = await session.get(Activity, activity_id)
-    if activity is None or activity.user_id != user_id:
-        raise NotFound(f"No activity with id {activity_id}. List your activities to see the ids.")
-    return activity
+    return await Activities(session, user_id).get(activity_id)
 
 
 class ListActivitiesInput(BaseModel):

@@ -28,7 +28,7 @@ from core.settings import get_settings
 from tools.activities.fit.chain import activity_parts
 from tools.activities.fit.model import ParsedActivity, ParsedLap
 from tools.activities.formats import decode_activity, detect, unwrap
-from tools.activities.originals import save_original
+from tools.activities.originals import hold_original, save_original
 from tools.activities.store import NewActivity, store_activity
 from tools.gear.gear import link_default_gear
 from tools.training_load.activity import compute_activity_load
@@ -303,6 +303,7 @@ async def _import_one(
             activity = await store_activity(session, user_id, new)
             await link_default_gear(session, activity)
             await compute_activity_load(session, activity)
+        await hold_original(session, sha)  # no deletion of these bytes until this import commits
         await asyncio.to_thread(save_original, data)
     except IntegrityError:
         # a concurrent import of the same file or activity won the race

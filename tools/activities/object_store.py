@@ -134,6 +134,12 @@ class S3Store:
         if response.status_code >= 300:
             raise self._fail(response, "store an original file")
 
+    def delete(self, key: str) -> None:
+        """Remove an object; one that is already gone is fine (S3 answers 204 either way)."""
+        response = self._request("DELETE", key)
+        if response.status_code >= 300 and response.status_code != 404:
+            raise self._fail(response, "delete an original file")
+
     def get(self, key: str) -> bytes:
         response = self._request("GET", key)
         if response.status_code == 404:

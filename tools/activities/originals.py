@@ -8,6 +8,13 @@ file stored on disk before the bucket was (an older install) is still found ther
 
 The storage functions are blocking I/O: call them through `asyncio.to_thread` from async code;
 `activity_original` (user-scoped, for the download route) does that itself.
+
+Deleting: an original goes when the last activity referring to it (of any user: equal bytes are stored
+once) is deleted, and only after that deletion commits — `delete_activity` enqueues the `originals.forget`
+job in its unit of work, which runs `forget_if_unreferenced`. A transaction-scoped advisory lock on the hash
+keeps that from racing an import of the same bytes: the import holds it shared (`hold_original`) from
+before it stores the file until it commits, the deleter takes it exclusively before it looks for
+references, so it either sees the new activity or runs wholly before the import stores the file again.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from core.models import Activity
 from core.settings import Settings, get_settings
 from tools.activities.formats import EXTENSIONS, detect
 from tools.activities.object_store import S3Store
+from tools.activities.repository import lock_original, lock_original_shared, original_in_use
 
 
 def originals_dir(settings: Settings | None = None) -> Path:
@@ -87,6 +95,33 @@ def save_original(data: bytes, settings: Settings | None = None) -> str:
     elif not store.exists(key_for(sha)):
         store.put(key_for(sha), data)
     return sha
+
+
+def remove_original(sha256: str, settings: Settings | None = None) -> None:
+    """Delete the stored bytes, wherever they are (the bucket, and the disk copy of an older install)."""
+    store = object_store(settings)
+    if store is not None:
+        store.delete(key_for(sha256))
+    path_for(sha256, settings).unlink(missing_ok=True)
+
+
+async def hold_original(session: AsyncSession, sha256: str) -> None:
+    """Keep the original with this hash from being deleted until the session's transaction ends (take it
+    before storing the file for a new activity)."""
+    await lock_original_shared(session, sha256)
+
+
+async def forget_if_unreferenced(
+    session: AsyncSession, sha256: str, settings: Settings | None = None
+) -> bool:
+    """Delete the original with this hash if no activity, of any user, refers to it any more (a deliberate
+    cross-user check: the bytes are shared, and nothing about the other activities is returned). True when
+    it was deleted."""
+    await lock_original(session, sha256)
+    if await original_in_use(session, sha256):
+        return False
+    await asyncio.to_thread(remove_original, sha256, settings)
+    return True
 
 
 def load_original(sha256: str, settings: Settings | None = None) -> bytes:

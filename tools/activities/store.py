@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.errors import NotFound
 from core.models import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, Activity, Lap, activity_samples
+from core.queue.outbox import enqueue
 
 #: months (UTC, "YYYY-MM") known to have a partition, per database; saves a round trip per import
 _known_months: set[tuple[str, str]] = set()
@@ -111,10 +112,20 @@ async def store_activity(
 
 
 async def delete_activity(session: AsyncSession, user_id: int, activity_id: int) -> None:
-    """Delete one of the user's activities with its legs, laps and samples (samples have no FK cascade)."""
+    """Delete one of the user's activities with its legs, laps and samples (samples have no FK cascade).
+    Its original file goes too once this commits, unless another activity (any user's) has the same bytes:
+    the `originals.forget` job is enqueued in this unit of work, so a rollback deletes nothing."""
     activity = await session.get(Activity, activity_id)
     if activity is None or activity.user_id != user_id:
         raise NotFound(f"Activity {activity_id} does not exist or is not yours.")
+    if activity.file_sha256 is not None:
+        await enqueue(
+            session,
+            "originals.forget",
+            {"sha256": activity.file_sha256},
+            user_id=user_id,
+            idempotency_key=f"originals.forget:{activity.file_sha256}:{activity_id}",
+        )
     ids = [
         activity_id,
         *(

@@ -18,7 +18,7 @@ from core.models import Activity
 from tools.activities.visibility import API_ONLY_SOURCES, visible
 from tools.deps import ToolDeps
 from tools.registry import tool
-from tools.samples.spec import DEFAULT_DAYS, MAX_DAYS, MAX_ROWS, SampleQuery
+from tools.samples.spec import DEFAULT_DAYS, MAX_DAYS, MAX_OUTPUT_BYTES, MAX_ROWS, SampleQuery
 from tools.samples.sql import build_samples_query
 
 ACTIVITY_RANGE_MARGIN = timedelta(minutes=1)
@@ -43,7 +43,10 @@ class SampleQueryResult(BaseModel):
     bucket: str
     columns: list[str]
     rows: list[SampleRow]
-    truncated: bool = Field(description="more rows existed than max_rows; use a coarser bucket or range")
+    truncated: bool = Field(
+        description="more rows existed than are shown (max_rows, or the answer's size limit); the notes say "
+        "how to narrow the question"
+    )
     notes: list[str]
 
 
@@ -88,6 +91,17 @@ async def resolve_range(deps: ToolDeps, args: SampleQuery, notes: list[str]) -> 
         start = end - timedelta(days=MAX_DAYS)
         notes.append(f"range clamped to the last {MAX_DAYS} days before its end")
     return start, end
+
+
+def _within_budget(rows: list[SampleRow]) -> tuple[list[SampleRow], int]:
+    """The leading rows whose JSON fits the answer's size limit (leaving room for the rest of the answer),
+    and how many were left out."""
+    budget = MAX_OUTPUT_BYTES - 2048
+    for index, row in enumerate(rows):
+        budget -= len(row.model_dump_json()) + 1
+        if budget < 0:
+            return rows[:index], len(rows) - index
+    return rows, 0
 
 
 @tool()
@@ -149,6 +163,14 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
         rows.append(out)
     if truncated:
         notes.append(f"only the first {max_rows} rows are shown; use a coarser bucket or a shorter range")
+    rows, cut = _within_budget(rows)
+    if cut:
+        truncated = True
+        notes.append(
+            f"the answer is capped at {MAX_OUTPUT_BYTES // 1024} KB, so only the first {len(rows)} rows are "
+            f"shown ({cut} more left out): narrow the question — fewer metrics or aggregates, a coarser "
+            "bucket (1w instead of 1d, 1h instead of 1min), a shorter date range, or specific activity_ids"
+        )
     if rows and rows[0].samples == 0 and args.bucket == "none":
         notes.append("no samples matched: check the date range, the filters and the conditions")
     return SampleQueryResult(

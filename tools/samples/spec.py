@@ -61,6 +61,9 @@ DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
 DEFAULT_ROWS = 200
 MAX_ROWS = 1000
+#: the most JSON one answer may carry: it goes into the chat stream, the stored messages and the model's
+#: context alike, so rows past this are left out (with a note saying how to narrow the question)
+MAX_OUTPUT_BYTES = 48 * 1024
 MAX_ACTIVITY_IDS = 100
 #: below this speed a sample is standing still: it has no pace
 MOVING_SPEED_MPS = 0.5

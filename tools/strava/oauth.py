@@ -1,12 +1,16 @@
 """Connecting Strava with OAuth2: the authorize URL, the callback's code exchange, disconnecting.
 
-The `state` parameter is a random token stored in Redis for 10 minutes and bound to the user who asked
-for the URL; the callback consumes it once (GETDEL), so a replayed or forged callback is refused, and a
-callback arriving in another user's session is refused too.
+The `state` parameter is a random token stored in Redis for 10 minutes, bound to the user who asked for
+the URL *and* to their browser: the caller sets a random nonce in an HTTP-only cookie and the state keeps
+its SHA-256. The callback consumes the state once (GETDEL) and completes only for that same user, signed
+in, in that same browser. So a victim who approves an attacker's authorize link (signed in as themselves,
+or not signed in at all) links nothing: before, a callback without a session linked the victim's Strava to
+the attacker's account.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -51,14 +55,18 @@ def default_redirect_uri() -> str:
     return base.rstrip("/") + settings.strava_redirect_path
 
 
-async def strava_authorize_url(user_id: int, *, redirect_uri: str | None = None) -> str:
-    """The URL to send the user to; Strava sends them back to `redirect_uri` with `code` and `state`."""
+def _nonce_digest(browser_nonce: str) -> str:
+    return hashlib.sha256(browser_nonce.encode()).hexdigest()
+
+
+async def strava_authorize_url(user_id: int, *, browser_nonce: str, redirect_uri: str | None = None) -> str:
+    """The URL to send the user to; Strava sends them back to `redirect_uri` with `code` and `state`.
+    `browser_nonce` is the random value the caller keeps in the asking browser (a cookie)."""
     client_id, _ = app_credentials()
     redirect_uri = redirect_uri or default_redirect_uri()
     state = secrets.token_urlsafe(24)
-    await get_redis().set(
-        _state_key(state), json.dumps({"user_id": user_id, "redirect_uri": redirect_uri}), ex=STATE_TTL_S
-    )
+    record = {"user_id": user_id, "redirect_uri": redirect_uri, "browser": _nonce_digest(browser_nonce)}
+    await get_redis().set(_state_key(state), json.dumps(record), ex=STATE_TTL_S)
     url: str = StravaApi().authorization_url(
         client_id=client_id,
         redirect_uri=redirect_uri,
@@ -76,20 +84,29 @@ async def strava_callback(
     code: str | None = None,
     scope: str | None = None,
     error: str | None = None,
-    user_id: int | None = None,
+    user_id: int,
+    browser_nonce: str | None,
 ) -> StravaConnected:
     """Finish connecting: check the state, exchange the code for tokens and store them (encrypted).
 
-    `scope` is what Strava says the user granted (the callback's `scope` query parameter). `user_id`,
-    when the request is signed in, must be the user who started. Flushes; the caller commits."""
+    `scope` is what Strava says the user granted (the callback's `scope` query parameter). `user_id` (the
+    signed-in user) must be the user who started, and `browser_nonce` (the cookie) the one set in the
+    browser that started. Flushes; the caller commits."""
     raw = await get_redis().getdel(_state_key(state)) if state else None
     if raw is None:
         raise InvalidInput("This Strava link has expired or was already used. Start connecting Strava again.")
     pending: dict[str, Any] = json.loads(raw)
     owner = int(pending["user_id"])
-    if user_id is not None and user_id != owner:
+    if user_id != owner:
         raise Forbidden(
-            "This Strava authorization was started by another account. Start again while signed in."
+            "This Strava authorization was started by another account, so nothing was connected. If you "
+            "did not start it, ignore it; to connect your own Strava, start from your Settings page."
+        )
+    expected = str(pending.get("browser", ""))
+    if not browser_nonce or not secrets.compare_digest(_nonce_digest(browser_nonce), expected):
+        raise Forbidden(
+            "This Strava authorization was not started in this browser, so nothing was connected. Start "
+            "connecting Strava again from Settings here."
         )
     if error:
         raise InvalidInput(

@@ -215,9 +215,49 @@ export type paths = {
         put?: never;
         /**
          * Create an account
-         * @description Creates the account; sign in afterwards. Limited per client address.
+         * @description Creates the account and sends a link to confirm the e-mail address; sign in afterwards. The answer is the same whether or not the address already had an account (then that address gets a 'you already have an account' mail instead), so sign-up does not reveal who has an account. Limited per client address.
          */
         post: operations["auth-register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an e-mail address
+         * @description Takes the token from the link mailed to the address and marks that account's address verified. Needs no sign-in (the token is the proof); using a link twice is harmless. 422 for a link that is not valid, expired, or for an address the account no longer uses.
+         */
+        post: operations["auth-verify_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the verification link again
+         * @description Mails a new link to the signed-in account's address (or, on a server without e-mail, writes it to the server log: `delivery` says which). 409 when the address is already verified.
+         */
+        post: operations["auth-send_verification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -730,7 +770,7 @@ export type paths = {
         };
         /**
          * Connect Strava: the authorization URL
-         * @description A Strava authorization URL valid for 10 minutes, bound to the signed-in user. After the athlete approves, Strava sends the browser to the callback, which redirects to the web app's settings page. 502 when the operator has not set up a Strava app on this server.
+         * @description A Strava authorization URL valid for 10 minutes, bound to the signed-in user and to this browser (an HTTP-only cookie on the callback's path). After the athlete approves, Strava sends the browser to the callback, which redirects to the web app's settings page. 502 when the operator has not set up a Strava app on this server.
          */
         get: operations["integrations-strava_authorize"];
         put?: never;
@@ -750,7 +790,7 @@ export type paths = {
         };
         /**
          * Connect Strava: the OAuth callback
-         * @description Where Strava sends the browser back. Checks the state (once, and for the user who asked), exchanges the code for tokens, and redirects (303) to the web app's settings page with `integration=strava&result=connected|error&message=…`.
+         * @description Where Strava sends the browser back. Checks the state (once), that the same user is signed in here and that this is the browser that asked (its cookie); otherwise nothing is linked. exchanges the code for tokens, and redirects (303) to the web app's settings page with `integration=strava&result=connected|error&message=…`.
          */
         get: operations["integrations-strava_oauth_callback"];
         put?: never;
@@ -775,6 +815,46 @@ export type paths = {
         get: operations["jobs-get_job"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mcp/approvals/{approval_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve what an MCP client asked for
+         * @description Runs the requested tool with exactly the arguments shown, as you, once. A signed-in browser only (403 with an API token); 404 when already answered, expired or not yours; 409 when the asking app's token has been revoked since (the request is void); a tool's own error (e.g. the race is gone) is returned as that error and the asking app hears of it too.
+         */
+        post: operations["mcp-approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mcp/approvals/{approval_id}/deny": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deny what an MCP client asked for
+         * @description Nothing runs; the asking app is told it was denied. A signed-in browser only.
+         */
+        post: operations["mcp-deny"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1175,7 +1255,7 @@ export type paths = {
         put?: never;
         /**
          * Create a personal API token
-         * @description Returns the token once; only its hash is kept. Use it as `Authorization: Bearer <token>` (no CSRF header needed).
+         * @description Returns the token once; only its hash is kept. Use it as `Authorization: Bearer <token>` (no CSRF header needed). Only a signed-in browser session can create tokens (403 with a bearer token): a token cannot mint more tokens, so revoking a leaked one leaves no copies behind.
          */
         post: operations["tokens-create_token"];
         delete?: never;
@@ -1736,6 +1816,25 @@ export type components = {
              * @description optional words for the coach
              */
             note?: string | null;
+        };
+        /** ApprovalOutcome */
+        ApprovalOutcome: {
+            /** Approval Id */
+            approval_id: string;
+            /**
+             * Output
+             * @description what the tool returned (approved)
+             */
+            output?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "done" | "denied";
+            /** Tool */
+            tool: string;
         };
         /**
          * ApprovalRequired
@@ -3047,6 +3146,17 @@ export type components = {
              */
             start_time?: string | null;
         };
+        /** MailSent */
+        MailSent: {
+            /**
+             * Delivery
+             * @description email: sent by e-mail; server_log: this server sends no e-mail (no RUNCOACH_SMTP_HOST), the message with its link is in the server log for the admin to pass on
+             * @enum {string}
+             */
+            delivery: "email" | "server_log";
+            /** Message */
+            message: string;
+        };
         /** MarathonShapeOut */
         MarathonShapeOut: {
             /**
@@ -3656,6 +3766,11 @@ export type components = {
             display_name: string | null;
             /** Email */
             email: string;
+            /**
+             * Email Verified At
+             * @description when the address was confirmed through the link sent to it; null = not yet (coach invitations to it cannot be accepted, Google sign-in is not joined to this account)
+             */
+            email_verified_at: string | null;
             /** Id */
             id: number;
             /** Is Demo */
@@ -4501,6 +4616,14 @@ export type components = {
              * @default 0
              */
             tool_calls?: number;
+        };
+        /** VerifyEmail */
+        VerifyEmail: {
+            /**
+             * Token
+             * @description the token from the link in the verification mail
+             */
+            token: string;
         };
         /** ViolationOut */
         ViolationOut: {
@@ -5418,11 +5541,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Profile"];
+                    "application/json": components["schemas"]["MailSent"];
                 };
             };
-            /** @description Conflict */
-            409: {
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5430,8 +5553,106 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth-verify_email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmail"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth-send_verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7638,6 +7859,149 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mcp-approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                approval_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalOutcome"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mcp-deny": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                approval_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalOutcome"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,6 @@
 // The signed-in frame: navigation (a top bar on wide screens, a bottom bar on phones) and the page.
 import { Navigate, NavLink, Outlet, useLocation } from "react-router";
+import { VerifyEmailBanner } from "../auth/EmailVerification";
 import { useMe, useSignOut } from "../auth/session";
 import { ErrorNote, Loading } from "../ui/feedback";
 
@@ -57,6 +58,7 @@ export function Shell() {
         </div>
       </header>
       <main id="main" className="page" tabIndex={-1}>
+        <VerifyEmailBanner />
         <Outlet />
       </main>
     </div>

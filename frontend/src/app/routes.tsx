@@ -2,6 +2,7 @@
 // index.html, so a reload of a deep link must not depend on the server knowing our routes.
 import { createHashRouter } from "react-router";
 import { SignInPage, SignUpPage } from "../auth/AuthPages";
+import { VerifyEmailPage } from "../auth/EmailVerification";
 import { ActivitiesPage } from "../activities/ActivitiesPage";
 import { ActivityDetailPage } from "../activities/ActivityDetailPage";
 import { ChatPage } from "../chat/ChatPage";
@@ -17,6 +18,7 @@ import { NotFound } from "./NotFound";
 export const router = createHashRouter([
   { path: "/signin", element: <SignInPage /> },
   { path: "/signup", element: <SignUpPage /> },
+  { path: "/verify-email", element: <VerifyEmailPage /> },
   {
     path: "/",
     element: <Shell />,

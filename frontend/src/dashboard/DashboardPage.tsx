@@ -159,11 +159,40 @@ function Inbox() {
         <article key={n.id} className="note">
           <strong>{n.title}</strong>
           <p className="coach-text">{n.body}</p>
-          <button type="button" className="link" onClick={() => markRead.mutate([n.id])}>
-            Mark read
-          </button>
+          {n.trigger === "mcp_approval" && typeof n.data.approval_id === "string" ? (
+            <McpApproval approvalId={n.data.approval_id} />
+          ) : (
+            <button type="button" className="link" onClick={() => markRead.mutate([n.id])}>
+              Mark read
+            </button>
+          )}
         </article>
       ))}
     </Card>
+  );
+}
+
+/** An app connected over MCP asked to change something: it runs only if the athlete presses Approve here. */
+function McpApproval({ approvalId }: { approvalId: string }) {
+  const client = useQueryClient();
+  const answer = useMutation({
+    mutationFn: (verb: "approve" | "deny") =>
+      unwrap(
+        verb === "approve"
+          ? api.POST("/api/v1/mcp/approvals/{approval_id}/approve", { params: { path: { approval_id: approvalId } } })
+          : api.POST("/api/v1/mcp/approvals/{approval_id}/deny", { params: { path: { approval_id: approvalId } } }),
+      ),
+    onSuccess: () => void client.invalidateQueries(),
+  });
+  return (
+    <div className="row">
+      <button type="button" className="primary" onClick={() => answer.mutate("approve")} disabled={answer.isPending}>
+        Approve
+      </button>
+      <button type="button" onClick={() => answer.mutate("deny")} disabled={answer.isPending}>
+        Deny
+      </button>
+      <ErrorNote error={answer.error} />
+    </div>
   );
 }

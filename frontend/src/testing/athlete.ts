@@ -8,6 +8,7 @@ export function athlete(units: UnitSystem): Answer {
   const me: Schemas["Profile"] = {
     id: 1,
     email: "runner@example.com",
+    email_verified_at: "2026-01-01T00:00:00Z",
     display_name: "Runner",
     created_at: "2026-01-01T00:00:00Z",
     is_demo: false,

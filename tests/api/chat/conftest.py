@@ -148,7 +148,7 @@ async def chat_user() -> AsyncIterator[Callable[[str], Awaitable[ChatUser]]]:
         assert created.status_code == 201, created.text
         signed_in = await login(client, email)
         assert signed_in.status_code == 200, signed_in.text
-        return ChatUser(client=client, user_id=int(created.json()["id"]))
+        return ChatUser(client=client, user_id=int(signed_in.json()["user"]["id"]))
 
     yield make
     for client in clients:

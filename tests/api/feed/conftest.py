@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.api.conftest import Account, SignUp
+from tests.api.conftest import Account, SignUp, verify_email
 from tests.api.resources.conftest import _delete_leftovers, fit_file, import_files
 
 __all__ = ["Cast", "_delete_leftovers", "cast", "fit_file", "import_files"]
@@ -38,9 +38,14 @@ async def cast(sign_up: SignUp) -> Cast:
     return Cast(
         athlete=await _with_runs(await sign_up(), A_RUNS),
         other_athlete=await _with_runs(await sign_up(), B_RUNS),
-        coach=await sign_up(),
-        stranger=await sign_up(),
+        coach=await _verified(await sign_up()),
+        stranger=await _verified(await sign_up()),
     )
+
+
+async def _verified(account: Account) -> Account:
+    await verify_email(account)
+    return account
 
 
 async def link(cast: Cast, **grants: bool) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from core.database import session_scope
 from core.models import Integration, User
-from tests.api.conftest import PASSWORD, SignUp, assert_problem, client_for, login
+from tests.api.conftest import PASSWORD, SignUp, assert_problem, client_for, login, verify_email
 from tests.api.google.conftest import CALLBACK, go_to_provider, sign_in_with_google
 from tests.fakes.oidc import CLIENT_ID, FakeOidc
 
@@ -60,6 +60,7 @@ async def test_a_new_google_user_gets_an_account_and_a_session(
     me = await browser.get("/api/v1/me")
     assert me.status_code == 200 and me.json()["email"] == idp.user.email
     assert me.json()["display_name"] == idp.user.name
+    assert me.json()["email_verified_at"] is not None, "Google verified the address"
     [link] = await google_links(me.json()["id"])
     assert link.external_id == idp.user.sub
     # the same session cookie as a password sign-in: cookie-authenticated writes need the CSRF token
@@ -73,10 +74,25 @@ async def test_a_new_google_user_gets_an_account_and_a_session(
     assert b"code_verifier=" in token_call.body
 
 
+async def test_google_is_not_joined_to_an_account_whose_email_was_never_verified(
+    browser: httpx.AsyncClient, idp: FakeOidc, sign_up: SignUp
+) -> None:
+    """Pre-account hijack: someone registers the victim's address with a password of their own; the
+    victim's Google sign-in must not join that account (the stranger's password would keep working)."""
+    squatter = await sign_up(email=idp.user.email)
+    flow = await sign_in_with_google(browser)
+    detail = assert_problem(flow.callback, 401, "google_signin_failed")["detail"]
+    assert "never confirmed" in detail and "not joined" in detail
+    await assert_signed_out(browser)
+    assert await google_links(squatter.user_id) == []
+    assert await users_with(idp.user.email) == 1
+
+
 async def test_google_links_to_the_existing_account_with_that_verified_email(
     browser: httpx.AsyncClient, idp: FakeOidc, sign_up: SignUp, google_app: FastAPI
 ) -> None:
     account = await sign_up(email=idp.user.email)
+    await verify_email(account)
     flow = await sign_in_with_google(browser)
     assert flow.callback.status_code == 303, flow.callback.text
     me = await browser.get("/api/v1/me")

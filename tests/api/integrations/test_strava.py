@@ -130,10 +130,13 @@ async def test_an_authorization_is_only_usable_by_the_athlete_who_asked(
     assert await _strava_rows(ann.user_id) == await _strava_rows(bob.user_id) == 0
     assert strava.requests_to("^/oauth/token$") == []  # refused before any code exchange
 
-    # the state binds the athlete, so a browser whose session cookie is gone still connects the right one
+    # Ann's own state in another browser where she is signed in too (no cookie from asking): refused
     query = await _approve(strava, ann.client)
-    async with client_for(app) as anonymous:
-        assert (await _callback(anonymous, query))["result"] == "connected"
+    async with client_for(app, cookies={"runcoach_session": ann.session_cookie}) as elsewhere:
+        other_browser = await _callback(elsewhere, query)
+    assert other_browser["result"] == "error" and "not started in this browser" in other_browser["message"]
+    # in the browser that asked, signed in: connected
+    assert (await _callback(ann.client, await _approve(strava, ann.client)))["result"] == "connected"
     assert (await _strava_rows(ann.user_id), await _strava_rows(bob.user_id)) == (1, 0)
 
     bob_view = _provider(await bob.client.get("/api/v1/integrations"))
@@ -142,6 +145,25 @@ async def test_an_authorization_is_only_usable_by_the_athlete_who_asked(
     assert_problem(await bob.client.post("/api/v1/integrations/strava/sync"), 404, "not_found")
     assert strava.requests_to("/oauth/deauthorize$") == []
     assert _provider(await ann.client.get("/api/v1/integrations"))["connected"] is True
+
+
+async def test_a_victim_approving_an_attackers_link_links_nothing(
+    app: FastAPI, strava: FakeStrava, sign_up: SignUp
+) -> None:
+    """Before: Mallory sent her authorize link to Vic; Vic approved at Strava with no RunCoach session in
+    that browser, and the callback linked Vic's Strava to Mallory's account."""
+    mallory, vic = await sign_up(), await sign_up()
+    response = await mallory.client.get("/api/v1/integrations/strava/authorize")
+    link = response.json()["url"]
+    async with client_for(app) as vics_browser:  # not signed in to RunCoach
+        lured = await _callback(vics_browser, authorize_in_browser(strava, link))
+    assert lured["result"] == "error" and "Sign in" in lured["message"]
+    # signed in as himself: refused as well
+    fresh = (await mallory.client.get("/api/v1/integrations/strava/authorize")).json()["url"]
+    signed_in = await _callback(vic.client, authorize_in_browser(strava, fresh))
+    assert signed_in["result"] == "error"
+    assert await _strava_rows(mallory.user_id) == await _strava_rows(vic.user_id) == 0
+    assert strava.requests_to("^/oauth/token$") == [], "no code was exchanged"
 
 
 async def test_denied_forged_and_empty_callbacks_say_what_happened(

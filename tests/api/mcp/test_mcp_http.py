@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import httpx2
 import pytest
 from mcp.shared.exceptions import MCPError
 from sqlalchemy import func, select
 
+from api.app import create_app
 from core.database import session_scope
-from core.models import Activity, Race
+from core.models import Activity, Integration, Race
+from tests.api.conftest import PASSWORD, assert_problem, client_for, login, make_settings
 from tests.api.mcp.conftest import Athlete, Connect, make_athlete
 from tools.account.tokens import find_active_token, revoke_token
 from tools.registry import all_tools
@@ -44,7 +50,7 @@ async def test_lists_every_registered_tool_with_schemas(
             tool.input_schema.get("properties", {})
         )
         assert tool.annotations is not None and tool.annotations.destructive_hint is spec.side_effect
-        assert ("confirmation_id" in tool.input_schema.get("properties", {})) is spec.side_effect
+        assert ("approval_id" in tool.input_schema.get("properties", {})) is spec.side_effect
         assert tool.output_schema is not None
 
 
@@ -65,100 +71,152 @@ async def test_read_tool_returns_the_callers_real_data(
     assert activities[0]["distance_km"] == pytest.approx(stored.distance_m / 1000, abs=0.01)
 
 
+@asynccontextmanager
+async def browser_of(athlete: Athlete) -> AsyncIterator[httpx.AsyncClient]:
+    """The athlete signed in to the web app (a cookie session), where approvals are answered."""
+    async with client_for(create_app(make_settings())) as browser:
+        assert (await login(browser, athlete.email, PASSWORD)).status_code == 200
+        yield browser
+
+
+async def approve(athlete: Athlete, approval_id: str, *, answer: str = "approve") -> httpx.Response:
+    async with browser_of(athlete) as browser:
+        return await browser.post(f"/api/v1/mcp/approvals/{approval_id}/{answer}")
+
+
+async def approved(client: Any, athlete: Athlete, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A data-changing call: asked, approved by the athlete in the web app, then collected."""
+    asked = structured(await client.call_tool(tool, args))
+    assert asked["error"] == "awaiting_approval", asked
+    approval_id = asked["approval"]["approval_id"]
+    assert (await approve(athlete, approval_id)).status_code == 200
+    done = await client.call_tool(tool, {**args, "approval_id": approval_id})
+    assert not done.is_error, done
+    return structured(done)
+
+
+async def add_race(client: Any, athlete: Athlete) -> int:
+    created = await approved(
+        client, athlete, "add_race", {"name": "Autumn marathon", "date": "2031-10-05", "distance": "marathon"}
+    )
+    return int(created["id"])
+
+
 async def test_every_call_is_scoped_to_the_tokens_user(
     mcp_url: str, athlete: Athlete, connect: Connect
 ) -> None:
     other = await make_athlete(with_run=False)
     async with connect(mcp_url, athlete.token) as client:
-        race = await confirmed(
-            client,
-            "add_race",
-            {"name": "Spring 10k", "date": "2031-04-12", "distance": "10k", "priority": "A"},
-        )
+        race_id = await add_race(client, athlete)
     async with connect(mcp_url, other.token) as client:
         assert structured(await client.call_tool("list_activities", {}))["activities"] == []
         assert structured(await client.call_tool("list_races", {}))["races"] == []
-        asked = structured(await client.call_tool("delete_race", {"race_id": race["id"]}))
-        denied = await client.call_tool(
-            "delete_race", {"race_id": race["id"], "confirmation_id": asked["approval"]["confirmation_id"]}
-        )
-    assert denied.is_error and structured(denied)["error"] == "not_found"
+        asked = structured(await client.call_tool("delete_race", {"race_id": race_id}))["approval"]
+    # the request went to the *caller's* inbox; approving it there runs as them: someone else's race is a 404
+    assert_problem(await approve(athlete, asked["approval_id"]), 404)
+    assert_problem(await approve(other, asked["approval_id"]), 404, "not_found")
     assert await race_count(athlete.user_id) == 1
 
 
-async def confirmed(client: Any, tool: str, args: dict[str, Any]) -> dict[str, Any]:
-    """A data-changing call: it first answers with an approval request, then runs with its confirmation."""
-    asked = structured(await client.call_tool(tool, args))
-    assert asked["error"] == "approval_required", asked
-    done = await client.call_tool(tool, {**args, "confirmation_id": asked["approval"]["confirmation_id"]})
-    assert not done.is_error, done
-    return structured(done)
-
-
-async def add_race(client: Any) -> int:
-    created = await confirmed(
-        client, "add_race", {"name": "Autumn marathon", "date": "2031-10-05", "distance": "marathon"}
-    )
-    return int(created["id"])
-
-
-async def test_side_effect_refused_without_consent_then_runs_once_with_it(
+async def test_a_side_effect_waits_for_the_athletes_approval_in_the_web_inbox(
     mcp_url: str, athlete: Athlete, connect: Connect
 ) -> None:
+    """Before: the confirmation id went back to the calling agent, which could confirm by itself."""
     async with connect(mcp_url, athlete.token) as client:
-        race_id = await add_race(client)
-
+        race_id = await add_race(client, athlete)
         first = await client.call_tool("delete_race", {"race_id": race_id})
         assert first.is_error
         body = structured(first)
-        assert body["error"] == "approval_required"
+        assert body["error"] == "awaiting_approval" and "awaiting the athlete's approval" in body["message"]
         approval = body["approval"]
         assert approval["tool"] == "delete_race" and approval["arguments"] == {"race_id": race_id}
-        assert await race_count(athlete.user_id) == 1  # nothing ran
+        assert "confirmation_id" not in json.dumps(body)
+        # the agent sending the id back approves nothing
+        still = structured(await client.call_tool("delete_race", {"race_id": race_id, **_id(approval)}))
+        assert still["error"] == "awaiting_approval"
+        assert await race_count(athlete.user_id) == 1
 
-        confirmed = await client.call_tool(
-            "delete_race", {"race_id": race_id, "confirmation_id": approval["confirmation_id"]}
-        )
-        assert not confirmed.is_error, confirmed
-        assert await race_count(athlete.user_id) == 0
+        async with browser_of(athlete) as browser:
+            inbox = (await browser.get("/api/v1/notifications", params={"unread": True})).json()
+            [asking] = [n for n in inbox["notifications"] if n["trigger"] == "mcp_approval"]
+            assert asking["data"]["approval_id"] == approval["approval_id"]
+            assert "delete_race" in asking["title"] and str(race_id) in asking["body"]
+            # the API token the asking app holds cannot answer it
+            as_app = await browser.post(
+                f"/api/v1/mcp/approvals/{approval['approval_id']}/approve",
+                headers={"Authorization": f"Bearer {athlete.token}"},
+            )
+            assert_problem(as_app, 403, "forbidden")
+            assert await race_count(athlete.user_id) == 1
+            pressed = await browser.post(f"/api/v1/mcp/approvals/{approval['approval_id']}/approve")
+            assert pressed.status_code == 200, pressed.text
+            assert pressed.json()["status"] == "done"
+            assert await race_count(athlete.user_id) == 0
+            unread = (await browser.get("/api/v1/notifications", params={"unread": True})).json()
+            assert all(n["trigger"] != "mcp_approval" for n in unread["notifications"])
+            assert_problem(
+                await browser.post(f"/api/v1/mcp/approvals/{approval['approval_id']}/approve"), 404
+            )
 
-        replay = await client.call_tool(
-            "delete_race", {"race_id": race_id, "confirmation_id": approval["confirmation_id"]}
-        )
-        assert replay.is_error and structured(replay)["error"] == "confirmation_invalid"
+        collected = await client.call_tool("delete_race", {"race_id": race_id, **_id(approval)})
+        assert not collected.is_error, collected
+        again = await client.call_tool("delete_race", {"race_id": race_id, **_id(approval)})
+        assert structured(again)["error"] == "approval_unknown"
 
 
-async def test_consent_is_for_that_exact_call(mcp_url: str, athlete: Athlete, connect: Connect) -> None:
+def _id(approval: dict[str, Any]) -> dict[str, str]:
+    return {"approval_id": approval["approval_id"]}
+
+
+async def test_a_denied_side_effect_never_runs(mcp_url: str, athlete: Athlete, connect: Connect) -> None:
     async with connect(mcp_url, athlete.token) as client:
-        keep, target = await add_race(client), await add_race(client)
-        asked = structured(await client.call_tool("delete_race", {"race_id": target}))["approval"]
-        swapped = await client.call_tool(
-            "delete_race", {"race_id": keep, "confirmation_id": asked["confirmation_id"]}
-        )
-        assert structured(swapped)["error"] == "confirmation_invalid"
-        made_up = await client.call_tool("delete_race", {"race_id": target, "confirmation_id": "guess"})
-        assert structured(made_up)["error"] == "confirmation_invalid"
-        # a refused id is burnt: even the call it was issued for needs a new approval
-        again = await client.call_tool(
-            "delete_race", {"race_id": target, "confirmation_id": asked["confirmation_id"]}
-        )
-        assert structured(again)["error"] == "confirmation_invalid"
-    assert await race_count(athlete.user_id) == 2
+        race_id = await add_race(client, athlete)
+        approval = structured(await client.call_tool("delete_race", {"race_id": race_id}))["approval"]
+        denied = await approve(athlete, approval["approval_id"], answer="deny")
+        assert denied.status_code == 200 and denied.json()["status"] == "denied"
+        assert_problem(await approve(athlete, approval["approval_id"]), 404)
+        told = structured(await client.call_tool("delete_race", {"race_id": race_id, **_id(approval)}))
+        assert told["error"] == "approval_denied"
+    assert await race_count(athlete.user_id) == 1
 
 
-async def test_two_concurrent_calls_with_one_confirmation_run_once(
+async def test_an_approval_is_for_that_exact_call(mcp_url: str, athlete: Athlete, connect: Connect) -> None:
+    async with connect(mcp_url, athlete.token) as client:
+        keep, target = await add_race(client, athlete), await add_race(client, athlete)
+        approval = structured(await client.call_tool("delete_race", {"race_id": target}))["approval"]
+        assert (await approve(athlete, approval["approval_id"])).status_code == 200
+        swapped = await client.call_tool("delete_race", {"race_id": keep, **_id(approval)})
+        assert structured(swapped)["error"] == "approval_unknown"
+        made_up = await client.call_tool("delete_race", {"race_id": target, "approval_id": "guess"})
+        assert structured(made_up)["error"] == "approval_unknown"
+    assert await race_count(athlete.user_id) == 1, "only the approved call ran"
+
+
+async def test_two_presses_at_once_run_the_tool_once(
     mcp_url: str, athlete: Athlete, connect: Connect
 ) -> None:
     async with connect(mcp_url, athlete.token) as client:
-        race_id = await add_race(client)
-        asked = structured(await client.call_tool("delete_race", {"race_id": race_id}))["approval"]
-        args = {"race_id": race_id, "confirmation_id": asked["confirmation_id"]}
-        results = await asyncio.gather(
-            client.call_tool("delete_race", args), client.call_tool("delete_race", args)
-        )
-    outcomes = sorted("ok" if not r.is_error else structured(r)["error"] for r in results)
-    assert outcomes == ["confirmation_invalid", "ok"]
+        race_id = await add_race(client, athlete)
+        approval = structured(await client.call_tool("delete_race", {"race_id": race_id}))["approval"]
+    async with browser_of(athlete) as browser:
+        url = f"/api/v1/mcp/approvals/{approval['approval_id']}/approve"
+        results = await asyncio.gather(browser.post(url), browser.post(url))
+    assert sorted(r.status_code for r in results) == [200, 404]
     assert await race_count(athlete.user_id) == 0
+
+
+async def test_the_request_also_goes_to_telegram_when_linked(
+    mcp_url: str, athlete: Athlete, connect: Connect
+) -> None:
+    async with session_scope() as session:
+        session.add(
+            Integration(user_id=athlete.user_id, provider="telegram", external_id="4242", status="connected")
+        )
+    async with connect(mcp_url, athlete.token) as client:
+        await client.call_tool("delete_race", {"race_id": 1})
+    async with browser_of(athlete) as browser:
+        [asking] = (await browser.get("/api/v1/notifications")).json()["notifications"]
+    assert {d["channel"] for d in asking["deliveries"]} == {"web", "telegram"}
 
 
 async def test_bad_arguments_and_unknown_tools_are_clear_errors(
@@ -213,3 +271,18 @@ async def test_a_foreign_host_or_origin_is_refused_on_loopback(mcp_url: str, ath
         )
     assert host.status_code == 421
     assert origin.status_code == 403
+
+
+async def test_revoking_the_apps_token_voids_what_it_asked_for(
+    mcp_url: str, athlete: Athlete, connect: Connect
+) -> None:
+    async with connect(mcp_url, athlete.token) as client:
+        race_id = await add_race(client, athlete)
+        approval = structured(await client.call_tool("delete_race", {"race_id": race_id}))["approval"]
+    async with session_scope() as session:
+        row = await find_active_token(session, athlete.token)
+        assert row is not None
+        await revoke_token(session, athlete.user_id, row.id, now=dt.datetime.now(dt.UTC))
+    void = assert_problem(await approve(athlete, approval["approval_id"]), 409, "conflict")
+    assert "revoked" in void["detail"]
+    assert await race_count(athlete.user_id) == 1

@@ -45,7 +45,7 @@ async def test_stdio_lists_and_calls_tools_as_the_tokens_user(services: Services
     assert isinstance(listed.structured_content, dict)
     assert [a["id"] for a in listed.structured_content["activities"]] == [athlete.activity_id]
     assert refused.is_error and isinstance(refused.structured_content, dict)
-    assert refused.structured_content["error"] == "approval_required"
+    assert refused.structured_content["error"] == "awaiting_approval"
 
 
 def test_stdio_refuses_a_bad_token_with_a_message(services: Services) -> None:

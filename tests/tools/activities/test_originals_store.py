@@ -111,6 +111,11 @@ class _S3Handler(BaseHTTPRequestHandler):
         bucket, _, key = self.path.lstrip("/").partition("/")
         if bucket != BUCKET:
             return self._error(404, "NoSuchBucket")
+        if self.command == "DELETE":  # S3 answers 204 whether or not the object existed
+            self.server.objects.pop(key, None)
+            self.send_response(204)
+            self.end_headers()
+            return
         if self.command == "PUT":
             self.server.objects[key] = body
             self.send_response(200)
@@ -126,7 +131,7 @@ class _S3Handler(BaseHTTPRequestHandler):
         if self.command == "GET":
             self.wfile.write(data)
 
-    do_GET = do_PUT = do_HEAD = _handle
+    do_GET = do_PUT = do_HEAD = do_DELETE = _handle
 
 
 @pytest.fixture

@@ -58,8 +58,8 @@ async def _import(db: AsyncSession, user: User, names: tuple[str, ...]) -> list[
 async def people(db: AsyncSession) -> People:
     athlete = await create_user(db, max_hr=190, display_name="Ana")
     other = await create_user(db, display_name="Ben")
-    coach = await create_user(db, display_name="Coach Carla")
-    stranger = await create_user(db)
+    coach = await create_user(db, display_name="Coach Carla", email_verified_at=NOW)
+    stranger = await create_user(db, email_verified_at=NOW)
     return People(
         athlete,
         other,

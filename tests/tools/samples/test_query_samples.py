@@ -21,7 +21,13 @@ from tests.factories import create_user
 from tests.tools.samples.sample_data import Run, create_run, varied_run_series
 from tools.deps import ToolDeps
 from tools.registry import call_tool
-from tools.samples.spec import GRADE_HALF_SPAN, GRADE_MIN_DISTANCE_M, MOVING_SPEED_MPS, SampleQuery
+from tools.samples.spec import (
+    GRADE_HALF_SPAN,
+    GRADE_MIN_DISTANCE_M,
+    MAX_OUTPUT_BYTES,
+    MOVING_SPEED_MPS,
+    SampleQuery,
+)
 from tools.samples.sql import build_samples_query
 from tools.statistics import percentile
 
@@ -375,3 +381,23 @@ def _relations(plan: Any) -> Iterable[str]:
     elif isinstance(plan, list):
         for item in plan:
             yield from _relations(item)
+
+
+async def test_a_huge_answer_is_capped_with_a_note_on_how_to_narrow_it(db: AsyncSession) -> None:
+    """Before: 1000 rows × 48 columns came to ~1.6 MB in the stream, the stored messages and the model."""
+    deps, _ = await _athlete(db)
+    every = {
+        "metrics": ["heart_rate", "speed_mps", "cadence", "altitude_m", "pace_s_per_km", "grade_pct"],
+        "aggregates": ["avg", "min", "max", "p10", "p50", "p90"],
+        "bucket": "1min",
+        "max_rows": 1000,
+    }
+    result = await call_tool("query_samples", deps, every)
+    assert len(result.model_dump_json()) <= MAX_OUTPUT_BYTES
+    answer = result.model_dump()
+    assert answer["truncated"] is True and 0 < len(answer["rows"]) < 25 + 30 + 20
+    note = answer["notes"][-1]
+    assert "capped at 48 KB" in note and "fewer metrics" in note and "coarser bucket" in note
+    # the same question, narrowed as the note says, fits whole
+    narrowed = await call_tool("query_samples", deps, {**every, "metrics": ["heart_rate"], "bucket": "1h"})
+    assert narrowed.model_dump()["truncated"] is False

@@ -17,6 +17,8 @@ from tools.strava.client import use_http_session_factory
 from tools.strava.oauth import StravaConnected, strava_authorize_url, strava_callback
 
 REDIRECT = "http://127.0.0.1:8000/api/v1/integrations/strava/callback"
+#: the nonce the api keeps in the asking browser's cookie
+BROWSER = "the-browser-that-asked"
 
 
 @contextmanager
@@ -51,9 +53,14 @@ def authorize_in_browser(fake: FakeStrava, url: str) -> dict[str, str]:
 
 
 async def connect_strava(fake: FakeStrava, user_id: int) -> StravaConnected:
-    url = await strava_authorize_url(user_id, redirect_uri=REDIRECT)
+    url = await strava_authorize_url(user_id, browser_nonce=BROWSER, redirect_uri=REDIRECT)
     query = authorize_in_browser(fake, url)
     async with session_scope() as session:
         return await strava_callback(
-            session, state=query["state"], code=query.get("code"), scope=query.get("scope"), user_id=user_id
+            session,
+            state=query["state"],
+            code=query.get("code"),
+            scope=query.get("scope"),
+            user_id=user_id,
+            browser_nonce=BROWSER,
         )

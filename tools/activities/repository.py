@@ -1,0 +1,38 @@
+"""Statements on `activities` (owner-scoped through `Activities`) and on the originals they share.
+
+An original file is stored once by content hash and may back activities of several users, so the
+statements about an original (`lock_original_*`, `original_in_use`) span users on purpose; they return
+nothing about the other activities.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Activity
+from core.repository import OwnedRepository
+
+
+class Activities(OwnedRepository[Activity]):
+    model = Activity
+    what = "activity"
+
+
+def _lock_key(sha256: str) -> object:
+    return func.hashtextextended(f"runcoach:original:{sha256}", 0)
+
+
+async def lock_original_shared(session: AsyncSession, sha256: str) -> None:
+    """Until the transaction ends, the original with this hash cannot be deleted (others may share it)."""
+    await session.execute(select(func.pg_advisory_xact_lock_shared(_lock_key(sha256))))
+
+
+async def lock_original(session: AsyncSession, sha256: str) -> None:
+    """Until the transaction ends, nobody else may store or delete the original with this hash."""
+    await session.execute(select(func.pg_advisory_xact_lock(_lock_key(sha256))))
+
+
+async def original_in_use(session: AsyncSession, sha256: str) -> bool:
+    """Whether any activity, of any user, still refers to the original with this hash."""
+    return bool(await session.scalar(select(exists().where(Activity.file_sha256 == sha256))))
