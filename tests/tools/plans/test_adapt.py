@@ -196,6 +196,11 @@ async def test_a_poor_morning_turns_a_key_session_into_an_easy_run_on_approval(d
     assert proposal["readiness_label"] == "take it easy" and proposal["action"] == "easy"
     assert proposal["session"]["session_id"] == key["session_id"]
     assert any("HRV" in r for r in proposal["readiness_reasons"])
+    # the why names last night's signals beside the athlete's own baselines
+    worse = {s["name"] for s in proposal["signals"] if s["worse"]}
+    assert {"sleep", "sleep score", "HRV"} <= worse
+    assert "sleep 5.5 h vs your 28-night baseline 8.0 h" in proposal["why"]
+    assert "HRV 45 ms vs your 28-night baseline 62 ms" in proposal["why"]
     assert proposal["proposal"]["kind"] == "easy"
     assert proposal["proposal"]["distance_km"] == pytest.approx(
         max(3.0, round(key["distance_km"] * 0.6, 1)), abs=0.2
