@@ -35,6 +35,7 @@ from tests.fakes.telegram import FakeTelegram
 from tests.tools.garmin.helpers import running_worker
 from tools.deps import ToolDeps
 from tools.garmin.auth import connect_garmin
+from tools.notifications.store import NotificationList, list_notifications
 from tools.registry import call_tool
 
 EMAIL = "runner@example.com"
@@ -123,6 +124,11 @@ async def bot(
     await asyncio.wait_for(task, timeout=15)
 
 
+async def _inbox(user: User) -> NotificationList:
+    async with session_scope() as session:
+        return await list_notifications(session, user.id)
+
+
 async def _session(session_id: int) -> tuple[PlannedSession, WorkoutRow]:
     async with session_scope() as session:
         planned = await session.get_one(PlannedSession, session_id)
@@ -167,6 +173,9 @@ async def test_a_bad_night_proposes_a_lighter_day_approved_in_telegram_and_re_pu
     assert "HRV 45 ms vs your 28-night baseline 62 ms" in body
     planned, _ = await _session(key["session_id"])
     assert planned.status == "planned" and planned.kind == key["kind"]  # nothing changed yet
+    [inbox] = (await _inbox(user)).notifications  # what the web inbox's card shows
+    assert inbox.offer is not None and not inbox.offer.answered and inbox.proposal is not None
+    assert inbox.proposal.session_title == key["title"] and inbox.proposal.action == "easy"
 
     # delivered to Telegram with Approve / Keep under it
     report = await deliver_notifications(
@@ -210,6 +219,9 @@ async def test_a_bad_night_proposes_a_lighter_day_approved_in_telegram_and_re_pu
     assert list(garmin.workouts) == [new_garmin_id] and new_garmin_id != old_garmin_id
     assert garmin.posted_schedules[-1] == (new_garmin_id, {"date": key["date"]})
     assert garmin.workouts[new_garmin_id]["workoutName"] == workout.name
+
+    [inbox] = (await _inbox(user)).notifications
+    assert inbox.offer is not None and inbox.offer.answered  # the web card no longer offers the buttons
 
     # the buttons work once: Keep after Approve changes nothing
     telegram.user_presses(CHAT, message["message_id"], buttons["↩️ Keep the plan"])
