@@ -2549,7 +2549,7 @@ export type components = {
         GeneratePlanInput: {
             /**
              * Current Weekly Km
-             * @description default: average of the last 4 weeks
+             * @description default: the larger of the last 7 days and 75 % of the 4-week average (as adapt_plan)
              */
             current_weekly_km?: number | null;
             /**
@@ -2587,6 +2587,12 @@ export type components = {
              * @description a race on the calendar: its date, distance and goal
              */
             race_id?: number | null;
+            /**
+             * Replace Active
+             * @description true replaces the athlete's active plan (it is archived); only after they said so
+             * @default false
+             */
+            replace_active?: boolean;
             /**
              * Start Date
              * @description default today
@@ -3374,8 +3380,12 @@ export type components = {
             deliveries: components["schemas"]["DeliveryOut"][];
             /** Id */
             id: number;
+            /** @description a proposed change waiting for Approve / Keep */
+            offer?: components["schemas"]["Offer"] | null;
             /** Period Key */
             period_key: string;
+            /** @description what the offer changes, and why */
+            proposal?: components["schemas"]["Proposal"] | null;
             /** Read At */
             read_at: string | null;
             /** Title */
@@ -3428,6 +3438,33 @@ export type components = {
              * @default 19:00:00
              */
             weekly_review_time?: string;
+        };
+        /**
+         * Offer
+         * @description A change the coach proposes with the message (the morning's change to today's session): the paused
+         *     turn it belongs to. Answer it with POST /api/v1/chat/threads/{thread_id}/approvals.
+         */
+        Offer: {
+            /**
+             * Answered
+             * @description already approved or kept (here, in chat or Telegram)
+             * @default false
+             */
+            answered?: boolean;
+            /** Approval Id */
+            approval_id: string;
+            /** Arguments */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /** Thread Id */
+            thread_id: string;
+            /** Tool */
+            tool: string;
+            /** What */
+            what: string;
+            /** Why */
+            why: string;
         };
         /** PaceRange */
         PaceRange: {
@@ -3726,6 +3763,33 @@ export type components = {
             units?: ("metric" | "imperial") | null;
             /** Weight Kg */
             weight_kg?: number | null;
+        };
+        /**
+         * Proposal
+         * @description adjust_today's proposal, as the card shows it.
+         */
+        Proposal: {
+            /** Action */
+            action: string;
+            /** Proposed Km */
+            proposed_km: number | null;
+            /** Proposed Title */
+            proposed_title: string | null;
+            /** Session Title */
+            session_title: string | null;
+            /** Signals */
+            signals: components["schemas"]["ProposalSignal"][];
+            /** Why */
+            why: string;
+        };
+        /** ProposalSignal */
+        ProposalSignal: {
+            /** Name */
+            name: string;
+            /** Text */
+            text: string;
+            /** Worse */
+            worse: boolean;
         };
         /** ProviderStatus */
         ProviderStatus: {
