@@ -25,6 +25,7 @@ from tools.fitness.race_prediction import Paces, distance_name, paces_out
 from tools.fitness.vdot import MAX_VDOT, MIN_VDOT, training_paces
 from tools.plans.model import TrainingPlan
 from tools.plans.periodize import periodize
+from tools.plans.race_days import CalendarRace, fit_races
 from tools.plans.rules import RuleViolation, check_plan
 from tools.plans.store import load_plan, plan_row, save_plan
 from tools.plans.volume import current_volume
@@ -214,7 +215,8 @@ async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
     Every session is a structured workout at the athlete's paces. The plan is checked against the safety
     rules (10 % ramp, recovery weeks, long-run share, 80/20, no hard days back to back, taper) and
     `checks` lists any broken rule (empty for every plan this tool stores). It becomes the active plan.
-    Without a race the goal is the next A race on the calendar; an A race before the goal is refused.
+    Without a race the goal is the next A race on the calendar; an A race before the goal is refused;
+    B races inside the plan get a mini-taper (easy days around them), C races are run as training.
     If the athlete has an active plan, the new one replaces it: ask them first, then pass
     replace_active=true."""
     notes: list[str] = []
@@ -253,10 +255,11 @@ async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
             "a plan to the later race would run through it untapered. Plan to that race (race_id), or make "
             "it a B or C race first (update_race)."
         )
-    others = [r for r in calendar if start <= r.date < race_date and r.id != race_id]
-    for other in others:
-        role = "with a few easy days before it" if other.priority == "B" else "as a training session"
-        notes.append(f"{other.priority} race {other.name} on {other.date}: run it {role}")
+    others = [
+        CalendarRace(r.name, r.date, r.priority, r.distance_m)
+        for r in calendar
+        if start <= r.date < race_date and r.id != race_id and r.priority in ("B", "C")
+    ]
     if start < deps.today:
         raise InvalidInput(f"start_date {start} is in the past; start today or later.")
 
@@ -292,6 +295,8 @@ async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
         goal_time_s=goal,
         current_vdot=vdot,
     )
+    fitted = fit_races(plan, others)  # B races get a mini-taper, C races are training
+    plan, notes = fitted.plan, [*notes, *fitted.notes]
     plan = add_strength_sessions(plan, args.strength_per_week)
     broken = check_plan(plan)
     if broken:  # the generator keeps every rule by construction; refuse to store one that does not

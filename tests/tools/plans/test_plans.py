@@ -183,9 +183,12 @@ async def test_the_race_calendar_sets_the_goal_and_an_earlier_a_race_is_not_run_
     assert out["race_date"].isoformat() == "2027-01-31" and out["race_distance_m"] == 21_097.5
     row = (await db.execute(select(TrainingPlan).where(TrainingPlan.id == out["plan_id"]))).scalar_one()
     assert row.race_id == a_race["id"]
-    assert any("B race Club 10K" in n for n in out["notes"]) and any(
-        "C race Parkrun" in n for n in out["notes"]
-    )
+    assert any("C race Parkrun" in n for n in out["notes"])
+    assert "B race Club 10K on 2027-01-10: easy days before and after it (a mini-taper)" in out["notes"]
+    sessions = {x["date"].isoformat(): x for w in out["weeks"] for x in w["sessions"]}
+    assert sessions["2027-01-10"]["title"] == "B race: Club 10K" and not sessions["2027-01-10"]["is_key"]
+    around = ("2027-01-08", "2027-01-09", "2027-01-11")
+    assert not any(sessions[d]["is_key"] for d in around if d in sessions)
     # a date that has a race on the calendar plans to that race (its distance, its id)
     again = {**base, "race_date": "2027-01-10", "replace_active": True}
     to_b = (await call_tool("generate_plan", deps, again)).model_dump()
