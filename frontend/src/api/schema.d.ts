@@ -996,7 +996,7 @@ export type paths = {
         put?: never;
         /**
          * Generate a training plan
-         * @description Build and save a periodized plan (base, build, peak, taper) to a race on your calendar (`race_id`) or to `race_date` + distance; it becomes your active plan. Every plan is checked against the safety rules (`checks` is empty when all are kept).
+         * @description Build and save a periodized plan (base, build, peak, taper) to a race on your calendar (`race_id`) or to `race_date` + distance (default: your next A race); it becomes your active plan. With an active plan already, send `replace_active: true` to replace it (it is archived), else 409; an A race before the goal is a 409 too. B races inside the plan get a mini-taper, C races are training. Every plan is checked against the safety rules (`checks` is empty when all are kept).
          */
         post: operations["plans-generate_plan"];
         delete?: never;
@@ -8555,6 +8555,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
