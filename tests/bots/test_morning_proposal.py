@@ -228,3 +228,28 @@ async def test_a_bad_night_proposes_a_lighter_day_approved_in_telegram_and_re_pu
     answered = await until(lambda: telegram.calls_of("answerCallbackQuery")[1:], what="the second answer")
     assert answered[-1].params.get("text") == "This was already answered."
     assert len(garmin.posted_workouts) == 2
+
+
+async def test_today_on_a_bad_morning_offers_the_change_and_keep_changes_nothing(
+    garmin: FakeGarmin, telegram: FakeTelegram, bot: dict[str, Any]
+) -> None:
+    """`/today` no longer only shows: with a proposed change the coach offers it with buttons; declining
+    keeps the session and the watch as they were."""
+    _, key = await _athlete_with_a_pushed_key_session(garmin)
+    bot["now"] = datetime.combine(date.fromisoformat(key["date"]), time(7, 15), tzinfo=UTC)
+    telegram.user_sends(CHAT, "/today")
+    ask = await until(
+        lambda: [m for m in telegram.bot_messages(CHAT) if telegram.buttons(m)], what="the approval buttons"
+    )
+    assert "Suggested instead: Easy run" in telegram.bot_messages(CHAT)[0]["text"]
+    assert "apply_today_adjustment" in ask[-1]["text"]
+    buttons = telegram.buttons(ask[-1])
+    before = len(telegram.bot_messages(CHAT))
+    telegram.user_presses(CHAT, ask[-1]["message_id"], buttons["✖️ Deny"])
+    await until(
+        lambda: any("as planned" in m["text"] for m in telegram.bot_messages(CHAT)[before:]),
+        what="the coach keeping the plan",
+    )
+    planned, workout = await _session(key["session_id"])
+    assert planned.status == "planned" and planned.kind == key["kind"]
+    assert workout.garmin_workout_id == key["garmin_workout_id"] and len(garmin.posted_workouts) == 1
