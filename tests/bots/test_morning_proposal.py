@@ -253,3 +253,15 @@ async def test_today_on_a_bad_morning_offers_the_change_and_keep_changes_nothing
     planned, workout = await _session(key["session_id"])
     assert planned.status == "planned" and planned.kind == key["kind"]
     assert workout.garmin_workout_id == key["garmin_workout_id"] and len(garmin.posted_workouts) == 1
+
+
+async def test_an_approved_rest_day_removes_the_workout_from_garmin(garmin: FakeGarmin) -> None:
+    """A rest day has nothing to run: the approved change deletes the old copy instead of pushing one."""
+    user, key = await _athlete_with_a_pushed_key_session(garmin)
+    morning = datetime.combine(date.fromisoformat(key["date"]), time(7, 15), tzinfo=UTC)
+    args = {"session_id": key["session_id"], "action": "rest"}
+    out = await _tool(user, morning, "apply_today_adjustment", args)
+    assert out["garmin"] == "removed" and out["workout"]["kind"] == "rest"
+    planned, workout = await _session(key["session_id"])
+    assert planned.status == "adjusted" and workout.garmin_workout_id is None
+    assert garmin.workouts == {} and len(garmin.posted_workouts) == 1  # deleted, nothing new sent
