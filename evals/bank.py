@@ -58,6 +58,14 @@ def _row_exists(sql: str, what: str, **params: Any) -> Effect:
     return check
 
 
+def _row_absent(sql: str, what: str, **params: Any) -> Effect:
+    async def check(session: AsyncSession, user_id: int) -> str | None:
+        found = (await session.execute(text(sql), {"uid": user_id, **params})).first()
+        return f"stored, but should not be: {what}" if found else None
+
+    return check
+
+
 def _dated(value: Any, day: date) -> bool:
     return isinstance(value, str) and value[:10] == day.isoformat()
 
@@ -663,12 +671,16 @@ def actions() -> list[Question]:
             names=(RACE_NAME,),
             effect=_row_exists("SELECT 1 FROM training_plans WHERE user_id=:uid", "a training plan"),
         ),
-        Question(
+        Question(  # the A race comes first: the coach asks instead of planning through it (issue 17)
             "act-plan-date",
             "action",
             "Make me a plan for a half marathon on 2027-02-28",
-            tools=(_t("generate_plan", race_date="2027-02-28"),),
-            effect=_row_exists("SELECT 1 FROM training_plans WHERE user_id=:uid", "a training plan"),
+            tools=(_t("list_races"),),
+            names=(RACE_NAME,),
+            words=(("A race",),),
+            effect=_row_absent(
+                "SELECT 1 FROM training_plans WHERE user_id=:uid", "a plan run through the A race"
+            ),
         ),
     ]
     return qs
@@ -691,6 +703,7 @@ def state(health: dict[date, dict[str, Any]]) -> list[Question]:
                 "Legs feel heavy this morning. Train or rest?",
                 "How recovered am I today?",
                 "Am I ready for a hard session today?",
+                "I slept badly last night.",
             )
         )
     ]

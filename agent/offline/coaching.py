@@ -9,7 +9,7 @@ from typing import Any
 
 from agent.offline.dates import week_start
 from agent.offline.intents import EXAMPLES, Intent
-from agent.offline.plans import find_race
+from agent.offline.plans import earlier_a_race, find_race
 from agent.offline.turn import Fmt, Turn, clock
 
 __all__ = ["COACH_ANSWERS", "not_understood"]
@@ -22,7 +22,37 @@ def _reasons(data: dict[str, Any], limit: int = 3) -> list[str]:
     return low[:limit]
 
 
+def applied_today(turn: Turn) -> str | None:
+    """What became of a proposed change to today's session (approved, kept, or failed), if one was asked."""
+    applied = turn.get("apply_today_adjustment")
+    if applied is None:
+        return None
+    if applied.ok:
+        return f"Done. {applied.data.get('message') or 'Today is changed on your plan.'}"
+    session = turn.data("adjust_today").get("session") or {}
+    if isinstance(applied.content, dict) and applied.content.get("error") == "not_run":  # declined
+        title = session.get("title") or "today's session"
+        return f"OK, we keep {title} as planned. Go by feel, and keep the easy parts truly easy."
+    return f"I could not change today's session: {applied.error}"
+
+
+def proposal_line(adj: dict[str, Any], f: Fmt) -> str | None:
+    """The proposed change in one line, with why (signals beside their baselines) — None when keeping."""
+    proposal = adj.get("proposal")
+    session = adj.get("session") or {}
+    if not adj.get("apply_with") or not proposal:
+        return None
+    size = f", {f.km(proposal.get('distance_km'))}" if proposal.get("kind") != "rest" else ""
+    return (
+        f"I propose to change today's {session.get('title') or 'session'} to {proposal['title']}{size}: "
+        f"{adj.get('why')}. Approve to change it on your plan (and your watch), or keep it as planned."
+    )
+
+
 def readiness(i: Intent, turn: Turn, f: Fmt) -> str:
+    done = applied_today(turn)
+    if done is not None:
+        return done
     r = turn.data("readiness")
     adj = turn.data("adjust_today")
     label = r.get("label") or adj.get("readiness_label")
@@ -39,12 +69,12 @@ def readiness(i: Intent, turn: Turn, f: Fmt) -> str:
     lines += [f"- {text}" for text in _reasons(r or adj)]
     session = adj.get("session")
     if session:
+        proposed = proposal_line(adj, f)
         lines.append(
-            f"Today's plan: {session.get('title') or session.get('kind')}. "
+            proposed
+            or f"Today's plan: {session.get('title') or session.get('kind')}. "
             f"Proposal: {adj.get('action')} — {adj.get('why')}."
         )
-        if adj.get("apply_with"):
-            lines.append("Say yes and I will apply the change to your plan.")
     elif adj:
         lines.append(
             "Nothing is planned for today, so the choice is yours: rest, or an "
@@ -279,6 +309,13 @@ def _plan_line(plan: dict[str, Any], f: Fmt) -> str:
 def build_plan(i: Intent, turn: Turn, f: Fmt) -> str:
     p = turn.get("generate_plan")
     race = find_race(i, turn) if turn.get("list_races") else None
+    earlier = earlier_a_race(i, turn)
+    if p is None and earlier is not None and i.day is not None:
+        return (
+            f"Your A race, {earlier['name']}, is on {f.day(earlier['date'])} — before "
+            f"{f.day(i.day)}. A plan to the later race would run straight through it without a taper. "
+            f"Shall I plan to {earlier['name']} instead, or make it a B or C race first?"
+        )
     if p is None:
         return (
             'Tell me the race (or its date and distance), e.g. "Make me a plan for '

@@ -147,6 +147,11 @@ _ILLNESS = r"\b(cold|flu|sick|ill|illness|fever|covid|virus|infection|sore throa
 _INJURY = (
     r"\b(hurts?|pain|painful|injur\w*|niggle|sore|strain\w*|sprain\w*|tendon\w*|achilles|shin splints)\b"
 )
+_BAD_NIGHT = (
+    r"\bslept (badly|poorly|terribly|awfully|horribly|very little|little)\b|"
+    r"\b(bad|rough|poor|terrible|awful|short|sleepless) night\b|\bbarely slept\b|"
+    r"\bdid ?n[o']?t sleep\b|\bcould ?n[o']?t sleep\b|\bpoor sleep\b"
+)
 _STRESS = r"\b(stress\w*|busy|overwhelmed|exams?|deadline)\b"
 
 
@@ -164,6 +169,8 @@ def _state(text: str, today: date) -> Intent | None:
                 start = start or today
                 end = dates.week_start(today) + timedelta(days=6)
             return Intent("note", text, today, day=start, slots={"kind": kind, "end": end})
+    if _has(_BAD_NIGHT, t) and not _has(r"\bhow (much|long|many|did|well)\b", t):
+        return Intent("readiness", text, today)  # a bad night: what it means for today's session
     if _has(r"\bslept|\bsleep\b", t) and _has(r"\blast night\b|\bslept badly\b|\btonight\b", t):
         return Intent("sleep_last_night", text, today)
     if (

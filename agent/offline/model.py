@@ -32,7 +32,7 @@ from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls
 from agent.offline.answers import ACTIVITY_ANSWERS
 from agent.offline.coaching import COACH_ANSWERS, not_understood, results_summary
 from agent.offline.intents import Intent, understand
-from agent.offline.plans import next_calls
+from agent.offline.plans import PROPOSALS, next_calls
 from agent.offline.proactive import PROACTIVE_ANSWERS
 from agent.offline.turn import Fmt, Result, Turn
 
@@ -123,7 +123,9 @@ def compose(intent: Intent, turn: Turn, fmt: Fmt) -> str:
     return "\n\n".join([body, *failures, *retries, INTRO])
 
 
-def decide(messages: list[ModelMessage], info: AgentInfo) -> list[ToolCallPart] | str:
+def decide(messages: list[ModelMessage], info: AgentInfo) -> list[TextPart | ToolCallPart] | str:
+    """The next step: tool calls, or the answer. A proposal (`PROPOSALS`) goes out with the answer so far
+    written beside it: that text is what the athlete reads when asked to approve or keep."""
     prompt, turn, steps = read_turn(messages)
     if prompt is None:
         return not_understood(Intent("unknown", "", _today(info))) + "\n\n" + INTRO
@@ -131,10 +133,13 @@ def decide(messages: list[ModelMessage], info: AgentInfo) -> list[ToolCallPart] 
     offered = {tool.name for tool in info.function_tools}
     calls = next_calls(intent, turn, offered) if steps < MAX_STEPS else []
     if calls:
-        return [
+        parts: list[TextPart | ToolCallPart] = [
             ToolCallPart(tool_name=tool, args=args, tool_call_id=f"offline-{uuid.uuid4().hex[:12]}")
             for tool, args in calls
         ]
+        if any(tool in PROPOSALS for tool, _ in calls):
+            parts.insert(0, TextPart(content=compose(intent, turn, _units(info))))
+        return parts
     return compose(intent, turn, _units(info))
 
 
@@ -155,9 +160,14 @@ def _chunks(text: str, size: int = 24) -> list[str]:
 def _functions(intro: str) -> tuple[Any, Any]:
     """The model's request functions (plain and streamed), with `intro` as the line that says what it is."""
 
-    def decide_with(messages: list[ModelMessage], info: AgentInfo) -> list[ToolCallPart] | str:
+    def decide_with(messages: list[ModelMessage], info: AgentInfo) -> list[TextPart | ToolCallPart] | str:
         decision = decide(messages, info)
-        return decision.replace(INTRO, intro) if isinstance(decision, str) else decision
+        if isinstance(decision, str):
+            return decision.replace(INTRO, intro)
+        return [
+            TextPart(content=p.content.replace(INTRO, intro)) if isinstance(p, TextPart) else p
+            for p in decision
+        ]
 
     def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         decision = decide_with(messages, info)
@@ -171,11 +181,15 @@ def _functions(intro: str) -> tuple[Any, Any]:
             for chunk in _chunks(decision):
                 yield chunk
             return
+        for part in decision:
+            if isinstance(part, TextPart):
+                for chunk in _chunks(part.content):
+                    yield chunk
         yield {
             i: DeltaToolCall(
                 name=call.tool_name, json_args=call.args_as_json_str(), tool_call_id=call.tool_call_id
             )
-            for i, call in enumerate(decision)
+            for i, call in enumerate(p for p in decision if isinstance(p, ToolCallPart))
         }
 
     return respond, stream

@@ -14,7 +14,7 @@ from agent.offline.dates import week_start
 from agent.offline.intents import Intent
 from agent.offline.turn import Turn
 
-__all__ = ["Call", "knowledge_query", "next_calls", "pick_run"]
+__all__ = ["PROPOSALS", "Call", "earlier_a_race", "knowledge_query", "next_calls", "pick_run"]
 
 Call = tuple[str, dict[str, Any]]
 Plan = Callable[[Intent, Turn], list[Call]]
@@ -272,18 +272,51 @@ def _add_race(i: Intent, turn: Turn) -> list[Call]:
     return calls
 
 
+def earlier_a_race(i: Intent, turn: Turn) -> dict[str, Any] | None:
+    """An A race on the calendar before the date asked for (a plan to the later race would run over it)."""
+    if i.day is None:
+        return None
+    races = turn.data("list_races").get("races") or []
+    return next(
+        (r for r in races if r["priority"] == "A" and i.today.isoformat() <= r["date"] < i.day.isoformat()),
+        None,
+    )
+
+
 def _build_plan(i: Intent, turn: Turn) -> list[Call]:
+    """The calendar and the active plan first: a plan aims at the A race, and replacing the active plan is
+    said in the arguments the athlete approves (`replace_active`)."""
     s = i.slots
+    calls: list[Call] = [("list_races", {}), ("get_plan", {})]
+    if turn.get("list_races") is None or turn.get("get_plan") is None:
+        return calls
+    replacing = {"replace_active": True} if turn.get("get_plan").ok else {}  # type: ignore[union-attr]
     if i.day is not None:
-        args: dict[str, Any] = {"race_date": i.day.isoformat()}
+        if earlier_a_race(i, turn) is not None:
+            return calls  # the answer asks which race the plan is for
+        args: dict[str, Any] = {"race_date": i.day.isoformat(), **replacing}
         if s.get("distance_m"):
             args["race_distance_m"] = s["distance_m"]
-        return [("generate_plan", args)]
-    calls: list[Call] = [("list_races", {})]
-    race = find_race(i, turn) if turn.get("list_races") else None
+        return [*calls, ("generate_plan", args)]
+    race = find_race(i, turn)
     if race is not None:
-        calls.append(("generate_plan", {"race_id": race["id"]}))
+        calls.append(("generate_plan", {"race_id": race["id"], **replacing}))
     return calls
+
+
+def _adjust_today(i: Intent, turn: Turn) -> list[Call]:
+    """Readiness and the proposal for today; a proposed change is offered for approval at once."""
+    day = (i.day or i.today) if i.name.startswith("proactive_") else i.today
+    calls: list[Call] = [("readiness", {"day": day.isoformat()}), ("adjust_today", {})]
+    proposal = turn.data("adjust_today").get("apply_with")
+    if proposal:
+        calls.append(("apply_today_adjustment", dict(proposal)))
+    return calls
+
+
+#: side-effect calls the coach offers with its answer written beside them (the answer is the proposal the
+#: athlete approves or declines, e.g. the morning message's Approve / Keep)
+PROPOSALS = frozenset({"apply_today_adjustment"})
 
 
 def _workout(i: Intent, turn: Turn) -> list[Call]:
@@ -365,7 +398,7 @@ PLANS: dict[str, Plan] = {
     ],
     "samples": _samples,
     "zones": _zones,
-    "readiness": lambda i, t: [("readiness", {"day": i.today.isoformat()}), ("adjust_today", {})],
+    "readiness": _adjust_today,
     "tired_week": lambda i, t: [
         ("readiness", {"day": i.today.isoformat()}),
         ("training_load", {"days": 28, "resolution": "week"}),
@@ -417,10 +450,7 @@ PLANS: dict[str, Plan] = {
     "knowledge": lambda i, t: [("search_knowledge", {"query": knowledge_query(i.text), "limit": 3})],
     "advice": _advice,
     # system-started turns (tools/notifications/triggers.py)
-    "proactive_morning_readiness": lambda i, t: [
-        ("readiness", {"day": _iso(i.day or i.today)}),
-        ("adjust_today", {}),
-    ],
+    "proactive_morning_readiness": _adjust_today,
     "proactive_after_run": lambda i, t: [
         ("last_activity", {"activity_id": i.slots.get("activity_id")} if i.slots.get("activity_id") else {}),
         _recent(i),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.offline.coaching import readiness
+from agent.offline.coaching import applied_today, proposal_line, readiness
 from agent.offline.intents import Intent
 from agent.offline.turn import Fmt, Turn, clock
 
@@ -14,6 +14,9 @@ __all__ = ["PROACTIVE_ANSWERS"]
 
 
 def morning(i: Intent, turn: Turn, f: Fmt) -> str:
+    done = applied_today(turn)  # the athlete answered the morning's proposal
+    if done is not None:
+        return done
     r = turn.data("readiness")
     if not r or r.get("score") is None:
         return (
@@ -21,6 +24,9 @@ def morning(i: Intent, turn: Turn, f: Fmt) -> str:
             "watch, and go by feel until then."
         )
     body = readiness(i, turn, f).split("\n")
+    proposed = proposal_line(turn.data("adjust_today"), f)
+    if proposed:  # the signals and their baselines are in the proposal's why
+        return f"Good morning! {body[0]} Readiness {r.get('score')}/100 ({r.get('label')}).\n\n{proposed}"
     return (
         f"Good morning! {body[0]} "
         + " ".join(line.lstrip("- ") + ";" for line in body[2:4]).rstrip(";")

@@ -25,9 +25,11 @@ router = APIRouter(prefix="/plans", tags=["plans"])
     status_code=status.HTTP_201_CREATED,
     summary="Generate a training plan",
     description="Build and save a periodized plan (base, build, peak, taper) to a race on your calendar "
-    "(`race_id`) or to `race_date` + distance; it becomes your active plan. Every plan is checked against "
-    "the safety rules (`checks` is empty when all are kept).",
-    responses=problem_responses(404),
+    "(`race_id`) or to `race_date` + distance (default: your next A race); it becomes your active plan. "
+    "With an active plan already, send `replace_active: true` to replace it (it is archived), else 409; "
+    "an A race before the goal is a 409 too. B races inside the plan get a mini-taper, C races are "
+    "training. Every plan is checked against the safety rules (`checks` is empty when all are kept).",
+    responses=problem_responses(404, 409),
 )
 async def generate_plan(body: GeneratePlanInput, deps: ToolDepsDep) -> PlanOut:
     return await plans.generate_plan(deps, body)

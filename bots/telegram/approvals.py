@@ -1,5 +1,9 @@
 """Approve / deny buttons for a paused coach turn, each pair usable once.
 
+They answer an approval in chat, and the proposal a proactive message carries (the morning's change to
+today's session: Approve / Keep, sent by `sender.TelegramSender` with the message): either way a press
+resumes the paused turn it belongs to.
+
 Telegram's callback data is limited to 64 bytes, so a button carries a short random token; the token
 maps (in Redis, for a week) to the user, thread and approval it answers. Pressing either button consumes
 the token atomically (GETDEL): a second press, of either button, gets "already answered" and nothing runs.
@@ -34,7 +38,15 @@ class PendingApproval:
     tool: str
 
 
-async def offer(redis: Redis, user_id: int, thread_id: str, event: ApprovalRequired) -> InlineKeyboardMarkup:
+async def offer(
+    redis: Redis,
+    user_id: int,
+    thread_id: str,
+    event: ApprovalRequired,
+    *,
+    labels: tuple[str, str] = ("✅ Approve", "✖️ Deny"),
+) -> InlineKeyboardMarkup:
+    """Two buttons answering `event` once; `labels` name them (a proposal says Approve / Keep)."""
     token = secrets.token_urlsafe(12)
     payload = {
         "user_id": user_id,
@@ -46,8 +58,8 @@ async def offer(redis: Redis, user_id: int, thread_id: str, event: ApprovalRequi
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("✅ Approve", callback_data=f"{PREFIX}:{token}:y"),
-                InlineKeyboardButton("✖️ Deny", callback_data=f"{PREFIX}:{token}:n"),
+                InlineKeyboardButton(labels[0], callback_data=f"{PREFIX}:{token}:y"),
+                InlineKeyboardButton(labels[1], callback_data=f"{PREFIX}:{token}:n"),
             ]
         ]
     )

@@ -58,11 +58,17 @@ async def today(deps: ToolDeps) -> str:
         lines.append(f"Planned: {escape(s.title)} — {s.distance_km:g} km, about {s.duration_min:.0f} min")
     lines.append(f"<i>{escape(out.why)}</i>")
     if out.proposal is not None:
-        lines.append(
-            f"Suggested instead: {escape(out.proposal.title)} ({out.proposal.distance_km:g} km). "
-            "Tell me if you want it and I will change the plan."
-        )
+        lines.append(f"Suggested instead: {escape(out.proposal.title)} ({out.proposal.distance_km:g} km).")
     return "\n".join(lines)
+
+
+#: the coach turn `/today` starts when a change is proposed (the offline coach reads it as readiness)
+TODAY_PROPOSAL = "How ready am I today? Should today's session change?"
+
+
+async def proposes_a_change(deps: ToolDeps) -> bool:
+    out = await call_tool("adjust_today", deps, {})
+    return isinstance(out, AdjustTodayOutput) and out.apply_with is not None
 
 
 async def week(deps: ToolDeps) -> str:

@@ -3,7 +3,8 @@
 Every handler first finds the account the chat is linked to; an unlinked chat gets the explanation of how
 to link it and nothing else (only `/start CODE` and `/help` work there). A text message is one coach turn
 in the chat's current conversation, streamed as message edits; an approval becomes two inline buttons that
-resume the same turn; a FIT document goes to the worker's import job (as a web upload does) and its result
+resume the same turn (`/today` with a proposed change asks the coach, so the change comes with them too); a
+FIT document goes to the worker's import job (as a web upload does) and its result
 is summarised once the job is done (after `IMPORT_WAIT_S`, the reply says it is still being imported).
 """
 
@@ -148,7 +149,11 @@ class CoachBot:
                 session, user, now=self.now(), redis=self.redis(), settings=self.settings
             )
             text = await commands.run_command(name, deps)
+            proposes = name == "today" and await commands.proposes_a_change(deps)
+            thread = await telegram_link.chat_thread(session, user.id) if proposes else None
         await self._say(update, text)
+        if proposes:  # the change itself is offered by the coach, with Approve / Deny, as in chat
+            await self.turn(update, user, thread, commands.TODAY_PROPOSAL)
 
     # --- chat -------------------------------------------------------------------------------------
 

@@ -5,7 +5,12 @@
   idempotency key is the message's own key, so two schedulers (or a restart) enqueue it once.
 - `proactive.message` asks the coach for the message in a system-started turn (`agent.stream` with the
   trigger named in the turn's text: the same tools and grounding as any chat), stores it as a notification
-  (unique per user, trigger and period) with a delivery per enabled channel.
+  (unique per user, trigger and period) with a delivery per enabled channel. A turn that ends by offering a
+  proposal (`PROPOSALS`: the morning's change to today's session) is stored with the paused approval in its
+  data (`approval`: thread, approval id, tool, arguments) and adjust_today's result (`proposal`): Telegram
+  shows Approve / Keep buttons and the web inbox a card, and either answer resumes that same turn, so the
+  change is applied by the graph's act node exactly as an approval in chat. Any other approval a system turn
+  asks for is not offered (a system turn never acts on its own): the message is written again next time.
 - `deliver_notifications` (every minute) sends due deliveries (quiet hours hold them; failures back off).
 """
 
@@ -22,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.checkpoint import get_checkpointer
-from agent.events import ApprovalRequired, ErrorEvent, MessageDone, TurnStarted
+from agent.events import ApprovalRequired, ErrorEvent, MessageDone, TextDelta, TurnStarted
 from agent.stream import stream
 from core.database import session_scope
 from core.errors import InvalidInput, ServiceUnavailable
@@ -39,6 +44,8 @@ from tools.notifications.triggers import Due, due_messages
 log = logging.getLogger(__name__)
 
 MESSAGE_JOB = "proactive.message"
+#: side-effect tools a proactive message may offer for the athlete's approval
+PROPOSALS = frozenset({"apply_today_adjustment"})
 
 
 def job_key(due: Due) -> str:
@@ -124,6 +131,8 @@ async def write_message(
     thread: str | None = None
     body: str | None = None
     tools: list[str] = []
+    texts: list[str] = []
+    extra: dict[str, Any] = {}
     async for event in stream(
         user,
         None,
@@ -137,10 +146,20 @@ async def write_message(
     ):
         if isinstance(event, TurnStarted):
             thread = event.thread_id
+        elif isinstance(event, TextDelta):
+            texts.append(event.text)
         elif event.type == "tool_result" and event.ok:
             tools.append(event.name)
+            if event.name == "adjust_today" and event.data:
+                extra["proposal"] = event.data
         elif isinstance(event, MessageDone):
             body = event.text
+        elif isinstance(event, ApprovalRequired) and event.tool in PROPOSALS:
+            body = "".join(texts).strip() or event.why
+            extra["approval"] = {
+                "thread_id": thread,
+                **event.model_dump(mode="json", include={"approval_id", "tool", "what", "why", "arguments"}),
+            }
         elif isinstance(event, ApprovalRequired):
             body = None  # a system turn never acts on its own; the message is written again next time
         elif isinstance(event, ErrorEvent):
@@ -156,7 +175,7 @@ async def write_message(
         body=body.strip(),
         channels=await channels_for(session, user),
         now=now,
-        data={**due.data, "thread_id": thread, "tools": tools},
+        data={**due.data, "thread_id": thread, "tools": tools, **extra},
     )
     return {"status": "created" if created else "exists", "notification_id": notification.id, "tools": tools}
 

@@ -26,7 +26,7 @@ from agent.events import (
 )
 from agent.offline.intents import understand
 from agent.offline.plans import next_calls
-from agent.offline.turn import Turn
+from agent.offline.turn import Result, Turn
 from agent.stream import stream
 from agent.threads import list_messages
 from core.errors import InvalidInput
@@ -170,7 +170,7 @@ FIRST_STEP = {
     "[proactive:gear_threshold]": {"list_gear"},
     "[proactive:missed_session]": {"get_plan"},
     "push tomorrow's workout to my watch": {"push_workout"},
-    "build me a training plan for a marathon on 2027-04-11": {"generate_plan"},
+    "build me a training plan for a marathon on 2027-04-11": {"list_races", "get_plan"},
     "Add a race: Berlin Marathon on 2027-09-26": {"add_race"},
     "I bought new shoes: Pegasus 41": {"add_gear"},
     "predict my marathon": {"race_prediction"},
@@ -286,3 +286,28 @@ async def test_a_real_models_invented_figure_is_repaired_once_against_the_eviden
     warning, done = events[-2], events[-1]
     assert isinstance(warning, GroundingWarning) and warning.figures == ["140 bpm"]
     assert isinstance(done, MessageDone) and done.text == still.replace("140 bpm", "140 bpm ⚠")
+
+
+def test_a_proposed_change_for_today_is_offered_for_approval_and_a_plan_respects_the_calendar() -> None:
+    """The second step of the readiness plan offers adjust_today's change (the morning's Approve / Keep);
+    a plan asked for a date after an A race asks first, and replacing an active plan says so."""
+    today = date(2026, 10, 20)
+    tools = _registered()
+    bad_night = understand("I slept badly", today)
+    proposal = {"session_id": 7, "action": "easy"}
+    turn = Turn()
+    turn.results.append(Result("readiness", {"day": "2026-10-20"}, {"score": 40, "label": "take it easy"}))
+    turn.results.append(Result("adjust_today", {}, {"action": "easy", "apply_with": proposal}))
+    assert next_calls(bad_night, turn, tools) == [("apply_today_adjustment", proposal)]
+
+    ask = understand("Make me a plan for a half marathon on 2027-02-28", today)
+    turn = Turn()
+    a_race = {"id": 3, "name": "Lisbon Half", "date": "2027-01-31", "priority": "A", "distance_m": 21097.5}
+    turn.results.append(Result("list_races", {}, {"races": [a_race], "next_a_race": a_race}))
+    turn.results.append(Result("get_plan", {}, {"error": "not_found", "message": "no active plan"}))
+    assert next_calls(ask, turn, tools) == []  # the answer asks which race
+    turn.results[0] = Result("list_races", {}, {"races": [], "next_a_race": None})
+    turn.results[1] = Result("get_plan", {}, {"plan_id": 1, "name": "Old plan"})
+    assert next_calls(ask, turn, tools) == [
+        ("generate_plan", {"race_date": "2027-02-28", "replace_active": True, "race_distance_m": 21097.5})
+    ]

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import data_versions as versions
 from core.errors import InvalidInput
 from core.models import User
 from core.runtime import fernet_key
@@ -100,6 +99,5 @@ async def verify(
         raise InvalidInput(BAD_LINK)
     if user.email_verified_at is None:
         user.email_verified_at = now
-        versions.changed(session, user.id)
         await session.flush()
     return user

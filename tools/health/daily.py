@@ -7,10 +7,10 @@ import math
 from datetime import date, timedelta
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from core.models import DailyHealth
 from tools.deps import ToolDeps
+from tools.health.repository import HealthDays
 from tools.registry import tool
 
 DEFAULT_DAYS = 30
@@ -98,13 +98,7 @@ async def daily_health(deps: ToolDeps, args: DailyHealthInput) -> DailyHealthOut
     if (until - since).days + 1 > MAX_DAYS:
         since = until - timedelta(days=MAX_DAYS - 1)
         notes.append(f"range clamped to the last {MAX_DAYS} days")
-    rows = (
-        await deps.session.execute(
-            select(DailyHealth)
-            .where(DailyHealth.user_id == deps.user_id, DailyHealth.day >= since, DailyHealth.day <= until)
-            .order_by(DailyHealth.day)
-        )
-    ).scalars()
+    rows = await HealthDays(deps.session, deps.user_id).between(since, until)
     days = [health_day(row) for row in rows]
     if not days:
         notes.append("no health data in this range; connect Garmin and sync to get sleep, HRV and resting HR")

@@ -8,6 +8,7 @@ delivered on creation).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
 from core.metrics import PROACTIVE_SENT
-from core.models import Notification, NotificationDelivery
+from core.models import Conversation, Message, Notification, NotificationDelivery
 from tools.notifications.preferences import Channel, Trigger
 
 MAX_LIST = 100
@@ -38,6 +39,64 @@ class DeliveryOut(BaseModel):
     last_error: str | None
 
 
+class Offer(BaseModel):
+    """A change the coach proposes with the message (the morning's change to today's session): the paused
+    turn it belongs to. Answer it with POST /api/v1/chat/threads/{thread_id}/approvals."""
+
+    thread_id: str
+    approval_id: str
+    tool: str
+    what: str
+    why: str
+    arguments: dict[str, Any]
+    answered: bool = Field(default=False, description="already approved or kept (here, in chat or Telegram)")
+
+
+class ProposalSignal(BaseModel):
+    name: str
+    text: str
+    worse: bool
+
+
+class Proposal(BaseModel):
+    """adjust_today's proposal, as the card shows it."""
+
+    action: str
+    why: str
+    session_title: str | None
+    proposed_title: str | None
+    proposed_km: float | None
+    signals: list[ProposalSignal]
+
+
+def offer_of(data: dict[str, Any]) -> Offer | None:
+    raw = data.get("approval")
+    try:
+        return Offer.model_validate(raw) if isinstance(raw, dict) else None
+    except ValueError:
+        return None
+
+
+def proposal_of(data: dict[str, Any]) -> Proposal | None:
+    raw = data.get("proposal")
+    if not isinstance(raw, dict) or not raw.get("apply_with"):
+        return None
+    session = raw.get("session") or {}
+    proposed = raw.get("proposal") or {}
+    return Proposal(
+        action=str(raw.get("action")),
+        why=str(raw.get("why") or ""),
+        session_title=session.get("title"),
+        proposed_title=proposed.get("title"),
+        proposed_km=proposed.get("distance_km"),
+        signals=[
+            ProposalSignal(name=str(x.get("name")), text=str(x.get("text")), worse=bool(x.get("worse")))
+            for x in raw.get("signals") or []
+            if isinstance(x, dict)
+        ],
+    )
+
+
 class NotificationOut(BaseModel):
     id: int
     trigger: str
@@ -48,6 +107,8 @@ class NotificationOut(BaseModel):
     created_at: datetime
     read_at: datetime | None
     deliveries: list[DeliveryOut]
+    offer: Offer | None = Field(default=None, description="a proposed change waiting for Approve / Keep")
+    proposal: Proposal | None = Field(default=None, description="what the offer changes, and why")
 
 
 class NotificationList(BaseModel):
@@ -148,6 +209,27 @@ async def list_notifications(
                     last_error=d.last_error,
                 )
             )
+    offers = {row.id: offer_of(row.data) for row in rows}
+    threads = {uuid.UUID(o.thread_id) for o in offers.values() if o is not None}
+    answered: set[str] = set()
+    if threads:  # a thread with an approval message has had its answer (the turn resumed)
+        answered = {
+            str(t)
+            for t in (
+                await session.execute(
+                    select(Message.conversation_id)
+                    .join(Conversation, Conversation.id == Message.conversation_id)
+                    .where(
+                        Message.conversation_id.in_(threads),
+                        Message.role == "approval",
+                        Conversation.user_id == user_id,
+                    )
+                )
+            ).scalars()
+        }
+    for offer in offers.values():
+        if offer is not None:
+            offer.answered = offer.thread_id in answered
     unread = (
         await session.execute(
             select(func.count())
@@ -167,6 +249,8 @@ async def list_notifications(
                 created_at=row.created_at,
                 read_at=row.read_at,
                 deliveries=deliveries[row.id],
+                offer=offers[row.id],
+                proposal=proposal_of(row.data),
             )
             for row in rows
         ],

@@ -6,7 +6,8 @@ been stored yet. Each has a period key, so the pair (trigger, period) names the 
 | trigger | due when (local time) | period |
 |---|---|---|
 | morning_readiness | from `morning_earliest` once last night's sleep/HRV is in, else from | the date |
-|                   | `morning_time`; until noon | |
+|                   | `morning_time`; until noon (a proposed change to today's session is | |
+|                   | offered with Approve / Keep) | |
 | after_run | a run that ended within the last 36 h is stored (synced or imported) | the activity |
 | weekly_review | on `weekly_review_day` from `weekly_review_time` until midnight | the ISO week |
 | race_week | 7 days and 1 day before a race, from `morning_time` | race + 7d / 1d |
@@ -127,7 +128,9 @@ async def _morning(
                 Trigger.MORNING_READINESS,
                 f"Write the athlete's morning message for {today.isoformat()}: how ready am I today "
                 "(readiness from last night's sleep, HRV and resting HR, and training load), and what that "
-                "means for today's session.",
+                "means for today's session (adjust_today). If adjust_today proposes a change, say why — the "
+                "signals beside their baselines — and call apply_today_adjustment with its apply_with: the "
+                "athlete gets Approve / Keep buttons, and nothing changes until they press one.",
             ),
             today,
             {"day": today.isoformat(), "night_data_in": night_in},

@@ -5,10 +5,11 @@ Matching, per past session (rest days aside), oldest first: a run on the session
 longest run of that day); otherwise a run within ±MOVE_WINDOW_DAYS days that no session claims → moved;
 otherwise → missed. Today's session is done if there is a run today, else it stays planned.
 
-Real volume: the larger of the last 7 days' km and 75 % of the last 4 weeks' weekly average (one missed
-week after months of training should not restart the athlete from zero). The weeks ahead are re-flowed
-(`reflow.py`) when a session was newly missed or moved, when that real volume is below 85 % of the plan's
-last week (once a day), or when asked (`force`); so asking twice changes nothing the second time.
+Real volume: `volume.current_volume`, the one definition `generate_plan` uses too (the larger of the last
+7 days' km and 75 % of the 4-week average), so adapting right after generating changes nothing.
+The weeks ahead are re-flowed (`reflow.py`) when a session was newly missed or moved, when that real
+volume is below 85 % of the plan's last week (once a day), or when asked (`force`); so asking twice
+changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from tools.plans.model import TrainingPlan
 from tools.plans.plans import PlanOut, plan_out
 from tools.plans.reflow import reflow_plan
 from tools.plans.store import OPEN_STATUSES, load_plan, save_sessions, week_skeleton
-from tools.plans.volume import running_km, runs_by_day, weekly_km
+from tools.plans.volume import current_volume, runs_by_day
 from tools.registry import tool
 from tools.training_load.cross_training import strength_by_day
 from tools.training_load.strength import add_strength_sessions
@@ -38,7 +39,6 @@ from tools.workouts.model import WorkoutKind
 
 MOVE_WINDOW_DAYS = 2
 STRENGTH = WorkoutKind.STRENGTH.value
-CHRONIC_SHARE = 0.75
 BEHIND_PLAN = 0.85
 
 
@@ -91,12 +91,7 @@ def match_sessions(
 
 
 async def recent_volume(deps: ToolDeps) -> float:
-    yesterday = deps.today - timedelta(days=1)
-    last_week = await running_km(
-        deps.session, deps.user_id, deps.tz, deps.today - timedelta(days=7), yesterday
-    )
-    chronic = await weekly_km(deps.session, deps.user_id, deps.tz, deps.today)
-    return max(last_week, CHRONIC_SHARE * chronic)
+    return (await current_volume(deps.session, deps.user_id, deps.tz, deps.today)).km
 
 
 class WeekChange(BaseModel):

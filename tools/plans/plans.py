@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from core.errors import CoachError, InvalidInput
+from core.errors import CoachError, Conflict, InvalidInput, NotFound
 from core.models import PlannedSession as SessionRow
 from core.models import TrainingPlan as PlanRow
 from tools.deps import ToolDeps
@@ -23,9 +23,10 @@ from tools.fitness.race_prediction import Paces, distance_name, paces_out
 from tools.fitness.vdot import MAX_VDOT, MIN_VDOT, training_paces
 from tools.plans.model import TrainingPlan
 from tools.plans.periodize import periodize
+from tools.plans.race_days import CalendarRace, fit_races
 from tools.plans.rules import RuleViolation, check_plan
-from tools.plans.store import load_plan, save_plan
-from tools.plans.volume import weekly_km
+from tools.plans.store import load_plan, plan_row, save_plan
+from tools.plans.volume import current_volume
 from tools.races.repository import Races
 from tools.registry import tool
 from tools.training_load.strength import add_strength_sessions
@@ -151,7 +152,10 @@ class GeneratePlanInput(BaseModel):
     vdot: float | None = Field(default=None, description="current fitness; default from best recent efforts")
     days_per_week: int = Field(default=5, description="running days a week, 3–7")
     long_run_day: Weekday = "sunday"
-    current_weekly_km: float | None = Field(default=None, description="default: average of the last 4 weeks")
+    current_weekly_km: float | None = Field(
+        default=None,
+        description="default: the larger of the last 7 days and 75 % of the 4-week average (as adapt_plan)",
+    )
     max_weekly_km: float | None = Field(
         default=None, description="the most the athlete wants to run in a week"
     )
@@ -160,6 +164,25 @@ class GeneratePlanInput(BaseModel):
     strength_per_week: int = Field(
         default=0, ge=0, le=3, description="strength sessions a week on non-running days (0 = none)"
     )
+    replace_active: bool = Field(
+        default=False,
+        description="true replaces the athlete's active plan (it is archived); only after they said so",
+    )
+
+
+async def _check_active(deps: ToolDeps, replace: bool) -> str | None:
+    """Refuse to replace an active plan unless asked to; a note when it is replaced."""
+    try:
+        active = await plan_row(deps.session, deps.user_id, None)
+    except NotFound:
+        return None
+    if not replace:
+        raise Conflict(
+            f"The athlete already has an active plan, “{active.name}” (id {active.id}, to "
+            f"{active.end_date}). A new plan replaces it (the old one is archived): ask the athlete, and "
+            "only if they agree call generate_plan again with replace_active=true."
+        )
+    return f"the plan “{active.name}” (id {active.id}) is archived: this one replaces it"
 
 
 def _default_max_km(distance_m: float, current_km: float) -> float:
@@ -171,15 +194,33 @@ def _default_max_km(distance_m: float, current_km: float) -> float:
 async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
     """Build and save a periodized training plan (base, build, peak, 2–3 week taper) to a race: give a race
     from the calendar (race_id) or race_date + distance, optionally a goal time, days per week, the long-run
-    day, and current / maximum weekly km (defaults: the last 4 weeks' average, and a distance-based cap).
+    day, and current / maximum weekly km (defaults: the current volume adapt_plan also uses, and a
+    distance-based cap).
     Every session is a structured workout at the athlete's paces. The plan is checked against the safety
     rules (10 % ramp, recovery weeks, long-run share, 80/20, no hard days back to back, taper) and
-    `checks` lists any broken rule (empty for every plan this tool stores). It becomes the active plan."""
+    `checks` lists any broken rule (empty for every plan this tool stores). It becomes the active plan.
+    Without a race the goal is the next A race on the calendar; an A race before the goal is refused;
+    B races inside the plan get a mini-taper (easy days around them), C races are run as training.
+    If the athlete has an active plan, the new one replaces it: ask them first, then pass
+    replace_active=true."""
     notes: list[str] = []
+    replaced = await _check_active(deps, args.replace_active)
+    if replaced:
+        notes.append(replaced)
     race_date, distance_m, goal = args.race_date, args.race_distance_m, args.goal_time_s
-    race_id = None
-    if args.race_id is not None:
-        race = await Races(deps.session, deps.user_id).get(args.race_id)
+    race_id = args.race_id
+    start = args.start_date or deps.today
+    calendar = await Races(deps.session, deps.user_id).from_date(deps.today)
+    if race_id is None:
+        same_day = [r for r in calendar if r.date == race_date] if race_date is not None else []
+        a_races = [r for r in calendar if r.priority == "A"]
+        if same_day:  # the race on the calendar that day is the goal
+            race_id = max(same_day, key=lambda r: (r.priority == "A", r.distance_m or 0.0)).id
+        elif race_date is None and distance_m is None and args.distance is None and a_races:
+            race_id = a_races[0].id  # by default the plan aims at the next A race
+            notes.append(f"the goal is your next A race, {a_races[0].name} on {a_races[0].date}")
+    if race_id is not None:
+        race = await Races(deps.session, deps.user_id).get(race_id)
         race_id = race.id
         race_date = race_date or race.date
         distance_m = distance_m or race.distance_m
@@ -190,7 +231,19 @@ async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
         raise InvalidInput(
             "Give the race: race_id from the calendar, or race_date and distance (5k … marathon)."
         )
-    start = args.start_date or deps.today
+    earlier_a = [r for r in calendar if r.priority == "A" and start <= r.date < race_date and r.id != race_id]
+    if earlier_a:
+        first_a = earlier_a[0]
+        raise Conflict(
+            f"The A race {first_a.name} on {first_a.date} (race {first_a.id}) comes before {race_date}: "
+            "a plan to the later race would run through it untapered. Plan to that race (race_id), or make "
+            "it a B or C race first (update_race)."
+        )
+    others = [
+        CalendarRace(r.name, r.date, r.priority, r.distance_m)
+        for r in calendar
+        if start <= r.date < race_date and r.id != race_id and r.priority in ("B", "C")
+    ]
     if start < deps.today:
         raise InvalidInput(f"start_date {start} is in the past; start today or later.")
 
@@ -205,8 +258,9 @@ async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
             basis = "the goal time (no recent runs to measure current fitness)"
     current = args.current_weekly_km
     if current is None:
-        current = round(await weekly_km(deps.session, deps.user_id, deps.tz, deps.today), 1)
-        notes.append(f"current volume {current:g} km/week is the average of your last 4 weeks")
+        volume = await current_volume(deps.session, deps.user_id, deps.tz, deps.today)
+        current = volume.km
+        notes.append(volume.explain())
     maximum = args.max_weekly_km or _default_max_km(distance_m, current)
     if args.max_weekly_km is None:
         notes.append(f"maximum volume {maximum:g} km/week (a default for the distance; set max_weekly_km)")
@@ -225,6 +279,8 @@ async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
         goal_time_s=goal,
         current_vdot=vdot,
     )
+    fitted = fit_races(plan, others)  # B races get a mini-taper, C races are training
+    plan, notes = fitted.plan, [*notes, *fitted.notes]
     plan = add_strength_sessions(plan, args.strength_per_week)
     broken = check_plan(plan)
     if broken:  # the generator keeps every rule by construction; refuse to store one that does not

@@ -21,3 +21,7 @@ class Races(OwnedRepository[Race]):
         if priority:
             stmt = stmt.where(Race.priority == priority)
         return await self.session.scalar(stmt)
+
+    async def from_date(self, first: dt.date) -> list[Race]:
+        """The races on or after `first`, by date."""
+        return await self.all(Race.date >= first, order_by=[Race.date, Race.id])

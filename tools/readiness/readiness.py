@@ -7,12 +7,11 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import DailyHealth
 from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
+from tools.health.repository import HealthDays
 from tools.readiness.science import BASELINE_DAYS, Readiness, ReadinessInputs, score_readiness
 from tools.registry import tool
 from tools.training_load.training_load import load_state
@@ -49,21 +48,7 @@ async def assess_readiness(
     """(readiness, TSB, ACWR, notes) for the morning of `day`; the load leaves out activities from
     `hide_sources` (for a model turn)."""
     notes: list[str] = []
-    rows = (
-        (
-            await session.execute(
-                select(DailyHealth)
-                .where(
-                    DailyHealth.user_id == user_id,
-                    DailyHealth.day >= day - timedelta(days=BASELINE_DAYS),
-                    DailyHealth.day <= day,
-                )
-                .order_by(DailyHealth.day)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    rows = await HealthDays(session, user_id).between(day - timedelta(days=BASELINE_DAYS), day)
     today = next((r for r in rows if r.day == day), None)
     history = [r for r in rows if r.day < day]
     if today is None:

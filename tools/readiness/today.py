@@ -5,34 +5,44 @@ Proposal, by readiness label: rest → a rest day; take it easy → a key sessio
 an easy run of 60 % of its distance, any other run is shortened to 75 %; normal, ready or unknown → keep
 (with the low signals named, if any). The race itself is never changed. Every easy run is at least 3 km.
 
+A proposal says why: the readiness reasons, and last night's signals beside the athlete's own baselines
+(`signals.py`: "HRV 41 ms vs your 28-night baseline 62 ms").
+
 Applying replaces the session's workout (what the athlete runs and what is pushed to the watch) and marks
 it `adjusted`; the plan keeps the designed workout (`plan_store.remember_design`), so the plan's rules are
-still those of its design. A lighter day is a deviation, like a missed one: `adapt_plan` re-sizes the
+still those of its design. When the session's workout was on Garmin, the approved change goes there too:
+the new workout is pushed (push_workout deletes the old copy first, so the watch has exactly one), or for a
+rest day the old copy is deleted. A lighter day is a deviation, like a missed one: `adapt_plan` re-sizes the
 weeks ahead from what was really run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from core.errors import InvalidInput, NotFound
+from core.errors import CoachError, InvalidInput, NotFound
 from core.models import PlannedSession as SessionRow
+from core.models import Workout as WorkoutRow
 from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.vdot import training_paces
+from tools.garmin.client import GarminNotFound, open_garmin
 from tools.plans.plans import ViolationOut, violations_out
 from tools.plans.rules import check_plan
 from tools.plans.store import OPEN_STATUSES, load_plan, open_session_on, remember_design
 from tools.readiness.readiness import assess_readiness
+from tools.readiness.signals import Signal, health_signals
 from tools.registry import tool
 from tools.workouts.describe import describe
 from tools.workouts.model import Workout, WorkoutKind, summarize
 from tools.workouts.sessions import build_workout
 from tools.workouts.store import load_workout, replace_workout
+from tools.workouts.workouts import PushWorkoutInput, push_workout
 
 Action = Literal["keep", "easy", "shorten", "rest"]
 Change = Literal["easy", "shorten", "rest"]
@@ -100,6 +110,7 @@ class AdjustTodayOutput(BaseModel):
     readiness_label: str
     readiness_reasons: list[str]
     session: TodaySession | None
+    signals: list[Signal] = Field(description="last night's signals beside the athlete's baselines")
     action: Action
     why: str
     proposal: ProposedWorkout | None = Field(description="the replacement workout (None when keeping)")
@@ -130,6 +141,11 @@ async def adjust_today(deps: ToolDeps, args: AdjustTodayInput) -> AdjustTodayOut
     )
     session, plan = await open_session_on(deps.session, deps.user_id, deps.today)
     action, why = propose(result.label, session)
+    signals = await health_signals(deps.session, deps.user_id, deps.today)
+    if action != "keep":
+        named = [s.text for s in signals if s.worse] or [s.text for s in signals if s.baseline is not None]
+        if named:
+            why = f"{why} ({'; '.join(named)})"
     reasons = [r.text for r in result.reasons if r.status != "ok"] + notes
     proposal = None
     apply_with: dict[str, object] | None = None
@@ -152,6 +168,7 @@ async def adjust_today(deps: ToolDeps, args: AdjustTodayInput) -> AdjustTodayOut
         )
         if session is not None
         else None,
+        signals=signals,
         action=action,
         why=why,
         proposal=proposal,
@@ -170,14 +187,18 @@ class ApplyTodayOutput(BaseModel):
     action: Change
     workout: ProposedWorkout
     checks: list[ViolationOut] = Field(description="rule violations of the plan's design (empty)")
+    garmin: Literal["not pushed", "replaced", "removed", "failed"] = Field(
+        description="what happened to the copy on Garmin: replaced by the new workout, removed (rest day)"
+    )
     message: str
 
 
 @tool(side_effect=True)
 async def apply_today_adjustment(deps: ToolDeps, args: ApplyTodayInput) -> ApplyTodayOutput:
     """Apply an adjustment adjust_today proposed, after the athlete agreed (needs approval): replace the
-    session's workout with the easier one (or a rest day) and mark it adjusted. A workout already on the
-    watch must be pushed again. adapt_plan later re-sizes the coming weeks from what was really run."""
+    session's workout with the easier one (or a rest day) and mark it adjusted. If the session was on the
+    athlete's Garmin calendar, the new workout replaces it there (a rest day removes it). adapt_plan later
+    re-sizes the coming weeks from what was really run."""
     session = (
         await deps.session.execute(
             select(SessionRow).where(SessionRow.id == args.session_id, SessionRow.user_id == deps.user_id)
@@ -191,11 +212,10 @@ async def apply_today_adjustment(deps: ToolDeps, args: ApplyTodayInput) -> Apply
         raise InvalidInput("The race itself is not adjusted.")
     row, plan, _ = await load_plan(deps.session, deps.user_id, session.plan_id)
     workout = adjusted_workout(args.action, session, plan.vdot)
-    was_pushed = False
+    workout_row = None
     if session.workout_id is not None:
         workout_row, designed = await load_workout(deps.session, deps.user_id, session.workout_id)
         remember_design(row, session, designed)
-        was_pushed = workout_row.garmin_workout_id is not None
         await replace_workout(deps.session, workout_row, workout)
     summary = summarize(workout)
     session.kind = workout.kind.value
@@ -209,13 +229,37 @@ async def apply_today_adjustment(deps: ToolDeps, args: ApplyTodayInput) -> Apply
 
     _, plan, _ = await load_plan(deps.session, deps.user_id, row.id)
     message = f"{session.date:%A}: {workout.name}. The rest of the plan is unchanged."
-    if was_pushed:
-        message += " The watch still has the old workout: push this one again."
+    garmin: Literal["not pushed", "replaced", "removed", "failed"] = "not pushed"
+    if workout_row is not None and workout_row.garmin_workout_id is not None:
+        try:
+            if args.action == "rest":
+                await _remove_from_garmin(deps, workout_row)
+                garmin, note = "removed", " The old workout is off your Garmin calendar."
+            else:
+                await push_workout(deps, PushWorkoutInput(workout_id=workout_row.id, date=session.date))
+                garmin, note = "replaced", " Your Garmin calendar has the new workout: sync the watch."
+        except CoachError as exc:  # the plan is changed; only the watch is behind
+            garmin, note = "failed", f" Garmin was not updated ({exc.message}): push today's workout again."
+        message += note
     return ApplyTodayOutput(
         session_id=session.id,
         date=session.date,
         action=args.action,
         workout=_proposed(workout),
         checks=violations_out(check_plan(plan)),
+        garmin=garmin,
         message=message,
     )
+
+
+async def _remove_from_garmin(deps: ToolDeps, workout_row: WorkoutRow) -> None:
+    """Delete the workout's copy on Garmin (a rest day has nothing to run); gone already is fine."""
+    assert workout_row.garmin_workout_id is not None
+    connection = deps.clients.get("garmin") or await open_garmin(deps.user_id)
+    with contextlib.suppress(GarminNotFound):
+        await connection.call(
+            connection.api.delete_workout, workout_row.garmin_workout_id, what="removing the old workout"
+        )
+    workout_row.garmin_workout_id = None
+    workout_row.scheduled_date = None
+    await deps.session.flush()

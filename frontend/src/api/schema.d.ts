@@ -1076,7 +1076,7 @@ export type paths = {
         put?: never;
         /**
          * Generate a training plan
-         * @description Build and save a periodized plan (base, build, peak, taper) to a race on your calendar (`race_id`) or to `race_date` + distance; it becomes your active plan. Every plan is checked against the safety rules (`checks` is empty when all are kept).
+         * @description Build and save a periodized plan (base, build, peak, taper) to a race on your calendar (`race_id`) or to `race_date` + distance (default: your next A race); it becomes your active plan. With an active plan already, send `replace_active: true` to replace it (it is archived), else 409; an A race before the goal is a 409 too. B races inside the plan get a mini-taper, C races are training. Every plan is checked against the safety rules (`checks` is empty when all are kept).
          */
         post: operations["plans-generate_plan"];
         delete?: never;
@@ -2648,7 +2648,7 @@ export type components = {
         GeneratePlanInput: {
             /**
              * Current Weekly Km
-             * @description default: average of the last 4 weeks
+             * @description default: the larger of the last 7 days and 75 % of the 4-week average (as adapt_plan)
              */
             current_weekly_km?: number | null;
             /**
@@ -2686,6 +2686,12 @@ export type components = {
              * @description a race on the calendar: its date, distance and goal
              */
             race_id?: number | null;
+            /**
+             * Replace Active
+             * @description true replaces the athlete's active plan (it is archived); only after they said so
+             * @default false
+             */
+            replace_active?: boolean;
             /**
              * Start Date
              * @description default today
@@ -3484,8 +3490,12 @@ export type components = {
             deliveries: components["schemas"]["DeliveryOut"][];
             /** Id */
             id: number;
+            /** @description a proposed change waiting for Approve / Keep */
+            offer?: components["schemas"]["Offer"] | null;
             /** Period Key */
             period_key: string;
+            /** @description what the offer changes, and why */
+            proposal?: components["schemas"]["Proposal"] | null;
             /** Read At */
             read_at: string | null;
             /** Title */
@@ -3538,6 +3548,33 @@ export type components = {
              * @default 19:00:00
              */
             weekly_review_time?: string;
+        };
+        /**
+         * Offer
+         * @description A change the coach proposes with the message (the morning's change to today's session): the paused
+         *     turn it belongs to. Answer it with POST /api/v1/chat/threads/{thread_id}/approvals.
+         */
+        Offer: {
+            /**
+             * Answered
+             * @description already approved or kept (here, in chat or Telegram)
+             * @default false
+             */
+            answered?: boolean;
+            /** Approval Id */
+            approval_id: string;
+            /** Arguments */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /** Thread Id */
+            thread_id: string;
+            /** Tool */
+            tool: string;
+            /** What */
+            what: string;
+            /** Why */
+            why: string;
         };
         /** PaceRange */
         PaceRange: {
@@ -3841,6 +3878,33 @@ export type components = {
             units?: ("metric" | "imperial") | null;
             /** Weight Kg */
             weight_kg?: number | null;
+        };
+        /**
+         * Proposal
+         * @description adjust_today's proposal, as the card shows it.
+         */
+        Proposal: {
+            /** Action */
+            action: string;
+            /** Proposed Km */
+            proposed_km: number | null;
+            /** Proposed Title */
+            proposed_title: string | null;
+            /** Session Title */
+            session_title: string | null;
+            /** Signals */
+            signals: components["schemas"]["ProposalSignal"][];
+            /** Why */
+            why: string;
+        };
+        /** ProposalSignal */
+        ProposalSignal: {
+            /** Name */
+            name: string;
+            /** Text */
+            text: string;
+            /** Worse */
+            worse: boolean;
         };
         /** ProviderStatus */
         ProviderStatus: {
@@ -8855,6 +8919,15 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

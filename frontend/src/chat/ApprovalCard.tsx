@@ -28,7 +28,7 @@ export function ApprovalCard({
           Approve
         </button>
         <button type="button" disabled={disabled} onClick={() => onDecide(false)}>
-          Deny
+          {approval.tool === "apply_today_adjustment" ? "Keep the plan" : "Deny"}
         </button>
       </div>
     </section>

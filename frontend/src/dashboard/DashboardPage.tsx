@@ -7,6 +7,7 @@ import { useUnits } from "../auth/session";
 import { Card, Empty, ErrorNote, Loading } from "../ui/feedback";
 import { formatDistance, formatDuration, formatPacePerKm } from "../units/units";
 import { LoadChart } from "./LoadChart";
+import { ProposalCard } from "./ProposalCard";
 import { WeeklyVolume } from "./WeeklyVolume";
 
 export function DashboardPage() {
@@ -159,6 +160,7 @@ function Inbox() {
         <article key={n.id} className="note">
           <strong>{n.title}</strong>
           <p className="coach-text">{n.body}</p>
+          <ProposalCard notification={n} />
           {n.trigger === "mcp_approval" && typeof n.data.approval_id === "string" ? (
             <McpApproval approvalId={n.data.approval_id} />
           ) : (

@@ -29,6 +29,7 @@ export function GeneratePlanForm() {
     days_per_week: 4,
     long_run_day: "sunday" as LongRunDay,
     current: "",
+    replace: false,
   });
   const [goalError, setGoalError] = useState<string | null>(null);
   const generate = useMutation({
@@ -51,6 +52,7 @@ export function GeneratePlanForm() {
       days_per_week: form.days_per_week,
       long_run_day: form.long_run_day,
       current_weekly_km: current,
+      replace_active: form.replace,
     });
   };
   return (
@@ -111,6 +113,10 @@ export function GeneratePlanForm() {
             </select>
           </label>
         </div>
+        <label className="row">
+          <input type="checkbox" checked={form.replace} onChange={(e) => setForm({ ...form, replace: e.target.checked })} />
+          Replace my active plan, if I have one (it is archived)
+        </label>
         <FormActions
           label="Generate plan"
           busy={generate.isPending}

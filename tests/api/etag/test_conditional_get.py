@@ -138,7 +138,13 @@ async def test_plan_endpoints_revalidate_after_a_plan_is_generated(sign_up: Sign
     for url in ("/api/v1/plans/current", f"/api/v1/plans/calendar?start={start}&end={end}"):
         _, tags[url] = await first(account.client, url)
         assert (await revalidate(account.client, url, tags[url])).status_code == 304, url
-    again = await account.client.post("/api/v1/plans/generate", json=plan_request(14))
+    refused = await account.client.post("/api/v1/plans/generate", json=plan_request(14))
+    assert refused.status_code == 409  # an active plan is replaced only when asked to
+    for url, etag in tags.items():
+        assert (await revalidate(account.client, url, etag)).status_code == 304, url
+    again = await account.client.post(
+        "/api/v1/plans/generate", json={**plan_request(14), "replace_active": True}
+    )
     assert again.status_code == 201, again.text
     for url, etag in tags.items():
         assert (await revalidate(account.client, url, etag)).status_code == 200, url

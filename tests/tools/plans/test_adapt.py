@@ -196,6 +196,11 @@ async def test_a_poor_morning_turns_a_key_session_into_an_easy_run_on_approval(d
     assert proposal["readiness_label"] == "take it easy" and proposal["action"] == "easy"
     assert proposal["session"]["session_id"] == key["session_id"]
     assert any("HRV" in r for r in proposal["readiness_reasons"])
+    # the why names last night's signals beside the athlete's own baselines
+    worse = {s["name"] for s in proposal["signals"] if s["worse"]}
+    assert {"sleep", "sleep score", "HRV"} <= worse
+    assert "sleep 5.5 h vs your 28-night baseline 8.0 h" in proposal["why"]
+    assert "HRV 45 ms vs your 28-night baseline 62 ms" in proposal["why"]
     assert proposal["proposal"]["kind"] == "easy"
     assert proposal["proposal"]["distance_km"] == pytest.approx(
         max(3.0, round(key["distance_km"] * 0.6, 1)), abs=0.2
@@ -253,3 +258,35 @@ async def test_a_wrecked_morning_proposes_rest_and_a_good_one_keeps_the_plan(db:
     fine = ToolDeps.for_user(db, user, now=datetime.combine(good["date"], time(7), tzinfo=UTC))
     keep = (await call_tool("adjust_today", fine, {})).model_dump()
     assert keep["action"] == "keep" and keep["proposal"] is None and keep["apply_with"] is None
+
+
+# ---- one definition of current volume ---------------------------------------------------------------
+
+
+async def test_adapt_right_after_generate_changes_nothing(db: AsyncSession) -> None:
+    """generate_plan and adapt_plan read the athlete's current volume the same way: three 50-km weeks, then
+    a 30-km week (4-week average 45, last 7 days 30). Adapting at once — even forcing a re-flow — finds the
+    plan where generate_plan put it."""
+    user = await create_user(db)
+    today = date(2026, 11, 25)  # a Wednesday
+    for week in range(4):
+        km = 30.0 if week == 0 else 50.0
+        for run in range(5):
+            await _run_on(db, user, today - timedelta(days=1 + week * 7 + run), km / 5)
+    now = datetime.combine(today, time(8), tzinfo=UTC)
+    deps = ToolDeps.for_user(db, user, now=now)
+    plan = {k: v for k, v in PLAN.items() if k != "current_weekly_km"}
+    generated = (await call_tool("generate_plan", deps, plan)).model_dump()
+    assert any("current volume 33.8 km/week" in n for n in generated["notes"]), generated["notes"]
+    volumes = [w["volume_km"] for w in generated["weeks"]]
+
+    out = (await call_tool("adapt_plan", deps, {})).model_dump()
+    assert out["recent_weekly_km"] == pytest.approx(33.8, abs=0.05)
+    assert not out["reflowed"] and out["marked"] == []
+    assert [w["volume_km"] for w in out["plan"]["weeks"]] == volumes
+
+    # a forced re-flow lays the weeks out again (reflow.py, not the generator) from the same volume: no cut
+    # (with two definitions it ramped from 33.8 instead of 45 and cut every week by a quarter)
+    forced = (await call_tool("adapt_plan", deps, {"force": True})).model_dump()
+    assert forced["plan"]["checks"] == [] and forced["recent_weekly_km"] == out["recent_weekly_km"]
+    assert [w["volume_km"] for w in forced["plan"]["weeks"]] == pytest.approx(volumes, rel=0.05)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.models import PlannedSession, TrainingPlan, Workout, WorkoutStep
 from tests.factories import create_user
 from tests.tools.samples.sample_data import create_run
@@ -110,7 +110,7 @@ async def test_inputs_come_from_the_race_calendar_and_recent_running(db: AsyncSe
     assert out["race_distance_m"] == 21_097.5 and out["goal_time"] == "1:35:00"
     assert out["vdot"] == pytest.approx(vdot_from_race(5000, 1200), abs=0.1)
     assert "best 5K" in out["notes"][0]
-    assert any("average of your last 4 weeks" in n for n in out["notes"])
+    assert any("4-week average" in n and "current volume" in n for n in out["notes"])
     plan = (await db.execute(select(TrainingPlan).where(TrainingPlan.id == out["plan_id"]))).scalar_one()
     assert plan.race_id == race["id"] and 25 < plan.inputs["current_weekly_km"] < 50
 
@@ -120,9 +120,12 @@ async def test_a_new_plan_archives_the_old_one_and_plans_are_private(db: AsyncSe
     sneaky = "Spring'); DROP TABLE training_plans; --"
     first = (await call_tool("generate_plan", deps, {**MARATHON, "name": sneaky})).model_dump()
     assert first["name"] == sneaky  # stored as data, never as SQL
-    second = (
-        await call_tool("generate_plan", deps, {**MARATHON, "distance": "half", "goal_time_s": 6000})
-    ).model_dump()
+    again = {**MARATHON, "distance": "half", "goal_time_s": 6000}
+    with pytest.raises(Conflict, match="replace_active=true"):  # never replaced without the athlete's yes
+        await call_tool("generate_plan", deps, again)
+    assert (await call_tool("get_plan", deps, {})).model_dump()["plan_id"] == first["plan_id"]
+    second = (await call_tool("generate_plan", deps, {**again, "replace_active": True})).model_dump()
+    assert any("is archived" in n for n in second["notes"])
     assert (await call_tool("get_plan", deps, {})).model_dump()["plan_id"] == second["plan_id"]
     old = (await call_tool("get_plan", deps, {"plan_id": first["plan_id"]})).model_dump()
     assert old["status"] == "archived"
@@ -155,3 +158,40 @@ async def test_unusable_inputs_say_what_to_change(
             select(func.count()).select_from(TrainingPlan).where(TrainingPlan.user_id == deps.user_id)
         )
     ).scalar_one() == 0
+
+
+async def test_the_race_calendar_sets_the_goal_and_an_earlier_a_race_is_not_run_over(
+    db: AsyncSession,
+) -> None:
+    """The issue's case: a half on 2027-02-28 asked for while the A race is on 2027-01-31."""
+    deps = await _deps(db)
+
+    async def race(name: str, day: str, distance: str, priority: str) -> dict[str, Any]:
+        args = {"name": name, "date": day, "distance": distance, "priority": priority}
+        return (await call_tool("add_race", deps, args)).model_dump()
+
+    a_race = await race("Winter Half", "2027-01-31", "half", "A")
+    b_race = await race("Club 10K", "2027-01-10", "10k", "B")
+    await race("Parkrun", "2026-12-12", "5k", "C")
+    base = {k: v for k, v in MARATHON.items() if k not in ("race_date", "distance", "goal_time_s")}
+    base["vdot"] = 45
+
+    with pytest.raises(Conflict, match="Winter Half on 2027-01-31"):
+        await call_tool("generate_plan", deps, {**base, "race_date": "2027-02-28", "distance": "half"})
+    # no race named: the next A race is the goal; the B and C races before it are named in the notes
+    out = (await call_tool("generate_plan", deps, base)).model_dump()
+    assert out["race_date"].isoformat() == "2027-01-31" and out["race_distance_m"] == 21_097.5
+    row = (await db.execute(select(TrainingPlan).where(TrainingPlan.id == out["plan_id"]))).scalar_one()
+    assert row.race_id == a_race["id"]
+    assert any("C race Parkrun" in n for n in out["notes"])
+    assert "B race Club 10K on 2027-01-10: easy days before and after it (a mini-taper)" in out["notes"]
+    sessions = {x["date"].isoformat(): x for w in out["weeks"] for x in w["sessions"]}
+    assert sessions["2027-01-10"]["title"] == "B race: Club 10K" and not sessions["2027-01-10"]["is_key"]
+    around = ("2027-01-08", "2027-01-09", "2027-01-11")
+    assert not any(sessions[d]["is_key"] for d in around if d in sessions)
+    # a date that has a race on the calendar plans to that race (its distance, its id)
+    again = {**base, "race_date": "2027-01-10", "replace_active": True}
+    to_b = (await call_tool("generate_plan", deps, again)).model_dump()
+    assert to_b["race_distance_m"] == 10_000
+    row = (await db.execute(select(TrainingPlan).where(TrainingPlan.id == to_b["plan_id"]))).scalar_one()
+    assert row.race_id == b_race["id"]
