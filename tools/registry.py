@@ -42,6 +42,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.fitness.fitness_metrics",
     "tools.training_load.cross_training",
     "tools.notes.notes",
+    "tools.notes.proposals",
     "tools.health.daily",
     "tools.workouts.workouts",
     "tools.plans.plans",
