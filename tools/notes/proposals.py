@@ -12,7 +12,6 @@ stored. The note is then marked applied on the plan, so applying it twice change
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
@@ -29,8 +28,8 @@ from tools.plans.rules import check_plan
 from tools.plans.store import (
     DESIGN,
     OPEN_STATUSES,
+    as_run_plan,
     load_plan,
-    rebuild_plan,
     save_sessions,
     week_skeleton,
 )
@@ -76,16 +75,6 @@ class NoteInput(BaseModel):
     note_id: int
 
 
-def as_run(row: PlanRow, sessions: Sequence[tuple[SessionRow, Workout]]) -> TrainingPlan:
-    """The plan as it will be run: every session's current workout, not the design it replaced."""
-    bare = PlanRow(
-        inputs=row.inputs,
-        summary={k: v for k, v in row.summary.items() if k != DESIGN},
-        start_date=row.start_date,
-    )
-    return rebuild_plan(bare, sessions)
-
-
 async def _own_note(deps: ToolDeps, note_id: int) -> CalendarNote:
     row = await deps.session.get(CalendarNote, note_id)
     if row is None or row.user_id != deps.user_id:
@@ -102,7 +91,7 @@ async def _compute(
 ) -> tuple[CalendarNote, PlanRow, list[tuple[SessionRow, Workout]], TrainingPlan, NoteReflow]:
     note = await _own_note(deps, note_id)
     row, _, sessions = await load_plan(deps.session, deps.user_id)
-    plan = as_run(row, sessions)
+    plan = as_run_plan(row, sessions)
     locked = {s.date for s, _ in sessions if s.status not in OPEN_STATUSES}
     effect = Note(note.kind, note.start_date, note.end_date, note.severity)
     return note, row, sessions, plan, reflow_for_note(plan, effect, today=deps.today, locked=locked)

@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidInput, NotFound
 from tests.factories import create_user
 from tools.deps import ToolDeps
-from tools.notes.proposals import as_run
 from tools.plans.rules import check_plan
-from tools.plans.store import load_plan
+from tools.plans.store import as_run_plan, load_plan
 from tools.registry import call_tool, get_tool
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday
@@ -70,7 +69,7 @@ async def test_illness_note_proposes_rest_then_ramp_and_apply_keeps_the_rules(db
         assert after[day]["kind"] in ("easy", "rest")
         assert after[day]["distance_km"] <= share * before[day]["distance_km"] + 0.1
     row, designed, sessions = await load_plan(db, user.id)
-    assert check_plan(designed) == [] and check_plan(as_run(row, sessions)) == []
+    assert check_plan(designed) == [] and check_plan(as_run_plan(row, sessions)) == []
 
     with pytest.raises(InvalidInput, match="applied"):
         await call_tool("apply_note_changes", deps, {"note_id": note["note_id"]})
