@@ -43,6 +43,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.training_load.cross_training",
     "tools.notes.notes",
     "tools.notes.proposals",
+    "tools.plans.availability_store",
     "tools.health.daily",
     "tools.workouts.workouts",
     "tools.plans.plans",

@@ -14,9 +14,11 @@ Missed sessions are never made up. If the result still breaks a rule, the re-flo
 down by 10 % and laid out again, up to MAX_SCALINGS times; what is left is reported, not hidden.
 
 `fit_availability` re-lays out, with the same volume, the weeks ahead that have a session on a day the
-athlete has blocked or longer than the day allows: a future week is laid out again on the open days
-(`weeks.build_week`); in the week in progress the blocked sessions become rest and their kilometres go to
-the week's remaining easy runs, as far as each day's time, 90 minutes and the long run allow.
+athlete has blocked or longer than the day allows: each such session moves to the nearest open day of its
+week where it fits (a key session only where no key session is beside it), else becomes rest and its
+kilometres go to the week's remaining easy runs, as far as each day's time, 90 minutes and the long run
+allow; a future week that would still lose more than 3 % is laid out again on the open days
+(`weeks.build_week`). Weeks after a lighter week in progress are re-flowed from it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from tools.workouts.model import Workout, WorkoutKind
 from tools.workouts.sessions import build_workout
 
 MAX_SCALINGS = 6
+REARRANGE_KEEP = 0.97
+NOT_VOLUME = (WorkoutKind.RACE, WorkoutKind.STRENGTH)
 SCALE_STEP = 0.9
 TAPER_PREVIOUS_CAP = 0.95
 
@@ -197,12 +201,13 @@ def fit_availability(
         if week.end < today or not conflicts(ahead, availability):
             weeks.append(week)
             continue
-        if week.start > today and not any(s.day in locked for s in week.sessions):
+        around = {s.day: s for w in plan.weeks for s in w.sessions if abs((s.day - week.start).days) <= 8}
+        neighbours = {d: s for d, s in around.items() if not week.start <= d <= week.end}
+        sessions = _rearrange(week, max(today, week.start), athlete, locked, neighbours)
+        kept_km = sum(s.planned_distance_m for s in sessions if s.kind not in NOT_VOLUME) / 1000.0
+        whole = week.start > today and not any(s.day in locked for s in week.sessions)
+        if whole and kept_km < REARRANGE_KEEP * week.volume_km:  # too little moved: lay the week out again
             sessions = build_week(week.start, week.end, week.phase, week.is_recovery, week.volume_km, athlete)
-        else:
-            around = {s.day: s for w in plan.weeks for s in w.sessions if abs((s.day - week.start).days) <= 8}
-            neighbours = {d: s for d, s in around.items() if not week.start <= d <= week.end}
-            sessions = _rearrange(week, today, athlete, locked, neighbours)
         weeks.append(week.model_copy(update={"sessions": sessions}))
         changed.append(week.index)
     new_plan = plan.model_copy(update={"weeks": weeks})
