@@ -44,6 +44,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "tools.notes.notes",
     "tools.notes.proposals",
     "tools.plans.availability_store",
+    "tools.plans.execution",
     "tools.health.daily",
     "tools.workouts.workouts",
     "tools.plans.plans",

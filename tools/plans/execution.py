@@ -1,0 +1,221 @@
+"""Planned vs done for stored sessions: each run that fulfilled a planned session scored against the
+session's workout (`tools.workouts.execution`), from its samples.
+
+Computed on read, cheaply: every activity of the sessions asked for comes back from one samples query
+(`activity_series` reads all of them in one statement), so the plan calendar's month or the weekly
+review's week costs one query however many runs it holds. An activity's session is the one that claims
+it (`adapt_plan` matched it), else the active plan's open session on the run's local day.
+
+`plan_execution` (read-only) is the weekly review's view: the plan's sessions of a range, done or not,
+with their scores and the average.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import select
+
+from core.models import Activity
+from core.models import PlannedSession as SessionRow
+from core.models import TrainingPlan as PlanRow
+from core.models import Workout as WorkoutRow
+from tools.activities.activities import get_owned_activity
+from tools.deps import ToolDeps
+from tools.plans.store import ACTIVE, LIVE_STATUSES, OPEN_STATUSES
+from tools.registry import tool
+from tools.samples.series import Span, activity_series
+from tools.workouts.execution import ExecutionScore, Samples, score_execution
+from tools.workouts.model import Workout
+
+COLUMNS = ("speed_mps", "heart_rate", "distance_m")
+SCORED_STATUSES = ("done", "moved")
+MAX_RANGE_DAYS = 62
+
+
+async def score_sessions(
+    deps: ToolDeps, pairs: Sequence[tuple[SessionRow, Activity]]
+) -> dict[int, ExecutionScore]:
+    """Scores by session id for (session, the activity that fulfilled it); one samples query in all."""
+    workout_ids = {s.workout_id for s, _ in pairs if s.workout_id is not None}
+    if not workout_ids:
+        return {}
+    structures: dict[int | None, object] = dict(
+        (
+            await deps.session.execute(
+                select(WorkoutRow.id, WorkoutRow.structure).where(
+                    WorkoutRow.user_id == deps.user_id, WorkoutRow.id.in_(workout_ids)
+                )
+            )
+        ).all()
+    )
+    spans = [Span(id=a.id, start_time=a.start_time, elapsed_s=a.elapsed_s) for _, a in pairs]
+    series = await activity_series(deps.session, deps.user_id, spans, COLUMNS)
+    scores: dict[int, ExecutionScore] = {}
+    for session_row, activity in pairs:
+        structure = structures.get(session_row.workout_id)
+        samples = series.get(activity.id)
+        if structure is None or samples is None or len(samples) < 2:
+            continue
+        score = score_execution(
+            Workout.model_validate(structure),
+            Samples(samples.t, samples["speed_mps"], samples["heart_rate"], samples["distance_m"]),
+            actual_distance_m=activity.distance_m or 0.0,
+            actual_duration_s=activity.moving_s or activity.elapsed_s or 0.0,
+        )
+        if score is not None:
+            scores[session_row.id] = score
+    return scores
+
+
+class ExecutedSession(BaseModel):
+    session_id: int
+    date: dt.date
+    title: str
+    kind: str
+    status: str
+
+
+class ActivityExecution(BaseModel):
+    session: ExecutedSession | None = Field(description="the planned session this run fulfilled")
+    execution: ExecutionScore | None
+    note: str
+
+
+async def activity_execution(deps: ToolDeps, activity_id: int) -> ActivityExecution:
+    """The activity's planned session and how well it was executed (NotFound for another's activity)."""
+    activity = await get_owned_activity(deps.session, deps.user_id, activity_id)
+    session_row = (
+        await deps.session.execute(
+            select(SessionRow)
+            .where(SessionRow.user_id == deps.user_id, SessionRow.activity_id == activity.id)
+            .order_by(SessionRow.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if session_row is None and activity.sport == "running":
+        day = activity.start_time.astimezone(deps.tz).date()
+        session_row = (
+            await deps.session.execute(
+                select(SessionRow)
+                .join(PlanRow, PlanRow.id == SessionRow.plan_id)
+                .where(
+                    SessionRow.user_id == deps.user_id,
+                    SessionRow.date == day,
+                    SessionRow.activity_id.is_(None),
+                    SessionRow.status.in_(OPEN_STATUSES),
+                    SessionRow.kind.notin_(("rest", "strength")),
+                    PlanRow.status == ACTIVE,
+                )
+                .order_by(SessionRow.id)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+    if session_row is None:
+        return ActivityExecution(session=None, execution=None, note="no planned session for this activity")
+    scores = await score_sessions(deps, [(session_row, activity)])
+    execution = scores.get(session_row.id)
+    return ActivityExecution(
+        session=ExecutedSession(
+            session_id=session_row.id,
+            date=session_row.date,
+            title=session_row.title,
+            kind=session_row.kind,
+            status=session_row.status,
+        ),
+        execution=execution,
+        note=execution.summary if execution else "this run has no samples to score",
+    )
+
+
+class PlanExecutionInput(BaseModel):
+    start: dt.date | None = Field(default=None, description="default 6 days ago")
+    end: dt.date | None = Field(default=None, description="default today")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PlanExecutionInput:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise ValueError("start is after end; swap the dates")
+        return self
+
+
+class SessionExecution(BaseModel):
+    date: dt.date
+    title: str
+    kind: str
+    status: str
+    activity_id: int | None
+    score: int | None
+    summary: str | None
+
+
+class PlanExecution(BaseModel):
+    start: dt.date
+    end: dt.date
+    planned: int = Field(description="planned runs in the range (rest days aside)")
+    done: int
+    missed: int
+    average_score: float | None = Field(description="mean execution score of the scored runs")
+    sessions: list[SessionExecution]
+
+
+@tool()
+async def plan_execution(deps: ToolDeps, args: PlanExecutionInput) -> PlanExecution:
+    """Planned vs done over a date range (default the last 7 days): every planned run of the active plan,
+    whether it was done, and its execution score 0–100 (distance against the plan, and time in the target
+    pace or heart-rate range, from the run's samples), with the average. For the weekly review."""
+    end = args.end or deps.today
+    start = args.start or end - dt.timedelta(days=6)
+    start = max(start, end - dt.timedelta(days=MAX_RANGE_DAYS))
+    rows = list(
+        (
+            await deps.session.execute(
+                select(SessionRow)
+                .join(PlanRow, PlanRow.id == SessionRow.plan_id)
+                .where(
+                    SessionRow.user_id == deps.user_id,
+                    PlanRow.status == ACTIVE,
+                    SessionRow.status.in_(LIVE_STATUSES),
+                    SessionRow.kind.notin_(("rest", "strength", "race")),
+                    SessionRow.date >= start,
+                    SessionRow.date <= end,
+                )
+                .order_by(SessionRow.date, SessionRow.id)
+            )
+        ).scalars()
+    )
+    activity_ids = {r.activity_id for r in rows if r.activity_id is not None and r.status in SCORED_STATUSES}
+    activities = {
+        a.id: a
+        for a in (
+            await deps.session.execute(
+                select(Activity).where(Activity.user_id == deps.user_id, Activity.id.in_(activity_ids))
+            )
+        ).scalars()
+    }
+    pairs = [(r, activities[r.activity_id]) for r in rows if r.activity_id in activities]
+    scores = await score_sessions(deps, pairs)
+    sessions = [
+        SessionExecution(
+            date=r.date,
+            title=r.title,
+            kind=r.kind,
+            status=r.status,
+            activity_id=r.activity_id,
+            score=scores[r.id].score if r.id in scores else None,
+            summary=scores[r.id].summary if r.id in scores else None,
+        )
+        for r in rows
+    ]
+    scored = [s.score for s in sessions if s.score is not None]
+    return PlanExecution(
+        start=start,
+        end=end,
+        planned=len(rows),
+        done=sum(1 for r in rows if r.status in SCORED_STATUSES),
+        missed=sum(1 for r in rows if r.status == "missed"),
+        average_score=round(sum(scored) / len(scored), 1) if scored else None,
+        sessions=sessions,
+    )
