@@ -428,6 +428,7 @@ PLANS: dict[str, Plan] = {
     "proactive_weekly_review": lambda i, t: [
         ("training_load", {"days": 14, "resolution": "week"}),
         _list(i.today - timedelta(days=6), i.today),
+        ("plan_execution", {}),
     ],
     "proactive_race_week": lambda i, t: [("list_races", {})],
     "proactive_gear_threshold": _simple(("list_gear", {})),
