@@ -9,8 +9,9 @@ never the race. By kind:
   (3 ramp days give exactly those). The rest of a week that held illness or ramp days has no intensity.
 - injury (a niggle too): on the note's days no intensity and reduced volume — 80 % (mild), 60 %
   (moderate) of each run, made easy; severe: cross-training instead of running.
-- travel: sessions on travel days move to the nearest free day of the same week (a key session only where
-  it has no key session beside it); one that finds no day is dropped (rest).
+- travel: sessions on travel days move to the nearest free day of the same week that the athlete's
+  availability allows (a key session only where it has no key session beside it); one that finds no day is
+  dropped (rest).
 - life stress: quality sessions on the note's days become easy runs of the same distance; severe stress
   also trims every run by 20 %.
 - other: no change.
@@ -29,7 +30,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from tools.fitness.vdot import TrainingPaces, training_paces
+from tools.plans.availability import OPEN, Availability, conflicts
 from tools.plans.model import PlannedSession, PlanWeek, TrainingPlan
+from tools.plans.periodize import RECOVERY_EVERY
 from tools.plans.reflow import reflow_plan
 from tools.plans.rules import (
     INTENSE_SHARE_LIMIT,
@@ -42,6 +45,7 @@ from tools.plans.rules import (
     is_loading,
     long_run_limit_km,
 )
+from tools.plans.weeks import EASY_MAX_S
 from tools.workouts.model import Workout, WorkoutKind
 from tools.workouts.sessions import build_workout
 
@@ -50,6 +54,7 @@ MIN_RAMP_DAYS, MAX_RAMP_DAYS = 2, 9
 INJURY_SHARE = {1: 0.8, 2: 0.6}
 STRESS_SEVERE_SHARE = 0.8
 MIN_RUN_KM = 2.0
+LONG_RUN_KEEP = 0.6
 FIXED_KINDS = (WorkoutKind.RACE, WorkoutKind.REST)
 REST_DAY = Workout(kind=WorkoutKind.REST, name="Rest", description="No session planned.")
 QUALITY_KINDS = (WorkoutKind.TEMPO, WorkoutKind.INTERVALS, WorkoutKind.HILLS, WorkoutKind.RACE_PACE)
@@ -126,8 +131,11 @@ def _scaled(paces: TrainingPaces, session: PlannedSession, share: float, label: 
 class _Editor:
     """The plan's sessions by day, edited in place, with the list of changes."""
 
-    def __init__(self, plan: TrainingPlan, today: date, locked: set[date]) -> None:
+    def __init__(
+        self, plan: TrainingPlan, today: date, locked: set[date], availability: Availability = OPEN
+    ) -> None:
         self.plan = plan
+        self.availability = availability
         self.paces = training_paces(plan.vdot)
         self.today = today
         self.locked = locked
@@ -176,6 +184,7 @@ class _Editor:
             if w.index in self.touched_weeks and is_loading(w) and lighter:
                 week = week.model_copy(update={"is_recovery": True})
             weeks.append(week)
+        weeks = _restart_cadence(weeks, self.plan.weeks, self.today)
         changes = []
         for day, session in sorted(self.by_day.items()):
             source = self.moved_from.get(day, day)
@@ -184,6 +193,29 @@ class _Editor:
                 continue
             changes.append(Change(source, day, before.workout, session.workout, self.reasons.get(day, "")))
         return self.plan.model_copy(update={"weeks": weeks}), changes
+
+
+def _restart_cadence(weeks: list[PlanWeek], planned: list[PlanWeek], today: date) -> list[PlanWeek]:
+    """After a loading week that became a recovery week, the recovery cycle starts again from it: every 4th
+    full week before the taper is a recovery week (not the last one before the taper: the one before it),
+    as the generator lays them out — else a planned recovery week right after would have to be 15 % below
+    the illness week."""
+    flagged = [
+        k for k, (w, p) in enumerate(zip(weeks, planned, strict=True)) if w.is_recovery and not p.is_recovery
+    ]
+    if not flagged:
+        return weeks
+    after = [
+        k for k in range(flagged[-1] + 1, len(weeks)) if is_loading(planned[k]) or planned[k].is_recovery
+    ]
+    after = [k for k in after if weeks[k].start > today and weeks[k].days == 7]
+    flags = [(n + 1) % RECOVERY_EVERY == 0 for n in range(len(after))]
+    if len(flags) >= RECOVERY_EVERY and flags[-1]:
+        flags[-1], flags[-2] = False, True
+    out = list(weeks)
+    for k, flag in zip(after, flags, strict=True):
+        out[k] = out[k].model_copy(update={"is_recovery": flag})
+    return out
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -251,7 +283,10 @@ def _travel(editor: _Editor, note: Note) -> None:
             for d in _days(
                 max(week.start, editor.today), min(week.end, editor.plan.race_date - timedelta(days=1))
             )
-            if d not in travel and d not in editor.by_day and d not in editor.locked
+            if d not in travel
+            and d not in editor.by_day
+            and d not in editor.locked
+            and not conflicts([session.model_copy(update={"day": d})], editor.availability)
         ]
         if session.is_key:
             keys = {d for d, s in editor.by_day.items() if s.is_key and d != day}
@@ -298,14 +333,19 @@ def _settle(editor: _Editor, plan: TrainingPlan) -> None:
                 )
                 km = _floor_tenth(min(long_km, max(share_cap, low_cap)) - 0.05)
                 longest_other = max((_km(s) for s in others), default=0.0)
-                kind = WorkoutKind.LONG if km >= longest_other else WorkoutKind.EASY
-                workout = build_workout(
-                    kind,
-                    editor.paces,
-                    distance_km=km,
-                    name=f"{'Long' if kind is WorkoutKind.LONG else 'Easy'} {km:g} km (shortened)",
-                )
-                editor.set(long_run.day, workout, "long run shortened to fit the lighter week")
+                if km >= max(longest_other, LONG_RUN_KEEP * long_km):
+                    workout = build_workout(
+                        WorkoutKind.LONG, editor.paces, distance_km=km, name=f"Long {km:g} km (shortened)"
+                    )
+                else:  # too small a week for a long run: an easy run at the ramp's last share instead
+                    km = _floor_tenth(
+                        min(RAMP_ANCHORS[-1] * long_km, EASY_MAX_S / editor.paces.easy_mid_s_per_km)
+                    )
+                    workout = easy(editor.paces, km, f"Easy {km:g} km (instead of the long run)")
+                reason = "long run shortened to fit the lighter week"
+                if workout.kind is WorkoutKind.EASY:
+                    reason = "a lighter week holds no long run: an easy run instead"
+                editor.set(long_run.day, workout, reason)
         intense = sum(s.summary.intense_s for s in runs)
         duration = sum(s.planned_duration_s for s in runs)
         if duration > 0 and intense / duration > INTENSE_SHARE_LIMIT:
@@ -319,8 +359,10 @@ def _settle(editor: _Editor, plan: TrainingPlan) -> None:
                     )
 
 
-def _edit(plan: TrainingPlan, note: Note, today: date, locked: set[date]) -> _Editor:
-    editor = _Editor(plan, today, locked)
+def _edit(
+    plan: TrainingPlan, note: Note, today: date, locked: set[date], availability: Availability
+) -> _Editor:
+    editor = _Editor(plan, today, locked, availability)
     EFFECTS[note.kind](editor, note)
     edited, _ = editor.result()
     _settle(editor, edited)
@@ -337,11 +379,14 @@ def _week_after(plan: TrainingPlan, index: int) -> PlanWeek | None:
     return next((w for w in plan.weeks if w.index > index), None)
 
 
-def reflow_for_note(plan: TrainingPlan, note: Note, *, today: date, locked: set[date]) -> NoteReflow:
-    """The plan after the note (see the module docstring); `plan` is the plan as it will be run."""
+def reflow_for_note(
+    plan: TrainingPlan, note: Note, *, today: date, locked: set[date], availability: Availability = OPEN
+) -> NoteReflow:
+    """The plan after the note (see the module docstring); `plan` is the plan as it will be run. Re-flowed
+    weeks are laid out on the days `availability` leaves open."""
     if note.kind not in EFFECTS:
         return NoteReflow(plan, [])
-    editor = _edit(plan, note, today, locked)
+    editor = _edit(plan, note, today, locked, availability)
     if not editor.touched_weeks:
         return NoteReflow(plan, [])
     edited, changes = editor.result()
@@ -352,15 +397,19 @@ def reflow_for_note(plan: TrainingPlan, note: Note, *, today: date, locked: set[
     if violations and after_first is not None:
         # The weeks after the first touched one ramp from its lighter volume; the note's days in them
         # (a return ramp that runs on) are applied again to the re-laid-out sessions.
-        result = reflow_plan(edited, from_day=after_first.start, recent_km=math.inf)
+        result = reflow_plan(
+            edited, from_day=after_first.start, recent_km=math.inf, availability=availability
+        )
         reflowed |= set(result.changed_weeks)
-        editor = _edit(_replace_weeks(result.plan, plan, first), note, today, locked)
+        editor = _edit(_replace_weeks(result.plan, plan, first), note, today, locked, availability)
         edited, changes = editor.result()
         violations = check_plan(edited)
         last = max(editor.touched_weeks)
         after_last = _week_after(edited, last)
         if violations and last > first and after_last is not None:
-            result = reflow_plan(edited, from_day=after_last.start, recent_km=math.inf)
+            result = reflow_plan(
+                edited, from_day=after_last.start, recent_km=math.inf, availability=availability
+            )
             reflowed |= set(result.changed_weeks)
             edited, violations = result.plan, result.violations
     week_of = {s.day: w.index for w in plan.weeks for s in w.sessions}

@@ -23,6 +23,7 @@ from tools.account import versions
 from tools.deps import ToolDeps
 from tools.notes.effects import Note, NoteReflow, reflow_for_note
 from tools.notes.notes import NoteOut, note_out
+from tools.plans.availability_store import load_availability
 from tools.plans.model import TrainingPlan
 from tools.plans.rules import check_plan
 from tools.plans.store import (
@@ -94,7 +95,9 @@ async def _compute(
     plan = as_run_plan(row, sessions)
     locked = {s.date for s, _ in sessions if s.status not in OPEN_STATUSES}
     effect = Note(note.kind, note.start_date, note.end_date, note.severity)
-    return note, row, sessions, plan, reflow_for_note(plan, effect, today=deps.today, locked=locked)
+    availability = await load_availability(deps.session, deps.user_id)
+    result = reflow_for_note(plan, effect, today=deps.today, locked=locked, availability=availability)
+    return note, row, sessions, plan, result
 
 
 def _proposal(note: CalendarNote, row: PlanRow, plan: TrainingPlan, result: NoteReflow) -> NoteProposal:

@@ -158,7 +158,10 @@ async def fit_active_plan(deps: ToolDeps) -> PlanFit:
         plan_id=row.id,
         weeks=sorted(changed),
         moved_or_resized=moved,
-        notes=[f"{len(changed)} weeks laid out again around your availability, with the same volume"],
+        notes=[
+            f"{len(changed)} week{'s' if len(changed) != 1 else ''} laid out again around your availability, "
+            "with the same volume"
+        ],
     )
 
 

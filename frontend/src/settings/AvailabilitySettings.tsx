@@ -38,7 +38,7 @@ export function AvailabilitySettings() {
   const edit = (k: number, patch: Partial<DayDraft>) => setWeek(week.map((d, i) => (i === k ? { ...d, ...patch } : d)));
   const closed = week.filter((d) => !d.available).length;
   return (
-    <Card title="Availability">
+    <Card title="Availability" className="span-all">
       <form className="stack" onSubmit={submit}>
         <fieldset>
           <legend>Days you can train, and the longest session each allows</legend>
@@ -124,7 +124,7 @@ function Blackouts({ blackouts, onChanged }: { blackouts: Schemas["Blackout"][];
         </label>
         <label>
           Why (optional)
-          <input maxLength={200} value={reason} placeholder="wedding" onChange={(e) => setReason(e.target.value)} />
+          <input maxLength={200} value={reason} placeholder="e.g. a wedding" onChange={(e) => setReason(e.target.value)} />
         </label>
       </div>
       <ErrorNote error={remove.error} />

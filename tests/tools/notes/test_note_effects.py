@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from tools.notes.effects import QUALITY_KINDS, Note, ramp_shares, reflow_for_note
+from tools.plans.availability import Availability, availability_violations
 from tools.plans.model import TrainingPlan
 from tools.plans.periodize import periodize
 from tools.plans.rules import check_plan
@@ -86,3 +87,33 @@ def test_locked_and_past_days_are_never_changed(plan: TrainingPlan) -> None:
 def test_other_notes_change_nothing(plan: TrainingPlan) -> None:
     result = reflow_for_note(plan, Note("other", TODAY, TODAY, 2), today=TODAY, locked=set())
     assert result.changes == [] and result.plan is plan
+
+
+def test_an_illness_before_a_recovery_week_does_not_empty_the_weeks_after() -> None:
+    """The illness week becomes the down week and the recovery cycle restarts from it: the planned recovery
+    week after it is not forced 15 % below the illness week (it was 0 km before this was fixed)."""
+    availability = Availability(
+        max_s=(None, None, 45 * 60, None, 0, None, None), blackouts=frozenset({date(2026, 12, 12)})
+    )
+    plan = periodize(
+        race_date=date(2027, 2, 28),
+        race_distance_m=21_097.5,
+        start_date=date(2026, 11, 23),
+        days_per_week=5,
+        long_run_weekday=6,
+        current_weekly_km=50.0,
+        max_weekly_km=85.0,
+        current_vdot=50.0,
+        availability=availability,
+    )
+    ill = next(w for w in plan.weeks if w.start == date(2026, 12, 7))
+    assert not ill.is_recovery and plan.weeks[plan.weeks.index(ill) + 1].is_recovery
+    note = Note("illness", date(2026, 12, 7), date(2026, 12, 9), 2)
+    result = reflow_for_note(plan, note, today=date(2026, 12, 6), locked=set(), availability=availability)
+    assert result.violations == [] and check_plan(result.plan) == []
+    assert availability_violations(result.plan, availability) == []
+    after = [w for w in result.plan.weeks if w.start > ill.end]
+    planned = {w.index: w.volume_km for w in plan.weeks}
+    assert all(w.volume_km >= 0.4 * planned[w.index] for w in after)  # recovery weeks move in the cycle
+    assert all(w.volume_km >= 0.6 * planned[w.index] for w in after if not w.is_recovery)
+    assert next(w for w in result.plan.weeks if w.index == ill.index).is_recovery
