@@ -1,5 +1,5 @@
 """Availability: a blocked day's load is redistributed within its week (same volume, every plan rule kept);
-weekly availability re-lays the weeks ahead and new plans respect it. Real PostgreSQL, through the registry."""
+weekly availability re-lays the weeks ahead and new plans respect it. Real PostgreSQL, via the registry."""
 
 from __future__ import annotations
 
