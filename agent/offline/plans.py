@@ -312,6 +312,9 @@ def _note(i: Intent, turn: Turn) -> list[Call]:
     calls: list[Call] = [("add_calendar_note", args)]
     if kind in ("illness", "injury"):
         calls.append(("readiness", {"day": i.today.isoformat()}))
+    added = turn.data("add_calendar_note")
+    if added.get("note_id"):  # what the note would change in the plan; applying it is the athlete's call
+        calls.append(("propose_note_changes", {"note_id": added["note_id"]}))
     return calls
 
 

@@ -1,4 +1,5 @@
-"""The offline weekly review says how the planned sessions went (plan_execution), every figure grounded."""
+"""The offline coach on issue 17: the weekly review says how the planned sessions went (plan_execution),
+every figure grounded; a calendar note's answer carries what it would change in the plan."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from datetime import date
 from typing import Any
 
 from agent.grounding import ungrounded_figures
+from agent.offline.coaching import COACH_ANSWERS
 from agent.offline.intents import Intent
+from agent.offline.plans import next_calls
 from agent.offline.proactive import PROACTIVE_ANSWERS
 from agent.offline.turn import Fmt, Result, Turn
 
@@ -37,3 +40,19 @@ def test_the_weekly_review_reports_planned_vs_done() -> None:
 def test_without_a_plan_the_review_says_nothing_about_it() -> None:
     text, _ = _review({"planned": 0, "done": 0, "missed": 0, "average_score": None, "sessions": []})
     assert "Plan:" not in text and "Your week: 4 runs" in text
+
+
+def test_a_note_answer_carries_the_plan_proposal() -> None:
+    note = {"note_id": 7, "kind": "illness", "start_date": "2026-12-07", "end_date": "2026-12-09"}
+    proposal = {"can_apply": True, "summary": "5 sessions change", "sessions": [], "violations": []}
+    intent = Intent("note", "I have the flu", date(2026, 12, 6), slots={"kind": "illness"})
+    added = {"kind": "illness", "start_date": "2026-12-06", "text": "I have the flu"}
+    results = [
+        Result("add_calendar_note", added, note),
+        Result("propose_note_changes", {"note_id": 7}, proposal),
+    ]
+    text = COACH_ANSWERS["note"](intent, Turn(results), Fmt())
+    assert "For your plan I propose: 5 sessions change. Nothing changes until you apply it" in text
+    assert next_calls(intent, Turn(results[:1]), {"add_calendar_note", "propose_note_changes"}) == [
+        ("propose_note_changes", {"note_id": 7})
+    ]
