@@ -121,8 +121,12 @@ def _km(session: PlannedSession) -> float:
     return session.planned_distance_m / 1000.0
 
 
-def _scaled(paces: TrainingPaces, session: PlannedSession, share: float, label: str) -> Workout:
-    km = _floor_tenth(_km(session) * share)
+def _scaled(
+    paces: TrainingPaces, session: PlannedSession, share: float, label: str, planned_km: float | None = None
+) -> Workout:
+    """An easy run of `share` of the session (or of `planned_km`, when the plan first had less that day)."""
+    base = _km(session) if planned_km is None else min(_km(session), planned_km)
+    km = _floor_tenth(base * share)
     if km < MIN_RUN_KM:
         return rest(f"Rest ({label})", f"Rest: {label}; {share:.0%} of the planned run is too short to run.")
     return easy(paces, km, f"Easy {km:g} km ({label}, {share:.0%})")
@@ -141,6 +145,8 @@ class _Editor:
         self.locked = locked
         self.by_day = {s.day: s for s in plan.sessions}
         self.original = dict(self.by_day)
+        #: the plan as first given (before a re-flow): a ramp is a share of the smaller of the two
+        self.first: dict[date, PlannedSession] = {}
         self.moved_from: dict[date, date] = {}
         self.reasons: dict[date, str] = {}
         self.touched_weeks: set[int] = set()
@@ -231,7 +237,10 @@ def _illness(editor: _Editor, note: Note) -> None:
         session = editor.editable(day)
         if session is None or session.kind is WorkoutKind.STRENGTH:
             continue
-        editor.set(day, _scaled(editor.paces, session, share, "return from illness"), "illness: return ramp")
+        first = editor.first.get(day)
+        planned_km = _km(first) if first is not None and first.kind not in FIXED_KINDS else None
+        workout = _scaled(editor.paces, session, share, "return from illness", planned_km)
+        editor.set(day, workout, "illness: return ramp")
     _calm_touched_weeks(editor, "illness")
 
 
@@ -360,9 +369,15 @@ def _settle(editor: _Editor, plan: TrainingPlan) -> None:
 
 
 def _edit(
-    plan: TrainingPlan, note: Note, today: date, locked: set[date], availability: Availability
+    plan: TrainingPlan,
+    note: Note,
+    today: date,
+    locked: set[date],
+    availability: Availability,
+    first: TrainingPlan | None = None,
 ) -> _Editor:
     editor = _Editor(plan, today, locked, availability)
+    editor.first = {s.day: s for s in (first or plan).sessions}
     EFFECTS[note.kind](editor, note)
     edited, _ = editor.result()
     _settle(editor, edited)
@@ -373,6 +388,19 @@ def _replace_weeks(plan: TrainingPlan, source: TrainingPlan, up_to: int) -> Trai
     """`plan` with the weeks indexed ≤ `up_to` taken from `source`."""
     weeks = [source.weeks[k] if w.index <= up_to else w for k, w in enumerate(plan.weeks)]
     return plan.model_copy(update={"weeks": weeks})
+
+
+def _swap_caps(planned: TrainingPlan, edited: TrainingPlan) -> dict[int, float]:
+    """For each planned recovery week that is a loading week now (the cycle restarted at the illness), the
+    volume of the last loading week planned before it: it takes that week's place, not a recovery size."""
+    caps: dict[int, float] = {}
+    last_loading: float | None = None
+    for before, after in zip(planned.weeks, edited.weeks, strict=True):
+        if before.is_recovery and not after.is_recovery and last_loading is not None:
+            caps[before.index] = last_loading
+        if is_loading(before):
+            last_loading = before.volume_km
+    return caps
 
 
 def _week_after(plan: TrainingPlan, index: int) -> PlanWeek | None:
@@ -398,17 +426,25 @@ def reflow_for_note(
         # The weeks after the first touched one ramp from its lighter volume; the note's days in them
         # (a return ramp that runs on) are applied again to the re-laid-out sessions.
         result = reflow_plan(
-            edited, from_day=after_first.start, recent_km=math.inf, availability=availability
+            edited,
+            from_day=after_first.start,
+            recent_km=math.inf,
+            availability=availability,
+            caps=_swap_caps(plan, edited),
         )
         reflowed |= set(result.changed_weeks)
-        editor = _edit(_replace_weeks(result.plan, plan, first), note, today, locked, availability)
+        editor = _edit(_replace_weeks(result.plan, plan, first), note, today, locked, availability, plan)
         edited, changes = editor.result()
         violations = check_plan(edited)
         last = max(editor.touched_weeks)
         after_last = _week_after(edited, last)
         if violations and last > first and after_last is not None:
             result = reflow_plan(
-                edited, from_day=after_last.start, recent_km=math.inf, availability=availability
+                edited,
+                from_day=after_last.start,
+                recent_km=math.inf,
+                availability=availability,
+                caps=_swap_caps(plan, edited),
             )
             reflowed |= set(result.changed_weeks)
             edited, violations = result.plan, result.violations

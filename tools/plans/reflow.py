@@ -24,6 +24,7 @@ allow; a future week that would still lose more than 3 % is laid out again on th
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -64,7 +65,12 @@ def _athlete(plan: TrainingPlan, availability: Availability) -> Athlete:
 
 
 def _layout(
-    plan: TrainingPlan, from_day: date, recent_km: float, scale: float, availability: Availability
+    plan: TrainingPlan,
+    from_day: date,
+    recent_km: float,
+    scale: float,
+    availability: Availability,
+    caps: Mapping[int, float],
 ) -> tuple[TrainingPlan, list[int]]:
     athlete = _athlete(plan, availability)
     taper_weeks = [w for w in plan.weeks if w.phase is Phase.TAPER]
@@ -91,7 +97,7 @@ def _layout(
                 target = RECOVERY_FRACTION * previous
             else:
                 target = min(plan.max_weekly_km, reference * (1 + RAMP_LIMIT)) * week.days / 7.0
-            target = min(target * scale, week.volume_km)
+            target = min(target * scale, caps.get(week.index, week.volume_km))
             fresh = build_week(week.start, week.end, week.phase, week.is_recovery, target, athlete)
             new_week = week.model_copy(update={"sessions": fresh})
             changed.append(week.index)
@@ -105,18 +111,25 @@ def _layout(
 
 
 def reflow_plan(
-    plan: TrainingPlan, *, from_day: date, recent_km: float, availability: Availability = OPEN
+    plan: TrainingPlan,
+    *,
+    from_day: date,
+    recent_km: float,
+    availability: Availability = OPEN,
+    caps: Mapping[int, float] | None = None,
 ) -> Reflowed:
     """`plan` with every week that starts on or after `from_day` re-laid out (see the module docstring),
-    on the days `availability` leaves open."""
+    on the days `availability` leaves open. `caps` replaces "never more than the week was planned at" for
+    the weeks it names (a recovery week that became a loading week is capped as the loading week was)."""
+    caps = caps or {}
     scale = 1.0
-    new_plan, changed = _layout(plan, from_day, recent_km, scale, availability)
+    new_plan, changed = _layout(plan, from_day, recent_km, scale, availability, caps)
     violations = check_plan(new_plan)
     for _ in range(MAX_SCALINGS):
         if not violations:
             break
         scale *= SCALE_STEP
-        new_plan, changed = _layout(plan, from_day, recent_km, scale, availability)
+        new_plan, changed = _layout(plan, from_day, recent_km, scale, availability, caps)
         violations = check_plan(new_plan)
     return Reflowed(new_plan, changed, violations, scale)
 
