@@ -16,11 +16,18 @@ never the race. By kind:
   also trims every run by 20 %.
 - other: no change.
 
-Then every touched week is settled: a long run too large for the week's new volume shrinks to fit (or
-becomes an easy run when it would no longer be the longest), and quality gives way to easy running while
-more than 25 % of the week is above easy. If the weeks after still break a rule (a ramp from a lighter
-week, a taper from a lower peak), they are re-flowed from the next week on (`tools.plans.reflow`), so
-`check_plan` holds on the result; what cannot be fixed is returned in `violations`, never hidden.
+Then every touched week is settled: a long run too large for the week's new volume shrinks to fit (or,
+when that would leave less than 60 % of it, becomes an easy run at 75 % of it), and quality gives way to
+easy running while more than 25 % of the week is above easy. A loading week that lost more than 15 % of
+its volume (and ends 15 % below the week before) is a recovery week now, so the weeks after ramp from the
+last real loading week; the recovery cycle restarts from it (a planned recovery week after it becomes a
+loading week, sized as the week it replaces, within the 10 % ramp).
+
+If the weeks after still break a rule (a ramp from a lighter week, a taper from a lower peak), they are
+re-flowed from the next week on (`tools.plans.reflow`, on the days the athlete's availability leaves open)
+and the note is applied again to the re-flowed days (a ramp day takes its share of the smaller of the
+planned and the re-flowed run), so `check_plan` holds on the result; what cannot be fixed is returned in
+`violations`, never hidden.
 """
 
 from __future__ import annotations
