@@ -1,7 +1,9 @@
-"""availability_days and blackout_days: when the athlete can train, and for how long
+"""availability_days, blackout_days (when the athlete can train, for how long) and planned_sessions.execution
 
 `availability_days`: per weekday, whether the athlete can train and the longest session that day allows.
 `blackout_days`: dates with no training at all. Plans are laid out around both (`tools.plans.availability`).
+`planned_sessions.execution`: the execution score of the run that fulfilled a session, stored the first
+time it is computed (`tools.plans.execution`).
 
 Revision ID: 0006_availability
 Revises: 0005_import_warnings
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0006_availability"
 down_revision: str | None = "0005_import_warnings"
@@ -62,7 +65,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "day", name=op.f("uq_blackout_days_user_id_day")),
     )
 
+    op.add_column(
+        "planned_sessions", sa.Column("execution", postgresql.JSONB(astext_type=sa.Text()), nullable=True)
+    )
+
 
 def downgrade() -> None:
+    op.drop_column("planned_sessions", "execution")
     op.drop_table("blackout_days")
     op.drop_table("availability_days")

@@ -1,10 +1,12 @@
 """Planned vs done for stored sessions: each run that fulfilled a planned session scored against the
 session's workout (`tools.workouts.execution`), from its samples.
 
-Computed on read, cheaply: every activity of the sessions asked for comes back from one samples query
-(`activity_series` reads all of them in one statement), so the plan calendar's month or the weekly
-review's week costs one query however many runs it holds. An activity's session is the one that claims
-it (`adapt_plan` matched it), else the active plan's open session on the run's local day.
+Computed once and stored: the first read that needs a session's score (the calendar, the weekly review,
+the activity page) computes it — every activity lacking one comes back from a single samples query — and
+stores score and summary on the session with the activity they are for (`planned_sessions.execution`);
+later reads use the stored figure (`bench/execution_scores.py` measures both). The activity page's
+step-by-step breakdown is computed from its run's samples each time. An activity's session is the one
+that claims it (`adapt_plan` matched it), else the active plan's open session on the run's local day.
 
 `plan_execution` (read-only) is the weekly review's view: the plan's sessions of a range, done or not,
 with their scores and the average.
@@ -70,6 +72,42 @@ async def score_sessions(
     return scores
 
 
+class ExecutionBrief(BaseModel):
+    score: int = Field(description="0–100")
+    summary: str
+
+
+def _brief(score: ExecutionScore) -> ExecutionBrief:
+    return ExecutionBrief(score=score.score, summary=score.summary)
+
+
+def _store(session_row: SessionRow, activity: Activity, score: ExecutionScore) -> None:
+    session_row.execution = {"activity_id": activity.id, "score": score.score, "summary": score.summary}
+
+
+async def session_briefs(
+    deps: ToolDeps, pairs: Sequence[tuple[SessionRow, Activity]]
+) -> dict[int, ExecutionBrief]:
+    """Score and summary by session id: the stored figure when it is for this activity, else computed
+    (one samples query for all that lack it) and stored on the session. Flushes when it stores."""
+    briefs: dict[int, ExecutionBrief] = {}
+    missing = []
+    for session_row, activity in pairs:
+        stored = session_row.execution
+        if stored is not None and stored.get("activity_id") == activity.id:
+            briefs[session_row.id] = ExecutionBrief(score=stored["score"], summary=stored["summary"])
+        else:
+            missing.append((session_row, activity))
+    if missing:
+        scores = await score_sessions(deps, missing)
+        for session_row, activity in missing:
+            if session_row.id in scores:
+                _store(session_row, activity, scores[session_row.id])
+                briefs[session_row.id] = _brief(scores[session_row.id])
+        await deps.session.flush()
+    return briefs
+
+
 class ExecutedSession(BaseModel):
     session_id: int
     date: dt.date
@@ -117,6 +155,8 @@ async def activity_execution(deps: ToolDeps, activity_id: int) -> ActivityExecut
         return ActivityExecution(session=None, execution=None, note="no planned session for this activity")
     scores = await score_sessions(deps, [(session_row, activity)])
     execution = scores.get(session_row.id)
+    if execution is not None and session_row.activity_id == activity.id:
+        _store(session_row, activity, execution)  # the calendar and the weekly review read it from here
     return ActivityExecution(
         session=ExecutedSession(
             session_id=session_row.id,
@@ -196,7 +236,7 @@ async def plan_execution(deps: ToolDeps, args: PlanExecutionInput) -> PlanExecut
         ).scalars()
     }
     pairs = [(r, activities[r.activity_id]) for r in rows if r.activity_id in activities]
-    scores = await score_sessions(deps, pairs)
+    scores = await session_briefs(deps, pairs)
     sessions = [
         SessionExecution(
             date=r.date,

@@ -13,6 +13,7 @@ targets the score is 40 % volume + 60 % in target; without, volume alone.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -104,21 +105,17 @@ def _hr_bounds(step: Step, zones: Sequence[HeartRateZone] | None) -> tuple[float
     return None
 
 
-def _in_target(
-    step: Step, speed: float | None, hr: float | None, zones: Sequence[HeartRateZone] | None
-) -> bool | None:
-    """Whether this sample is in the step's range (None: the step has no range we can check)."""
+def _range_of(step: Step, zones: Sequence[HeartRateZone] | None) -> tuple[str | None, float, float]:
+    """What a sample is checked on — its speed (for a pace range, as m/s, widened by PACE_TOLERANCE) or its
+    heart rate — and the range; (None, 0, 0) for a step without a range we can check."""
     if isinstance(step.target, PaceTarget):
-        if speed is None or speed < MIN_SPEED_MPS:
-            return False
-        pace = 1000.0 / speed
-        low = step.target.fastest_s_per_km * (1 - PACE_TOLERANCE)
-        high = step.target.slowest_s_per_km * (1 + PACE_TOLERANCE)
-        return low <= pace <= high
+        fastest = step.target.fastest_s_per_km * (1 - PACE_TOLERANCE)
+        slowest = step.target.slowest_s_per_km * (1 + PACE_TOLERANCE)
+        return "speed", max(1000.0 / slowest, MIN_SPEED_MPS), 1000.0 / fastest
     bounds = _hr_bounds(step, zones)
     if bounds is not None:
-        return hr is not None and bounds[0] <= hr <= bounds[1]
-    return None
+        return "hr", bounds[0], bounds[1]
+    return None, 0.0, 0.0
 
 
 def _distances(samples: Samples) -> list[float]:
@@ -152,47 +149,36 @@ def score_execution(
     distance = _distances(samples)
     n = len(samples.t)
     results: list[StepExecution] = []
+    t, speeds, hrs = samples.t, samples.speed_mps, samples.heart_rate
     i = 0
     for k, step in enumerate(steps):
         seconds, metres = _step_size(step)
-        start_t = samples.t[i] if i < n else 0.0
-        start_d = distance[i] if i < n else 0.0
-        last = k == len(steps) - 1
-        actual = in_range = 0.0
-        checked = False
-        speed_sum = speed_time = 0.0
-        while i < n - 1:
-            if not last and (
-                (seconds is not None and samples.t[i] - start_t >= seconds)
-                or (metres is not None and distance[i] - start_d >= metres)
-            ):
-                break
-            gap = min(max(samples.t[i + 1] - samples.t[i], 0.0), MAX_GAP_S)
+        end_t = (t[i] if i < n else 0.0) + seconds if seconds is not None else math.inf
+        end_d = (distance[i] if i < n else 0.0) + metres if metres is not None else math.inf
+        if k == len(steps) - 1:
+            end_t = end_d = math.inf  # the last step takes what is left
+        column, low, high = _range_of(step, hr_zones)
+        actual = in_range = speed_sum = speed_time = 0.0
+        while i < n - 1 and t[i] < end_t and distance[i] < end_d:
+            gap = t[i + 1] - t[i]
+            gap = 0.0 if gap < 0.0 else MAX_GAP_S if gap > MAX_GAP_S else gap
             actual += gap
-            speed = samples.speed_mps[i]
-            hr = samples.heart_rate[i]
-            inside = _in_target(
-                step,
-                float(speed) if speed is not None else None,
-                float(hr) if hr is not None else None,
-                hr_zones,
-            )
-            if inside is not None:
-                checked = True
-                in_range += gap if inside else 0.0
+            speed = speeds[i]
             if speed is not None and speed >= MIN_SPEED_MPS:
-                speed_sum += float(speed) * gap
+                speed_sum += speed * gap
                 speed_time += gap
+            value = speed if column == "speed" else hrs[i] if column == "hr" else None
+            if value is not None and low <= value <= high:
+                in_range += gap
             i += 1
         planned_s, _ = step.estimate()
-        targeted_step = _in_target(step, None, None, hr_zones) is not None
         results.append(
             StepExecution(
                 name=STEP_NAMES[step.step_type],
                 target=target_text(step.target),
                 planned_s=round(planned_s),
                 actual_s=round(actual),
-                in_target_s=round(in_range) if checked or targeted_step else None,
+                in_target_s=round(in_range) if column is not None else None,
                 avg_pace_s_per_km=round(1000.0 * speed_time / speed_sum, 1) if speed_sum > 0 else None,
             )
         )

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
+from core.models import PlannedSession
 from tests.factories import create_activity, create_user
 from tools.deps import ToolDeps
 from tools.plans.calendar import CalendarInput, plan_calendar
@@ -64,7 +65,20 @@ async def test_done_sessions_get_execution_scores(db: AsyncSession) -> None:
     assert slow.execution is not None and slow.execution.score < good.execution.score - 20
     assert slow.execution.distance_ratio == pytest.approx(0.8, abs=0.02)
 
+    fresh = await db.get(PlannedSession, easy[1]["session_id"])
+    assert fresh is not None
+    fresh.execution = None  # as if never read: the calendar computes it and stores it
+    await db.flush()
     calendar = await plan_calendar(deps, CalendarInput(start=date(2026, 11, 23), end=date(2026, 11, 29)))
+    assert fresh.execution == {
+        "activity_id": runs[1].id,
+        "score": slow.execution.score,
+        "summary": slow.execution.summary,
+    }
+    fresh.execution = {**fresh.execution, "score": 1}  # a stored figure is what later reads show
+    again = await plan_calendar(deps, CalendarInput(start=date(2026, 11, 23), end=date(2026, 11, 29)))
+    assert next(s.execution for s in again.sessions if s.session_id == fresh.id).score == 1  # type: ignore[union-attr]
+    fresh.execution = {**fresh.execution, "score": slow.execution.score}
     scored = {s.session_id: s.execution for s in calendar.sessions if s.execution is not None}
     assert scored[easy[0]["session_id"]].score == good.execution.score  # type: ignore[union-attr]
     assert scored[easy[1]["session_id"]].score == slow.execution.score  # type: ignore[union-attr]
