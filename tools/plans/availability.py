@@ -76,3 +76,23 @@ def conflicts(sessions: Sequence[PlannedSession], availability: Availability) ->
                 )
             )
     return found
+
+
+def without_blocked(plan: TrainingPlan, availability: Availability) -> TrainingPlan:
+    """`plan` without the sessions that break `availability` and add no running volume (strength work
+    placed after the layout); running sessions are laid out around it already (`weeks.build_week`)."""
+    if availability.unlimited:
+        return plan
+    weeks = [
+        w.model_copy(
+            update={
+                "sessions": [
+                    s
+                    for s in w.sessions
+                    if s.kind is not WorkoutKind.STRENGTH or not conflicts([s], availability)
+                ]
+            }
+        )
+        for w in plan.weeks
+    ]
+    return plan.model_copy(update={"weeks": weeks})

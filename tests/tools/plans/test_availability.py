@@ -90,8 +90,12 @@ async def test_weekly_availability_relays_the_plan_and_new_plans_respect_it(db: 
         assert week["volume_km"] <= before[index]["volume_km"] + 0.05
         assert week["volume_km"] >= 0.9 * before[index]["volume_km"]
 
-    fresh = (await call_tool("generate_plan", deps, {**PLAN, "race_date": "2027-04-11"})).model_dump()
-    assert fresh["checks"] == []
+    fresh = (
+        await call_tool("generate_plan", deps, {**PLAN, "race_date": "2027-04-11", "strength_per_week": 2})
+    ).model_dump()
+    assert fresh["checks"] == [] and any(
+        s["kind"] == "strength" for w in fresh["weeks"] for s in w["sessions"]
+    )
     assert not any(s["date"].weekday() == 4 for w in fresh["weeks"] for s in _live(w) if s["kind"] != "race")
     other = ToolDeps.for_user(db, stranger, now=NOW)
     assert (await call_tool("get_availability", other, {})).model_dump()["week"][4]["available"] is True
