@@ -408,6 +408,12 @@ def note(i: Intent, turn: Turn, f: Fmt) -> str:
     r2 = turn.data("readiness")
     if r2:
         lines.append(f"Readiness today: {r2.get('score')}/100 ({r2.get('label')}).")
+    proposal = turn.data("propose_note_changes")
+    if proposal.get("can_apply"):
+        lines.append(
+            f"For your plan I propose: {proposal.get('summary')}. Nothing changes until you apply it "
+            "(the Notes page shows each day)."
+        )
     return "\n".join(lines)
 
 

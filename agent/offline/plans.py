@@ -345,6 +345,9 @@ def _note(i: Intent, turn: Turn) -> list[Call]:
     calls: list[Call] = [("add_calendar_note", args)]
     if kind in ("illness", "injury"):
         calls.append(("readiness", {"day": i.today.isoformat()}))
+    added = turn.data("add_calendar_note")
+    if added.get("note_id"):  # what the note would change in the plan; applying it is the athlete's call
+        calls.append(("propose_note_changes", {"note_id": added["note_id"]}))
     return calls
 
 
@@ -458,6 +461,7 @@ PLANS: dict[str, Plan] = {
     "proactive_weekly_review": lambda i, t: [
         ("training_load", {"days": 14, "resolution": "week"}),
         _list(i.today - timedelta(days=6), i.today),
+        ("plan_execution", {}),
     ],
     "proactive_race_week": lambda i, t: [("list_races", {})],
     "proactive_gear_threshold": _simple(("list_gear", {})),

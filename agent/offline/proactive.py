@@ -72,8 +72,18 @@ def weekly(i: Intent, turn: Turn, f: Fmt) -> str:
     return (
         f"Your week: {len(runs)} runs and "
         f"{f.km(listing.get('total_distance_km'))} in the last 7 days{trend}. "
+        f"{_planned_vs_done(turn.data('plan_execution'))}"
         "Next week: keep most runs easy, one quality session, and the long run."
     )
+
+
+def _planned_vs_done(e: dict[str, Any]) -> str:
+    """'Plan: 4 of 5 sessions done, executed 86/100 on average. ' (empty without a plan that week)."""
+    if not e.get("planned"):
+        return ""
+    score = e.get("average_score")
+    executed = f", executed {score:.0f}/100 on average" if score is not None else ""
+    return f"Plan: {e['done']} of {e['planned']} sessions done{executed}. "
 
 
 def race_week(i: Intent, turn: Turn, f: Fmt) -> str:

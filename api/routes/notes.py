@@ -22,6 +22,7 @@ from tools.notes.notes import (
     list_calendar_notes,
     update_calendar_note,
 )
+from tools.notes.proposals import NoteInput, NoteProposal, apply_note_changes, propose_note_changes
 
 TAGS = [{"name": "notes", "description": "Calendar notes: illness, injury, travel, life stress"}]
 router = APIRouter(prefix="/notes", tags=["notes"])
@@ -49,7 +50,7 @@ async def list_notes(deps: ToolDepsDep, args: Annotated[ListNotesInput, Query()]
     status_code=201,
     summary="Add a calendar note",
     description="Illness, injury, travel, life stress or other over an inclusive date range. An illness "
-    "turns the plan's open sessions of those days into rest the next time the plan is adapted.",
+    "proposes a change to the plan: see GET /notes/{note_id}/proposal.",
 )
 async def add_note(deps: ToolDepsDep, body: AddNoteInput) -> NoteOut:
     return await add_calendar_note(deps, body)
@@ -64,3 +65,24 @@ async def update_note(deps: ToolDepsDep, note_id: RowId, body: NotePatch) -> Not
 async def delete_note(deps: ToolDepsDep, note_id: RowId) -> Response:
     await delete_calendar_note(deps, DeleteNoteInput(note_id=note_id))
     return Response(status_code=204)
+
+
+@router.get(
+    "/{note_id}/proposal",
+    summary="What the note would change in the plan",
+    description="Illness → rest then a return ramp; injury → easy and reduced or cross-training; travel → "
+    "sessions moved off the travel days; life stress → no intensity. Sessions and week volumes that change "
+    "and the plan rules on the result; nothing is changed.",
+)
+async def note_proposal(deps: ToolDepsDep, note_id: RowId) -> NoteProposal:
+    return await propose_note_changes(deps, NoteInput(note_id=note_id))
+
+
+@router.post(
+    "/{note_id}/apply",
+    summary="Apply the note's proposal to the plan",
+    description="The athlete's approval of the proposal: stores it, re-flows later weeks, checks the rules. "
+    "A note already applied is a 422.",
+)
+async def apply_note(deps: ToolDepsDep, note_id: RowId) -> NoteProposal:
+    return await apply_note_changes(deps, NoteInput(note_id=note_id))

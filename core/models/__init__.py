@@ -5,6 +5,7 @@ from core.models.activity_comment import COMMENT_KINDS, ActivityComment
 from core.models.activity_gear import ActivityGear
 from core.models.activity_sample import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, activity_samples
 from core.models.api_token import ApiToken
+from core.models.availability import AvailabilityDay, BlackoutDay
 from core.models.base import Base
 from core.models.calendar_note import NOTE_KINDS, CalendarNote
 from core.models.coaching_link import LINK_STATUSES, CoachingLink
@@ -38,7 +39,9 @@ __all__ = [
     "ActivityComment",
     "ActivityGear",
     "ApiToken",
+    "AvailabilityDay",
     "Base",
+    "BlackoutDay",
     "CalendarNote",
     "CoachingLink",
     "Conversation",

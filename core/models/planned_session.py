@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,3 +28,5 @@ class PlannedSession(Timestamps, Base):
     status: Mapped[str] = mapped_column(String(16), server_default="planned")
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
     notes: Mapped[str | None] = mapped_column(Text)
+    #: the execution score of the run that fulfilled it (`tools.plans.execution`): activity id, score, summary
+    execution: Mapped[dict[str, Any] | None] = mapped_column()

@@ -165,7 +165,7 @@ def _registered() -> set[str]:
 FIRST_STEP = {
     "[proactive:morning_readiness] day 2026-10-20": {"readiness", "adjust_today"},
     "[proactive:after_run] activity 12": {"last_activity", "list_activities"},
-    "[proactive:weekly_review]": {"training_load", "list_activities"},
+    "[proactive:weekly_review]": {"training_load", "list_activities", "plan_execution"},
     "[proactive:race_week] The athlete's race 'Berlin 10K' (race 3)": {"list_races"},
     "[proactive:gear_threshold]": {"list_gear"},
     "[proactive:missed_session]": {"get_plan"},

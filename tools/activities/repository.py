@@ -18,6 +18,9 @@ class Activities(OwnedRepository[Activity]):
     model = Activity
     what = "activity"
 
+    async def by_id(self, ids: set[int]) -> dict[int, Activity]:
+        return {a.id: a for a in await self.all(Activity.id.in_(ids))}
+
 
 def _lock_key(sha256: str) -> object:
     return func.hashtextextended(f"runcoach:original:{sha256}", 0)

@@ -189,7 +189,8 @@ def _weekly(user: User, local: datetime, prefs: NotificationPreferences) -> list
             _system(
                 Trigger.WEEKLY_REVIEW,
                 "Write the weekly review: what did I run this week (the last 7 days: distance, sessions, "
-                "load) and what to focus on next week.",
+                "load), how the planned sessions went (plan_execution: done and execution scores) and "
+                "what to focus on next week.",
             ),
             local.date(),
             {"week": week},

@@ -27,6 +27,7 @@ from core.models import TrainingPlan as PlanRow
 from core.models import Workout as WorkoutRow
 from tools.deps import ToolDeps
 from tools.notes.illness import rest_for_illness
+from tools.plans.availability_store import load_availability
 from tools.plans.model import TrainingPlan
 from tools.plans.plans import PlanOut, plan_out
 from tools.plans.reflow import reflow_plan
@@ -116,7 +117,8 @@ async def store_reflow(
 ) -> ReflowResult:
     """Re-flow `plan` from `from_day` and store the new sessions of the changed weeks (their old ones
     become `replaced`). Raises when the re-flowed plan would break a rule (nothing is stored then)."""
-    result = reflow_plan(plan, from_day=from_day, recent_km=recent_km)
+    availability = await load_availability(deps.session, deps.user_id)
+    result = reflow_plan(plan, from_day=from_day, recent_km=recent_km, availability=availability)
     if result.violations:
         raise CoachError(
             "The plan could not be re-flowed within its safety rules: "

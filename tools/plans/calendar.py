@@ -2,8 +2,9 @@
 the activities of the range that no session claims.
 
 A session's activity is the one `adapt_plan` matched to it (done, or moved to a nearby day); until the plan
-is adapted, a run shows among `unplanned` on its own day. Sessions come from the active plan (or the plan
-asked for); replaced sessions (superseded by a re-flow) are left out.
+is adapted, a run shows among `unplanned` on its own day. A done session carries its execution score
+(`tools.plans.execution`: stored once computed). Sessions come from the active plan (or
+the plan asked for); replaced sessions (superseded by a re-flow) are left out.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from core.models import Activity
 from core.models import PlannedSession as SessionRow
 from tools.activities.activities import ActivitySummary, summarise
 from tools.deps import ToolDeps
+from tools.plans.execution import SCORED_STATUSES, ExecutionBrief, session_briefs
 from tools.plans.store import LIVE_STATUSES, plan_row
 
 MAX_RANGE_DAYS = 400
@@ -51,6 +53,9 @@ class CalendarSession(BaseModel):
     status: str = Field(description="planned, done, moved, missed, adjusted")
     workout_id: int | None
     activity: ActivitySummary | None = Field(description="the activity that fulfilled the session")
+    execution: ExecutionBrief | None = Field(
+        default=None, description="how well the run executed the session (done sessions with samples)"
+    )
 
 
 class CalendarOut(BaseModel):
@@ -113,6 +118,10 @@ async def plan_calendar(deps: ToolDeps, args: CalendarInput) -> CalendarOut:
     else:
         found = {}
     by_id = {**in_range, **found}
+    scores = await session_briefs(
+        deps,
+        [(r, by_id[r.activity_id]) for r in rows if r.activity_id in by_id and r.status in SCORED_STATUSES],
+    )
     sessions = [
         CalendarSession(
             session_id=row.id,
@@ -128,6 +137,7 @@ async def plan_calendar(deps: ToolDeps, args: CalendarInput) -> CalendarOut:
             status=row.status,
             workout_id=row.workout_id,
             activity=summarise(by_id[row.activity_id], deps.tz) if row.activity_id in by_id else None,
+            execution=scores.get(row.id),
         )
         for row in rows
     ]

@@ -32,6 +32,7 @@ from tools.fitness.vdot import (
     training_paces,
     vdot_from_race,
 )
+from tools.plans.availability import OPEN, Availability
 from tools.plans.model import Phase, PlanWeek, TrainingPlan
 from tools.plans.rules import RAMP_LIMIT
 from tools.plans.weeks import RUN_OFFSETS, Athlete, build_week, week_capacity_km
@@ -158,8 +159,10 @@ def periodize(
     max_weekly_km: float,
     goal_time_s: float | None = None,
     current_vdot: float | None = None,
+    availability: Availability = OPEN,
 ) -> TrainingPlan:
     """A periodized plan from `start_date` to the race (see the module docstring for how it is built).
+    Sessions go on the days `availability` leaves open, within each day's time (`plans.availability`).
 
     Training paces come from `current_vdot` when given, else from the VDOT of the goal time; race pace is
     the goal pace when given, else the VDOT-equivalent pace. Raises PlanInputError for inputs that cannot
@@ -190,7 +193,13 @@ def periodize(
         race_distance_m / 1000.0
     )
     athlete = Athlete(
-        training_paces(vdot), race_pace, race_distance_m, race_date, days_per_week, long_run_weekday
+        training_paces(vdot),
+        race_pace,
+        race_distance_m,
+        race_date,
+        days_per_week,
+        long_run_weekday,
+        availability,
     )
 
     first_full = race_date - timedelta(days=7 * full_weeks - 1)

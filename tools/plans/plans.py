@@ -21,6 +21,8 @@ from tools.deps import ToolDeps
 from tools.fitness.pacing import athlete_vdot
 from tools.fitness.race_prediction import Paces, distance_name, paces_out
 from tools.fitness.vdot import MAX_VDOT, MIN_VDOT, training_paces
+from tools.plans.availability import without_blocked
+from tools.plans.availability_store import load_availability
 from tools.plans.model import TrainingPlan
 from tools.plans.periodize import periodize
 from tools.plans.race_days import CalendarRace, fit_races
@@ -278,10 +280,11 @@ async def generate_plan(deps: ToolDeps, args: GeneratePlanInput) -> PlanOut:
         max_weekly_km=min(maximum, MAX_WEEKLY_KM),
         goal_time_s=goal,
         current_vdot=vdot,
+        availability=(availability := await load_availability(deps.session, deps.user_id)),
     )
     fitted = fit_races(plan, others)  # B races get a mini-taper, C races are training
     plan, notes = fitted.plan, [*notes, *fitted.notes]
-    plan = add_strength_sessions(plan, args.strength_per_week)
+    plan = without_blocked(add_strength_sessions(plan, args.strength_per_week), availability)
     broken = check_plan(plan)
     if broken:  # the generator keeps every rule by construction; refuse to store one that does not
         raise CoachError(

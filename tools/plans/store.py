@@ -203,6 +203,16 @@ def rebuild_plan(row: PlanRow, sessions: Sequence[tuple[SessionRow, Workout]]) -
     )
 
 
+def as_run_plan(row: PlanRow, sessions: Sequence[tuple[SessionRow, Workout]]) -> TrainingPlan:
+    """The plan as it will be run: every session's current workout, not the design it replaced."""
+    bare = PlanRow(
+        inputs=row.inputs,
+        summary={k: v for k, v in row.summary.items() if k != DESIGN},
+        start_date=row.start_date,
+    )
+    return rebuild_plan(bare, sessions)
+
+
 async def load_plan(
     session: AsyncSession, user_id: int, plan_id: int | None = None
 ) -> tuple[PlanRow, TrainingPlan, list[tuple[SessionRow, Workout]]]:

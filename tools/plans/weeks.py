@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from tools.fitness.vdot import MARATHON_M, TrainingPaces
+from tools.plans.availability import OPEN, Availability
 from tools.plans.model import Phase, PlannedSession
 from tools.plans.rules import (
     INTENSE_SHARE_TARGET,
@@ -75,6 +76,7 @@ class Athlete:
     race_date: date
     days_per_week: int
     long_run_weekday: int
+    availability: Availability = OPEN
 
 
 def _long_run_cap_km(distance_m: float) -> float:
@@ -166,6 +168,23 @@ def _easy_km_cap(day: date, athlete: Athlete) -> float:
     return seconds / athlete.paces.easy_mid_s_per_km
 
 
+def _day_km_cap(day: date, athlete: Athlete) -> float:
+    """The most an easy-paced run can cover in the time the athlete has that day."""
+    limit = athlete.availability.limit_s(day)
+    return math.inf if limit is None else limit / athlete.paces.easy_slow_s_per_km
+
+
+def water_fill(total_km: float, caps: list[float]) -> list[float]:
+    """Share `total_km` as evenly as the caps allow: what a capped day cannot take goes to the others."""
+    shares = [0.0] * len(caps)
+    left = total_km
+    order = sorted(range(len(caps)), key=lambda k: caps[k])
+    for n, k in enumerate(order):
+        shares[k] = min(caps[k], left / (len(caps) - n))
+        left -= shares[k]
+    return shares
+
+
 @functools.lru_cache(maxsize=64)
 def _strides_extra_km(paces: TrainingPaces) -> float:
     """Distance the strides add to an easy run."""
@@ -188,8 +207,15 @@ def _fill_easy(
         days.pop()
     sessions = []
     extra = _strides_extra_km(athlete.paces) if strides else 0.0
+    caps = [min(_easy_km_cap(day, athlete), cap_km) for day in days]
+    shares = [min(total_km / len(days), cap) for cap in caps]
+    limits = [_day_km_cap(day, athlete) for day in days]
+    if any(limit < share for limit, share in zip(limits, shares, strict=True)):
+        # a day the athlete has less time: its share goes to the other days, as far as their caps allow
+        room = [min(c, m) if m >= MIN_EASY_KM else 0.0 for c, m in zip(caps, limits, strict=True)]
+        shares = water_fill(total_km, room)
     for k, day in enumerate(days):
-        km = _floor_tenth(min(total_km / len(days), _easy_km_cap(day, athlete), cap_km))
+        km = _floor_tenth(shares[k])
         if km < MIN_EASY_KM:
             continue
         if strides and k == len(days) - 1 and km - extra >= MIN_EASY_KM:
@@ -271,6 +297,16 @@ def _quality_sessions(week: _Week, athlete: Athlete, scale: float, cap_km: float
             session = _session(
                 day, kind, athlete, quality_minutes=minutes, warmup_s=warmup_s, cooldown_s=cooldown_s
             )
+            day_limit = athlete.availability.limit_s(day)
+            if day_limit is not None and session.planned_duration_s > day_limit:
+                # shorten the work (not the warm-up) to the time the athlete has that day
+                fixed_s = warmup_s + cooldown_s
+                minutes *= max(0.0, day_limit - fixed_s) / max(session.planned_duration_s - fixed_s, 1.0)
+                if minutes < _minimum_minutes(kind, athlete):
+                    continue
+                session = _session(
+                    day, kind, athlete, quality_minutes=minutes, warmup_s=warmup_s, cooldown_s=cooldown_s
+                )
             if session.planned_distance_m / 1000.0 <= cap_km:
                 sessions.append(session)
                 planned.add(kind)
@@ -311,6 +347,7 @@ def _lay_out(week: _Week, athlete: Athlete, scale: float) -> list[PlannedSession
         LONG_RUN_FILL * long_run_limit_km(week.target_km),
         _long_run_cap_km(athlete.race_distance_m),
         LONG_RUN_MAX_S / athlete.paces.easy_mid_s_per_km,
+        _day_km_cap(week.long_day, athlete),
     )
     candidates = _quality_sessions(week, athlete, scale, cap)
     for _ in range(LAYOUT_ROUNDS):
@@ -348,6 +385,41 @@ def _lay_out(week: _Week, athlete: Athlete, scale: float) -> list[PlannedSession
     )
 
 
+def _place_on_open_days(
+    days: list[date], run_days: list[date], keys: set[date], athlete: Athlete
+) -> dict[date, date | None]:
+    """Where each run day goes: itself when the athlete can train then, else the nearest free open day of
+    the week (for a key session one with no key session beside it, this week's or the pattern's in the
+    weeks either side), else None (dropped: its load goes to the other runs)."""
+    availability = athlete.availability
+    placed: dict[date, date | None] = {d: d for d in run_days if availability.is_open(d)}
+    final_keys = {d for d in keys if d in placed}
+    around = {d + timedelta(days=shift) for d in keys for shift in (-7, 7)}
+    for day in sorted(run_days, key=lambda d: (d not in keys, d)):
+        if day in placed:
+            continue
+        used = {d for d in placed.values() if d is not None}
+        free = [
+            d
+            for d in days
+            if availability.is_open(d) and d not in used and d not in run_days and d < athlete.race_date
+        ]
+        if day in keys:
+            near = final_keys | around
+            free = [
+                d
+                for d in free
+                if d - timedelta(days=1) not in near
+                and d + timedelta(days=1) not in near
+                and (athlete.race_date - d).days > 2
+            ]
+        target = min(free, key=lambda d: (abs((d - day).days), d), default=None)
+        placed[day] = target
+        if target is not None and day in keys:
+            final_keys.add(target)
+    return placed
+
+
 def build_week(
     start: date,
     end: date,
@@ -364,7 +436,8 @@ def build_week(
     ]
     race_week = end == athlete.race_date
     if phase is Phase.LEAD_IN:
-        return _fill_easy(run_days, target_km, athlete, strides=False)
+        placed = _place_on_open_days(days, run_days, set(), athlete)
+        return _fill_easy(sorted(d for d in placed.values() if d), target_km, athlete, strides=False)
 
     long_day = next((d for d in run_days if _offset(d, athlete) == 0 and not race_week), None)
     kinds = () if is_recovery else _quality_kinds(phase, athlete.race_distance_m)
@@ -374,6 +447,14 @@ def build_week(
         for d in run_days
         if _offset(d, athlete) in QUALITY_OFFSETS[: len(kinds)] and (athlete.race_date - d).days > 2
     ]
+    pairs = list(zip(quality_days, kinds, strict=False))
+    if not athlete.availability.unlimited:
+        keys = {d for d in (long_day, *quality_days) if d is not None}
+        placed = _place_on_open_days(days, run_days, keys, athlete)
+        long_day = placed.get(long_day) if long_day is not None else None
+        pairs = [(moved, kind) for day, kind in pairs if (moved := placed.get(day)) is not None]
+        quality_days = [day for day, _ in pairs]
+        run_days = sorted(d for d in placed.values() if d is not None)
     if long_day is not None:
         target_km = min(target_km, week_capacity_km(len(run_days)))
     week = _Week(
@@ -382,7 +463,7 @@ def build_week(
         target_km,
         run_days,
         long_day,
-        list(zip(quality_days, kinds, strict=False)),
+        pairs,
         race_week,
     )
     scale = 1.0

@@ -8,6 +8,7 @@ import { useUnits } from "../auth/session";
 import { RouteMap } from "../charts/RouteMap";
 import { X_LABEL_SPACING, clockTicks } from "../charts/ticks";
 import { TimeSeries } from "../charts/TimeSeries";
+import { ExecutionCard } from "../execution/ExecutionCard";
 import { Card, Empty, ErrorNote, Loading } from "../ui/feedback";
 import { Table } from "../ui/Table";
 import { type UnitSystem, formatDistance, formatDuration, formatElevation, formatPacePerKm } from "../units/units";
@@ -74,6 +75,7 @@ export function ActivityDetailPage() {
         <Stat label="Cadence" value={a.avg_cadence != null ? `${Math.round(a.avg_cadence)} spm` : "–"} />
         <Stat label="Load" value={a.training_load != null ? `${Math.round(a.training_load)} (${a.load_method ?? ""})` : "–"} />
       </div>
+      <ExecutionCard activityId={id} />
       <div className="grid">
         <Card title="Route">
           {samples.data ? <RouteMap points={samples.data.points} highlight={hover} /> : <Loading />}

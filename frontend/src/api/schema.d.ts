@@ -44,6 +44,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/activities/{activity_id}/execution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How well the activity executed its planned session
+         * @description The plan session the run fulfilled (the one adapt matched to it, else the active plan's open session on its day) and a 0–100 score: distance against the plan, and the share of the targeted time in the target pace or heart-rate range, per step, from the run's samples. `session` is null when no session was planned; someone else's activity is a 404.
+         */
+        get: operations["execution-get_activity_execution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/activities/{activity_id}/original": {
         parameters: {
             query?: never;
@@ -259,6 +279,67 @@ export type paths = {
          */
         post: operations["auth-send_verification"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your availability
+         * @description Monday to Sunday, and blocked days from a week ago on.
+         */
+        get: operations["availability-read_availability"];
+        /**
+         * Set your weekly availability
+         * @description The weekdays given are set (open or not, the longest session in minutes, null = no limit); the others stay. The active plan's weeks ahead are laid out again around it, with the same volume; a layout that would break the plan's rules is a 422 and nothing is changed.
+         */
+        put: operations["availability-put_availability"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/availability/blackouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Block a day
+         * @description No training that date. A session planned that day moves to an open day of its week, or its kilometres go to the week's other runs.
+         */
+        post: operations["availability-post_blackout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/availability/blackouts/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unblock a day */
+        delete: operations["availability-delete_blackout"];
         options?: never;
         head?: never;
         patch?: never;
@@ -897,7 +978,7 @@ export type paths = {
         put?: never;
         /**
          * Add a calendar note
-         * @description Illness, injury, travel, life stress or other over an inclusive date range. An illness turns the plan's open sessions of those days into rest the next time the plan is adapted.
+         * @description Illness, injury, travel, life stress or other over an inclusive date range. An illness proposes a change to the plan: see GET /notes/{note_id}/proposal.
          */
         post: operations["notes-add_note"];
         delete?: never;
@@ -925,6 +1006,46 @@ export type paths = {
          * @description Only the fields given change.
          */
         patch: operations["notes-update_note"];
+        trace?: never;
+    };
+    "/api/v1/notes/{note_id}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply the note's proposal to the plan
+         * @description The athlete's approval of the proposal: stores it, re-flows later weeks, checks the rules. A note already applied is a 422.
+         */
+        post: operations["notes-apply_note"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notes/{note_id}/proposal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the note would change in the plan
+         * @description Illness → rest then a return ramp; injury → easy and reduced or cross-training; travel → sessions moved off the travel days; life stress → no intensity. Sessions and week volumes that change and the plan rules on the result; nothing is changed.
+         */
+        get: operations["notes-note_proposal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/notifications": {
@@ -1527,6 +1648,14 @@ export type components = {
              */
             sample_count: number;
         };
+        /** ActivityExecution */
+        ActivityExecution: {
+            execution: components["schemas"]["ExecutionScore"] | null;
+            /** Note */
+            note: string;
+            /** @description the planned session this run fulfilled */
+            session: components["schemas"]["ExecutedSession"] | null;
+        };
         /** ActivityPage */
         ActivityPage: {
             /** Items */
@@ -1948,6 +2077,44 @@ export type components = {
              */
             url: string;
         };
+        /** AvailabilityChange */
+        AvailabilityChange: {
+            availability: components["schemas"]["AvailabilityOut"];
+            plan: components["schemas"]["PlanFit"];
+        };
+        /** AvailabilityOut */
+        AvailabilityOut: {
+            /**
+             * Blackouts
+             * @description blocked days from a week ago on
+             */
+            blackouts: components["schemas"]["Blackout"][];
+            /**
+             * Week
+             * @description Monday to Sunday
+             */
+            week: components["schemas"]["DayAvailability"][];
+        };
+        /** Blackout */
+        Blackout: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Reason */
+            reason?: string | null;
+        };
+        /** BlackoutInput */
+        BlackoutInput: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Reason */
+            reason?: string | null;
+        };
         /** Body_activities-import_activities */
         "Body_activities-import_activities": {
             /**
@@ -2006,6 +2173,8 @@ export type components = {
             distance_km: number;
             /** Duration Min */
             duration_min: number;
+            /** @description how well the run executed the session (done sessions with samples) */
+            execution?: components["schemas"]["ExecutionBrief"] | null;
             /** Is Key */
             is_key: boolean;
             /** Kind */
@@ -2265,6 +2434,29 @@ export type components = {
              */
             until: string;
         };
+        /** DayAvailability */
+        DayAvailability: {
+            /**
+             * Available
+             * @default true
+             */
+            available?: boolean;
+            /**
+             * Max Minutes
+             * @description the longest session that day allows (None: no limit)
+             */
+            max_minutes?: number | null;
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+            /**
+             * Weekday
+             * @description 0 = Monday … 6 = Sunday
+             */
+            weekday: number;
+        };
         /** DayPoint */
         DayPoint: {
             /** Acwr */
@@ -2395,6 +2587,59 @@ export type components = {
              * @enum {string}
              */
             type: "error";
+        };
+        /** ExecutedSession */
+        ExecutedSession: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Kind */
+            kind: string;
+            /** Session Id */
+            session_id: number;
+            /** Status */
+            status: string;
+            /** Title */
+            title: string;
+        };
+        /** ExecutionBrief */
+        ExecutionBrief: {
+            /**
+             * Score
+             * @description 0–100
+             */
+            score: number;
+            /** Summary */
+            summary: string;
+        };
+        /** ExecutionScore */
+        ExecutionScore: {
+            /** Actual Km */
+            actual_km: number;
+            /** Actual Min */
+            actual_min: number;
+            /**
+             * Distance Ratio
+             * @description done / planned distance
+             */
+            distance_ratio: number;
+            /**
+             * In Target Share
+             * @description share of the targeted time in range (None: no targets)
+             */
+            in_target_share: number | null;
+            /** Planned Km */
+            planned_km: number;
+            /** Planned Min */
+            planned_min: number;
+            /** Score */
+            score: number;
+            /** Steps */
+            steps: components["schemas"]["StepExecution"][];
+            /** Summary */
+            summary: string;
         };
         /** ExerciseIn */
         ExerciseIn: {
@@ -3446,6 +3691,39 @@ export type components = {
             /** Text */
             text?: string | null;
         };
+        /** NoteProposal */
+        NoteProposal: {
+            /**
+             * Applied On
+             * @description when the athlete applied this note's changes
+             */
+            applied_on: string | null;
+            /** Can Apply */
+            can_apply: boolean;
+            note: components["schemas"]["NoteOut"];
+            /**
+             * Plan Id
+             * @description the plan the proposal is for (None: no active plan)
+             */
+            plan_id: number | null;
+            /**
+             * Sessions
+             * @description sessions the note changes, by day
+             */
+            sessions: components["schemas"]["SessionEdit"][];
+            /** Summary */
+            summary: string;
+            /**
+             * Violations
+             * @description plan rules the result would break (empty: all kept)
+             */
+            violations: string[];
+            /**
+             * Weeks
+             * @description weeks whose volume changes (re-flowed or touched)
+             */
+            weeks: components["schemas"]["WeekEdit"][];
+        };
         /** NotesOut */
         NotesOut: {
             /**
@@ -3646,6 +3924,26 @@ export type components = {
              * @description display name, else the e-mail address
              */
             name: string;
+        };
+        /** PlanFit */
+        PlanFit: {
+            /**
+             * Moved Or Resized
+             * @description sessions that changed day or size
+             */
+            moved_or_resized: number;
+            /** Notes */
+            notes?: string[];
+            /**
+             * Plan Id
+             * @description the active plan re-laid out (None: no active plan)
+             */
+            plan_id: number | null;
+            /**
+             * Weeks
+             * @description indexes of the weeks laid out again
+             */
+            weeks: number[];
         };
         /** PlanOut */
         PlanOut: {
@@ -4278,6 +4576,33 @@ export type components = {
             /** Status */
             status: string;
         };
+        /** SessionEdit */
+        SessionEdit: {
+            /** After */
+            after: string;
+            /** After Kind */
+            after_kind: string;
+            /** After Km */
+            after_km: number;
+            /** Before */
+            before: string;
+            /** Before Km */
+            before_km: number;
+            /**
+             * Date
+             * Format: date
+             * @description the session's day now
+             */
+            date: string;
+            /**
+             * New Date
+             * Format: date
+             * @description its day after the change (another day for travel)
+             */
+            new_date: string;
+            /** Reason */
+            reason: string;
+        };
         /** SessionOut */
         SessionOut: {
             /** Activity Id */
@@ -4359,6 +4684,14 @@ export type components = {
             /** Weight Kg */
             weight_kg?: number | null;
         };
+        /** SetWeekInput */
+        SetWeekInput: {
+            /**
+             * Days
+             * @description the weekdays to set; the others stay as they are
+             */
+            days: components["schemas"]["DayAvailability"][];
+        };
         /** SignedIn */
         SignedIn: {
             /**
@@ -4388,6 +4721,24 @@ export type components = {
             step_type: components["schemas"]["StepType"];
             /** Target */
             target?: (components["schemas"]["PaceTarget"] | components["schemas"]["HeartRateTarget"] | components["schemas"]["HeartRateZoneTarget"] | components["schemas"]["CadenceTarget"] | components["schemas"]["PowerTarget"]) | null;
+        };
+        /** StepExecution */
+        StepExecution: {
+            /** Actual S */
+            actual_s: number;
+            /** Avg Pace S Per Km */
+            avg_pace_s_per_km: number | null;
+            /**
+             * In Target S
+             * @description None for a step without a pace or heart-rate target
+             */
+            in_target_s: number | null;
+            /** Name */
+            name: string;
+            /** Planned S */
+            planned_s: number;
+            /** Target */
+            target: string | null;
         };
         /**
          * StepType
@@ -4726,6 +5077,22 @@ export type components = {
             after_km: number;
             /** Before Km */
             before_km: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Week Index */
+            week_index: number;
+        };
+        /** WeekEdit */
+        WeekEdit: {
+            /** After Km */
+            after_km: number;
+            /** Before Km */
+            before_km: number;
+            /** Is Recovery */
+            is_recovery: boolean;
             /**
              * Start
              * Format: date
@@ -5078,6 +5445,55 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "execution-get_activity_execution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                activity_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityExecution"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5726,6 +6142,220 @@ export interface operations {
             };
             /** @description Too Many Requests */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "availability-read_availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "availability-put_availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetWeekInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityChange"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "availability-post_blackout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlackoutInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvailabilityChange"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "availability-delete_blackout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8404,6 +9034,113 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notes-apply_note": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                note_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteProposal"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notes-note_proposal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                note_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteProposal"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

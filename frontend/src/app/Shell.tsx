@@ -10,6 +10,8 @@ const NAV = [
   { to: "/activities", label: "Activities" },
   { to: "/feed", label: "Feed" },
   { to: "/plan", label: "Plan" },
+  { to: "/notes", label: "Notes" },
+  { to: "/strength", label: "Strength" },
   { to: "/gear", label: "Gear" },
   { to: "/races", label: "Races" },
   { to: "/settings", label: "Settings" },

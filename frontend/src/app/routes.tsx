@@ -9,9 +9,11 @@ import { ChatPage } from "../chat/ChatPage";
 import { DashboardPage } from "../dashboard/DashboardPage";
 import { FeedPage } from "../feed/FeedPage";
 import { GearPage } from "../gear/GearPage";
+import { NotesPage } from "../notes/NotesPage";
 import { PlanPage } from "../plan/PlanPage";
 import { RacesPage } from "../races/RacesPage";
 import { SettingsPage } from "../settings/SettingsPage";
+import { StrengthPage } from "../strength/StrengthPage";
 import { Shell } from "./Shell";
 import { NotFound } from "./NotFound";
 
@@ -30,6 +32,8 @@ export const router = createHashRouter([
       { path: "activities/:activityId", element: <ActivityDetailPage /> },
       { path: "feed", element: <FeedPage /> },
       { path: "plan", element: <PlanPage /> },
+      { path: "notes", element: <NotesPage /> },
+      { path: "strength", element: <StrengthPage /> },
       { path: "gear", element: <GearPage /> },
       { path: "races", element: <RacesPage /> },
       { path: "settings", element: <SettingsPage /> },

@@ -7,6 +7,7 @@ import { useUnits } from "../auth/session";
 import { Card, ErrorNote } from "../ui/feedback";
 import { formatDistance } from "../units/units";
 import { groupBy, isoDay, monthGrid, shiftMonth } from "./calendar";
+import { scoreClass } from "../execution/score";
 import { SessionPanel } from "./SessionPanel";
 
 const DOW = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -69,6 +70,11 @@ export function PlanCalendar() {
               >
                 {s.is_key ? "★ " : ""}
                 {s.title}
+                {s.execution && (
+                  <span className={`score small ${scoreClass(s.execution.score)}`} title={s.execution.summary}>
+                    {s.execution.score}
+                  </span>
+                )}
               </button>
             ))}
             {unplanned.get(day)?.map((a) => (

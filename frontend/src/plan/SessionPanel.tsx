@@ -6,6 +6,7 @@ import { api, type Schemas, unwrap } from "../api/client";
 import { useUnits } from "../auth/session";
 import { ErrorNote, Loading } from "../ui/feedback";
 import { formatDistance } from "../units/units";
+import { scoreClass } from "../execution/score";
 import { WorkoutView } from "./WorkoutView";
 
 export function SessionPanel({ session, onClose }: { session: Schemas["CalendarSession"]; onClose: () => void }) {
@@ -36,6 +37,13 @@ export function SessionPanel({ session, onClose }: { session: Schemas["CalendarS
         <p>
           Done: <Link to={`/activities/${session.activity.id}`}>{session.activity.name ?? session.activity.sport}</Link> (
           {formatDistance((session.activity.distance_km ?? 0) * 1000, units)})
+          {session.execution && (
+            <>
+              {" "}
+              · execution <span className={`score small ${scoreClass(session.execution.score)}`}>{session.execution.score}</span>{" "}
+              <span className="muted small">{session.execution.summary}</span>
+            </>
+          )}
         </p>
       )}
       {session.workout_id == null && <p className="muted">This session has no structured workout.</p>}

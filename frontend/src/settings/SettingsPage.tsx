@@ -1,3 +1,4 @@
+import { AvailabilitySettings } from "./AvailabilitySettings";
 import { Integrations } from "./Integrations";
 import { ModelSettings } from "./ModelSettings";
 import { NotificationSettings } from "./NotificationSettings";
@@ -10,6 +11,7 @@ export function SettingsPage() {
       <h1>Settings</h1>
       <div className="grid">
         <ProfileSettings />
+        <AvailabilitySettings />
         <Integrations />
         <ModelSettings />
         <Telegram />
