@@ -44,7 +44,7 @@ async def sign_up(base_url: str) -> Account:
     signed_in = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert signed_in.status_code == 200, signed_in.text
     client.headers[CSRF_HEADER] = signed_in.json()["csrf_token"]
-    return Account(client, int(created.json()["id"]), email)
+    return Account(client, int(signed_in.json()["user"]["id"]), email)
 
 
 @pytest.fixture

@@ -49,6 +49,8 @@ def _probes(spec: ToolSpec, strava: Activity, user: User) -> list[dict[str, Any]
         probes.append({"workout_id": strava.id})
     if "query" in fields:
         probes.append({"query": "tempo run pace"})
+    if "note_id" in fields:  # no note: the same refusal with or without the activity
+        probes.append({"note_id": strava.id})
     return probes
 
 
