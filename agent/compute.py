@@ -3,23 +3,27 @@
 A turn that waits for a remote model holds no CPU: an api process can have many such turns running while
 only a few of them have work for the CPU (loading the context, running tools, saving). `ComputeGate` is that
 second bound: a turn holds one of its permits while it runs (`gate.permit()`), and gives it back while it
-waits for its model (`gated(model, permit)` wraps the turn's model), taking one again when the answer is
-there. So the turn slots can be sized for model-bound turns while CPU-bound work stays at a few at a time.
+waits for a remote model (`gated(model, permit)` wraps the turn's model), taking one again when the answer
+is there. A model that runs in this process (the offline coach, `FunctionModel` / `TestModel`) is CPU work
+like any other: the turn keeps its permit through it. So the turn slots can be sized for model-bound turns
+while CPU-bound work stays at a few at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
+from pydantic_ai.models.function import FunctionModel
+from pydantic_ai.models.test import TestModel
 from pydantic_ai.models.wrapper import WrapperModel
 from pydantic_ai.settings import ModelSettings
 
-__all__ = ["ComputeGate", "Permit", "gated", "ungated"]
+__all__ = ["ComputeGate", "Permit", "gated", "runs_here", "ungated"]
 
 
 class Permit:
@@ -54,12 +58,25 @@ class ComputeGate:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
+        self.waiting = 0
         self._semaphore = asyncio.Semaphore(limit)
 
     @asynccontextmanager
-    async def permit(self) -> AsyncIterator[Permit]:
+    async def permit(
+        self, *, queued: Callable[[int], Awaitable[None]] | None = None
+    ) -> AsyncIterator[Permit]:
+        """A permit, held inside. When none is free at once, `queued(place)` is awaited first (`place`: how
+        many turns wait for one, this one included)."""
         permit = Permit(self._semaphore)
-        await permit.take()
+        if queued is not None and self._semaphore.locked():
+            self.waiting += 1
+            try:
+                await queued(self.waiting)
+                await permit.take()
+            finally:
+                self.waiting -= 1
+        else:
+            await permit.take()
         try:
             yield permit
         finally:
@@ -100,6 +117,11 @@ class _Gated(WrapperModel):
 def gated(model: Model, permit: Permit) -> Model:
     """`model`, giving `permit` back while a request waits for the answer."""
     return _Gated(model, permit)
+
+
+def runs_here(model: Model) -> bool:
+    """Whether the model computes in this process (no remote call to wait for)."""
+    return isinstance(model, FunctionModel | TestModel)
 
 
 def ungated(model: Model) -> Model:

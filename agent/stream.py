@@ -11,7 +11,7 @@ pydantic model with a `type`:
 1. `turn_started` (thread_id, title, resumed, queued) — always first. `thread_id=None` starts a new thread; an
    unknown id creates the thread with that id for this user. A surface that queues turns (the api's
    `TurnRunner`) sends one at once with `queued` (the turn's place in the queue) when the turn has to wait
-   for a free slot; the one `stream` yields when the turn runs has `queued` null.
+   before it starts; the one `stream` yields when the turn runs has `queued` null.
 2. any number of, in the order they happen:
    - `text_delta` (text) — pieces of the answer, to concatenate;
    - `tool_call` (call_id, name, arguments) — a tool started;
@@ -57,7 +57,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from agent.checkpoint import get_checkpointer
-from agent.compute import ComputeGate, Permit, gated
+from agent.compute import Permit, gated, runs_here
 from agent.events import (
     ApprovalDecision,
     ApprovalRequired,
@@ -110,11 +110,11 @@ async def stream(
     now: datetime | None = None,
     channel: str = "web",
     clients: dict[str, Any] | None = None,
-    gate: ComputeGate | None = None,
+    permit: Permit | None = None,
 ) -> AsyncIterator[CoachEvent]:
     """Run one turn of `thread_id` for `user` and yield its events (the module docstring is the contract).
 
-    With `gate`, the turn holds one of its permits while it runs, except while it waits for its model."""
+    `permit`: the turn's place in a `ComputeGate`, given back while it waits for a remote model."""
     settings = settings or get_settings()
     if checkpointer is None:
         # before any transaction of ours is open: a first-ever checkpointer setup creates indexes
@@ -130,7 +130,6 @@ async def stream(
             )
             return
     async with AsyncExitStack() as stack:
-        permit = await stack.enter_async_context(gate.permit()) if gate is not None else None
         db = session if session is not None else await stack.enter_async_context(get_sessionmaker()())
         turn = _Turn(
             permit=permit,
@@ -199,7 +198,7 @@ class _Turn:
         model = self.model or build_model(self.settings)
         context = TurnContext(
             tools=tool_deps,
-            model=gated(model, self.permit) if self.permit is not None else model,
+            model=gated(model, self.permit) if self.permit and not runs_here(model) else model,
             specs=self.specs,
             max_requests=self.settings.agent_max_model_requests,
             history_messages=self.settings.agent_history_messages,

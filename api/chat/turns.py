@@ -21,7 +21,8 @@ At most `chat_max_concurrent_turns` turns run at once per process, at most `chat
 one user's; the others wait for a slot, shared fairly between users (`api.chat.fair`), and their clients
 get a `turn_started` with their place in the queue at once. The slots are sized for turns that wait on a
 remote model; of the running turns, at most `chat_max_computing_turns` compute at once (`agent.compute`: a
-turn waiting for its model gives its place back).
+turn waiting for a remote model gives its permit back), and a turn waiting for a permit is told so at once
+the same way.
 Events go to the buffer in order, through one writer per turn: what the agent yields while a batch is being
 written goes with the next one, in one pipeline (`ChatBuffer.append`).
 """
@@ -41,7 +42,7 @@ from typing import Any, cast
 
 from redis import exceptions as redis_exc
 
-from agent.compute import ComputeGate
+from agent.compute import ComputeGate, Permit
 from agent.events import FINAL_EVENT_TYPES, ApprovalDecision, CoachEvent, ErrorEvent, TurnStarted
 from agent.stream import stream
 from agent.threads import add_message, get_thread, title_from_message
@@ -208,8 +209,11 @@ class TurnRunner:
         outcome = "internal"
         try:
             async with asyncio.timeout(self.settings.chat_turn_timeout_s):
-                async with self.slots.slot(p.user.id, queued=partial(self._queued, p)):
-                    outcome = await self._drive(p)
+                async with (
+                    self.slots.slot(p.user.id, queued=partial(self._queued, p)),
+                    self.gate.permit(queued=partial(self._queued, p)) as permit,
+                ):
+                    outcome = await self._drive(p, permit)
         except TimeoutError:
             outcome = "timeout"
             await self._end_badly(p, ErrorEvent(code="timeout", message=TIMED_OUT, retryable=True))
@@ -229,7 +233,10 @@ class TurnRunner:
             CHAT_TURN.labels(outcome=outcome).observe(time.monotonic() - p.requested_at)
 
     async def _queued(self, p: _Progress, place: int) -> None:
-        """The turn waits for a slot: tell its client at once (the HTTP response starts streaming)."""
+        """The turn waits for a slot or a compute permit: tell its client at once (the HTTP response starts
+        streaming), once."""
+        if p.started:
+            return
         started = TurnStarted(
             thread_id=str(p.thread_id),
             title=p.title,
@@ -244,7 +251,7 @@ class TurnRunner:
             CHAT_FIRST_EVENT.observe(time.monotonic() - p.requested_at)
             p.first.set_result(None)
 
-    async def _drive(self, p: _Progress) -> str:
+    async def _drive(self, p: _Progress, permit: Permit) -> str:
         """Run the agent's turn into the buffer; the outcome (the final event's type or code)."""
         outcome = "incomplete"
         redis = self.buffer.redis
@@ -258,7 +265,7 @@ class TurnRunner:
                     session=session,
                     redis=redis,
                     settings=self.settings,
-                    gate=self.gate,
+                    permit=permit,
                 ),
             )
             async with aclosing(events):
