@@ -24,7 +24,7 @@ remote model; of the running turns, at most `chat_max_computing_turns` compute a
 turn waiting for a remote model gives its permit back), and a turn waiting for a permit is told so at once
 the same way.
 Events go to the buffer in order, through one writer per turn: what the agent yields while a batch is being
-written goes with the next one, in one pipeline (`ChatBuffer.append`).
+written goes with the next one, in one pipeline (`ChatBuffer.append`), adjacent text deltas joined.
 """
 
 from __future__ import annotations
@@ -43,7 +43,14 @@ from typing import Any, cast
 from redis import exceptions as redis_exc
 
 from agent.compute import ComputeGate, Permit
-from agent.events import FINAL_EVENT_TYPES, ApprovalDecision, CoachEvent, ErrorEvent, TurnStarted
+from agent.events import (
+    FINAL_EVENT_TYPES,
+    ApprovalDecision,
+    CoachEvent,
+    ErrorEvent,
+    TextDelta,
+    TurnStarted,
+)
 from agent.stream import stream
 from agent.threads import add_message, get_thread, title_from_message
 from api.chat.buffer import REDIS_OUTAGE_S, ChatBuffer
@@ -305,7 +312,7 @@ class TurnRunner:
     async def _write(self, p: _Progress) -> None:
         while p.outbox:
             batch, p.outbox = p.outbox, []
-            await self._append(p, batch)
+            await self._append(p, _joined(batch))
 
     async def _append(self, p: _Progress, batch: list[CoachEvent]) -> None:
         """Buffer a batch of events, riding out a Redis restart of up to `REDIS_OUTAGE_S`."""
@@ -375,6 +382,19 @@ class TurnRunner:
                 content="".join(p.text),
                 events=[*p.recorded, error.model_dump(mode="json")],
             )
+
+
+def _joined(batch: list[CoachEvent]) -> list[CoachEvent]:
+    """The batch with adjacent text deltas joined into one (pieces of the answer, to concatenate either way:
+    one buffer entry, one SSE event instead of several)."""
+    joined: list[CoachEvent] = []
+    for event in batch:
+        last = joined[-1] if joined else None
+        if isinstance(event, TextDelta) and isinstance(last, TextDelta):
+            joined[-1] = TextDelta(text=last.text + event.text)
+        else:
+            joined.append(event)
+    return joined
 
 
 def _raise_failed_write(p: _Progress) -> None:

@@ -81,3 +81,12 @@ async def test_a_turn_waits_for_a_free_slot(engine: AsyncEngine, redis: Redis, g
     assert (running["type"], running["queued"]) == ("turn_started", None)
     assert running["title"] == waiting["title"] == "who am I?"
     await runner.close()
+
+
+def test_a_batch_joins_adjacent_text_deltas_and_keeps_everything_else_in_order() -> None:
+    from agent.events import TextDelta, ToolCall
+    from api.chat.turns import _joined
+
+    call = ToolCall(call_id="c1", name="whoami", arguments={})
+    batch = [TextDelta(text="You "), TextDelta(text="are "), call, TextDelta(text="Ann"), TextDelta(text=".")]
+    assert _joined(batch) == [TextDelta(text="You are "), call, TextDelta(text="Ann.")]
