@@ -11,7 +11,9 @@
   large corpus): such a word matches a large part of the corpus and tells its chunks apart no better than
   the vector does, and ranking the thousands of chunks it matches was the slow tail of the search (a
   question with "run" or "training" in it ranked ~9 000 of 10 000 chunks). Each tier ranks at most
-  `RANK_BUDGET` of its matches: ranking (ts_rank_cd reads each chunk's whole tsvector) is what costs.
+  `RANK_BUDGET` of its matches (the first the index finds, not the best): ranking (ts_rank_cd reads each
+  chunk's whole tsvector) is what costs. On the 10 000-chunk bench this costs one labelled question of 72
+  in recall@5 (0.833 → 0.819) for a p99 of ~25 ms instead of ~110-215 ms.
 - Fusion: reciprocal rank fusion, score = Σ 1 / (k + rank) over the two lists (k = 60, as in Cormack et al.),
   so neither score scale has to be calibrated against the other.
 - Diversity: at most `per_source` chunks of one document (default 2) in the fused list, so one long
@@ -35,9 +37,9 @@ __all__ = ["SearchHit", "hybrid_search", "text_search", "vector_search", "websea
 
 RRF_K = 60
 #: words in more than this many chunks are left out of the any-word tier
-COMMON_WORD_CHUNKS = 1000
+COMMON_WORD_CHUNKS = 2000
 #: each full-text tier ranks at most this many matching chunks
-RANK_BUDGET = 500
+RANK_BUDGET = 1000
 _TERM = re.compile(r"[A-Za-z0-9]+")
 
 
