@@ -278,7 +278,7 @@ class Settings(BaseSettings):
         "holds a connection)",
     )
     chat_max_computing_turns: int = Field(
-        default=2,
+        default=4,
         ge=1,
         le=1000,
         description="of the running turns, how many may compute at once (context, tools, saving); a turn "
