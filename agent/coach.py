@@ -37,7 +37,7 @@ from pydantic_ai.models import Model
 from agent.deps import CoachDeps
 from agent.events import TextDelta, ToolCall, ToolResult, Usage
 from agent.prompts import coach_instructions
-from agent.toolkit import build_tools
+from agent.toolkit import PreparedTools, build_tools
 from tools.registry import ToolSpec, all_tools
 
 __all__ = ["CoachRun", "PendingApproval", "coach_agent", "run_coach", "trim_history"]
@@ -54,7 +54,7 @@ def coach_agent(specs: Sequence[ToolSpec] | None = None) -> Agent[CoachDeps, str
         agent = Agent(
             deps_type=CoachDeps,
             output_type=[str, DeferredToolRequests],
-            tools=build_tools(specs),
+            toolsets=[PreparedTools(build_tools(specs), max_retries=1)],
             retries=1,
             name="runcoach",
         )

@@ -17,12 +17,19 @@ class _Event(BaseModel):
 
 
 class TurnStarted(_Event):
-    """First event of every turn: which thread (a new one gets its id and title here)."""
+    """First event of every turn: which thread (a new one gets its id and title here). A turn that has to
+    wait before it can start sends one at once with `queued` set, and another (`queued` null) when it
+    starts."""
 
     type: Literal["turn_started"] = "turn_started"
     thread_id: str
     title: str | None
     resumed: bool = Field(description="true when this turn continues after an approval decision")
+    queued: int | None = Field(
+        default=None,
+        description="the turn waits to start (the server is busy): its place in the queue (1 = next); null "
+        "once it runs",
+    )
 
 
 class TextDelta(_Event):

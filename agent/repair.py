@@ -18,6 +18,7 @@ from pydantic_ai.models import Model
 from pydantic_ai.models.fallback import FallbackModel
 from pydantic_ai.usage import UsageLimits
 
+from agent.compute import ungated
 from agent.offline import OFFLINE_MODEL_NAME
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Repaired:
 
 def remote_part(model: Model) -> Model | None:
     """The model without the offline coach behind it (None when only the offline coach is left)."""
+    model = ungated(model)
     if isinstance(model, FallbackModel):
         remote = [m for m in model.models if m.model_name != OFFLINE_MODEL_NAME]
         if not remote:

@@ -8,8 +8,10 @@ Contract
 `stream(user, thread_id, message)` runs one turn of a thread and yields `CoachEvent`s (`agent.events`), each a
 pydantic model with a `type`:
 
-1. `turn_started` (thread_id, title, resumed) — always first. `thread_id=None` starts a new thread; an unknown
-   id creates the thread with that id for this user.
+1. `turn_started` (thread_id, title, resumed, queued) — always first. `thread_id=None` starts a new thread; an
+   unknown id creates the thread with that id for this user. A surface that queues turns (the api's
+   `TurnRunner`) sends one at once with `queued` (the turn's place in the queue) when the turn has to wait
+   before it starts; the one `stream` yields when the turn runs has `queued` null.
 2. any number of, in the order they happen:
    - `text_delta` (text) — pieces of the answer, to concatenate;
    - `tool_call` (call_id, name, arguments) — a tool started;
@@ -45,7 +47,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
@@ -55,6 +57,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from agent.checkpoint import get_checkpointer
+from agent.compute import Permit, gated, runs_here
 from agent.events import (
     ApprovalDecision,
     ApprovalRequired,
@@ -69,9 +72,9 @@ from agent.graph import build_graph, describe_error
 from agent.grounding import mark_figures
 from agent.models import build_model
 from agent.state import TurnContext, turn_input
-from agent.threads import add_message, check_message, check_owner, lock_thread, open_thread
+from agent.threads import add_message, check_message, claim_thread, create_thread, open_thread
 from core.database import get_sessionmaker
-from core.errors import CoachError, Conflict, NotFound, ServiceUnavailable
+from core.errors import CoachError, Conflict, ServiceUnavailable
 from core.metrics import MODEL_ERRORS, MODEL_TOKENS
 from core.models import Conversation, User
 from core.settings import Settings, get_settings
@@ -107,8 +110,11 @@ async def stream(
     now: datetime | None = None,
     channel: str = "web",
     clients: dict[str, Any] | None = None,
+    permit: Permit | None = None,
 ) -> AsyncIterator[CoachEvent]:
-    """Run one turn of `thread_id` for `user` and yield its events (the module docstring is the contract)."""
+    """Run one turn of `thread_id` for `user` and yield its events (the module docstring is the contract).
+
+    `permit`: the turn's place in a `ComputeGate`, given back while it waits for a remote model."""
     settings = settings or get_settings()
     if checkpointer is None:
         # before any transaction of ours is open: a first-ever checkpointer setup creates indexes
@@ -126,6 +132,7 @@ async def stream(
     async with AsyncExitStack() as stack:
         db = session if session is not None else await stack.enter_async_context(get_sessionmaker()())
         turn = _Turn(
+            permit=permit,
             db=db,
             user=user,
             settings=settings,
@@ -153,7 +160,9 @@ class _Turn:
         now: datetime | None,
         channel: str,
         clients: dict[str, Any],
+        permit: Permit | None = None,
     ) -> None:
+        self.permit = permit
         self.db = db
         self.user_id = user.id
         self.settings = settings
@@ -171,9 +180,7 @@ class _Turn:
         self, thread_id: uuid.UUID | str | None, message: str | ApprovalDecision
     ) -> AsyncIterator[CoachEvent]:
         try:
-            # a savepoint: a refused turn leaves nothing behind and the caller's session usable
-            async with self.db.begin_nested():
-                prepared = await self._prepare(thread_id, message)
+            prepared = await self._prepare(thread_id, message)
         except CoachError as exc:
             yield ErrorEvent(code=exc.code, message=exc.message, retryable=exc.retryable)
             return
@@ -188,9 +195,10 @@ class _Turn:
             self.db, user, now=self.now, redis=self.redis, settings=self.settings, for_model=True
         )
         tool_deps.clients.update(self.clients)
+        model = self.model or build_model(self.settings)
         context = TurnContext(
             tools=tool_deps,
-            model=self.model or build_model(self.settings),
+            model=gated(model, self.permit) if self.permit and not runs_here(model) else model,
             specs=self.specs,
             max_requests=self.settings.agent_max_model_requests,
             history_messages=self.settings.agent_history_messages,
@@ -201,12 +209,12 @@ class _Turn:
         # rolls it back and keeps only the athlete's message and the error
         work = await self.db.begin_nested()
         try:
-            # the checkpointer's writes are awaited before astream ends ("async" durability overlaps them
-            # with the next step, it does not skip them), so the checkpoint is saved before the final event
-            # a resumed run carries side effects: checkpoint each step before the next one starts
-            durability = "sync" if isinstance(graph_input, Command) else "async"
             async for mode, chunk in graph.astream(
-                graph_input, config, context=context, stream_mode=["custom", "updates"], durability=durability
+                graph_input,
+                config,
+                context=context,
+                stream_mode=["custom", "updates"],
+                durability=_durability(message),
             ):
                 if mode == "custom" and isinstance(chunk, TextDelta):
                     self.text.append(chunk.text)
@@ -253,7 +261,10 @@ class _Turn:
     async def _prepare(
         self, thread_id: uuid.UUID | str | None, message: str | ApprovalDecision
     ) -> tuple[User, Conversation, Any, Any, Any, str | None]:
-        """Check the message and the thread, record the athlete's input, and choose the graph's input."""
+        """Check the message and the thread, record the athlete's input, and choose the graph's input.
+
+        Every check comes before the first write, so a refused turn leaves nothing behind (and the caller's
+        session usable) without a savepoint of its own."""
         text = None if isinstance(message, ApprovalDecision) else check_message(message)
         try:
             self.specs = all_tools()
@@ -264,28 +275,30 @@ class _Turn:
                 "server log."
             ) from exc
         self.model = self.model or build_model(self.settings)  # a misconfigured provider says what to set
-        user = await self.db.get(User, self.user_id)
-        if user is None:
-            raise NotFound("Your account no longer exists. Sign in again.")
-        if thread_id is None:
-            thread_id = uuid.uuid4()
-        else:
-            await check_owner(self.db, user, thread_id)  # before locking: never hold someone else's thread
-        await lock_thread(self.db, thread_id)
-        conversation, _ = await open_thread(
-            self.db, user, thread_id, first_message=text, channel=self.channel
-        )
+        # the account, the owner check and the thread's lock in one round trip
+        tid = thread_id if thread_id is not None else uuid.uuid4()
+        user, existing = await claim_thread(self.db, self.user_id, tid)
         checkpointer = self.checkpointer or await get_checkpointer()
         graph = graph_for(checkpointer)
-        config: Any = {"configurable": {"thread_id": str(conversation.id)}}
-        waiting = _waiting(await graph.aget_state(config))
+        # a thread that does not exist yet has no checkpoint to read
+        waiting = None
+        if existing is not None:
+            config: Any = {"configurable": {"thread_id": str(existing.id)}}
+            waiting = _waiting(await graph.aget_state(config))
+        if isinstance(message, ApprovalDecision) and (
+            waiting is None or waiting.get("approval_id") != message.approval_id
+        ):
+            raise Conflict(
+                "Nothing is waiting for that approval in this conversation; it may have been answered "
+                "already. Ask the coach again if you still want it."
+            )
+        conversation = existing or await create_thread(
+            self.db, user, tid, first_message=text, channel=self.channel
+        )
+        config = {"configurable": {"thread_id": str(conversation.id)}}
         graph_input: Any
         if isinstance(message, ApprovalDecision):
-            if waiting is None or waiting.get("approval_id") != message.approval_id:
-                raise Conflict(
-                    "Nothing is waiting for that approval in this conversation; it may have been answered "
-                    "already. Ask the coach again if you still want it."
-                )
+            assert waiting is not None
             graph_input = Command(resume=message.model_dump())
             verb = "Approved" if message.approved else "Declined"
             await add_message(
@@ -372,6 +385,19 @@ class _Turn:
             await self.db.rollback()
         except Exception:
             log.exception("rollback failed")
+
+
+def _durability(message: str | ApprovalDecision) -> Literal["sync", "exit"]:
+    """How often the turn's graph state is checkpointed.
+
+    One checkpoint, when the run ends or stops at an approval ("exit"), unless the turn runs an approved
+    side effect: then after every step ("sync"), so the action is in the checkpoint before the model goes on
+    and a crash can never make it run twice. No checkpoint is written between the steps of a turn that runs
+    nothing needing approval: if the process dies mid-turn, the turn is lost whole (its database work was
+    not committed either) and the thread is as it was before it. astream returns only once the checkpoint
+    is written, so it is saved before the final event."""
+    approved = isinstance(message, ApprovalDecision) and message.approved
+    return "sync" if approved else "exit"
 
 
 class _Interrupts:

@@ -11,7 +11,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, InvalidInput, NotFound
@@ -22,6 +22,8 @@ __all__ = [
     "add_message",
     "check_message",
     "check_owner",
+    "claim_thread",
+    "create_thread",
     "delete_thread",
     "get_thread",
     "list_messages",
@@ -84,11 +86,23 @@ async def open_thread(
             return existing, False
     else:
         tid = uuid.uuid4()
+    return await create_thread(session, user, tid, first_message=first_message, channel=channel), True
+
+
+async def create_thread(
+    session: AsyncSession,
+    user: User,
+    thread_id: uuid.UUID | str,
+    *,
+    first_message: str | None,
+    channel: str = "web",
+) -> Conversation:
+    """A new thread of the user's with this id (the caller knows it does not exist: `claim_thread`)."""
     title = title_from_message(first_message) if first_message else None
-    conversation = Conversation(id=tid, user_id=user.id, title=title, channel=channel[:16])
+    conversation = Conversation(id=_thread_id(thread_id), user_id=user.id, title=title, channel=channel[:16])
     session.add(conversation)
     await session.flush()
-    return conversation, True
+    return conversation
 
 
 async def check_owner(session: AsyncSession, user: User, thread_id: uuid.UUID | str) -> None:
@@ -96,6 +110,35 @@ async def check_owner(session: AsyncSession, user: User, thread_id: uuid.UUID | 
     existing = await session.get(Conversation, _thread_id(thread_id))
     if existing is not None and existing.user_id != user.id:
         raise NotFound("There is no such conversation. Start a new one.")
+
+
+async def claim_thread(
+    session: AsyncSession, user_id: int, thread_id: uuid.UUID | str
+) -> tuple[User, Conversation | None]:
+    """The user, their thread (None when no thread has this id yet: it may be created) and the thread's lock
+    for this transaction (`lock_thread`), in one round trip.
+
+    NotFound when the account is gone or the thread is someone else's (then no lock is taken: never hold
+    someone else's thread); Conflict when another turn on the thread is still running."""
+    tid = _thread_id(thread_id)
+    lock = func.pg_try_advisory_xact_lock(func.hashtextextended(f"runcoach:thread:{tid}", 0))
+    mine = or_(Conversation.user_id.is_(None), Conversation.user_id == User.id)
+    row = (
+        await session.execute(
+            select(User, Conversation, case((mine, lock), else_=None))
+            .select_from(User)
+            .outerjoin(Conversation, Conversation.id == tid)
+            .where(User.id == user_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Your account no longer exists. Sign in again.")
+    user, conversation, locked = row
+    if conversation is not None and conversation.user_id != user.id:
+        raise NotFound("There is no such conversation. Start a new one.")
+    if not locked:
+        raise Conflict("The coach is still answering in this conversation. Wait for it to finish.")
+    return user, conversation
 
 
 async def lock_thread(session: AsyncSession, thread_id: uuid.UUID | str) -> None:

@@ -25,7 +25,8 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic_ai import ModelRetry, RunContext, Tool
+from pydantic_ai import FunctionToolset, ModelRetry, RunContext, Tool
+from pydantic_ai.toolsets import ToolsetTool
 
 from agent.deps import CoachDeps
 from agent.events import Citation, ToolCall, ToolResult
@@ -34,9 +35,29 @@ from tools.registry import ToolSpec, parse_args
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_tools", "citations_of", "execute", "execute_approved", "summarize"]
+__all__ = ["PreparedTools", "build_tools", "citations_of", "execute", "execute_approved", "summarize"]
 
 _cache: dict[tuple[str, Any], Tool[CoachDeps]] = {}
+
+
+class PreparedTools(FunctionToolset[CoachDeps]):
+    """Registry tools as one pydantic-ai toolset whose definitions are prepared once, not on every step.
+
+    pydantic-ai's `FunctionToolset` rebuilds each tool's definition on every model step (a copy of the run
+    context per tool, then the tool: ~40 `dataclasses.replace` per step with 40 tools). Ours have no
+    `prepare` function and one fixed retry budget, so what it builds depends on nothing in the step: it is
+    built on the first step and handed out as is afterwards (a new dict each time; the tools are frozen)."""
+
+    def __init__(self, tools: list[Tool[CoachDeps]], *, max_retries: int) -> None:
+        if any(tool.prepare is not None for tool in tools):
+            raise ValueError("PreparedTools caches tool definitions: no tool may have a prepare function")
+        super().__init__(tools, max_retries=max_retries)
+        self._prepared: dict[str, ToolsetTool[CoachDeps]] | None = None
+
+    async def get_tools(self, ctx: RunContext[CoachDeps]) -> dict[str, ToolsetTool[CoachDeps]]:
+        if self._prepared is None:
+            self._prepared = await super().get_tools(ctx)
+        return dict(self._prepared)
 
 
 def build_tools(specs: Iterable[ToolSpec]) -> list[Tool[CoachDeps]]:

@@ -166,7 +166,10 @@ def report(name: str, results: list[Result], rss: tuple[int, int, int], wall_s: 
     done = [r.done_s * 1000 for r in good if r.done_s is not None]
     mb = [v / 2**20 for v in rss]
     load = os.getloadavg()[0]
-    print(f"  {name}: {len(results)} streams, {len(errors)} errors, wall {wall_s:.2f} s, load avg {load:.1f}")
+    print(
+        f"  {name}: {len(results)} streams, {len(errors)} errors, wall {wall_s:.2f} s "
+        f"({len(good) / wall_s:.1f} completed/s), load avg {load:.1f}"
+    )
     if first:
         p50, p99 = statistics.median(first), percentile(first, 99)
         print(f"    time to first event  p50 {p50:8.1f} ms   p99 {p99:8.1f} ms")

@@ -271,7 +271,19 @@ class Settings(BaseSettings):
         default=100, ge=1, le=10_000, description="the process's Redis pool (sessions, locks, queue, caches)"
     )
     chat_max_concurrent_turns: int = Field(
-        default=8, ge=1, le=1000, description="turns one api process runs at once (more wait their turn)"
+        default=24,
+        ge=1,
+        le=1000,
+        description="turns one api process runs at once (more wait their turn, told their place at once); "
+        "sized for turns that mostly wait for a remote model, below the database pool (each running turn "
+        "holds a connection)",
+    )
+    chat_max_computing_turns: int = Field(
+        default=4,
+        ge=1,
+        le=1000,
+        description="of the running turns, how many may compute at once (context, tools, saving); a turn "
+        "waiting for its model gives its place back",
     )
     chat_max_turns_per_user: int = Field(
         default=2,

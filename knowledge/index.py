@@ -154,6 +154,8 @@ async def index_corpus(
     bulk = len(to_write) >= copy_threshold
     if bulk:
         await _copy_in(session, to_write, vectors, model, dim, rebuild=len(to_write) >= rebuild_index_at)
+        # fresh statistics: the planner's, and the word frequencies hybrid search reads (`knowledge.search`)
+        await session.execute(text("ANALYZE knowledge_chunks"))
     elif to_write:
         await session.execute(
             text(

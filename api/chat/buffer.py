@@ -5,8 +5,9 @@ Keys, per thread (`{t}` = the thread id):
 - `runcoach:chat:{t}:events` — a Redis Stream of the thread's events. Each entry carries `turn` (the turn id),
   `type` (the CoachEvent type), `final` ("1" on the event that ends a turn) and `data` (the event's JSON).
   The entry id (`<ms>-<seq>`, assigned by Redis) is the SSE event id: Redis keeps the ids of one stream
-  strictly increasing, so ids are monotonic per thread across turns. The key expires `ttl_s` after its last
-  write, and is trimmed (approximately) to `maxlen` entries.
+  strictly increasing, so ids are monotonic per thread across turns. A turn sets the key's time to live
+  when it starts (long enough for the whole turn) and again with its final event: it expires `ttl_s` after
+  the end of the last turn. It is trimmed (approximately) to `maxlen` entries.
 - `runcoach:chat:{t}:turn` — the running turn's id: one turn per thread at a time, across replicas. It lives
   `lock_ttl_s` and the turn's runner refreshes it, so a replica that dies frees the thread within
   `lock_ttl_s`. The turn's final event releases it in the same transaction.
@@ -170,29 +171,47 @@ class ChatBuffer:
         return bool(await script)
 
     async def publish_start(self, thread_id: uuid.UUID | str, turn: str, cursor: str) -> None:
-        """Record `turn` as the thread's latest (call before its first event)."""
+        """Record `turn` as the thread's latest (call before its first event; `append(start=…)` does both)."""
         value = json.dumps({"turn": turn, "cursor": cursor})
         await self.redis.set(self._key(thread_id, "latest"), value, px=self.ttl_ms)
 
-    async def append(self, thread_id: uuid.UUID | str, turn: str, event: CoachEvent) -> str:
-        """Buffer one event of `turn`; its id. A final event also releases the thread, atomically: whoever
-        sees the end of a turn also sees the thread free."""
+    async def append(
+        self,
+        thread_id: uuid.UUID | str,
+        turn: str,
+        *events: CoachEvent,
+        start: str | None = None,
+        runs_ms: int = 0,
+    ) -> list[str]:
+        """Buffer events of `turn`, in order, in one pipeline; their ids.
+
+        `start` (the turn's cursor, with its first events): also record the turn as the thread's latest,
+        with the keys' time to live set once for the whole turn (`runs_ms`, how long it may run, plus
+        `ttl_s`). A final event sets it again from its end, and releases the thread atomically with it:
+        whoever sees the end of a turn also sees the thread free. Events in between only XADD."""
         key = self._key(thread_id, "events")
-        final = event.type in FINAL_EVENT_TYPES
-        fields: dict[Any, Any] = {
-            "turn": turn,
-            "type": event.type,
-            "final": "1" if final else "0",
-            "data": event.model_dump_json(),
-        }
+        latest = self._key(thread_id, "latest")
+        final = any(event.type in FINAL_EVENT_TYPES for event in events)
         async with self.redis.pipeline(transaction=final) as pipe:
-            pipe.xadd(key, fields, maxlen=self.maxlen, approximate=True)
-            pipe.pexpire(key, self.ttl_ms)
-            pipe.pexpire(self._key(thread_id, "latest"), self.ttl_ms)
+            if start is not None:
+                pipe.set(latest, json.dumps({"turn": turn, "cursor": start}), px=self.ttl_ms + runs_ms)
+            for event in events:
+                fields: dict[Any, Any] = {
+                    "turn": turn,
+                    "type": event.type,
+                    "final": "1" if event.type in FINAL_EVENT_TYPES else "0",
+                    "data": event.model_dump_json(),
+                }
+                pipe.xadd(key, fields, maxlen=self.maxlen, approximate=True)
             if final:
+                pipe.pexpire(key, self.ttl_ms)
+                pipe.pexpire(latest, self.ttl_ms)
                 pipe.eval(_RELEASE, 1, self._key(thread_id, "turn"), turn)
-            entry_id, *_ = await pipe.execute()
-        return _text(entry_id)
+            elif start is not None:
+                pipe.pexpire(key, self.ttl_ms + runs_ms)
+            results = await pipe.execute()
+        first = 1 if start is not None else 0
+        return [_text(entry_id) for entry_id in results[first : first + len(events)]]
 
     async def end(self, thread_id: uuid.UUID | str, turn: str) -> None:
         """Release the thread (only if `turn` still holds it)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 __all__ = ["FairSlots"]
@@ -36,24 +36,32 @@ class FairSlots:
         return sum(len(queue) for queue in self._waiting.values())
 
     @asynccontextmanager
-    async def slot(self, user_id: int) -> AsyncIterator[None]:
-        """Hold one of the process's turn slots for `user_id` (waiting for a fair turn) while inside."""
-        await self._acquire(user_id)
+    async def slot(
+        self, user_id: int, *, queued: Callable[[int], Awaitable[None]] | None = None
+    ) -> AsyncIterator[None]:
+        """Hold one of the process's turn slots for `user_id` (waiting for a fair turn) while inside.
+
+        When no slot is free at once, `queued(place)` is awaited first (`place`: how many turns wait,
+        this one included)."""
+        await self._acquire(user_id, queued)
         try:
             yield
         finally:
             self._release(user_id)
 
-    async def _acquire(self, user_id: int) -> None:
+    async def _acquire(self, user_id: int, queued: Callable[[int], Awaitable[None]] | None = None) -> None:
         granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(user_id, deque()).append(granted)
         self._dispatch()
         try:
+            if queued is not None and not granted.done():
+                await queued(self.waiting)
             await granted
-        except asyncio.CancelledError:
+        except BaseException:
             if granted.done() and not granted.cancelled():
                 self._release(user_id)  # granted just as the waiter gave up: hand the slot on
             else:
+                granted.cancel()
                 self._forget(user_id, granted)
             raise
 

@@ -18,7 +18,13 @@ In these cases the athlete's message and what the coach said so far are saved as
 A short Redis outage (a restart) does not end a turn: writing an event to the buffer is retried for up to
 `REDIS_OUTAGE_S`, and the turn goes on once Redis is back (clients reconnect with Last-Event-ID).
 At most `chat_max_concurrent_turns` turns run at once per process, at most `chat_max_turns_per_user` of them
-one user's; the others wait for a slot, shared fairly between users (`api.chat.fair`).
+one user's; the others wait for a slot, shared fairly between users (`api.chat.fair`), and their clients
+get a `turn_started` with their place in the queue at once. The slots are sized for turns that wait on a
+remote model; of the running turns, at most `chat_max_computing_turns` compute at once (`agent.compute`: a
+turn waiting for a remote model gives its permit back), and a turn waiting for a permit is told so at once
+the same way.
+Events go to the buffer in order, through one writer per turn: what the agent yields while a batch is being
+written goes with the next one, in one pipeline (`ChatBuffer.append`), adjacent text deltas joined.
 """
 
 from __future__ import annotations
@@ -31,13 +37,22 @@ import uuid
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 from redis import exceptions as redis_exc
 
-from agent.events import FINAL_EVENT_TYPES, ApprovalDecision, CoachEvent, ErrorEvent
+from agent.compute import ComputeGate, Permit
+from agent.events import (
+    FINAL_EVENT_TYPES,
+    ApprovalDecision,
+    CoachEvent,
+    ErrorEvent,
+    TextDelta,
+    TurnStarted,
+)
 from agent.stream import stream
-from agent.threads import add_message, get_thread
+from agent.threads import add_message, get_thread, title_from_message
 from api.chat.buffer import REDIS_OUTAGE_S, ChatBuffer
 from api.chat.fair import FairSlots
 from core import errors
@@ -109,11 +124,15 @@ class _Progress:
     message: str | ApprovalDecision
     requested_at: float
     first: asyncio.Future[ErrorEvent | None]
-    started: bool = False
+    title: str | None = None
+    started: bool = False  # something was published (the turn is no longer refusable as an HTTP error)
     ending: bool = False  # a final event is being written (it releases the lock)
     final: bool = False
     text: list[str] = field(default_factory=list)
     recorded: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[CoachEvent] = field(default_factory=list)  # published, not yet written to the buffer
+    writer: asyncio.Task[None] | None = None  # writing the outbox, one pipeline per batch
+    announced: bool = False  # the buffer knows the turn (its first batch went with `start`)
 
 
 class TurnRunner:
@@ -123,6 +142,7 @@ class TurnRunner:
         self.buffer = buffer
         self.settings = settings
         self.slots = FairSlots(settings.chat_max_concurrent_turns, settings.chat_max_turns_per_user)
+        self.gate = ComputeGate(settings.chat_max_computing_turns)
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
@@ -130,11 +150,20 @@ class TurnRunner:
     def running(self) -> int:
         return len(self._tasks)
 
-    async def start(self, user: User, thread_id: uuid.UUID, message: str | ApprovalDecision) -> Started:
-        """Start a turn of `thread_id` (the caller checked that it is `user`'s); see the module docstring.
+    async def start(
+        self,
+        user: User,
+        thread_id: uuid.UUID,
+        message: str | ApprovalDecision,
+        *,
+        title: str | None = None,
+    ) -> Started:
+        """Start a turn of `thread_id` (the caller checked that it is `user`'s; `title`: the thread's, for
+        a `turn_started` sent while the turn waits); see the module docstring.
 
         Conflict when a turn is already running on the thread; the agent's refusal, as a CoachError, when it
-        refuses the turn before starting it."""
+        refuses the turn before starting it (a turn that had to wait for a slot has answered already: its
+        refusal is its stream's `error` event)."""
         if self._closing:
             raise errors.ServiceUnavailable("The server is restarting. Send your message again in a moment.")
         turn = uuid.uuid4().hex
@@ -150,6 +179,7 @@ class TurnRunner:
             message=message,
             requested_at=time.monotonic(),
             first=loop.create_future(),
+            title=title or (title_from_message(message) if isinstance(message, str) else None),
         )
         task = asyncio.create_task(self._run(progress), name=f"chat-turn-{thread_id}")
         self._tasks.add(task)
@@ -186,8 +216,11 @@ class TurnRunner:
         outcome = "internal"
         try:
             async with asyncio.timeout(self.settings.chat_turn_timeout_s):
-                async with self.slots.slot(p.user.id):
-                    outcome = await self._drive(p)
+                async with (
+                    self.slots.slot(p.user.id, queued=partial(self._queued, p)),
+                    self.gate.permit(queued=partial(self._queued, p)) as permit,
+                ):
+                    outcome = await self._drive(p, permit)
         except TimeoutError:
             outcome = "timeout"
             await self._end_badly(p, ErrorEvent(code="timeout", message=TIMED_OUT, retryable=True))
@@ -206,27 +239,49 @@ class TurnRunner:
                 await self.buffer.end(p.thread_id, p.turn)
             CHAT_TURN.labels(outcome=outcome).observe(time.monotonic() - p.requested_at)
 
-    async def _drive(self, p: _Progress) -> str:
+    async def _queued(self, p: _Progress, place: int) -> None:
+        """The turn waits for a slot or a compute permit: tell its client at once (the HTTP response starts
+        streaming), once."""
+        if p.started:
+            return
+        started = TurnStarted(
+            thread_id=str(p.thread_id),
+            title=p.title,
+            resumed=isinstance(p.message, ApprovalDecision),
+            queued=place,
+        )
+        await self._publish(p, started)
+        self._answered(p)
+
+    def _answered(self, p: _Progress) -> None:
+        if not p.first.done():
+            CHAT_FIRST_EVENT.observe(time.monotonic() - p.requested_at)
+            p.first.set_result(None)
+
+    async def _drive(self, p: _Progress, permit: Permit) -> str:
         """Run the agent's turn into the buffer; the outcome (the final event's type or code)."""
         outcome = "incomplete"
         redis = self.buffer.redis
         async with session_scope() as session:
             events = cast(
                 AsyncGenerator[CoachEvent, None],
-                stream(p.user, p.thread_id, p.message, session=session, redis=redis, settings=self.settings),
+                stream(
+                    p.user,
+                    p.thread_id,
+                    p.message,
+                    session=session,
+                    redis=redis,
+                    settings=self.settings,
+                    permit=permit,
+                ),
             )
             async with aclosing(events):
                 async for event in events:
-                    if not p.started:
-                        if isinstance(event, ErrorEvent):  # refused before starting: nothing was saved
-                            p.first.set_result(event)
-                            return "refused"
-                        await self.buffer.publish_start(p.thread_id, p.turn, p.cursor)
-                        p.started = True
+                    if not p.started and isinstance(event, ErrorEvent):
+                        p.first.set_result(event)  # refused before starting: nothing was saved
+                        return "refused"
                     await self._publish(p, event)
-                    if not p.first.done():
-                        CHAT_FIRST_EVENT.observe(time.monotonic() - p.requested_at)
-                        p.first.set_result(None)
+                    self._answered(p)
                     if event.type in FINAL_EVENT_TYPES:
                         outcome = event.type if event.type != "error" else getattr(event, "code", "error")
         if not p.final:
@@ -235,23 +290,45 @@ class TurnRunner:
         return outcome
 
     async def _publish(self, p: _Progress, event: CoachEvent) -> None:
-        p.ending = p.ending or event.type in FINAL_EVENT_TYPES
-        await self._append(p, event)
+        """Queue one event for the buffer. Events are written in order by one writer per turn, each batch
+        in one pipeline: whatever arrives while a batch is on its way goes with the next one. A final event
+        returns once it is written."""
+        final = event.type in FINAL_EVENT_TYPES
+        p.ending = p.ending or final
+        _raise_failed_write(p)
+        p.started = True
+        p.outbox.append(event)
         if event.type == "text_delta":
             p.text.append(getattr(event, "text", ""))
         elif event.type != "turn_started":
             p.recorded.append(event.model_dump(mode="json"))
-        if event.type in FINAL_EVENT_TYPES:
+        if p.writer is None:
+            p.writer = asyncio.create_task(self._write(p), name=f"chat-turn-writer-{p.turn}")
+        if final:
+            await p.writer
+            p.writer = None
             p.final = True
 
-    async def _append(self, p: _Progress, event: CoachEvent) -> None:
-        """Buffer one event, riding out a Redis restart of up to `REDIS_OUTAGE_S`."""
+    async def _write(self, p: _Progress) -> None:
+        while p.outbox:
+            batch, p.outbox = p.outbox, []
+            await self._append(p, _joined(batch))
+
+    async def _append(self, p: _Progress, batch: list[CoachEvent]) -> None:
+        """Buffer a batch of events, riding out a Redis restart of up to `REDIS_OUTAGE_S`."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + REDIS_OUTAGE_S
         wait = 0.1
         while True:
             try:
-                await self.buffer.append(p.thread_id, p.turn, event)
+                await self.buffer.append(
+                    p.thread_id,
+                    p.turn,
+                    *batch,
+                    start=None if p.announced else p.cursor,
+                    runs_ms=int(self.settings.chat_turn_timeout_s * 1000),
+                )
+                p.announced = True
                 return
             except (redis_exc.ConnectionError, redis_exc.TimeoutError) as exc:
                 if loop.time() + wait > deadline:
@@ -305,3 +382,26 @@ class TurnRunner:
                 content="".join(p.text),
                 events=[*p.recorded, error.model_dump(mode="json")],
             )
+
+
+def _joined(batch: list[CoachEvent]) -> list[CoachEvent]:
+    """The batch with adjacent text deltas joined into one (pieces of the answer, to concatenate either way:
+    one buffer entry, one SSE event instead of several)."""
+    joined: list[CoachEvent] = []
+    for event in batch:
+        last = joined[-1] if joined else None
+        if isinstance(event, TextDelta) and isinstance(last, TextDelta):
+            joined[-1] = TextDelta(text=last.text + event.text)
+        else:
+            joined.append(event)
+    return joined
+
+
+def _raise_failed_write(p: _Progress) -> None:
+    """Forget the turn's finished writer; raise what made it fail (a Redis outage it could not ride out)."""
+    writer = p.writer
+    if writer is None or not writer.done():
+        return
+    p.writer = None
+    if not writer.cancelled() and (failed := writer.exception()) is not None:
+        raise failed

@@ -249,12 +249,12 @@ async def _start_turn(
     message: str | ApprovalDecision,
 ) -> EventSourceResponse:
     """Check the thread is the caller's, start the turn as a server task, and stream it from the buffer."""
-    await get_thread(session, user, thread_id)
+    conversation = await get_thread(session, user, thread_id)
     await session.commit()  # give the connection back: the turn may wait for a free slot
     chat = _chat(request)
     slot = await chat.streams.take(user.id)  # before the turn: a 429 here starts nothing
     try:
-        started = await chat.runner.start(user, thread_id, message)
+        started = await chat.runner.start(user, thread_id, message, title=conversation.title)
     except BaseException:
         await chat.streams.give_back(user.id, slot)
         raise

@@ -90,6 +90,20 @@ async def test_second_turn_continues_the_thread(
     assert [m.role for m in await list_messages(db, runner, thread)] == ["user", "assistant"] * 2
 
 
+async def test_a_turn_writes_one_checkpoint(
+    db: AsyncSession, runner: User, checkpointer: AsyncPostgresSaver, offline: Any
+) -> None:
+    thread = uuid.uuid4()
+    config: Any = {"configurable": {"thread_id": str(thread)}}
+    for message in ("who am i?", "who am i now?"):
+        turn = stream(runner, thread, message, session=db, model=offline, checkpointer=checkpointer)
+        assert types(await collect(turn))[-1] == "message_done"
+    checkpoints = [c async for c in checkpointer.alist(config)]
+    assert len(checkpoints) == 2, "one checkpoint per turn (when it ends), none between its steps"
+    latest = checkpoints[0].checkpoint["channel_values"]
+    assert len(latest["messages"]) == 8, "the second turn's checkpoint holds both turns' messages"
+
+
 async def test_user_cannot_use_another_users_thread(
     db: AsyncSession, runner: User, checkpointer: AsyncPostgresSaver, offline: Any
 ) -> None:

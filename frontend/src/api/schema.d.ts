@@ -4991,9 +4991,17 @@ export type components = {
         Trigger: "morning_readiness" | "after_run" | "weekly_review" | "race_week" | "gear_threshold" | "missed_session";
         /**
          * TurnStarted
-         * @description First event of every turn: which thread (a new one gets its id and title here).
+         * @description First event of every turn: which thread (a new one gets its id and title here). A turn that has to
+         *     wait before it can start sends one at once with `queued` set, and another (`queued` null) when it
+         *     starts.
          */
         TurnStarted: {
+            /**
+             * Queued
+             * @description the turn waits to start (the server is busy): its place in the queue (1 = next); null once it runs
+             * @default null
+             */
+            queued?: number | null;
             /**
              * Resumed
              * @description true when this turn continues after an approval decision

@@ -24,7 +24,11 @@ export function TurnView({
   const streaming = turn.status === "streaming";
   return (
     <article className="bubble coach" aria-busy={streaming} data-testid="coach-turn" data-status={turn.status}>
-      {turn.parts.length === 0 && streaming && <span className="typing">Coach is thinking…</span>}
+      {turn.parts.length === 0 && streaming && (
+        <span className="typing">
+          {turn.queued ? `Coach is busy; you are number ${turn.queued} in line…` : "Coach is thinking…"}
+        </span>
+      )}
       {turn.parts.map((part, i) =>
         part.kind === "text" ? (
           <Markdown key={i} text={part.text} />

@@ -27,6 +27,14 @@ describe("turn folding", () => {
     expect(turn.status).toBe("streaming");
   });
 
+  it("shows a queued turn's place until the turn starts", () => {
+    const queued = foldEvents([{ type: "turn_started", thread_id: "t1", title: null, resumed: false, queued: 3 }]);
+    expect(queued.queued).toBe(3);
+    const running = applyEvent(queued, { type: "turn_started", thread_id: "t1", title: "Hi", resumed: false, queued: null });
+    expect(running.queued).toBeNull();
+    expect(running.status).toBe("streaming");
+  });
+
   it("ends done, and trusts the saved text when deltas went missing", () => {
     const partial = foldEvents(events.slice(0, 2));
     const done = applyEvent(partial, {

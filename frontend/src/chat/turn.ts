@@ -21,6 +21,8 @@ export type TurnStatus = "streaming" | "done" | "awaiting_approval" | "error";
 export interface Turn {
   threadId: string | null;
   status: TurnStatus;
+  /** the turn waits to start (the server is busy): its place in the queue; null once it runs */
+  queued: number | null;
   /** text and tool calls, in the order they happened */
   parts: TurnPart[];
   citations: EventOf<"citation">[];
@@ -34,6 +36,7 @@ export function emptyTurn(threadId: string | null = null): Turn {
   return {
     threadId,
     status: "streaming",
+    queued: null,
     parts: [],
     citations: [],
     approval: null,
@@ -51,7 +54,14 @@ export function turnText(turn: Turn): string {
 export function applyEvent(turn: Turn, event: CoachEvent): Turn {
   switch (event.type) {
     case "turn_started":
-      return { ...turn, threadId: event.thread_id, status: "streaming", approval: null, error: null };
+      return {
+        ...turn,
+        threadId: event.thread_id,
+        status: "streaming",
+        queued: event.queued ?? null,
+        approval: null,
+        error: null,
+      };
     case "text_delta": {
       const last = turn.parts[turn.parts.length - 1];
       if (last?.kind === "text") {

@@ -147,3 +147,36 @@ def test_event_ids_from_clients() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{bad!r} was accepted")
+
+
+async def test_a_turn_sets_the_time_to_live_when_it_starts_and_when_it_ends_not_per_event(
+    redis: Redis,
+) -> None:
+    buffer = ChatBuffer(redis, ttl_s=600)
+    thread = uuid.uuid4()
+    turn = uuid.uuid4().hex
+    cursor = await buffer.begin(thread, turn)
+    assert cursor is not None
+
+    async def pexpires() -> int:
+        stats = await redis.info("commandstats")
+        return int(stats.get("cmdstat_pexpire", {}).get("calls", 0))
+
+    before = await pexpires()
+    ids = await buffer.append(
+        thread, turn, _started(thread), TextDelta(text="a"), start=cursor, runs_ms=60_000
+    )
+    assert len(ids) == 2 and _key(ids[0]) < _key(ids[1])
+    running_ttl = await redis.pttl(f"runcoach:chat:{thread}:events")
+    assert 600_000 < running_ttl <= 660_000, "long enough for the whole turn, set when it starts"
+    for word in ["b", "c", "d"]:
+        await buffer.append(thread, turn, TextDelta(text=word))
+    await buffer.append(thread, turn, _done("abcd"))
+    assert await pexpires() - before == 3, (
+        "one when the turn starts, two (events, latest) with its final event"
+    )
+    for part in ("events", "latest"):
+        assert 0 < await redis.pttl(f"runcoach:chat:{thread}:{part}") <= 600_000
+    assert await buffer.holder(thread) is None, "the final event released the thread"
+    events = await _all(buffer, thread, cursor, turn=turn)
+    assert [e.type for e in events] == ["turn_started", *["text_delta"] * 4, "message_done"]

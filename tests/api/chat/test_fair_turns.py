@@ -6,6 +6,7 @@ real `list_gear` tool held per call (each call waits for its own release), real 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -16,7 +17,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from agent.threads import open_thread
-from api.chat.buffer import ChatBuffer
+from api.chat.buffer import BufferedEvent, ChatBuffer
 from api.chat.turns import Started, TurnRunner
 from core.models import User
 from tests.api.chat.conftest import HANG_S
@@ -107,6 +108,26 @@ async def _until(check: Callable[[], bool]) -> None:
     await asyncio.wait_for(poll(), HANG_S)
 
 
+async def _only_queued(buffer: ChatBuffer, started: Started) -> None:
+    """A waiting turn has answered its client at once: a `turn_started` with its place in the queue, and
+    nothing more while it waits."""
+
+    async def events() -> list[BufferedEvent]:
+        key = f"runcoach:chat:{started.thread_id}:events"
+        entries = await buffer.redis.xrange(key, min=f"({started.cursor}")
+        return [BufferedEvent.from_entry(entry_id, fields) for entry_id, fields in entries]
+
+    async def poll() -> list[BufferedEvent]:
+        while True:
+            if got := await events():
+                return got
+            await asyncio.sleep(0.01)
+
+    got = await asyncio.wait_for(poll(), HANG_S)
+    assert [e.type for e in got] == ["turn_started"]
+    assert json.loads(got[0].data)["queued"] >= 1
+
+
 async def _finish(buffer: ChatBuffer, runner: TurnRunner, started: list[Started]) -> None:
     """Every turn (the turnstile is open) ends with `message_done`."""
 
@@ -137,7 +158,7 @@ async def test_one_user_in_many_threads_takes_only_their_share(
     assert [c.user_id for c in calls] == [busy.id, busy.id, other.id], (
         "the busy user's third turn waits; the other user's starts at once"
     )
-    assert not third.done()
+    await _only_queued(buffer, await asyncio.wait_for(third, HANG_S))
 
     turnstile.open()
     await _finish(buffer, runner, [*first, theirs, await asyncio.wait_for(third, HANG_S)])
@@ -163,7 +184,7 @@ async def test_a_free_slot_goes_to_the_user_with_fewer_turns_running(
     calls[0].release.set()  # one of the busy user's turns ends: one slot is free
     calls = await turnstile.wait_for(3)
     assert calls[2].user_id == other.id, "the other user (0 running) goes before the busy user's third turn"
-    assert not queued_first.done()
+    await _only_queued(buffer, await asyncio.wait_for(queued_first, HANG_S))
 
     turnstile.open()
     await _finish(

@@ -4,6 +4,7 @@ and keeps the athlete's message; a turn that must wait for a slot starts once on
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 from redis.asyncio import Redis
@@ -68,13 +69,24 @@ async def test_a_turn_waits_for_a_free_slot(engine: AsyncEngine, redis: Redis, g
     first = await runner.start(first_user, first_thread, "how was my last run?")
     await asyncio.wait_for(gate.entered.wait(), HANG_S)
 
-    second = asyncio.create_task(runner.start(second_user, second_thread, "who am I?"))
-    await asyncio.sleep(0.2)  # room to start if it could (the assertion does not depend on the time)
-    assert not second.done(), "one slot, taken: the second turn waits"
-    assert await buffer.latest(second_thread) is None, "and has published nothing"
+    # one slot, taken: the second turn waits, and says so at once (its place in the queue)
+    started = await asyncio.wait_for(runner.start(second_user, second_thread, "who am I?"), HANG_S)
+    assert runner.slots.waiting == 1
     gate.open()
-    started = await asyncio.wait_for(second, HANG_S)
     first_events = await _read(buffer, first_thread, first.cursor, first.turn)
     second_events = await _read(buffer, second_thread, started.cursor, started.turn)
     assert '"message_done"' in first_events[-1] and '"message_done"' in second_events[-1]
+    waiting, running = (json.loads(e) for e in second_events[:2])
+    assert (waiting["type"], waiting["queued"]) == ("turn_started", 1)
+    assert (running["type"], running["queued"]) == ("turn_started", None)
+    assert running["title"] == waiting["title"] == "who am I?"
     await runner.close()
+
+
+def test_a_batch_joins_adjacent_text_deltas_and_keeps_everything_else_in_order() -> None:
+    from agent.events import TextDelta, ToolCall
+    from api.chat.turns import _joined
+
+    call = ToolCall(call_id="c1", name="whoami", arguments={})
+    batch = [TextDelta(text="You "), TextDelta(text="are "), call, TextDelta(text="Ann"), TextDelta(text=".")]
+    assert _joined(batch) == [TextDelta(text="You are "), call, TextDelta(text="Ann.")]

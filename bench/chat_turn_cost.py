@@ -1,0 +1,271 @@
+"""What one offline chat turn costs on the api's path — CPU, SQL statements, Redis commands — against a bare
+pydantic-ai turn (the same agent, tools, model and database; no graph, no storage, no buffer), same run.
+
+    python bench/chat_turn_cost.py [--users 20] [--turns-per-user 4]
+
+The api's path without HTTP: `TurnRunner.start` (the thread's Redis lock, the turn as a task: `agent.stream`
+with its PostgreSQL checkpoint and stored messages, every event into the thread's Redis buffer) and a reader
+following the buffer to the final event (`ChatBuffer.follow`, what an SSE response does). One athlete and one
+thread per user; turns go round the users ("who am I?": the offline coach calls `whoami` and streams its
+answer), so each user's first turn loads the athlete context and later ones find it cached.
+
+Printed:
+- CPU per turn: this process's CPU time (every thread) over the phase divided by its turns — the api's
+  side — and the same for PostgreSQL (postmaster and backends) and Redis; for the bare turn, this process's.
+- SQL statements per turn, counted at the drivers: SQLAlchemy's (every statement it sends, SAVEPOINTs
+  included, plus BEGIN / COMMIT / ROLLBACK) and the checkpointer's psycopg cursor (one per parameter set of
+  an `executemany`), by kind; first turns and later turns apart.
+- Redis commands per turn, by command: the server's own count (`INFO commandstats`).
+The counting runs in a phase of its own, after the CPU phase (its instrumentation takes CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.harness import embedded_pids, run_on_fresh_database  # noqa: E402
+from bench.process_usage import ProcessWatch  # noqa: E402
+
+MESSAGE = "who am I?"
+
+
+# --- counting ----------------------------------------------------------------------------------------------
+
+
+def _kind(statement: str) -> str:
+    words = statement.split(None, 3)
+    head = words[0].upper() if words else "?"
+    if head in {"SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK"}:
+        return head
+    if head == "SELECT" and "pg_try_advisory" in statement:
+        return "SELECT (lock)"
+    table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", statement, re.IGNORECASE)
+    return f"{head} {table.group(1) if table else ''}".strip()
+
+
+class SqlCounter:
+    """Statements sent by SQLAlchemy (the app's engine) and by psycopg (LangGraph's checkpointer)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        import psycopg
+        from sqlalchemy import event
+
+        from core.database import get_engine
+
+        engine = get_engine().sync_engine
+
+        def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            self.counts[f"app: {_kind(statement)}"] += 1
+
+        def on_begin(conn: Any) -> None:
+            self.counts["app: BEGIN"] += 1
+
+        def on_commit(conn: Any) -> None:
+            self.counts["app: COMMIT"] += 1
+
+        def on_rollback(conn: Any) -> None:
+            self.counts["app: ROLLBACK"] += 1
+
+        listeners = [
+            ("before_cursor_execute", on_execute),
+            ("begin", on_begin),
+            ("commit", on_commit),
+            ("rollback", on_rollback),
+        ]
+        for name, fn in listeners:
+            event.listen(engine, name, fn)
+        cursor = psycopg.AsyncCursor
+        execute, executemany = cursor.execute, cursor.executemany
+        counter = self
+
+        async def counted_execute(cur: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+            counter.counts[f"checkpointer: {_kind(str(query))}"] += 1
+            return await execute(cur, query, *args, **kwargs)
+
+        async def counted_executemany(cur: Any, query: Any, params_seq: Any, **kwargs: Any) -> Any:
+            params = list(params_seq)
+            counter.counts[f"checkpointer: {_kind(str(query))}"] += len(params)
+            return await executemany(cur, query, params, **kwargs)
+
+        cursor.execute = counted_execute  # type: ignore[method-assign,assignment]
+        cursor.executemany = counted_executemany  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            cursor.execute = execute  # type: ignore[method-assign]
+            cursor.executemany = executemany  # type: ignore[method-assign]
+            for name, fn in listeners:
+                event.remove(engine, name, fn)
+
+    def take(self) -> Counter[str]:
+        taken, self.counts = self.counts, Counter()
+        return taken
+
+
+async def redis_calls(redis: Any) -> Counter[str]:
+    """The server's command counts so far (`INFO commandstats`), by command."""
+    stats = await redis.info("commandstats")
+    return Counter({name.removeprefix("cmdstat_").upper(): int(v["calls"]) for name, v in stats.items()})
+
+
+# --- the turns ---------------------------------------------------------------------------------------------
+
+
+async def _bench(users: int, per_user: int) -> None:
+    from agent.coach import run_coach
+    from agent.deps import CoachDeps
+    from agent.offline import offline_model
+    from agent.threads import open_thread
+    from api.chat.buffer import ChatBuffer
+    from api.chat.turns import TurnRunner
+    from core.database import dispose_engine, get_sessionmaker
+    from core.redis import close_redis, get_redis
+    from core.settings import get_settings
+    from tools.account.users import create_user
+    from tools.deps import ToolDeps
+    from tools.registry import all_tools
+
+    settings = get_settings()
+    redis = get_redis()
+    buffer = ChatBuffer(redis, ttl_s=settings.chat_buffer_ttl_s)
+    runner = TurnRunner(buffer, settings)
+    maker = get_sessionmaker()
+
+    async def athletes(count: int) -> list[tuple[Any, uuid.UUID]]:
+        made = []
+        async with maker() as session:
+            for i in range(count):
+                user = await create_user(
+                    session, f"cost-{i}-{uuid.uuid4().hex[:6]}@example.com", None, display_name=f"Runner {i}"
+                )
+                thread, _ = await open_thread(session, user, None, first_message=None)
+                made.append((user, thread.id))
+            await session.commit()
+        return made
+
+    async def api_turn(user: Any, thread_id: uuid.UUID) -> None:
+        started = await runner.start(user, thread_id, MESSAGE)
+        final = None
+        async for event in buffer.follow(thread_id, started.cursor, turn=started.turn):
+            final = event.type if event.final else final
+        assert final == "message_done", final
+        # the task's last step (releasing the lock) comes after its final event
+        while runner.running:  # noqa: ASYNC110
+            await asyncio.sleep(0)
+
+    model = offline_model()
+    specs = all_tools()
+
+    async def bare_turn(user: Any) -> None:
+        async with maker() as session:
+            deps = CoachDeps(tools=ToolDeps.for_user(session, user), emit=lambda event: None)
+            await run_coach(model=model, deps=deps, prompt=MESSAGE, history=[], context={}, specs=specs)
+            await session.rollback()
+
+    for user, thread in await athletes(3):  # warm-up: imports, pools, prepared plans, the graph
+        for _ in range(2):
+            await api_turn(user, thread)
+            await bare_turn(user)
+
+    pids = embedded_pids(Path(os.environ["RUNCOACH_HOME"]))
+    watch = ProcessWatch({k: v for k, v in pids.items() if k in {"postgres", "redis"}})
+    turns = users * per_user
+
+    # CPU: the api path, then the bare turn, each over the same number of turns
+    people = await athletes(users)
+    before, cpu0, wall0 = watch.reading(), time.process_time(), time.perf_counter()
+    for _ in range(per_user):
+        for user, thread in people:
+            await api_turn(user, thread)
+    after, cpu1, wall1 = watch.reading(), time.process_time(), time.perf_counter()
+    servers = after - before
+    for user, _ in people * per_user:
+        await bare_turn(user)
+    cpu2, wall2 = time.process_time(), time.perf_counter()
+
+    print(f"chat turn cost, offline model, {turns} turns ({users} users x {per_user}), message {MESSAGE!r}")
+    print(f"  {'':<44}{'api CPU':>10}{'PostgreSQL':>12}{'Redis':>8}{'wall':>9}   (ms per turn)")
+    per = 1000 / turns
+    print(
+        f"  {'api path (runner + buffer + reader)':<44}{(cpu1 - cpu0) * per:>10.1f}"
+        f"{servers.cpu.get('postgres', 0.0) * per:>12.1f}{servers.cpu.get('redis', 0.0) * per:>8.1f}"
+        f"{(wall1 - wall0) * per:>9.1f}"
+    )
+    print(
+        f"  {'baseline: bare pydantic-ai turn (run_coach)':<44}{(cpu2 - cpu1) * per:>10.1f}{'':>20}"
+        f"{(wall2 - wall1) * per:>9.1f}"
+    )
+
+    # counts: a first turn on a new thread (context loaded) and a later one (context cached), per turn
+    counter = SqlCounter()
+    sql: dict[str, list[Counter[str]]] = {"first": [], "later": []}
+    cmds: dict[str, list[Counter[str]]] = {"first": [], "later": []}
+    people = await athletes(min(users, 10))
+    with counter.installed():
+        for round_ in range(3):
+            for user, thread in people:
+                kind = "first" if round_ == 0 else "later"
+                counter.take()
+                r0 = await redis_calls(redis)
+                await api_turn(user, thread)
+                r1 = await redis_calls(redis)
+                r1["INFO"] -= 1  # the reading itself
+                sql[kind].append(counter.take())
+                cmds[kind].append(r1 - r0)
+    for kind, label in (("first", "first turn of a thread"), ("later", "later turn (context cached)")):
+        print(
+            f"  per {label}: {_mean_total(sql[kind]):.1f} SQL statements, "
+            f"{_mean_total(cmds[kind]):.1f} Redis commands"
+        )
+        print(f"    SQL:   {_breakdown(sql[kind])}")
+        print(f"    Redis: {_breakdown(cmds[kind])}")
+    await runner.close()
+    await close_redis()
+    await dispose_engine()
+
+
+def _mean_total(samples: list[Counter[str]]) -> float:
+    return statistics.fmean(sum(c.values()) for c in samples)
+
+
+def _breakdown(samples: list[Counter[str]]) -> str:
+    total: Counter[str] = Counter()
+    for sample in samples:
+        total.update(sample)
+    items = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{name} {count / len(samples):g}" for name, count in items if count)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--turns-per-user", type=int, default=4)
+    args = parser.parse_args()
+    run_on_fresh_database(
+        lambda: _bench(args.users, args.turns_per_user),
+        RUNCOACH_LLM_PROVIDER="offline",
+        RUNCOACH_LOG_LEVEL="WARNING",
+    )
+
+
+if __name__ == "__main__":
+    main()
