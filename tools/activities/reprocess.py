@@ -32,6 +32,7 @@ from tools.activities.originals import load_original
 from tools.activities.store import NewActivity, copy_samples, store_activity
 from tools.feed.comments import forget_computed
 from tools.fitness.activity_load import compute_activity_load
+from tools.samples.rollups import delete_minute_rollups
 
 Decoder = Callable[..., ParsedActivity]
 
@@ -77,6 +78,7 @@ async def _replace_data(session: AsyncSession, activity: Activity, new: NewActiv
             activity_samples.c.user_id == user_id, activity_samples.c.activity_id == activity.id
         )
     )
+    await delete_minute_rollups(session, user_id, [activity.id])
     for lap in new.laps:
         session.add(Lap(activity_id=activity.id, user_id=user_id, **lap))
     activity.sample_count = await copy_samples(session, activity.id, user_id, new.samples)
@@ -104,6 +106,7 @@ async def _replace_data(session: AsyncSession, activity: Activity, new: NewActiv
                 activity_samples.c.user_id == user_id, activity_samples.c.activity_id == gone.id
             )
         )
+        await delete_minute_rollups(session, user_id, [gone.id])
         await session.delete(gone)
         changed.append(f"leg {gone_index} removed")
     await session.flush()

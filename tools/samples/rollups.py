@@ -1,0 +1,47 @@
+"""Per-minute rollups of an activity's samples (`activity_sample_minutes`), kept in step with the samples.
+
+`write_minute_rollups` runs right after the samples' COPY, in the same transaction (the SQL function
+`write_activity_sample_minutes` of the migration rolls the rows just written up, so the rollups hold
+exactly what the raw rows give); `delete_minute_rollups` goes with every delete of samples.
+`rebuild_minute_rollups` rolls up samples written some other way (a bench's bulk COPY).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import activity_sample_minutes
+
+
+async def write_minute_rollups(
+    session: AsyncSession, user_id: int, activity_id: int, first: datetime, last: datetime
+) -> int:
+    """Roll up the activity's samples in [first, last] (all of them, just written); the minutes written."""
+    written = await session.execute(
+        text("SELECT write_activity_sample_minutes(:user, :activity, :first, :last)"),
+        {"user": user_id, "activity": activity_id, "first": first, "last": last},
+    )
+    return int(written.scalar_one())
+
+
+async def delete_minute_rollups(session: AsyncSession, user_id: int, activity_ids: Sequence[int]) -> None:
+    m = activity_sample_minutes
+    await session.execute(delete(m).where(m.c.user_id == user_id, m.c.activity_id.in_(list(activity_ids))))
+
+
+async def rebuild_minute_rollups(session: AsyncSession, user_id: int) -> int:
+    """Roll up every activity of the user again (after samples were written without `copy_samples`)."""
+    rows = await session.execute(
+        text(
+            "SELECT activity_id, min(ts), max(ts) FROM activity_samples WHERE user_id = :user "
+            "GROUP BY activity_id"
+        ),
+        {"user": user_id},
+    )
+    spans = rows.all()
+    await delete_minute_rollups(session, user_id, [row[0] for row in spans])
+    return sum([await write_minute_rollups(session, user_id, a, first, last) for a, first, last in spans])
