@@ -14,8 +14,9 @@ from core.models.base import Base
 
 
 class ActivityFigures(Base):
-    """One activity's sample-derived figures (`tools.fitness.activity_figures` says what each is). `user_id`
-    is the activity's owner: every read is scoped by it. `zone_seconds` are valid for `zone_max_hr` only."""
+    """One activity's sample-derived figures (`tools.fitness.activity_figures` says what each is).
+    `user_id` is the activity's owner: every read is scoped by it. `zone_seconds` hold for `zone_max_hr`
+    only; `comment_facts` (the feed comment's facts) for their own `key`."""
 
     __tablename__ = "activity_figures"
 
@@ -31,4 +32,5 @@ class ActivityFigures(Base):
     steady_segments: Mapped[list[Any] | None]
     zone_max_hr: Mapped[float | None] = mapped_column(Float)
     zone_seconds: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
+    comment_facts: Mapped[dict[str, Any] | None]
     computed_at: Mapped[datetime] = mapped_column(server_default=func.now())

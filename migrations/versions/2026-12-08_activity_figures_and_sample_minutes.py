@@ -1,8 +1,8 @@
 """activity_figures and activity_sample_minutes: what is computed from samples once, at import
 
 `activity_figures`: per-activity figures from its samples (the inputs of the max HR / LTHR / threshold pace
-estimates, the steady segments of the VO2max estimate, time in heart-rate zones), so the anchors and the
-activity views read a row instead of a year of samples.
+estimates, the steady segments of the VO2max estimate, time in heart-rate zones, the feed comment's facts),
+so the anchors, the activity views and the feed read a row instead of a year of samples.
 
 `activity_sample_minutes`: per-minute rollups of `activity_samples` (count, sum, min, max of every value
 column, and of the moving speed for pace), written with the samples by `write_activity_sample_minutes`
@@ -125,6 +125,7 @@ def upgrade() -> None:
         sa.Column("steady_segments", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("zone_max_hr", sa.Float(), nullable=True),
         sa.Column("zone_seconds", postgresql.ARRAY(sa.Float()), nullable=True),
+        sa.Column("comment_facts", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("computed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["activity_id"],

@@ -31,6 +31,7 @@ from tools.activities.importer import to_new_activity
 from tools.activities.originals import load_original
 from tools.activities.store import NewActivity, copy_samples, store_activity
 from tools.feed.comments import forget_computed
+from tools.feed.facts import keep_activity_facts
 from tools.fitness.activity_load import compute_activity_load
 from tools.samples.rollups import delete_minute_rollups
 
@@ -150,6 +151,7 @@ async def reprocess_activity(
         changed = await _replace_data(session, activity, new)
         await compute_activity_load(session, activity)
         await forget_computed(session, activity.id)  # the feed's comment quotes the old numbers
+        await keep_activity_facts(session, activity)
     return ReprocessResult(
         activity_id=activity_id,
         status="reprocessed",

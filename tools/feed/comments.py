@@ -3,6 +3,8 @@
 - `computed_comments` returns the stored computed comment of each activity, composing and storing the
   missing ones (`INSERT … ON CONFLICT DO NOTHING` on the one-per-activity index, so two readers at once
   store one). It changes no data version: the comment is a function of data that is already versioned.
+  The activity's own facts are stored at import (`tools.feed.facts.keep_activity_facts`), so the first
+  view reads them and the athlete's history before the activity (two small queries), then composes.
 - `after_run_messages`: the after-run proactive message the coach actually sent for an activity
   (`tools.notifications`, trigger `after_run`, period `activity:<id>`), when there is one.
 - `add_comment` / `delete_comment`: a person's comment. Access (who may comment where) is decided by the
@@ -22,7 +24,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import Activity, ActivityComment, CoachingLink, Notification, User
 from tools.account import versions
 from tools.feed.comment import Units, compose
-from tools.feed.facts import activity_facts, history_before
+from tools.feed.facts import history_before, stored_activity_facts
 from tools.notifications.preferences import Trigger
 
 MAX_COMMENT_CHARS = 2000
@@ -77,7 +79,7 @@ async def computed_comments(
         if activity_id in stored:
             continue
         athlete = athletes[activity.user_id]
-        facts = await activity_facts(session, athlete, activity)
+        facts = await stored_activity_facts(session, athlete, activity)
         history = await history_before(session, athlete.id, activity)
         comment = compose(facts, history, _units(athlete))
         await session.execute(

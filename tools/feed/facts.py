@@ -4,11 +4,18 @@ The activity itself comes through `activity_view` — the same detail the activi
 message's `last_activity` call show (totals, laps, time in heart-rate zones) — plus its per-second distance
 for the half splits; the history is the athlete's own activities *before* this one, so a comment does not
 change when later activities arrive.
+
+The activity's facts are computed at import (`keep_activity_facts`) and stored with its figures
+(`activity_figures.comment_facts`), keyed by what they depend on besides the samples: the athlete's max HR
+anchor (the zone sentence) and the activity's totals. `stored_activity_facts` uses them while that key
+holds and computes them again otherwise, so the comment is exactly what `activity_facts` would give.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +24,8 @@ from core.models import Activity, User
 from tools.activities.detail import activity_view
 from tools.deps import ToolDeps
 from tools.feed.comment import HISTORY_DAYS, LOAD_DAYS, ActivityFacts, History, Prior, half_splits
+from tools.fitness.activity_figures import ensure_figures
+from tools.fitness.anchors import AnchorResolver
 from tools.fitness.series import Span, activity_series
 
 
@@ -82,3 +91,51 @@ async def history_before(session: AsyncSession, athlete_id: int, activity: Activ
         same_sport=[Prior(distance_m=d, duration_s=moving or elapsed) for d, moving, elapsed in same_sport],
         loads_before=[float(x) for x in loads if x is not None],
     )
+
+
+async def _facts_key(session: AsyncSession, athlete: User, activity: Activity) -> list[Any]:
+    """What an activity's facts depend on besides its samples: max HR (value and source) and its totals."""
+    deps = ToolDeps.for_user(session, athlete)
+    max_hr = await AnchorResolver(session, athlete, today=deps.today, shared=True).max_hr()
+    return [
+        max_hr.value if max_hr is not None else None,
+        max_hr.source if max_hr is not None else None,
+        activity.sport,
+        activity.distance_m,
+        activity.moving_s,
+        activity.elapsed_s,
+        activity.avg_hr,
+        activity.training_load,
+        activity.load_method,
+    ]
+
+
+def _facts_from(stored: dict[str, Any]) -> ActivityFacts:
+    fields = dict(stored)
+    for name in ("halves_s", "top_zone"):
+        if fields.get(name) is not None:
+            fields[name] = tuple(fields[name])
+    return ActivityFacts(**fields)
+
+
+async def keep_activity_facts(session: AsyncSession, activity: Activity) -> ActivityFacts:
+    """Compute the facts of one activity and store them with its figures (at import, by `reprocess`)."""
+    athlete = await session.get_one(User, activity.user_id)
+    facts = await activity_facts(session, athlete, activity)
+    span = Span(id=activity.id, start_time=activity.start_time, elapsed_s=activity.elapsed_s)
+    figures = (await ensure_figures(session, athlete.id, [span]))[activity.id]
+    figures.comment_facts = {
+        "key": await _facts_key(session, athlete, activity),
+        "facts": asdict(facts),
+    }
+    return facts
+
+
+async def stored_activity_facts(session: AsyncSession, athlete: User, activity: Activity) -> ActivityFacts:
+    """`activity_facts`, read from storage while what they depend on is unchanged, else computed again."""
+    span = Span(id=activity.id, start_time=activity.start_time, elapsed_s=activity.elapsed_s)
+    figures = (await ensure_figures(session, athlete.id, [span])).get(activity.id)
+    stored = figures.comment_facts if figures is not None else None
+    if stored and stored.get("key") == await _facts_key(session, athlete, activity):
+        return _facts_from(stored["facts"])
+    return await keep_activity_facts(session, activity)
