@@ -92,11 +92,17 @@ def _aggregate(value: ColumnElement[Any], aggregate: str, *, pace: bool) -> Colu
 
 
 def _centred_difference(
-    column: ColumnElement[Any], activity_id: ColumnElement[Any], ts: ColumnElement[Any]
+    column: ColumnElement[Any],
+    activity_id: ColumnElement[Any],
+    ts: ColumnElement[Any],
+    distance: ColumnElement[Any],
 ) -> ColumnElement[Any]:
-    """value GRADE_HALF_SPAN samples later − value GRADE_HALF_SPAN samples earlier, within one activity."""
-    later = func.lead(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=ts)
-    earlier = func.lag(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=ts)
+    """value GRADE_HALF_SPAN samples later − value GRADE_HALF_SPAN samples earlier, within one activity.
+    Samples with the same timestamp (some devices record two) are ordered by distance, so the neighbours
+    do not depend on the physical order of the rows (a partition and a hypertable chunk differ)."""
+    order = (ts, distance)
+    later = func.lead(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=order)
+    earlier = func.lag(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=order)
     return later - earlier
 
 
@@ -134,8 +140,8 @@ def build_samples_query(
     inner_columns: list[ColumnElement[object]] = [s.c.activity_id, s.c.ts]
     inner_columns += [s.c[name] for name in _needed_columns(query)]
     if query.needs_grade:
-        rise = _centred_difference(s.c.altitude_m, s.c.activity_id, s.c.ts)
-        run = _centred_difference(s.c.distance_m, s.c.activity_id, s.c.ts)
+        rise = _centred_difference(s.c.altitude_m, s.c.activity_id, s.c.ts, s.c.distance_m)
+        run = _centred_difference(s.c.distance_m, s.c.activity_id, s.c.ts, s.c.distance_m)
         grade = case((run >= GRADE_MIN_DISTANCE_M, cast(rise, Float) / run * 100.0), else_=None)
         inner_columns.append(grade.label("grade_pct"))
     if query.bucket in BUCKET_INTERVALS:

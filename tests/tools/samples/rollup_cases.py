@@ -75,3 +75,25 @@ def assert_same_rows(got: list[tuple[Any, ...]], want: list[tuple[Any, ...]]) ->
                 assert x == pytest.approx(y, rel=1e-9, abs=1e-9), (a, b)
             else:
                 assert x == y, (a, b)
+
+
+#: questions only the raw rows answer (percentiles, per-sample conditions, grade)
+RAW_QUERIES: list[dict[str, Any]] = [
+    {"metrics": ["heart_rate", "pace_s_per_km"], "aggregates": ["avg", "p90"], "bucket": "1w"},
+    {"metrics": ["pace_s_per_km", "grade_pct"], "aggregates": ["avg", "p50"], "bucket": "none",
+     "grade_min_pct": 2},
+    {"metrics": ["cadence"], "aggregates": ["avg", "count"], "bucket": "1d", "hr_min": 140, "hr_max": 170},
+]  # fmt: skip
+
+
+async def answers(session: AsyncSession, user_id: int) -> list[list[tuple[Any, ...]]]:
+    """Every question's rows: raw and rollup for `QUERIES`, raw for `RAW_QUERIES`."""
+    out = []
+    for args in QUERIES:
+        raw, rolled = await both_paths(session, user_id, args)
+        out += [raw, rolled]
+    common: dict[str, Any] = {"user_id": user_id, "tz": TZ, "start": START, "end": END, "limit": 1001}
+    for args in RAW_QUERIES:
+        query = SampleQuery.model_validate(args)
+        out.append(_rows(await session.execute(build_samples_query(query, **common))))
+    return out
