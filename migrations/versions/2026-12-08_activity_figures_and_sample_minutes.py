@@ -7,11 +7,12 @@ so the anchors, the activity views and the feed read a row instead of a year of 
 `activity_sample_minutes`: per-minute rollups of `activity_samples` (count, sum, min, max of every value
 column, and of the moving speed for pace), written with the samples by `write_activity_sample_minutes`
 (in the importer's transaction) and read by `query_samples` for buckets of a day or more. Existing samples
-are rolled up here. On TimescaleDB (when the initial migration made `activity_samples` a hypertable) the
-rollups are a hypertable too, and both are compressed by policy (segmented by user and activity, ordered
-by time). The rollups are a table written in the import's transaction, not a continuous aggregate: a
-history import lands below a continuous aggregate's watermark and would stay invisible until a refresh,
-which cannot run inside the import's transaction.
+are rolled up here; `rebuild_activity_sample_minutes(user)` rolls up one user's samples again. On
+TimescaleDB (when the initial migration made `activity_samples` a hypertable) the rollups are a hypertable
+too, and both are compressed by policy (segmented by user and activity, ordered by time). The rollups are
+a table written in the import's transaction, not a continuous aggregate: a history import lands below a
+continuous aggregate's watermark and would stay invisible until a refresh, which cannot run inside the
+import's transaction.
 
 Revision ID: 0006_figures_minutes
 Revises: 0005_import_warnings
@@ -105,6 +106,19 @@ $fn$;
 """
 
 
+REBUILD_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION rebuild_activity_sample_minutes(p_user bigint) RETURNS bigint LANGUAGE sql AS $fn$
+    DELETE FROM activity_sample_minutes WHERE user_id = p_user;
+    WITH written AS (
+        INSERT INTO activity_sample_minutes ({TARGET})
+        SELECT {AGGREGATES} FROM activity_samples WHERE user_id = p_user GROUP BY 1, 2, 3
+        RETURNING 1
+    )
+    SELECT count(*) FROM written
+$fn$;
+"""
+
+
 def _timescale() -> bool:
     bind = op.get_bind()
     return (
@@ -153,6 +167,7 @@ def upgrade() -> None:
         "CREATE INDEX ix_activity_sample_minutes_activity ON activity_sample_minutes (activity_id, minute)"
     )
     op.execute(WRITE_FUNCTION_SQL)
+    op.execute(REBUILD_FUNCTION_SQL)
     op.execute(
         f"INSERT INTO activity_sample_minutes ({TARGET}) "
         f"SELECT {AGGREGATES} FROM activity_samples GROUP BY 1, 2, 3"

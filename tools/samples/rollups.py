@@ -34,14 +34,6 @@ async def delete_minute_rollups(session: AsyncSession, user_id: int, activity_id
 
 
 async def rebuild_minute_rollups(session: AsyncSession, user_id: int) -> int:
-    """Roll up every activity of the user again (after samples were written without `copy_samples`)."""
-    rows = await session.execute(
-        text(
-            "SELECT activity_id, min(ts), max(ts) FROM activity_samples WHERE user_id = :user "
-            "GROUP BY activity_id"
-        ),
-        {"user": user_id},
-    )
-    spans = rows.all()
-    await delete_minute_rollups(session, user_id, [row[0] for row in spans])
-    return sum([await write_minute_rollups(session, user_id, a, first, last) for a, first, last in spans])
+    """Roll up every sample of the user again (after samples were written without `copy_samples`)."""
+    written = await session.execute(text("SELECT rebuild_activity_sample_minutes(:user)"), {"user": user_id})
+    return int(written.scalar_one())
