@@ -30,6 +30,7 @@ class ActivityFigures(Base):
     hr_best_20min: Mapped[float | None] = mapped_column(Float)
     threshold_pace_s_per_km: Mapped[float | None] = mapped_column(Float)
     steady_segments: Mapped[list[Any] | None]
+    best_times: Mapped[dict[str, Any] | None]
     zone_max_hr: Mapped[float | None] = mapped_column(Float)
     zone_seconds: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
     comment_facts: Mapped[dict[str, Any] | None]

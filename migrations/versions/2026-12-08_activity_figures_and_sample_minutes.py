@@ -1,7 +1,8 @@
 """activity_figures and activity_sample_minutes: what is computed from samples once, at import
 
 `activity_figures`: per-activity figures from its samples (the inputs of the max HR / LTHR / threshold pace
-estimates, the steady segments of the VO2max estimate, time in heart-rate zones, the feed comment's facts),
+estimates, the steady segments of the VO2max estimate, best times over the standard distances, time in
+heart-rate zones, the feed comment's facts),
 so the anchors, the activity views and the feed read a row instead of a year of samples.
 
 `activity_sample_minutes`: per-minute rollups of `activity_samples` (count, sum, min, max of every value
@@ -137,6 +138,7 @@ def upgrade() -> None:
         sa.Column("hr_best_20min", sa.Float(), nullable=True),
         sa.Column("threshold_pace_s_per_km", sa.Float(), nullable=True),
         sa.Column("steady_segments", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("best_times", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("zone_max_hr", sa.Float(), nullable=True),
         sa.Column("zone_seconds", postgresql.ARRAY(sa.Float()), nullable=True),
         sa.Column("comment_facts", postgresql.JSONB(astext_type=sa.Text()), nullable=True),

@@ -13,6 +13,8 @@ so combining the stored figures gives exactly what the estimator gives over the 
   speed too slow for a pace is too slow for every slower one).
 - `steady_segments`: the steady blocks of `tools.training.vo2max.steady_segments` (they do not depend on
   any anchor; the VO2max estimate combines them with max and resting HR when read).
+- `best_times`: `tools.fitness.efforts.best_times` over the standard distances (the best efforts of a
+  period are the fastest of them, with the same first-found-wins order as the series path).
 - `zone_seconds`: time in each %-of-max-HR zone for `zone_max_hr`; used while max HR stays that value.
 
 Figures are written by the import path (`compute_activity_load`, from the samples it reads anyway) and
@@ -31,6 +33,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import ActivityFigures
+from tools.fitness.efforts import STANDARD_EFFORTS_M, best_times
 from tools.fitness.series import Series, Span, activity_series
 from tools.training.errors import TrainingInputError
 from tools.training.vo2max import Segment, steady_segments
@@ -47,12 +50,13 @@ class Figures:
     hr_best_20min: float | None
     threshold_pace_s_per_km: float | None
     steady_segments: list[Segment]
+    best_times: dict[float, float]
 
 
 def figures_of(series: Series | None) -> Figures:
     """The figures of one activity from its samples (`SERIES_COLUMNS`); None: it has no samples."""
     if series is None or not len(series):
-        return Figures(0, 0, None, None, None, [])
+        return Figures(0, 0, None, None, None, [], {})
     from tools.fitness.activity_load import centred_grades
 
     hr, speed = series["heart_rate"], series["speed_mps"]
@@ -64,6 +68,7 @@ def figures_of(series: Series | None) -> Figures:
         hr_best_20min=estimate_lthr([hr], factor=1.0),
         threshold_pace_s_per_km=_threshold_pace(speed),
         steady_segments=steady_segments(series.t, speed, hr, grades),
+        best_times=best_times(series.t, series["distance_m"], STANDARD_EFFORTS_M),
     )
 
 
@@ -86,6 +91,7 @@ def _row(activity_id: int, user_id: int, figures: Figures) -> dict[str, Any]:
         "hr_best_20min": figures.hr_best_20min,
         "threshold_pace_s_per_km": figures.threshold_pace_s_per_km,
         "steady_segments": [asdict(s) for s in figures.steady_segments],
+        "best_times": {repr(d): t for d, t in figures.best_times.items()},
         "zone_max_hr": None,
         "zone_seconds": None,
     }
@@ -134,3 +140,8 @@ async def ensure_figures(
 
 def segments(figures: ActivityFigures) -> list[Segment]:
     return [Segment(**s) for s in figures.steady_segments or []]
+
+
+def stored_best_times(figures: ActivityFigures) -> dict[float, float]:
+    """The activity's best time (s) over each standard distance it covered (`STANDARD_EFFORTS_M`)."""
+    return {float(d): float(t) for d, t in (figures.best_times or {}).items()}

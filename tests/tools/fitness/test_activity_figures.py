@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from tools.deps import ToolDeps
 from tools.feed.facts import activity_facts, stored_activity_facts
 from tools.fitness.activity_figures import SERIES_COLUMNS, figures_of, segments
 from tools.fitness.anchors import LTHR_MIN_S, THRESHOLD_MIN_S, AnchorResolver
+from tools.fitness.efforts import STANDARD_EFFORTS_M, best_efforts, best_times
 from tools.fitness.series import Span, activity_series
 from tools.training.zones import estimate_lthr, estimate_max_hr, estimate_threshold_pace, max_hr_zones
 
@@ -132,3 +134,18 @@ async def test_feed_facts_stored_at_import_equal_fresh_ones(db: AsyncSession) ->
     user.max_hr = 175  # the zone sentence depends on it: the stored facts no longer hold, fresh ones are used
     activity = next(a for a in activities if a.avg_hr)
     assert await stored_activity_facts(db, user, activity) == await activity_facts(db, user, activity)
+
+
+async def test_best_efforts_from_figures_equal_the_series_path(db: AsyncSession) -> None:
+    user, _ = await _athlete(db)
+    every = select(Activity).where(Activity.user_id == user.id, Activity.sport == "running")
+    runs = list((await db.execute(every)).scalars())  # multisport running legs count too
+    first = min(a.start_time for a in runs).date() - timedelta(days=1)
+    last = max(a.start_time for a in runs).date() + timedelta(days=1)
+    stored = await best_efforts(db, user.id, ZoneInfo("UTC"), first, last)
+    series = await activity_series(db, user.id, [_span(a) for a in runs], ["distance_m"])
+    want: dict[float, float] = {}
+    for s in series.values():
+        for distance, elapsed in best_times(s.t, s["distance_m"], STANDARD_EFFORTS_M).items():
+            want[distance] = min(elapsed, want.get(distance, elapsed))
+    assert stored and {e.distance_m: e.time_s for e in stored} == want
