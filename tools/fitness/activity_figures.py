@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import ActivityFigures
+from core.models import Activity, ActivityFigures
 from tools.fitness.efforts import STANDARD_EFFORTS_M, best_times
 from tools.fitness.series import Series, Span, activity_series
 from tools.training.errors import TrainingInputError
@@ -53,8 +53,9 @@ class Figures:
     best_times: dict[float, float]
 
 
-def figures_of(series: Series | None) -> Figures:
-    """The figures of one activity from its samples (`SERIES_COLUMNS`); None: it has no samples."""
+def figures_of(series: Series | None, sport: str) -> Figures:
+    """The figures of one activity of `sport` from its samples (`SERIES_COLUMNS`; None: it has none).
+    Best times are for runs only (best efforts are searched in runs)."""
     if series is None or not len(series):
         return Figures(0, 0, None, None, None, [], {})
     from tools.fitness.activity_load import centred_grades
@@ -68,7 +69,9 @@ def figures_of(series: Series | None) -> Figures:
         hr_best_20min=estimate_lthr([hr], factor=1.0),
         threshold_pace_s_per_km=_threshold_pace(speed),
         steady_segments=steady_segments(series.t, speed, hr, grades),
-        best_times=best_times(series.t, series["distance_m"], STANDARD_EFFORTS_M),
+        best_times=best_times(series.t, series["distance_m"], STANDARD_EFFORTS_M)
+        if sport == "running"
+        else {},
     )
 
 
@@ -131,7 +134,16 @@ async def ensure_figures(
     if not missing:
         return found
     series = await activity_series(session, user_id, missing, SERIES_COLUMNS)
-    rows = [_row(s.id, user_id, figures_of(series.get(s.id))) for s in missing]
+    sports = dict(
+        (
+            await session.execute(
+                select(Activity.id, Activity.sport).where(
+                    Activity.user_id == user_id, Activity.id.in_([s.id for s in missing])
+                )
+            )
+        ).tuples()
+    )
+    rows = [_row(s.id, user_id, figures_of(series.get(s.id), sports.get(s.id, ""))) for s in missing]
     await session.execute(
         insert(ActivityFigures).values(rows).on_conflict_do_nothing(index_elements=["activity_id"])
     )

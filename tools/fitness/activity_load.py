@@ -140,7 +140,7 @@ async def measure_activity_load(
     found = await activity_series(session, activity.user_id, [span], SERIES_COLUMNS)
     series = found.get(activity.id)
     # the activity's own figures first (the anchors below may count this activity among their candidates)
-    await store_figures(session, activity.id, activity.user_id, figures_of(series))
+    await store_figures(session, activity.id, activity.user_id, figures_of(series, activity.sport))
     if series is not None and _covered(series["heart_rate"]):
         max_hr = await resolver.max_hr()
         resting = await resolver.resting_hr()

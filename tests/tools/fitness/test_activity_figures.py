@@ -60,7 +60,7 @@ async def test_stored_figures_equal_the_recomputed_ones(db: AsyncSession) -> Non
     for activity in activities:
         stored = await db.get_one(ActivityFigures, activity.id)
         series = (await activity_series(db, user.id, [_span(activity)], SERIES_COLUMNS)).get(activity.id)
-        again = figures_of(series)
+        again = figures_of(series, activity.sport)
         assert stored.sample_rows == again.sample_rows == activity.sample_count
         assert stored.hr_samples == again.hr_samples
         assert stored.hr_peak == again.hr_peak
