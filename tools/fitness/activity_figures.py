@@ -134,14 +134,14 @@ async def ensure_figures(
     if not missing:
         return found
     series = await activity_series(session, user_id, missing, SERIES_COLUMNS)
-    sports = dict(
+    sports: dict[int, str] = dict(
         (
             await session.execute(
                 select(Activity.id, Activity.sport).where(
                     Activity.user_id == user_id, Activity.id.in_([s.id for s in missing])
                 )
             )
-        ).tuples()
+        ).all()
     )
     rows = [_row(s.id, user_id, figures_of(series.get(s.id), sports.get(s.id, ""))) for s in missing]
     await session.execute(
