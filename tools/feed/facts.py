@@ -13,6 +13,7 @@ holds and computes them again otherwise, so the comment is exactly what `activit
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -139,3 +140,71 @@ async def stored_activity_facts(session: AsyncSession, athlete: User, activity: 
     if stored and stored.get("key") == await _facts_key(session, athlete, activity):
         return _facts_from(stored["facts"])
     return await keep_activity_facts(session, activity)
+
+
+async def histories_before(session: AsyncSession, activities: Sequence[Activity]) -> dict[int, History]:
+    """`history_before` of each activity (by id), from one query per athlete instead of two per activity."""
+    out: dict[int, History] = {}
+    by_athlete: dict[int, list[Activity]] = {}
+    for activity in activities:
+        by_athlete.setdefault(activity.user_id, []).append(activity)
+    reach = timedelta(days=max(HISTORY_DAYS, LOAD_DAYS))
+    for athlete_id, theirs in by_athlete.items():
+        rows = (
+            await session.execute(
+                select(
+                    Activity.id,
+                    Activity.sport,
+                    Activity.start_time,
+                    Activity.distance_m,
+                    Activity.moving_s,
+                    Activity.elapsed_s,
+                    Activity.training_load,
+                )
+                .where(
+                    Activity.user_id == athlete_id,
+                    Activity.parent_id.is_(None),
+                    Activity.start_time >= min(a.start_time for a in theirs) - reach,
+                    Activity.start_time < max(a.start_time for a in theirs),
+                )
+                .order_by(Activity.start_time, Activity.id)
+            )
+        ).all()
+        for activity in theirs:
+            start = activity.start_time
+            earlier = [r for r in rows if r.id != activity.id and r.start_time < start]
+            out[activity.id] = History(
+                same_sport=[
+                    Prior(distance_m=r.distance_m, duration_s=r.moving_s or r.elapsed_s)
+                    for r in earlier
+                    if r.sport == activity.sport and r.start_time >= start - timedelta(days=HISTORY_DAYS)
+                ],
+                loads_before=[
+                    float(r.training_load)
+                    for r in earlier
+                    if r.training_load is not None and r.start_time >= start - timedelta(days=LOAD_DAYS)
+                ],
+            )
+    return out
+
+
+async def stored_facts_of(
+    session: AsyncSession, athletes: Mapping[int, User], activities: Sequence[Activity]
+) -> dict[int, ActivityFacts]:
+    """`stored_activity_facts` of each activity (by id): one figures query and one max HR per athlete."""
+    out: dict[int, ActivityFacts] = {}
+    by_athlete: dict[int, list[Activity]] = {}
+    for activity in activities:
+        by_athlete.setdefault(activity.user_id, []).append(activity)
+    for athlete_id, theirs in by_athlete.items():
+        athlete = athletes[athlete_id]
+        spans = [Span(id=a.id, start_time=a.start_time, elapsed_s=a.elapsed_s) for a in theirs]
+        figures = await ensure_figures(session, athlete_id, spans)
+        for activity in theirs:
+            found = figures.get(activity.id)
+            stored = found.comment_facts if found is not None else None
+            if stored and stored.get("key") == await _facts_key(session, athlete, activity):
+                out[activity.id] = _facts_from(stored["facts"])
+            else:
+                out[activity.id] = await keep_activity_facts(session, activity)
+    return out
