@@ -112,6 +112,9 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
         started = time.perf_counter()
         async with get_engine().connect() as connection:
             auto = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.exec_driver_sql(
+                "SET statement_timeout = 0"
+            )  # compressing millions of rows takes a while
             jobs = await auto.exec_driver_sql(
                 "SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression'"
             )

@@ -77,6 +77,7 @@ async def test_same_answers_on_plain_postgresql_and_timescaledb(db: AsyncSession
 async def _run_compression_policies(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await auto.execute(text("SET statement_timeout = 0"))  # a policy run is not a request
         jobs = (
             await auto.execute(
                 text("SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression'")
