@@ -21,7 +21,7 @@ WEB_STAMP := frontend/dist/index.html
 # the suite runs on two workers (the machines here have 2 cores; one embedded PostgreSQL/Redis per worker; a test file stays on one worker)
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run test lint bench eval install lock upgrade outdated web clean
+.PHONY: run test lint bench eval install lock upgrade outdated web clean timescaledb
 
 # exactly the locked versions (hash-checked, nothing resolved on the day), then RunCoach itself without deps
 $(STAMP): pyproject.toml $(LOCK)
@@ -64,7 +64,12 @@ outdated: install
 run: install web
 	$(BIN)/runcoach up
 
-test: install web
+# TimescaleDB built into the embedded PostgreSQL (from ../shared/timescaledb/, once per tarball and venv), so
+# the samples tests run on a second, TimescaleDB cluster too; without the tarball they skip (CI: a failure)
+timescaledb: install
+	@VENV=$(VENV) .ci/timescaledb
+
+test: install web timescaledb
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

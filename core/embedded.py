@@ -23,9 +23,10 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -57,16 +58,64 @@ def _pid_alive(pid: int) -> bool:
         return False
 
 
+#: server settings of an embedded cluster with TimescaleDB (the tests' second cluster, the benches)
+TIMESCALE_SETTINGS: Mapping[str, str] = {
+    "shared_preload_libraries": "timescaledb",
+    "timescaledb.telemetry_level": "off",
+}
+_SETTINGS_BEGIN = "# --- RunCoach settings (core/embedded.py) ---"
+_SETTINGS_END = "# --- end of RunCoach settings ---"
+
+
+def timescaledb_installed() -> bool:
+    """Whether TimescaleDB is built into the embedded PostgreSQL (`.ci/timescaledb` does it)."""
+    import pgserver
+
+    return (Path(pgserver.__file__).parent / "pginstall" / "lib" / "postgresql" / "timescaledb.so").exists()
+
+
+def _write_settings(pgdata: Path, settings: Mapping[str, str]) -> None:
+    """Put `settings` in the cluster's postgresql.conf (one marked block, replaced on every start)."""
+    conf = pgdata / "postgresql.conf"
+    text = conf.read_text()
+    if _SETTINGS_BEGIN in text:
+        head, _, rest = text.partition(_SETTINGS_BEGIN)
+        text = head + rest.partition(_SETTINGS_END)[2].lstrip("\n")
+    lines = [f"{name} = '{value}'" for name, value in settings.items()]
+    conf.write_text(text.rstrip("\n") + "\n" + "\n".join([_SETTINGS_BEGIN, *lines, _SETTINGS_END]) + "\n")
+
+
+def _server(pgdata: Path, settings: Mapping[str, str]) -> Any:
+    """pgserver's handle on `pgdata`; with `settings`, written into postgresql.conf before it starts."""
+    import pgserver
+    from pgserver.postgres_server import PostgresServer
+
+    if not settings:
+        return pgserver.get_server(pgdata, cleanup_mode="stop")
+
+    class ConfiguredServer(PostgresServer):
+        def ensure_pgdata_inited(self) -> None:
+            super().ensure_pgdata_inited()
+            _write_settings(self.pgdata, settings)
+
+    pgdata = pgdata.expanduser().resolve()
+    pgdata.mkdir(exist_ok=True)
+    return PostgresServer._instances.get(pgdata) or ConfiguredServer(pgdata, cleanup_mode="stop")
+
+
 @dataclass
 class EmbeddedPostgres:
-    """pgserver in `<home>/postgres`; the last RunCoach process attached to it stops it."""
+    """pgserver in `<home>/<name>` (default `postgres`); the last RunCoach process attached to it stops it.
+    `settings` go into its postgresql.conf before it starts (e.g. `TIMESCALE_SETTINGS`)."""
 
     home: Path
+    name: str = "postgres"
+    settings: Mapping[str, str] = field(default_factory=dict)
     _server: object | None = field(default=None, init=False, repr=False)
 
     @property
     def pgdata(self) -> Path:
-        return self.home / "postgres"
+        return self.home / self.name
 
     def _prune_dead_handles(self, *, keep_self: bool = False) -> None:
         handles = self.pgdata / ".handle_pids.json"
@@ -101,13 +150,11 @@ class EmbeddedPostgres:
         import warnings
 
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-        import pgserver
-
         self.home.mkdir(parents=True, exist_ok=True)
         self._prune_dead_handles()
         self._discard_interrupted_initdb()
         started = time.perf_counter()
-        server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        server = _server(self.pgdata, self.settings)
         self._server = server
         socket_dir = server.get_postmaster_info().socket_dir
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")

@@ -5,6 +5,8 @@
 - `REDIS_URL` given: that server (a database number chosen by `RUNCOACH_TEST_REDIS_DB`, default 15, flushed
   between tests). Otherwise an embedded redis-server in the temporary directory.
 - `db`: an AsyncSession inside a transaction that is rolled back after each test.
+- `timescale_url` / `timescale_engine`: a second embedded cluster with TimescaleDB preloaded, migrated, for
+  the tests that run the samples path on TimescaleDB as well (skipped locally without the build).
 - model calls are blocked globally: a test that reaches a real provider fails.
 """
 
@@ -21,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from core import database, runtime
-from core.embedded import EmbeddedPostgres, EmbeddedRedis
+from core.embedded import TIMESCALE_SETTINGS, EmbeddedPostgres, EmbeddedRedis, timescaledb_installed
 from core.migrate import upgrade
 from core.runtime import Services
 from core.scratch_database import create_database, drop_database
@@ -100,6 +102,38 @@ def services(test_home: Path) -> Iterator[Services]:
     _drop_database(admin_url, db_name)
     for server in reversed(started):
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def timescale_url(test_home: Path) -> Iterator[str]:
+    """A second embedded PostgreSQL with TimescaleDB preloaded, and a database on it migrated (the
+    hypertable path of the migrations). Needs TimescaleDB built into the embedded PostgreSQL
+    (`.ci/timescaledb`, run by `make test`): without it a skip locally, a failure under CI."""
+    if not timescaledb_installed():
+        reason = (
+            "TimescaleDB is not built into the embedded PostgreSQL: run `.ci/timescaledb` (it needs "
+            "../shared/timescaledb/)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    pg = EmbeddedPostgres(test_home, name="postgres-timescale", settings=TIMESCALE_SETTINGS)
+    admin_url = pg.start()
+    db_name = f"runcoach_tsdb_{uuid.uuid4().hex[:10]}"
+    url = _create_database(admin_url, db_name)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        _drop_database(admin_url, db_name)
+        pg.stop()
+
+
+@pytest.fixture(scope="session")
+async def timescale_engine(timescale_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_async_engine(timescale_url, pool_size=2, max_overflow=2)
+    yield eng
+    await eng.dispose()
 
 
 @pytest.fixture(scope="session")

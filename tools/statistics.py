@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from statistics import median
 
 from core.errors import TrainingInputError
 
@@ -51,7 +50,12 @@ def rolling_medians(values: Sequence[float], window: int) -> list[float]:
     _check_window(window)
     half = window // 2
     n = len(values)
-    return [median(values[max(0, k - half) : min(n, k + half + 1)]) for k in range(n)]
+    out = []
+    for k in range(n):  # statistics.median's definition, without its per-call overhead (O(n) for a fixed w)
+        ordered = sorted(values[max(0, k - half) : min(n, k + half + 1)])
+        mid = len(ordered) // 2
+        out.append(ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2)
+    return out
 
 
 def percentile(values: Sequence[float], q: float) -> float:

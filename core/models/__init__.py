@@ -2,8 +2,10 @@
 
 from core.models.activity import Activity
 from core.models.activity_comment import COMMENT_KINDS, ActivityComment
+from core.models.activity_figures import ActivityFigures
 from core.models.activity_gear import ActivityGear
 from core.models.activity_sample import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, activity_samples
+from core.models.activity_sample_minute import activity_sample_minutes
 from core.models.api_token import ApiToken
 from core.models.availability import AvailabilityDay, BlackoutDay
 from core.models.base import Base
@@ -37,6 +39,7 @@ __all__ = [
     "SAMPLE_VALUE_COLUMNS",
     "Activity",
     "ActivityComment",
+    "ActivityFigures",
     "ActivityGear",
     "ApiToken",
     "AvailabilityDay",
@@ -62,5 +65,6 @@ __all__ = [
     "User",
     "Workout",
     "WorkoutStep",
+    "activity_sample_minutes",
     "activity_samples",
 ]

@@ -85,9 +85,17 @@ $fn$;
 
 
 def _has_timescaledb() -> bool:
+    """TimescaleDB is installed *and* preloaded (it cannot be created otherwise: a server whose
+    installation merely ships the files, like an embedded one next to a test build, stays plain)."""
     bind = op.get_bind()
     return (
-        bind.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).first()
+        bind.execute(
+            sa.text(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb' "
+                "AND 'timescaledb' = ANY(string_to_array(replace(current_setting('shared_preload_libraries'),"
+                " ' ', ''), ','))"
+            )
+        ).first()
         is not None
     )
 

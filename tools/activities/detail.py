@@ -4,7 +4,8 @@ was run in, its multisport legs, and the time spent in each heart-rate zone.
 Zones are the five %-of-max-HR zones from the athlete's max HR (profile, else estimated from their data —
 `anchor` says which; the estimate is memoised per user and day). Time in a zone is the sum of the gaps
 between consecutive heart-rate samples whose first sample is in that zone, each gap capped at
-MAX_GAP_S, so a paused watch does not pour minutes into one zone.
+MAX_GAP_S, so a paused watch does not pour minutes into one zone. The seconds per zone are stored with the
+activity's figures (`activity_figures`) for the max HR they were computed with, and reused while it holds.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tools.activities.activities import (
 from tools.activities.activities import ActivitySummary as LegSummary
 from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
+from tools.fitness.activity_figures import ensure_figures
 from tools.samples.series import Span, activity_series
 from tools.zones.anchors import AnchorResolver, AnchorSource
 from tools.zones.science import HeartRateZone, max_hr_zones
@@ -81,8 +83,8 @@ def time_in_zones(t: Sequence[float], hr: Sequence[Any], zones: Sequence[HeartRa
 
 
 async def _hr_zones(deps: ToolDeps, spans: list[Span]) -> HeartRateZones | None:
-    series = await activity_series(deps.session, deps.user_id, spans, ["heart_rate"])
-    if not any(v is not None for s in series.values() for v in s["heart_rate"]):
+    figures = await ensure_figures(deps.session, deps.user_id, spans)
+    if not any(f.hr_samples for f in figures.values()):
         return None
     max_hr = await AnchorResolver(
         deps.session, deps.user, today=deps.today, shared=True, hide_sources=hidden_sources(deps)
@@ -90,9 +92,19 @@ async def _hr_zones(deps: ToolDeps, spans: list[Span]) -> HeartRateZones | None:
     if max_hr is None:
         return None
     zones = max_hr_zones(max_hr.value)
+    # zone times are stored per activity for the max HR they were computed with; recomputed when it moved
+    stale = [s for s in spans if s.id in figures and figures[s.id].zone_max_hr != max_hr.value]
+    series = await activity_series(deps.session, deps.user_id, stale, ["heart_rate"]) if stale else {}
+    for span in stale:
+        found = series.get(span.id)
+        figures[span.id].zone_max_hr = max_hr.value
+        figures[span.id].zone_seconds = (
+            time_in_zones(found.t, found["heart_rate"], zones) if found is not None else [0.0] * len(zones)
+        )
     totals = [0.0] * len(zones)
-    for s in series.values():
-        for index, value in enumerate(time_in_zones(s.t, s["heart_rate"], zones)):
+    for span in spans:
+        stored = figures[span.id].zone_seconds if span.id in figures else None
+        for index, value in enumerate(stored or []):
             totals[index] += value
     return HeartRateZones(
         max_hr=round(max_hr.value),

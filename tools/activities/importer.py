@@ -8,7 +8,9 @@ activity" is a start within `SAME_START_TOLERANCE`, or — because a GPX export 
 a FIT file at its session start — a start within `OVERLAP_WINDOW` with the same sport, time ranges that
 overlap by at least `MIN_OVERLAP` of the shorter one, and distances within `DISTANCE_TOLERANCE`. Atomic:
 decoding happens before any write, and the writes run in a savepoint, so a failure leaves nothing behind.
-The unpacked original is kept (content-addressed) whatever its format.
+The unpacked original is kept (content-addressed) whatever its format. What reads would otherwise compute
+from the samples is computed here, once: the load and the activity's figures (`compute_activity_load`), the
+per-minute rollups (`store_activity`) and the facts the feed's computed comment is made of.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tools.activities.fit.model import ParsedActivity, ParsedLap
 from tools.activities.formats import decode_activity, detect, unwrap
 from tools.activities.originals import hold_original, save_original
 from tools.activities.store import NewActivity, store_activity
+from tools.feed.facts import keep_activity_facts
 from tools.gear.gear import link_default_gear
 from tools.training_load.activity import compute_activity_load
 
@@ -303,6 +306,7 @@ async def _import_one(
             activity = await store_activity(session, user_id, new)
             await link_default_gear(session, activity)
             await compute_activity_load(session, activity)
+            await keep_activity_facts(session, activity)
         await hold_original(session, sha)  # no deletion of these bytes until this import commits
         await asyncio.to_thread(save_original, data)
     except IntegrityError:

@@ -31,6 +31,8 @@ from tools.activities.importer import to_new_activity
 from tools.activities.originals import load_original
 from tools.activities.store import NewActivity, copy_samples, store_activity
 from tools.feed.comments import forget_computed
+from tools.feed.facts import keep_activity_facts
+from tools.samples.repository import delete_minute_rollups
 from tools.training_load.activity import compute_activity_load
 
 Decoder = Callable[..., ParsedActivity]
@@ -77,6 +79,7 @@ async def _replace_data(session: AsyncSession, activity: Activity, new: NewActiv
             activity_samples.c.user_id == user_id, activity_samples.c.activity_id == activity.id
         )
     )
+    await delete_minute_rollups(session, user_id, [activity.id])
     for lap in new.laps:
         session.add(Lap(activity_id=activity.id, user_id=user_id, **lap))
     activity.sample_count = await copy_samples(session, activity.id, user_id, new.samples)
@@ -104,6 +107,7 @@ async def _replace_data(session: AsyncSession, activity: Activity, new: NewActiv
                 activity_samples.c.user_id == user_id, activity_samples.c.activity_id == gone.id
             )
         )
+        await delete_minute_rollups(session, user_id, [gone.id])
         await session.delete(gone)
         changed.append(f"leg {gone_index} removed")
     await session.flush()
@@ -147,6 +151,7 @@ async def reprocess_activity(
         changed = await _replace_data(session, activity, new)
         await compute_activity_load(session, activity)
         await forget_computed(session, activity.id)  # the feed's comment quotes the old numbers
+        await keep_activity_facts(session, activity)
     return ReprocessResult(
         activity_id=activity_id,
         status="reprocessed",

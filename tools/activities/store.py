@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from core.errors import NotFound
 from core.models import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, Activity, Lap, activity_samples
 from core.queue.outbox import enqueue
+from tools.samples.repository import delete_minute_rollups, write_minute_rollups
 
 #: months (UTC, "YYYY-MM") known to have a partition, per database; saves a round trip per import
 _known_months: set[tuple[str, str]] = set()
@@ -79,7 +80,8 @@ def _sample_records(
 async def copy_samples(
     session: AsyncSession, activity_id: int, user_id: int, samples: Mapping[str, Sequence[Any]]
 ) -> int:
-    """COPY the samples of one activity into activity_samples, inside the session's transaction."""
+    """COPY the samples of one activity into activity_samples, and their per-minute rollups, inside the
+    session's transaction."""
     if not samples.get("ts"):
         return 0
     ts = samples["ts"]
@@ -90,6 +92,7 @@ async def copy_samples(
     assert driver is not None
     records = _sample_records(activity_id, user_id, samples)
     await driver.copy_records_to_table("activity_samples", records=records, columns=list(SAMPLE_COLUMNS))
+    await write_minute_rollups(session, activity_id=activity_id, user_id=user_id, first=min(ts), last=max(ts))
     return len(records)
 
 
@@ -140,5 +143,6 @@ async def delete_activity(session: AsyncSession, user_id: int, activity_id: int)
             activity_samples.c.user_id == user_id, activity_samples.c.activity_id.in_(ids)
         )
     )
+    await delete_minute_rollups(session, user_id, ids)
     await session.delete(activity)
     await session.flush()

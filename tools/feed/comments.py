@@ -3,6 +3,8 @@
 - `computed_comments` returns the stored computed comment of each activity, composing and storing the
   missing ones (`INSERT … ON CONFLICT DO NOTHING` on the one-per-activity index, so two readers at once
   store one). It changes no data version: the comment is a function of data that is already versioned.
+  The activity's own facts are stored at import (`tools.feed.facts.keep_activity_facts`), so the first
+  view reads them and the athlete's history before the activity (two small queries), then composes.
 - `after_run_messages`: the after-run proactive message the coach actually sent for an activity
   (`tools.notifications`, trigger `after_run`, period `activity:<id>`), when there is one.
 - `add_comment` / `delete_comment`: a person's comment. Access (who may comment where) is decided by the
@@ -22,7 +24,7 @@ from core import data_versions as versions
 from core.errors import InvalidInput, NotFound
 from core.models import Activity, ActivityComment, CoachingLink, Notification, User
 from tools.feed.comment import Units, compose
-from tools.feed.facts import activity_facts, history_before
+from tools.feed.facts import histories_before, stored_facts_of
 from tools.notifications.preferences import Trigger
 
 MAX_COMMENT_CHARS = 2000
@@ -73,32 +75,35 @@ async def computed_comments(
             )
         ).scalars()
     }
-    for activity_id, activity in wanted.items():
-        if activity_id in stored:
-            continue
-        athlete = athletes[activity.user_id]
-        facts = await activity_facts(session, athlete, activity)
-        history = await history_before(session, athlete.id, activity)
-        comment = compose(facts, history, _units(athlete))
-        await session.execute(
-            insert(ActivityComment)
-            .values(
-                activity_id=activity_id,
-                user_id=activity.user_id,
-                author_id=None,
-                kind="computed",
-                body=comment.text,
-                data={"facts": [f.model_dump() for f in comment.facts]},
-            )
-            .on_conflict_do_nothing(index_elements=["activity_id"], index_where=text("kind = 'computed'"))
+    missing = [a for i, a in wanted.items() if i not in stored]
+    if not missing:
+        return stored
+    facts = await stored_facts_of(session, athletes, missing)
+    histories = await histories_before(session, missing)
+    rows = []
+    for activity in missing:
+        comment = compose(facts[activity.id], histories[activity.id], _units(athletes[activity.user_id]))
+        rows.append(
+            {
+                "activity_id": activity.id,
+                "user_id": activity.user_id,
+                "author_id": None,
+                "kind": "computed",
+                "body": comment.text,
+                "data": {"facts": [f.model_dump() for f in comment.facts]},
+            }
         )
-        stored[activity_id] = (
-            await session.execute(
-                select(ActivityComment).where(
-                    ActivityComment.activity_id == activity_id, ActivityComment.kind == "computed"
-                )
-            )
-        ).scalar_one()
+    await session.execute(
+        insert(ActivityComment)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["activity_id"], index_where=text("kind = 'computed'"))
+    )
+    found = await session.execute(
+        select(ActivityComment).where(
+            ActivityComment.activity_id.in_([a.id for a in missing]), ActivityComment.kind == "computed"
+        )
+    )
+    stored.update({c.activity_id: c for c in found.scalars()})
     return stored
 
 

@@ -4,11 +4,19 @@ The activity itself comes through `activity_view` — the same detail the activi
 message's `last_activity` call show (totals, laps, time in heart-rate zones) — plus its per-second distance
 for the half splits; the history is the athlete's own activities *before* this one, so a comment does not
 change when later activities arrive.
+
+The activity's facts are computed at import (`keep_activity_facts`) and stored with its figures
+(`activity_figures.comment_facts`), keyed by what they depend on besides the samples: the athlete's max HR
+anchor (the zone sentence) and the activity's totals. `stored_activity_facts` uses them while that key
+holds and computes them again otherwise, so the comment is exactly what `activity_facts` would give.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +25,9 @@ from core.models import Activity, User
 from tools.activities.detail import activity_view
 from tools.deps import ToolDeps
 from tools.feed.comment import HISTORY_DAYS, LOAD_DAYS, ActivityFacts, History, Prior, half_splits
+from tools.fitness.activity_figures import ensure_figures
 from tools.samples.series import Span, activity_series
+from tools.zones.anchors import AnchorResolver
 
 
 async def activity_facts(session: AsyncSession, athlete: User, activity: Activity) -> ActivityFacts:
@@ -82,3 +92,119 @@ async def history_before(session: AsyncSession, athlete_id: int, activity: Activ
         same_sport=[Prior(distance_m=d, duration_s=moving or elapsed) for d, moving, elapsed in same_sport],
         loads_before=[float(x) for x in loads if x is not None],
     )
+
+
+async def _facts_key(session: AsyncSession, athlete: User, activity: Activity) -> list[Any]:
+    """What an activity's facts depend on besides its samples: max HR (value and source) and its totals."""
+    deps = ToolDeps.for_user(session, athlete)
+    max_hr = await AnchorResolver(session, athlete, today=deps.today, shared=True).max_hr()
+    return [
+        max_hr.value if max_hr is not None else None,
+        max_hr.source if max_hr is not None else None,
+        activity.sport,
+        activity.distance_m,
+        activity.moving_s,
+        activity.elapsed_s,
+        activity.avg_hr,
+        activity.training_load,
+        activity.load_method,
+    ]
+
+
+def _facts_from(stored: dict[str, Any]) -> ActivityFacts:
+    fields = dict(stored)
+    for name in ("halves_s", "top_zone"):
+        if fields.get(name) is not None:
+            fields[name] = tuple(fields[name])
+    return ActivityFacts(**fields)
+
+
+async def keep_activity_facts(session: AsyncSession, activity: Activity) -> ActivityFacts:
+    """Compute the facts of one activity and store them with its figures (at import, by `reprocess`)."""
+    athlete = await session.get_one(User, activity.user_id)
+    facts = await activity_facts(session, athlete, activity)
+    span = Span(id=activity.id, start_time=activity.start_time, elapsed_s=activity.elapsed_s)
+    figures = (await ensure_figures(session, athlete.id, [span]))[activity.id]
+    figures.comment_facts = {
+        "key": await _facts_key(session, athlete, activity),
+        "facts": asdict(facts),
+    }
+    return facts
+
+
+async def stored_activity_facts(session: AsyncSession, athlete: User, activity: Activity) -> ActivityFacts:
+    """`activity_facts`, read from storage while what they depend on is unchanged, else computed again."""
+    span = Span(id=activity.id, start_time=activity.start_time, elapsed_s=activity.elapsed_s)
+    figures = (await ensure_figures(session, athlete.id, [span])).get(activity.id)
+    stored = figures.comment_facts if figures is not None else None
+    if stored and stored.get("key") == await _facts_key(session, athlete, activity):
+        return _facts_from(stored["facts"])
+    return await keep_activity_facts(session, activity)
+
+
+async def histories_before(session: AsyncSession, activities: Sequence[Activity]) -> dict[int, History]:
+    """`history_before` of each activity (by id), from one query per athlete instead of two per activity."""
+    out: dict[int, History] = {}
+    by_athlete: dict[int, list[Activity]] = {}
+    for activity in activities:
+        by_athlete.setdefault(activity.user_id, []).append(activity)
+    reach = timedelta(days=max(HISTORY_DAYS, LOAD_DAYS))
+    for athlete_id, theirs in by_athlete.items():
+        rows = (
+            await session.execute(
+                select(
+                    Activity.id,
+                    Activity.sport,
+                    Activity.start_time,
+                    Activity.distance_m,
+                    Activity.moving_s,
+                    Activity.elapsed_s,
+                    Activity.training_load,
+                )
+                .where(
+                    Activity.user_id == athlete_id,
+                    Activity.parent_id.is_(None),
+                    Activity.start_time >= min(a.start_time for a in theirs) - reach,
+                    Activity.start_time < max(a.start_time for a in theirs),
+                )
+                .order_by(Activity.start_time, Activity.id)
+            )
+        ).all()
+        for activity in theirs:
+            start = activity.start_time
+            earlier = [r for r in rows if r.id != activity.id and r.start_time < start]
+            out[activity.id] = History(
+                same_sport=[
+                    Prior(distance_m=r.distance_m, duration_s=r.moving_s or r.elapsed_s)
+                    for r in earlier
+                    if r.sport == activity.sport and r.start_time >= start - timedelta(days=HISTORY_DAYS)
+                ],
+                loads_before=[
+                    float(r.training_load)
+                    for r in earlier
+                    if r.training_load is not None and r.start_time >= start - timedelta(days=LOAD_DAYS)
+                ],
+            )
+    return out
+
+
+async def stored_facts_of(
+    session: AsyncSession, athletes: Mapping[int, User], activities: Sequence[Activity]
+) -> dict[int, ActivityFacts]:
+    """`stored_activity_facts` of each activity (by id): one figures query and one max HR per athlete."""
+    out: dict[int, ActivityFacts] = {}
+    by_athlete: dict[int, list[Activity]] = {}
+    for activity in activities:
+        by_athlete.setdefault(activity.user_id, []).append(activity)
+    for athlete_id, theirs in by_athlete.items():
+        athlete = athletes[athlete_id]
+        spans = [Span(id=a.id, start_time=a.start_time, elapsed_s=a.elapsed_s) for a in theirs]
+        figures = await ensure_figures(session, athlete_id, spans)
+        for activity in theirs:
+            found = figures.get(activity.id)
+            stored = found.comment_facts if found is not None else None
+            if stored and stored.get("key") == await _facts_key(session, athlete, activity):
+                out[activity.id] = _facts_from(stored["facts"])
+            else:
+                out[activity.id] = await keep_activity_facts(session, activity)
+    return out

@@ -8,12 +8,13 @@ overshoot). GPS jumps are tamed first: no step between two samples counts more t
 
 Fitness VDOT is the highest VDOT among efforts of 5 km and longer when there are any (short bests flatter
 endurance), else among the shorter ones. A best effort inside a training run was rarely all-out, so this
-VDOT is a floor of current fitness, not a race result.
+VDOT is a floor of current fitness, not a race result. Each run's best times over the standard distances
+are computed once, at import, and stored with its figures (`tools.fitness.activity_figures`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -149,11 +150,9 @@ async def best_efforts(
     ).all()
     spans = [Span(row[0], row[1], row[2]) for row in activities]
     days = {row[0]: row[1].astimezone(tz).date() for row in activities}
-    series = await activity_series(session, user_id, spans, ["distance_m"])
     best: dict[float, Effort] = {}
-    for activity_id, samples in series.items():
-        bars = {d: e.time_s for d, e in best.items()}
-        for distance, elapsed in best_times(samples.t, samples["distance_m"], distances_m, bars).items():
+    async for activity_id, times in _best_times_of(session, user_id, spans, distances_m, best):
+        for distance, elapsed in times.items():
             if distance in best and best[distance].time_s <= elapsed:
                 continue
             try:
@@ -164,6 +163,32 @@ async def best_efforts(
                 distance_m=distance, time_s=elapsed, vdot=vdot, activity_id=activity_id, day=days[activity_id]
             )
     return [best[d] for d in sorted(best)]
+
+
+async def _best_times_of(
+    session: AsyncSession,
+    user_id: int,
+    spans: Sequence[Span],
+    distances_m: Sequence[float],
+    best: Mapping[float, Effort],
+) -> AsyncIterator[tuple[int, dict[float, float]]]:
+    """(activity id, its best time per distance) of each run with samples. The standard distances come
+    from the runs' stored figures (computed once, at import); others from the samples, each run skipping
+    the distances it cannot win (`best` holds the bests so far: the caller fills it between runs)."""
+    if set(distances_m) <= set(STANDARD_EFFORTS_M):
+        from tools.fitness.activity_figures import ensure_figures, stored_best_times
+
+        figures = await ensure_figures(session, user_id, spans)
+        for span in spans:
+            found = figures.get(span.id)
+            if found is not None and found.sample_rows:
+                stored = stored_best_times(found)
+                yield span.id, {d: stored[d] for d in sorted(distances_m) if d in stored}
+        return
+    series = await activity_series(session, user_id, spans, ["distance_m"])
+    for activity_id, samples in series.items():
+        bars = {d: e.time_s for d, e in best.items()}
+        yield activity_id, best_times(samples.t, samples["distance_m"], distances_m, bars)
 
 
 def fitness_effort(efforts: Sequence[Effort]) -> Effort | None:

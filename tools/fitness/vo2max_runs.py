@@ -1,5 +1,6 @@
-"""Effective VO2max of the athlete's stored runs: the pure estimator (`tools.fitness.vo2max`) over their
-per-second samples, with the heart-rate anchors of `AnchorResolver`.
+"""Effective VO2max of the athlete's stored runs: the pure estimator (`tools.fitness.vo2max`) over the
+steady segments of their per-second samples (stored once per run in `activity_figures`), with the
+heart-rate anchors of `AnchorResolver`.
 
 The resting heart rate is used (%HRR) only when it is known — from the profile or measured mornings; an
 assumed resting heart rate would bias every value, so then the %HRmax relation is used instead. Without a
@@ -16,13 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity
-from tools.fitness.vo2max import MIN_STEADY_S, WARMUP_S, RunEstimate, estimate_run_vo2max, steady_segments
-from tools.samples.series import Span, activity_series
-from tools.training_load.activity import centred_grades
+from tools.fitness.activity_figures import ensure_figures, segments
+from tools.fitness.vo2max import MIN_STEADY_S, WARMUP_S, RunEstimate, estimate_run_vo2max
+from tools.samples.series import Span
 from tools.zones.anchors import Anchor, AnchorResolver
 
 MAX_RUNS = 60
-COLUMNS = ("heart_rate", "speed_mps", "altitude_m", "distance_m")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +81,15 @@ async def run_vo2max(
         statement = statement.where(Activity.id.in_(activity_ids))
     runs = list((await session.execute(statement)).scalars())
     spans = [Span(a.id, a.start_time, a.elapsed_s) for a in runs]
-    series = await activity_series(session, user_id, spans, COLUMNS)
+    figures = await ensure_figures(session, user_id, spans)  # steady segments, computed once per run
     max_hr = anchors.max_hr.value
     resting = anchors.resting_hr.value if anchors.resting_hr is not None else None
     found: list[RunVo2max] = []
     for activity in reversed(runs):
-        samples = series.get(activity.id)
-        if samples is None:
+        stored = figures.get(activity.id)
+        if stored is None or not stored.sample_rows:
             continue
-        grades = centred_grades(samples["altitude_m"], samples["distance_m"])
-        segments = steady_segments(samples.t, samples["speed_mps"], samples["heart_rate"], grades)
-        estimate = estimate_run_vo2max(segments, max_hr, resting)
+        estimate = estimate_run_vo2max(segments(stored), max_hr, resting)
         if estimate is not None:
             found.append(
                 RunVo2max(

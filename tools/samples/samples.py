@@ -1,7 +1,9 @@
 """`query_samples`: typed questions over the athlete's per-second samples, answered by one SQL statement.
 
 The statement (see `sql.py`) always filters on the user from the tool's dependencies and on a time range,
-so the planner touches only that athlete's rows in the partitions (or chunks) of that range.
+so the planner touches only that athlete's rows in the partitions (or chunks) of that range. Buckets of a
+day or more without per-sample conditions are answered from the per-minute rollups (`rollups_answer`):
+the same figures from ~60× fewer rows.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from tools.activities.visibility import API_ONLY_SOURCES, visible
 from tools.deps import ToolDeps
 from tools.registry import tool
 from tools.samples.spec import DEFAULT_DAYS, MAX_DAYS, MAX_OUTPUT_BYTES, MAX_ROWS, SampleQuery
-from tools.samples.sql import build_samples_query
+from tools.samples.sql import build_rollup_query, build_samples_query, rollups_answer
 
 ACTIVITY_RANGE_MARGIN = timedelta(minutes=1)
 UNKNOWN_DURATION = timedelta(days=1)
@@ -117,7 +119,8 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
     if max_rows != args.max_rows:
         notes.append(f"max_rows clamped to {max_rows}")
     start, end = await resolve_range(deps, args, notes)
-    statement = build_samples_query(
+    build = build_rollup_query if rollups_answer(args, start, end) else build_samples_query
+    statement = build(
         args,
         user_id=deps.user_id,
         tz=deps.tz.key,

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import DateTime
 
-from core.models import Activity, activity_samples
+from core.models import Activity, activity_sample_minutes, activity_samples
 from tools.samples.spec import (
     BUCKET_INTERVALS,
     GRADE_HALF_SPAN,
@@ -92,11 +92,17 @@ def _aggregate(value: ColumnElement[Any], aggregate: str, *, pace: bool) -> Colu
 
 
 def _centred_difference(
-    column: ColumnElement[Any], activity_id: ColumnElement[Any], ts: ColumnElement[Any]
+    column: ColumnElement[Any],
+    activity_id: ColumnElement[Any],
+    ts: ColumnElement[Any],
+    distance: ColumnElement[Any],
 ) -> ColumnElement[Any]:
-    """value GRADE_HALF_SPAN samples later − value GRADE_HALF_SPAN samples earlier, within one activity."""
-    later = func.lead(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=ts)
-    earlier = func.lag(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=ts)
+    """value GRADE_HALF_SPAN samples later − value GRADE_HALF_SPAN samples earlier, within one activity.
+    Samples with the same timestamp (some devices record two) are ordered by distance, so the neighbours
+    do not depend on the physical order of the rows (a partition and a hypertable chunk differ)."""
+    order = (ts, distance)
+    later = func.lead(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=order)
+    earlier = func.lag(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=order)
     return later - earlier
 
 
@@ -134,8 +140,8 @@ def build_samples_query(
     inner_columns: list[ColumnElement[object]] = [s.c.activity_id, s.c.ts]
     inner_columns += [s.c[name] for name in _needed_columns(query)]
     if query.needs_grade:
-        rise = _centred_difference(s.c.altitude_m, s.c.activity_id, s.c.ts)
-        run = _centred_difference(s.c.distance_m, s.c.activity_id, s.c.ts)
+        rise = _centred_difference(s.c.altitude_m, s.c.activity_id, s.c.ts, s.c.distance_m)
+        run = _centred_difference(s.c.distance_m, s.c.activity_id, s.c.ts, s.c.distance_m)
         grade = case((run >= GRADE_MIN_DISTANCE_M, cast(rise, Float) / run * 100.0), else_=None)
         inner_columns.append(grade.label("grade_pct"))
     if query.bucket in BUCKET_INTERVALS:
@@ -184,4 +190,98 @@ def build_samples_query(
         .group_by(key)
         .order_by(key)
         .limit(limit)
+    )
+
+
+#: buckets answered from the per-minute rollups (a day or more), and the aggregates they hold exactly
+ROLLUP_BUCKETS = frozenset({"none", "1d", "1w"})
+ROLLUP_AGGREGATES = frozenset({"avg", "min", "max", "sum", "count"})
+
+
+def _minute_aligned(moment: datetime) -> bool:
+    return moment.second == 0 and moment.microsecond == 0
+
+
+def rollups_answer(query: SampleQuery, start: datetime, end: datetime) -> bool:
+    """Whether the per-minute rollups give exactly what the raw samples give for `query` over [start, end):
+    a bucket of a day or more (or none), aggregates a sum/count/min/max can rebuild, no per-sample
+    condition or grade, and range ends on whole minutes."""
+    return (
+        query.bucket in ROLLUP_BUCKETS
+        and set(query.aggregates) <= ROLLUP_AGGREGATES
+        and not query.needs_grade
+        and query.hr_min is None
+        and query.hr_max is None
+        and query.pace_fastest_s_per_km is None
+        and query.pace_slowest_s_per_km is None
+        and _minute_aligned(start)
+        and _minute_aligned(end)
+    )
+
+
+def _from_rollup(series: str, aggregate: str, *, pace: bool) -> ColumnElement[Any]:
+    """One aggregate of a rolled-up series, as the raw path computes it (`_aggregate`)."""
+    m = activity_sample_minutes
+    n, total, low, high = (m.c[f"{p}_{series}"] for p in ("n", "s", "lo", "hi"))
+    if aggregate == "count":
+        return cast(func.coalesce(func.sum(n), 0), Float)
+    if aggregate == "sum":
+        return cast(func.sum(total), Float)
+    result: ColumnElement[Any]
+    if aggregate == "avg":
+        result = cast(func.sum(total), Float) / func.nullif(cast(func.sum(n), Float), 0.0, type_=Float)
+    elif aggregate == "min":
+        result = func.max(high) if pace else func.min(low)
+    else:  # max
+        result = func.min(low) if pace else func.max(high)
+    if pace:
+        return literal(1000.0, Float) / func.nullif(cast(result, Float), 0.0, type_=Float)
+    return cast(result, Float)
+
+
+def build_rollup_query(
+    query: SampleQuery,
+    *,
+    user_id: int,
+    tz: str,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    hide_sources: Sequence[str] = (),
+) -> Select[tuple[object, ...]]:
+    """`build_samples_query`'s result, with the same columns, from the per-minute rollups (only for what
+    `rollups_answer` accepts)."""
+    m = activity_sample_minutes
+    where: list[ColumnElement[bool]] = [m.c.user_id == user_id, m.c.minute >= start, m.c.minute < end]
+    if query.activity_ids:
+        where.append(m.c.activity_id.in_(query.activity_ids))
+    if hide_sources:
+        where.append(
+            m.c.activity_id.not_in(
+                select(Activity.id).where(Activity.user_id == user_id, Activity.source.in_(hide_sources))
+            )
+        )
+    if query.sport:
+        where.append(
+            m.c.activity_id.in_(
+                select(Activity.id).where(Activity.user_id == user_id, Activity.sport == query.sport)
+            )
+        )
+    values: list[ColumnElement[Any]] = []
+    for metric in query.metrics:
+        pace = metric == "pace_s_per_km"
+        values += [_from_rollup("moving" if pace else metric, a, pace=pace) for a in query.aggregates]
+    labelled = [v.label(f"c{k}") for k, v in enumerate(values)]
+    stats = [
+        func.coalesce(func.sum(m.c.samples), 0).label("samples"),
+        func.min(m.c.first_ts).label("first_ts"),
+        func.max(m.c.last_ts).label("last_ts"),
+    ]
+    if query.bucket == "none":
+        return select(literal(None).label("bucket"), *stats, *labelled).where(*where)
+    local = func.timezone(bindparam("tz", tz), m.c.minute)
+    origin = cast(bindparam("origin", BUCKET_ORIGIN, type_=DateTime()), DateTime(timezone=False))
+    key = func.date_bin(bindparam("stride", BUCKET_INTERVALS[query.bucket]), local, origin)
+    return (
+        select(key.label("bucket"), *stats, *labelled).where(*where).group_by(key).order_by(key).limit(limit)
     )

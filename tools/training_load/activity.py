@@ -13,7 +13,8 @@ CTL/ATL/TSB and the readiness thresholds (TSB −10, …) mean the same thing fo
 3. `duration` — neither: moving (else elapsed) hours × 0.70² × 100, i.e. an easy effort of 49 points an
    hour. A placeholder that keeps rest days and load days apart, labelled as such.
 
-An activity with no duration at all keeps `training_load` NULL.
+An activity with no duration at all keeps `training_load` NULL. The samples read for the load also give the
+activity's stored figures (`activity_figures`), written here.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, User
 from tools.deps import user_zone
+from tools.fitness.activity_figures import figures_of, store_figures
 from tools.samples.series import Span, activity_series
 from tools.samples.spec import GRADE_HALF_SPAN, GRADE_MIN_DISTANCE_M
 from tools.training_load.stress import (
@@ -136,6 +138,8 @@ async def measure_activity_load(
     span = Span(activity.id, activity.start_time, activity.elapsed_s)
     found = await activity_series(session, activity.user_id, [span], SERIES_COLUMNS)
     series = found.get(activity.id)
+    # the activity's own figures first (the anchors below may count this activity among their candidates)
+    await store_figures(session, activity.id, activity.user_id, figures_of(series, activity.sport))
     if series is not None and _covered(series["heart_rate"]):
         max_hr = await resolver.max_hr()
         resting = await resolver.resting_hr()

@@ -16,7 +16,9 @@ Order of preference, per anchor:
   From easy running alone this is too slow; a race or a hard tempo in the data fixes that.
 - sex (only weights TRIMP): profile → assumed male weighting.
 
-A resolver memoises what it looked up, so one tool call reads each estimate's samples once; resolvers
+Each estimate combines the stored per-activity figures of its 20 candidates (`activity_figures`: the same
+estimator run once per activity, at import), so it reads 20 rows, not their samples. A resolver memoises
+what it looked up, so one tool call computes each estimate once; resolvers
 made with `shared=True` (the import path) share that memo per user and day for ten minutes in the
 process — but only estimates that were found: "no data yet" is looked up again, so the athlete's first
 activity with heart rate is used as soon as it is stored. Profile values are read from the user every time.
@@ -38,11 +40,16 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Activity, DailyHealth, User
+from core.models import Activity, ActivityFigures, DailyHealth, User
 from tools.deps import user_zone
-from tools.samples.series import Span, activity_series
+from tools.fitness.activity_figures import ensure_figures
+from tools.samples.series import Span
+from tools.statistics import percentile
 from tools.training_load.stress import Sex
-from tools.zones.science import estimate_lthr, estimate_max_hr, estimate_threshold_pace
+from tools.zones.science import (
+    LTHR_FACTOR,
+    MAX_HR_PERCENTILE,
+)
 
 AnchorSource = Literal["profile", "estimated", "assumed"]
 
@@ -125,10 +132,11 @@ class AnchorResolver:
         rows = (await self.session.execute(statement.limit(CANDIDATES))).all()
         return [Span(row[0], row[1], row[2]) for row in rows]
 
-    async def _hr_series(self, statement: Select[int, datetime, float | None]) -> list[list[float | None]]:
+    async def _figures(self, statement: Select[int, datetime, float | None]) -> list[ActivityFigures]:
+        """The stored figures of the candidate activities (`activity_figures`: computed once per activity)."""
         spans = await self._spans(statement)
-        series = await activity_series(self.session, self.user.id, spans, ["heart_rate"])
-        return [s["heart_rate"] for s in series.values()]
+        found = await ensure_figures(self.session, self.user.id, spans)
+        return [found[s.id] for s in spans if s.id in found]
 
     def _profile(self, name: str) -> Anchor | None:
         value = getattr(self.user, name)
@@ -156,13 +164,15 @@ class AnchorResolver:
         statement = self._recent().order_by(
             func.coalesce(Activity.max_hr, Activity.avg_hr).desc().nulls_last(), Activity.start_time.desc()
         )
-        series = await self._hr_series(statement)
-        estimate = estimate_max_hr(series)
+        figures = await self._figures(statement)
+        peaks = [f.hr_peak for f in figures if f.hr_peak is not None]  # estimate_max_hr per activity
+        estimate = percentile(peaks, MAX_HR_PERCENTILE) if peaks else None
+        with_samples = sum(1 for f in figures if f.sample_rows > 0)
         if estimate is not None and PLAUSIBLE_MAX_HR[0] <= estimate <= PLAUSIBLE_MAX_HR[1]:
             return Anchor(
                 value=round(estimate, 1),
                 source="estimated",
-                detail=f"highest heart rate reliably reached in {len(series)} activities of the last year "
+                detail=f"highest heart rate reliably reached in {with_samples} activities of the last year "
                 "(too low if none of them was a maximal effort)",
             )
         if self.user.birth_date is not None:
@@ -221,7 +231,8 @@ class AnchorResolver:
             .where(Activity.elapsed_s >= LTHR_MIN_S)
             .order_by(Activity.avg_hr.desc().nulls_last(), Activity.start_time.desc())
         )
-        estimate = estimate_lthr(await self._hr_series(statement))
+        bests = [f.hr_best_20min for f in await self._figures(statement) if f.hr_best_20min is not None]
+        estimate = max(bests) * LTHR_FACTOR if bests else None  # estimate_lthr over the activities
         if estimate is not None and floor <= estimate < max_hr.value:
             return Anchor(
                 value=round(estimate, 1),
@@ -250,9 +261,12 @@ class AnchorResolver:
             .where(Activity.sport == "running", duration >= THRESHOLD_MIN_S)
             .order_by(speed.desc().nulls_last(), Activity.start_time.desc())
         )
-        spans = await self._spans(statement)
-        series = await activity_series(self.session, self.user.id, spans, ["speed_mps"])
-        estimate = estimate_threshold_pace([s["speed_mps"] for s in series.values()])
+        paces = [
+            f.threshold_pace_s_per_km
+            for f in await self._figures(statement)
+            if f.threshold_pace_s_per_km is not None
+        ]
+        estimate = min(paces) if paces else None  # estimate_threshold_pace over the activities
         if estimate is None:
             return None
         return Anchor(

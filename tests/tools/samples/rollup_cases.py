@@ -1,0 +1,99 @@
+"""Real FIT files and samples questions answered both from the raw rows and from the per-minute rollups;
+used on plain PostgreSQL (`test_rollups.py`) and on TimescaleDB (`test_timescale.py`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.support.shared_data import require
+from tools.activities.importer import import_fit
+from tools.samples.spec import SampleQuery
+from tools.samples.sql import build_rollup_query, build_samples_query, rollups_answer
+
+FIT = "fit/fitdecode/tests/files"
+FILES = (
+    "2013-02-06-12-11-14.fit",
+    "activity-small-fenix2-run.fit",
+    "compressed-speed-distance.fit",
+    "garmin-fenix-5-run.fit",
+    "garmin-fenix-5-walk.fit",
+    "garmin-edge-820-bike.fit",
+    "developer-types-sample.fit",
+)
+TZ = "Europe/Berlin"
+START = datetime(2000, 1, 1, tzinfo=UTC)
+END = datetime(2026, 1, 1, tzinfo=UTC)
+ALL = ["avg", "min", "max", "sum", "count"]
+PACE = ["avg", "min", "max", "count"]
+QUERIES: list[dict[str, Any]] = [
+    {"metrics": ["heart_rate", "pace_s_per_km"], "aggregates": PACE, "bucket": "1d"},
+    {"metrics": ["heart_rate", "pace_s_per_km"], "aggregates": ["avg", "max"], "bucket": "1w"},
+    {"metrics": ["cadence", "speed_mps", "altitude_m", "distance_m", "power_w"], "aggregates": ALL,
+     "bucket": "1d"},
+    {"metrics": ["heart_rate", "temperature_c"], "aggregates": ALL, "bucket": "none"},
+    {"metrics": ["heart_rate", "pace_s_per_km"], "aggregates": ["avg", "count"], "bucket": "1w",
+     "sport": "running"},
+]  # fmt: skip
+
+
+async def import_files(session: AsyncSession, user_id: int) -> list[int]:
+    ids = []
+    for name in FILES:
+        result = await import_fit(session, user_id, require(f"{FIT}/{name}").read_bytes(), filename=name)
+        assert result.status == "imported" and result.activity_id is not None, result
+        ids.append(result.activity_id)
+    return ids
+
+
+def _rows(result: Any) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in result.all()]
+
+
+async def both_paths(
+    session: AsyncSession, user_id: int, args: dict[str, Any]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """(raw rows, rollup rows) of one question over everything the user has."""
+    query = SampleQuery.model_validate(args)
+    assert rollups_answer(query, START, END)
+    common: dict[str, Any] = {"user_id": user_id, "tz": TZ, "start": START, "end": END, "limit": 1001}
+    raw = _rows(await session.execute(build_samples_query(query, **common)))
+    rolled = _rows(await session.execute(build_rollup_query(query, **common)))
+    return raw, rolled
+
+
+def assert_same_rows(got: list[tuple[Any, ...]], want: list[tuple[Any, ...]]) -> None:
+    """Equal rows; floats to within summation-order rounding."""
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            if isinstance(y, float) and isinstance(x, float):
+                assert x == pytest.approx(y, rel=1e-9, abs=1e-9), (a, b)
+            else:
+                assert x == y, (a, b)
+
+
+#: questions only the raw rows answer (percentiles, per-sample conditions, grade)
+RAW_QUERIES: list[dict[str, Any]] = [
+    {"metrics": ["heart_rate", "pace_s_per_km"], "aggregates": ["avg", "p90"], "bucket": "1w"},
+    {"metrics": ["pace_s_per_km", "grade_pct"], "aggregates": ["avg", "p50"], "bucket": "none",
+     "grade_min_pct": 2},
+    {"metrics": ["cadence"], "aggregates": ["avg", "count"], "bucket": "1d", "hr_min": 140, "hr_max": 170},
+]  # fmt: skip
+
+
+async def answers(session: AsyncSession, user_id: int) -> list[list[tuple[Any, ...]]]:
+    """Every question's rows: raw and rollup for `QUERIES`, raw for `RAW_QUERIES`."""
+    out = []
+    for args in QUERIES:
+        raw, rolled = await both_paths(session, user_id, args)
+        out += [raw, rolled]
+    common: dict[str, Any] = {"user_id": user_id, "tz": TZ, "start": START, "end": END, "limit": 1001}
+    for args in RAW_QUERIES:
+        query = SampleQuery.model_validate(args)
+        out.append(_rows(await session.execute(build_samples_query(query, **common))))
+    return out
