@@ -277,14 +277,36 @@ class EmbeddedRedis:
         self.ownerfile.write_text(str(os.getpid()))
         self.owned = True
         deadline = time.monotonic() + 15
-        while not self.socket.exists():
+        # Redis opens its socket a moment before it writes its pid file; ready means both (a later start
+        # finds a stale server by that file)
+        while not (self.socket.exists() and self.pidfile.exists()):
             if self._proc.poll() is not None:
                 raise RuntimeError(f"embedded Redis exited at start; see {self.dir / 'redis.log'}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"embedded Redis did not open {self.socket} within 15 s")
             time.sleep(0.02)
+        self._wait_loaded(deadline)
         log.info("embedded Redis ready in %.2fs at %s", time.perf_counter() - started, self.socket)
         return self.url
+
+    def _wait_loaded(self, deadline: float) -> None:
+        """After a restart Redis answers LOADING until its append-only file is read back: ready is after."""
+        import redis
+
+        client = redis.Redis(unix_socket_path=str(self.socket))
+        try:
+            while True:
+                try:
+                    client.ping()
+                    return
+                except redis.exceptions.BusyLoadingError as loading:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"embedded Redis still loading its data after 15 s ({self.dir})"
+                        ) from loading
+                    time.sleep(0.02)
+        finally:
+            client.close()
 
     def stop(self) -> None:
         if not self.owned or self._proc is None:
