@@ -53,7 +53,6 @@ NOT_YET_MOVED = frozenset(
         "tools/activities/activities.py",
         "tools/activities/archive_import.py",
         "tools/activities/chart.py",
-        "tools/activities/detail.py",
         "tools/activities/importer.py",
         "tools/activities/reprocess.py",
         "tools/activities/search.py",

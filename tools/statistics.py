@@ -13,6 +13,9 @@ from collections.abc import Sequence
 
 from core.errors import TrainingInputError
 
+#: a gap between consecutive samples counts for at most this long (a paused or stopped watch adds no time)
+MAX_GAP_S = 10.0
+
 
 def _check_window(window: int) -> None:
     if window < 1:

@@ -3,20 +3,16 @@ was run in, its multisport legs, and the time spent in each heart-rate zone.
 
 Zones are the five %-of-max-HR zones from the athlete's max HR (profile, else estimated from their data —
 `anchor` says which; the estimate is memoised per user and day). Time in a zone is the sum of the gaps
-between consecutive heart-rate samples whose first sample is in that zone, each gap capped at
-MAX_GAP_S, so a paused watch does not pour minutes into one zone. The seconds per zone are stored with the
-activity's figures (`activity_figures`) for the max HR they were computed with, and reused while it holds.
+between consecutive heart-rate samples whose first sample is in that zone, each gap capped at `MAX_GAP_S`
+(`tools.zones.science.time_in_zones`), so a paused watch does not pour minutes into one zone. The seconds per
+zone are stored with the activity's figures (`activity_figures`) for the max HR they were computed with, and
+reused while it holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from core.models import Activity, ActivityGear, Gear
 from tools.activities.activities import (
     ActivityDetail,
     ActivityInput,
@@ -25,14 +21,14 @@ from tools.activities.activities import (
     summarise,
 )
 from tools.activities.activities import ActivitySummary as LegSummary
+from tools.activities.repository import Activities
 from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.activity_figures import ensure_figures
+from tools.gear.repository import GearRepository
 from tools.samples.series import Span, activity_series
 from tools.zones.anchors import AnchorResolver, AnchorSource
-from tools.zones.science import HeartRateZone, max_hr_zones
-
-MAX_GAP_S = 10.0
+from tools.zones.science import max_hr_zones, time_in_zones
 
 
 class GearRef(BaseModel):
@@ -59,27 +55,6 @@ class ActivityView(ActivityDetail):
     gear: list[GearRef]
     legs: list[LegSummary] = Field(description="multisport legs, in order (empty otherwise)")
     hr_zones: HeartRateZones | None = Field(description="None without heart rate or a max HR")
-
-
-def zone_of(hr: float, zones: Sequence[HeartRateZone]) -> int | None:
-    for index, zone in enumerate(zones):
-        if (zone.low_bpm is None or hr >= zone.low_bpm) and (zone.high_bpm is None or hr < zone.high_bpm):
-            return index
-    if zones and zones[-1].high_bpm is not None and hr >= zones[-1].high_bpm:
-        return len(zones) - 1  # above max HR still counts as the top zone
-    return None
-
-
-def time_in_zones(t: Sequence[float], hr: Sequence[Any], zones: Sequence[HeartRateZone]) -> list[float]:
-    """Seconds per zone (pure): each gap to the next sample, capped at MAX_GAP_S, counts for this sample."""
-    seconds = [0.0] * len(zones)
-    for i in range(len(t) - 1):
-        if hr[i] is None:
-            continue
-        index = zone_of(float(hr[i]), zones)
-        if index is not None:
-            seconds[index] += min(max(t[i + 1] - t[i], 0.0), MAX_GAP_S)
-    return seconds
 
 
 async def _hr_zones(deps: ToolDeps, spans: list[Span]) -> HeartRateZones | None:
@@ -125,23 +100,8 @@ async def activity_view(deps: ToolDeps, activity_id: int) -> ActivityView:
     """The user's activity in detail (NotFound for someone else's or a missing id)."""
     activity = await get_owned_activity(deps.session, deps.user_id, activity_id)
     detail = await last_activity(deps, ActivityInput(activity_id=activity.id))
-    gear = (
-        await deps.session.execute(
-            select(Gear)
-            .join(ActivityGear, ActivityGear.gear_id == Gear.id)
-            .where(ActivityGear.activity_id == activity.id, Gear.user_id == deps.user_id)
-            .order_by(Gear.name)
-        )
-    ).scalars()
-    legs = list(
-        (
-            await deps.session.execute(
-                select(Activity)
-                .where(Activity.user_id == deps.user_id, Activity.parent_id == activity.id)
-                .order_by(Activity.leg_index, Activity.start_time)
-            )
-        ).scalars()
-    )
+    gear = await GearRepository(deps.session, deps.user_id).of_activity(activity.id)
+    legs = await Activities(deps.session, deps.user_id).legs_of(activity.id)
     spans = [Span(id=a.id, start_time=a.start_time, elapsed_s=a.elapsed_s) for a in [activity, *legs]]
     return ActivityView(
         **detail.model_dump(),

@@ -18,6 +18,12 @@ class Activities(OwnedRepository[Activity]):
     model = Activity
     what = "activity"
 
+    async def legs_of(self, parent_id: int) -> list[Activity]:
+        """A multisport activity's legs, in order."""
+        return await self.all(
+            Activity.parent_id == parent_id, order_by=[Activity.leg_index, Activity.start_time]
+        )
+
     async def by_id(self, ids: set[int]) -> dict[int, Activity]:
         return {a.id: a for a in await self.all(Activity.id.in_(ids))}
 

@@ -25,6 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from tools.statistics import MAX_GAP_S
 from tools.units import clock
 
 Units = Literal["metric", "imperial"]
@@ -35,7 +36,6 @@ LOAD_DAYS = 7
 MIN_PRIOR_FOR_PACE = 2
 PACE_SAME_S = 3.0  # s per km (or mile) within which a pace is "in line" with the average
 EVEN_SPLIT = 0.01
-MAX_GAP_S = 10.0
 MIN_SPLIT_DISTANCE_M = 1000.0
 PACED_SPORTS = ("running", "walking", "hiking", "trail_running")
 

@@ -38,11 +38,11 @@ from datetime import date
 from typing import Literal
 
 from tools.fitness.vdot import oxygen_cost
+from tools.statistics import MAX_GAP_S
 
 WARMUP_S = 600.0
 SEGMENT_S = 120.0
 LEAD_S = 60.0
-MAX_GAP_S = 10.0
 MIN_COVERAGE = 0.9
 MAX_SPEED_CV = 0.06
 LEAD_SPEED_TOLERANCE = 0.08

@@ -72,6 +72,16 @@ class GearRepository(OwnedRepository[Gear]):
             insert(ActivityGear).values(activity_id=activity.id, gear_id=gear_id).on_conflict_do_nothing()
         )
 
+    async def of_activity(self, activity_id: int) -> list[Gear]:
+        """The user's gear linked to one activity, by name."""
+        rows = await self.session.scalars(
+            select(Gear)
+            .join(ActivityGear, ActivityGear.gear_id == Gear.id)
+            .where(ActivityGear.activity_id == activity_id, Gear.user_id == self.user_id)
+            .order_by(Gear.name)
+        )
+        return list(rows.all())
+
     async def activity_count(self, gear_id: int) -> int:
         return int(
             await self.session.scalar(select(func.count()).where(ActivityGear.gear_id == gear_id)) or 0

@@ -34,8 +34,8 @@ from tools.deps import user_zone
 from tools.fitness.activity_figures import figures_of, store_figures
 from tools.samples.series import Span, activity_series
 from tools.samples.spec import GRADE_HALF_SPAN, GRADE_MIN_DISTANCE_M
+from tools.statistics import MAX_GAP_S
 from tools.training_load.stress import (
-    DEFAULT_MAX_GAP_S,
     LAST_SAMPLE_S,
     Sex,
     banister_trimp,
@@ -103,7 +103,7 @@ def timed_seconds(timestamps_s: Sequence[float]) -> float:
     """Recorded time: gaps capped at 10 s (a paused watch is not training), the last sample 1 s."""
     if not timestamps_s:
         return 0.0
-    gaps = (min(b - a, DEFAULT_MAX_GAP_S) for a, b in itertools.pairwise(timestamps_s))
+    gaps = (min(b - a, MAX_GAP_S) for a, b in itertools.pairwise(timestamps_s))
     return math.fsum(gaps) + LAST_SAMPLE_S
 
 

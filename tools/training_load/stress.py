@@ -30,12 +30,11 @@ from collections.abc import Sequence
 from typing import Literal
 
 from core.errors import TrainingInputError
-from tools.statistics import rolling_means
+from tools.statistics import MAX_GAP_S, rolling_means
 
 Sex = Literal["male", "female"]
 
 TRIMP_WEIGHTS: dict[str, tuple[float, float]] = {"male": (0.64, 1.92), "female": (0.86, 1.67)}
-DEFAULT_MAX_GAP_S = 10.0
 LAST_SAMPLE_S = 1.0
 MINETTI_GRADE_LIMIT = 0.45
 NGP_SMOOTHING_S = 30
@@ -60,7 +59,7 @@ def banister_trimp(
     max_hr: float,
     sex: Sex,
     timestamps_s: Sequence[float] | None = None,
-    max_gap_s: float = DEFAULT_MAX_GAP_S,
+    max_gap_s: float = MAX_GAP_S,
 ) -> float:
     """Banister TRIMP of one session; `timestamps_s` (seconds, one per sample) default to 1 Hz samples."""
     if sex not in TRIMP_WEIGHTS:

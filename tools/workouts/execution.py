@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
+from tools.statistics import MAX_GAP_S
 from tools.workouts.describe import STEP_NAMES, target_text
 from tools.workouts.model import (
     Block,
@@ -35,7 +36,6 @@ from tools.workouts.model import (
 )
 from tools.zones.science import HeartRateZone
 
-MAX_GAP_S = 10.0
 PACE_TOLERANCE = 0.03
 MIN_SPEED_MPS = 0.5
 VOLUME_WEIGHT = 0.4

@@ -32,10 +32,11 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from core.errors import TrainingInputError
 from tools.fitness.vdot import MIN_VDOT, training_paces, vdot_from_race
-from tools.statistics import best_rolling_mean, percentile, rolling_medians
+from tools.statistics import MAX_GAP_S, best_rolling_mean, percentile, rolling_medians
 
 PERCENT_MAX_BOUNDS: tuple[float, ...] = (0.50, 0.60, 0.70, 0.80, 0.90, 1.00)
 FRIEL_LTHR_BOUNDS: tuple[float, ...] = (0.85, 0.90, 0.95, 1.00, 1.03, 1.06)
@@ -194,3 +195,24 @@ def estimate_threshold_pace(
         return None  # the best window is walking pace: no threshold can be read from it
     vdot = vdot_from_race(distance_m, float(window_s))
     return training_paces(vdot).threshold_s_per_km if vdot >= MIN_VDOT else None
+
+
+def zone_of(hr: float, zones: Sequence[HeartRateZone]) -> int | None:
+    for index, zone in enumerate(zones):
+        if (zone.low_bpm is None or hr >= zone.low_bpm) and (zone.high_bpm is None or hr < zone.high_bpm):
+            return index
+    if zones and zones[-1].high_bpm is not None and hr >= zones[-1].high_bpm:
+        return len(zones) - 1  # above max HR still counts as the top zone
+    return None
+
+
+def time_in_zones(t: Sequence[float], hr: Sequence[Any], zones: Sequence[HeartRateZone]) -> list[float]:
+    """Seconds per zone (pure): each gap to the next sample, capped at MAX_GAP_S, counts for this sample."""
+    seconds = [0.0] * len(zones)
+    for i in range(len(t) - 1):
+        if hr[i] is None:
+            continue
+        index = zone_of(float(hr[i]), zones)
+        if index is not None:
+            seconds[index] += min(max(t[i + 1] - t[i], 0.0), MAX_GAP_S)
+    return seconds

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tools.activities.chart import downsample
-from tools.activities.detail import MAX_GAP_S, time_in_zones
-from tools.zones.science import max_hr_zones
+from tools.statistics import MAX_GAP_S
+from tools.zones.science import max_hr_zones, time_in_zones
 
 hr_values = st.one_of(st.none(), st.integers(min_value=60, max_value=200))
 

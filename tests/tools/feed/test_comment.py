@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from tools.feed.comment import (
     EVEN_SPLIT,
-    MAX_GAP_S,
     MILE_M,
     ActivityFacts,
     History,
@@ -18,6 +17,7 @@ from tools.feed.comment import (
     compose,
     half_splits,
 )
+from tools.statistics import MAX_GAP_S
 from tools.units import clock
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.models import Activity, ActivityFigures, User
 from tests.factories import create_user
 from tests.support.shared_data import require
-from tools.activities.detail import activity_view, time_in_zones
+from tools.activities.detail import activity_view
 from tools.activities.importer import import_fit
 from tools.deps import ToolDeps
 from tools.feed.facts import activity_facts, stored_activity_facts
@@ -23,7 +23,13 @@ from tools.fitness.activity_figures import SERIES_COLUMNS, figures_of, segments
 from tools.fitness.efforts import STANDARD_EFFORTS_M, best_efforts, best_times
 from tools.samples.series import Span, activity_series
 from tools.zones.anchors import LTHR_MIN_S, THRESHOLD_MIN_S, AnchorResolver
-from tools.zones.science import estimate_lthr, estimate_max_hr, estimate_threshold_pace, max_hr_zones
+from tools.zones.science import (
+    estimate_lthr,
+    estimate_max_hr,
+    estimate_threshold_pace,
+    max_hr_zones,
+    time_in_zones,
+)
 
 FIT = "fit/fitdecode/tests/files"
 FILES = (
