@@ -106,6 +106,29 @@ def _centred_difference(
     return later - earlier
 
 
+def _activity_filters(
+    activity_id: ColumnElement[Any], query: SampleQuery, user_id: int, hide_sources: Sequence[str]
+) -> list[ColumnElement[bool]]:
+    """Which of the user's activities count: the ids asked for, of the sport asked for, none of a hidden
+    source (the raw and the rollup statements filter alike)."""
+    where: list[ColumnElement[bool]] = []
+    if query.activity_ids:
+        where.append(activity_id.in_(query.activity_ids))
+    if hide_sources:
+        where.append(
+            activity_id.not_in(
+                select(Activity.id).where(Activity.user_id == user_id, Activity.source.in_(hide_sources))
+            )
+        )
+    if query.sport:
+        where.append(
+            activity_id.in_(
+                select(Activity.id).where(Activity.user_id == user_id, Activity.sport == query.sport)
+            )
+        )
+    return where
+
+
 def build_samples_query(
     query: SampleQuery,
     *,
@@ -123,20 +146,7 @@ def build_samples_query(
     """
     s = activity_samples
     where: list[ColumnElement[bool]] = [s.c.user_id == user_id, s.c.ts >= start, s.c.ts < end]
-    if query.activity_ids:
-        where.append(s.c.activity_id.in_(query.activity_ids))
-    if hide_sources:
-        where.append(
-            s.c.activity_id.not_in(
-                select(Activity.id).where(Activity.user_id == user_id, Activity.source.in_(hide_sources))
-            )
-        )
-    if query.sport:
-        where.append(
-            s.c.activity_id.in_(
-                select(Activity.id).where(Activity.user_id == user_id, Activity.sport == query.sport)
-            )
-        )
+    where += _activity_filters(s.c.activity_id, query, user_id, hide_sources)
     inner_columns: list[ColumnElement[object]] = [s.c.activity_id, s.c.ts]
     inner_columns += [s.c[name] for name in _needed_columns(query)]
     if query.needs_grade:
@@ -253,20 +263,7 @@ def build_rollup_query(
     `rollups_answer` accepts)."""
     m = activity_sample_minutes
     where: list[ColumnElement[bool]] = [m.c.user_id == user_id, m.c.minute >= start, m.c.minute < end]
-    if query.activity_ids:
-        where.append(m.c.activity_id.in_(query.activity_ids))
-    if hide_sources:
-        where.append(
-            m.c.activity_id.not_in(
-                select(Activity.id).where(Activity.user_id == user_id, Activity.source.in_(hide_sources))
-            )
-        )
-    if query.sport:
-        where.append(
-            m.c.activity_id.in_(
-                select(Activity.id).where(Activity.user_id == user_id, Activity.sport == query.sport)
-            )
-        )
+    where += _activity_filters(m.c.activity_id, query, user_id, hide_sources)
     values: list[ColumnElement[Any]] = []
     for metric in query.metrics:
         pace = metric == "pace_s_per_km"
