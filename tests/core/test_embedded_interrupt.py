@@ -55,6 +55,13 @@ def servers_of(home: Path) -> list[int]:
     return found
 
 
+def _as_from_a_terminal() -> None:
+    """In the child before it runs: SIGINT handled and not blocked, as in a program started from a shell.
+    Both are inherited, and the test process (a pytest-xdist worker, after other tests) may differ."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def interrupted_start(home: Path) -> subprocess.CompletedProcess[bytes] | int:
     """Start in a child, Ctrl-C it (its process group) once initdb is writing the data directory."""
     proc = subprocess.Popen(
@@ -63,6 +70,7 @@ def interrupted_start(home: Path) -> subprocess.CompletedProcess[bytes] | int:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_as_from_a_terminal,
     )
     pgdata = home / "postgres"
     deadline = time.monotonic() + HANG_S
