@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.harness import run_on_fresh_database  # noqa: E402
+from bench.harness import run_on_fresh_database, shared_fit_dir  # noqa: E402
 from bench.history_import import History, synthesise  # noqa: E402
 
 
@@ -74,7 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--activities", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "fit")
+    parser.add_argument("--data", type=Path, default=shared_fit_dir())
     args = parser.parse_args()
     if not (args.data / "manifest.csv").exists():
         sys.exit(f"no FIT test data at {args.data} (its manifest.csv is missing); pass --data DIR")

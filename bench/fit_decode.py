@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from fitparse import FitFile  # noqa: E402
 
+from bench.harness import shared_fit_dir  # noqa: E402
 from tools.activities.fit import binary, decode_fit  # noqa: E402
 
 
@@ -92,7 +93,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "fit")
+    parser.add_argument("--data", type=Path, default=shared_fit_dir())
     args = parser.parse_args()
     files = _files(args.data)
     records = sum(n for _, _, n in files)

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.fit_decode import _files, _fitparse, _median_seconds  # noqa: E402
-from bench.harness import run_on_fresh_database  # noqa: E402
+from bench.harness import run_on_fresh_database, shared_fit_dir  # noqa: E402
 
 Files = list[tuple[str, bytes, int]]
 
@@ -110,7 +110,7 @@ async def _bench(files: Files, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "fit")
+    parser.add_argument("--data", type=Path, default=shared_fit_dir())
     args = parser.parse_args()
     if not (args.data / "manifest.csv").exists():
         sys.exit(f"no FIT test data at {args.data} (its manifest.csv is missing); pass --data DIR")

@@ -17,6 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.harness import shared_fit_dir  # noqa: E402
 from tools.activities.fit.crc import fit_crc  # noqa: E402
 
 INVALID_U32 = 0xFFFFFFFF
@@ -81,7 +82,7 @@ if __name__ == "__main__":
     from bench.fit_decode import _files
     from tools.activities.fit import decode_fit
 
-    for name, data, _ in _files(REPO.parent / "shared" / "data" / "fit"):
+    for name, data, _ in _files(shared_fit_dir()):
         before, after = decode_fit(data, filename=name), decode_fit(shift_fit(data, 86_400), filename=name)
         assert (after.start_time - before.start_time).total_seconds() == 86_400, name
         assert after.sample_count == before.sample_count, name

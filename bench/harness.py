@@ -106,3 +106,14 @@ def embedded_pids(home: Path) -> dict[str, int]:
         except (OSError, ValueError, IndexError):
             continue
     return found
+
+
+def shared_fit_dir() -> Path:
+    """The real FIT files (`../shared/data/fit`), found as the tests find them: RUNCOACH_SHARED_DATA if set,
+    else beside the checkout, else the workplace copy."""
+    if env := os.environ.get("RUNCOACH_SHARED_DATA"):
+        return Path(env) / "fit"
+    for candidate in (Path(__file__).resolve().parents[2] / "shared" / "data", Path("/work/shared/data")):
+        if (candidate / "fit").exists():
+            return candidate / "fit"
+    return Path(__file__).resolve().parents[2] / "shared" / "data" / "fit"

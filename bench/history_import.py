@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.fit_shift import shift_fit  # noqa: E402
-from bench.harness import run_on_fresh_database  # noqa: E402
+from bench.harness import run_on_fresh_database, shared_fit_dir  # noqa: E402
 
 END = datetime(2026, 11, 30, tzinfo=UTC)
 DAYS_PER_ACTIVITY = 5 * 365 / 1200  # the 5 years of ~1,200 activities
@@ -170,7 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--activities", type=int, default=150)
     parser.add_argument("--full", action="store_true", help="1,200 activities over 5 years")
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "fit")
+    parser.add_argument("--data", type=Path, default=shared_fit_dir())
     args = parser.parse_args()
     if not (args.data / "manifest.csv").exists():
         sys.exit(f"no FIT test data at {args.data} (its manifest.csv is missing); pass --data DIR")
