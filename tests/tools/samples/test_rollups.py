@@ -55,3 +55,14 @@ def test_only_exact_questions_use_the_rollups() -> None:
     ):
         assert not rollups_answer(SampleQuery.model_validate(args), day, later), args
     assert not rollups_answer(SampleQuery(bucket="1d"), day.replace(second=30), later)  # mid-minute range
+
+
+def test_the_rollups_hold_every_column_query_samples_can_aggregate() -> None:
+    """The rollup table's columns (core, below tools) and the query's column names (tools) are written in two
+    layers; a column added to one and not the other would make the rollup path answer wrong or fail."""
+    from typing import get_args
+
+    from core.models.activity_sample_minute import ROLLUP_COLUMNS
+    from tools.samples.spec import SampleColumn
+
+    assert set(ROLLUP_COLUMNS) == set(get_args(SampleColumn))
