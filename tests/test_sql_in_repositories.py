@@ -44,8 +44,6 @@ NOT_YET_MOVED = frozenset(
         "jobs/tasks/maintenance.py",
         "jobs/tasks/proactive.py",
         "jobs/tasks/proactive_simulation.py",
-        "knowledge/index.py",
-        "knowledge/search.py",
         "tools/account/coaching.py",
         "tools/account/google_signin.py",
         "tools/account/tokens.py",
