@@ -29,6 +29,11 @@ async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
+async def all_user_ids(session: AsyncSession) -> list[int]:
+    """Every account's id, in order. Not scoped by user: the proactive scheduler visits every user."""
+    return list((await session.scalars(select(User.id).order_by(User.id))).all())
+
+
 async def user_for_google_subject(session: AsyncSession, subject: str) -> User | None:
     """The account a Google subject signed in to before. Not scoped by user: the subject is how the user
     is found at sign-in."""
