@@ -28,7 +28,7 @@ from pydantic_ai.models import Model
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.offline import INTRO
-from core.models import Activity, DailyHealth, Integration, Notification, Race, User
+from core.models import Activity, DailyHealth, Notification, Race, User
 from jobs.tasks.proactive import write_message
 from tools.activities.demo import seed_demo
 from tools.activities.repository import Activities
@@ -36,9 +36,11 @@ from tools.activities.store import NewActivity, store_activity
 from tools.deps import ToolDeps
 from tools.gear.gear import link_default_gear
 from tools.gear.repository import GearRepository
+from tools.health.repository import HealthDays
 from tools.notifications import store
 from tools.notifications.delivery import deliver_due
 from tools.notifications.preferences import Trigger
+from tools.notifications.repository import TelegramLinks
 from tools.notifications.triggers import due_messages
 from tools.plans.repository import PlannedSessions
 from tools.plans.store import ACTIVE
@@ -120,12 +122,11 @@ async def _prepare(session: AsyncSession, start: date, days: int) -> tuple[User,
     user = seeded.user
     tz = ZoneInfo(user.timezone)
     scenario = Scenario(start=start, days=days)
-    session.add(Integration(user_id=user.id, provider="telegram", external_id="0", settings={"sim": True}))
-    [race_a] = await Races(session, user.id).all()  # the seeded A race
+    TelegramLinks(session, user.id).add("0", {"sim": True})
+    races = Races(session, user.id)
+    [race_a] = await races.all()  # the seeded A race
     scenario.race_day = start + timedelta(days=7)
-    session.add(
-        Race(user_id=user.id, name="Sim City 10K", date=scenario.race_day, distance_m=10_000, priority="B")
-    )
+    races.add(Race(name="Sim City 10K", date=scenario.race_day, distance_m=10_000, priority="B"))
     await session.flush()
     deps = ToolDeps.for_user(session, user, now=datetime.combine(start, time(5, 0), tzinfo=tz))
     await call_tool("generate_plan", deps, {"race_id": race_a.id, "name": "Simulated plan"})
@@ -194,9 +195,8 @@ async def simulate_week(
         local = now.astimezone(tz)
         day = local.date()
         if local.time() == NIGHT_DATA_AT and day != start:  # the seed has the first night already
-            session.add(
+            HealthDays(session, user.id).add(
                 DailyHealth(
-                    user_id=user.id,
                     day=day,
                     sleep_s=7 * 3600 + 1200,
                     sleep_score=78,

@@ -56,7 +56,8 @@ async def notes_between(
     return await CalendarNotes(session, user_id).between(first, last, kinds)
 
 
-async def _own_note(session: AsyncSession, user_id: int, note_id: int) -> CalendarNote:
+async def own_note(session: AsyncSession, user_id: int, note_id: int) -> CalendarNote:
+    """The user's note `note_id`, else NotFound (someone else's note is a missing one)."""
     try:
         return await CalendarNotes(session, user_id).get(note_id)
     except NotFound:
@@ -145,7 +146,7 @@ class UpdateNoteInput(BaseModel):
 async def update_calendar_note(deps: ToolDeps, args: UpdateNoteInput) -> NoteOut:
     """Change a calendar note: its dates (e.g. end an illness when the athlete is well again), severity or
     text. Only the fields given change."""
-    row = await _own_note(deps.session, deps.user_id, args.note_id)
+    row = await own_note(deps.session, deps.user_id, args.note_id)
     start = args.start_date or row.start_date
     end = args.end_date or row.end_date
     _check_range(start, end)
@@ -172,6 +173,6 @@ class DeletedNote(BaseModel):
 async def delete_calendar_note(deps: ToolDeps, args: DeleteNoteInput) -> DeletedNote:
     """Delete a calendar note (needs the athlete's approval). Sessions already turned into rest stay so."""
     notes = CalendarNotes(deps.session, deps.user_id)
-    await notes.delete(await _own_note(deps.session, deps.user_id, args.note_id))
+    await notes.delete(await own_note(deps.session, deps.user_id, args.note_id))
     await deps.session.flush()
     return DeletedNote(note_id=args.note_id, deleted=True)
