@@ -3,7 +3,8 @@
 A token looks like `rc_<prefix>_<secret>`: `prefix` is 8 hex characters, shown in lists so a person can
 tell their tokens apart; `secret` is 256 random bits in base62. Only the SHA-256 of the whole token is
 stored, so the token is shown once, at creation. A revoked or expired token stops working at once.
-`last_used_at` is written at most once a minute per token (`touch_token`), in its own short transaction.
+`last_used_at` is written at most once a minute per token (`touch_token`), in the request's own unit of
+work, never waiting on another request touching the same token. The statements are in `repository.py`.
 """
 
 from __future__ import annotations
