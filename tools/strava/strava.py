@@ -15,8 +15,9 @@ from core.models import Job
 from core.queue.outbox import enqueue, send_after_commit
 from core.queue.records import create_job, requeue_finished
 from tools.deps import ToolDeps
-from tools.garmin.garmin import RunningJobOut, SyncRunOut, active_job, latest_run
 from tools.integrations.credentials import get_integration, require_integration
+from tools.integrations.repository import active_job
+from tools.integrations.sync_runs import RunningJobOut, SyncRunOut, last_run, running_job
 from tools.registry import tool
 from tools.strava.policy import require_api_import
 from tools.strava.upload import check_uploadable
@@ -150,7 +151,6 @@ async def strava_status(deps: ToolDeps, args: StravaStatusInput) -> StravaStatus
     settings = integration.settings or {}
     scopes = list(settings.get("scopes") or [])
     needs_reauth = integration.status == "needs_reauth"
-    job = await active_job(deps.session, deps.user_id, "strava.sync")
     return StravaStatusOutput(
         connected=not needs_reauth,
         status=integration.status,
@@ -160,8 +160,6 @@ async def strava_status(deps: ToolDeps, args: StravaStatusInput) -> StravaStatus
         last_sync_at=integration.last_sync_at,
         message=settings.get("status_message")
         or ("Connected to Strava." if not needs_reauth else "Strava needs to be connected again."),
-        last_run=await latest_run(deps.session, deps.user_id, "strava"),
-        running_job=RunningJobOut(job_id=str(job.id), state=job.state, progress=dict(job.progress or {}))
-        if job is not None
-        else None,
+        last_run=await last_run(deps.session, deps.user_id, "strava"),
+        running_job=await running_job(deps.session, deps.user_id, "strava.sync"),
     )
