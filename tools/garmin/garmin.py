@@ -15,10 +15,10 @@ from core.queue.outbox import enqueue
 from core.redis import get_redis
 from tools.deps import ToolDeps
 from tools.garmin.sync import LOCK_TTL_S, sync_lock_key
-from tools.integrations.credentials import get_integration, require_integration
+from tools.integrations.credentials import require_integration
 from tools.integrations.locks import lock_holder
 from tools.integrations.repository import active_job
-from tools.integrations.sync_runs import RunningJobOut, SyncRunOut, last_run, running_job
+from tools.integrations.sync_runs import RunningJobOut, SyncRunOut, connection_summary
 from tools.registry import tool
 
 
@@ -98,22 +98,11 @@ class GarminStatusOutput(BaseModel):
 async def garmin_status(deps: ToolDeps, args: GarminStatusInput) -> GarminStatusOutput:
     """Whether Garmin Connect is connected, when it last synced, what the last sync imported (and what
     failed), and the progress of a sync that is running now."""
-    integration = await get_integration(deps.session, deps.user_id, "garmin")
-    if integration is None or integration.credentials_encrypted is None:
-        return GarminStatusOutput(
-            connected=False,
-            status="not_connected",
-            message="Garmin Connect is not connected; the athlete can connect it in Settings.",
-        )
-    settings = integration.settings or {}
-    needs_reauth = integration.status == "needs_reauth"
-    return GarminStatusOutput(
-        connected=not needs_reauth,
-        status=integration.status,
-        display_name=settings.get("display_name"),
-        last_sync_at=integration.last_sync_at,
-        message=settings.get("status_message")
-        or ("Connected to Garmin Connect." if not needs_reauth else "Garmin needs to be connected again."),
-        last_run=await last_run(deps.session, deps.user_id, "garmin"),
-        running_job=await running_job(deps.session, deps.user_id, "garmin.sync"),
+    summary, settings = await connection_summary(
+        deps.session,
+        deps.user_id,
+        "garmin",
+        job_kind="garmin.sync",
+        reauth_message="Garmin needs to be connected again.",
     )
+    return GarminStatusOutput(**dict(summary), display_name=settings.get("display_name"))

@@ -37,7 +37,7 @@ from core.errors import CoachError, Conflict, InvalidInput, RateLimited, ReauthR
 from core.models import User
 from core.redis import get_redis
 from core.settings import get_settings
-from tools.activities.importer import import_fit
+from tools.activities.importer import SAME_START_TOLERANCE, import_fit
 from tools.deps import user_zone
 from tools.garmin.backfill import queue_health_backfill
 from tools.garmin.client import GarminConnection, GarminNotFound, open_garmin
@@ -135,7 +135,14 @@ def _start_of(summary: dict[str, Any]) -> datetime | None:
 
 async def _already_stored(user_id: int, external_id: str, start: datetime | None) -> bool:
     async with session_scope() as session:
-        found = await known_activity(session, user_id, source="garmin", external_id=external_id, start=start)
+        found = await known_activity(
+            session,
+            user_id,
+            source="garmin",
+            external_id=external_id,
+            start=start,
+            tolerance=SAME_START_TOLERANCE,
+        )
         return found is not None
 
 

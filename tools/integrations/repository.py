@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, Integration, Job, SyncRun
 from core.repository import OwnedRepository
-from tools.activities.importer import SAME_START_TOLERANCE
 
 #: a job in one of these states is still to finish
 ACTIVE_JOB_STATES = ("queued", "running", "retrying")
@@ -88,16 +87,21 @@ async def active_job(session: AsyncSession, user_id: int, kind: str) -> Job | No
 
 
 async def known_activity(
-    session: AsyncSession, user_id: int, *, source: str, external_id: str, start: datetime | None
+    session: AsyncSession,
+    user_id: int,
+    *,
+    source: str,
+    external_id: str,
+    start: datetime | None,
+    tolerance: timedelta,
 ) -> Activity | None:
     """The user's activity already imported from `source` as `external_id`, or else (when `start` is known)
-    a top-level activity from any source starting within `SAME_START_TOLERANCE` of it: the same session
-    recorded twice (a FIT file and a Garmin or Strava copy)."""
+    a top-level activity from any source starting within `tolerance` of it (the importer's
+    `SAME_START_TOLERANCE`): the same session recorded twice (a FIT file and a Garmin or Strava copy)."""
     same = [(Activity.source == source) & (Activity.external_id == external_id)]
     if start is not None:
         same.append(
-            Activity.parent_id.is_(None)
-            & Activity.start_time.between(start - SAME_START_TOLERANCE, start + SAME_START_TOLERANCE)
+            Activity.parent_id.is_(None) & Activity.start_time.between(start - tolerance, start + tolerance)
         )
     return (
         await session.execute(select(Activity).where(Activity.user_id == user_id, or_(*same)).limit(1))

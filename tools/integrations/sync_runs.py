@@ -2,7 +2,8 @@
 
 Both are written in their own small transactions as the sync goes, so a UI sees progress while the sync
 runs and the record survives a sync that stops half way (status `failed`, with the reason in `errors`).
-`last_run` and `running_job` read them back for the status tools (`garmin_status`, `strava_status`).
+`connection_summary` reads them back, with the connection's state, for the status tools (`garmin_status`,
+`strava_status`), so both say the same things the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.database import session_scope
 from core.metrics import SYNC_ITEMS, SYNC_RUNS
 from core.queue.records import set_progress
+from tools.integrations.credentials import NEEDS_REAUTH, PROVIDER_NAMES, Provider, get_integration
 from tools.integrations.repository import SyncRuns, active_job
 
 MAX_ERRORS_KEPT = 200
@@ -130,3 +132,39 @@ class SyncRunRecorder:
     @property
     def outcome_status(self) -> Literal["succeeded", "partial"]:
         return "partial" if self.failed or self.errors else "succeeded"
+
+
+class ConnectionSummary(BaseModel):
+    """What every provider's status tool says: its own output adds the provider's account details."""
+
+    connected: bool
+    status: str = Field(description="connected | needs_reauth | not_connected")
+    last_sync_at: datetime | None = None
+    message: str
+    last_run: SyncRunOut | None = None
+    running_job: RunningJobOut | None = None
+
+
+async def connection_summary(
+    session: AsyncSession, user_id: int, provider: Provider, *, job_kind: str, reauth_message: str
+) -> tuple[ConnectionSummary, dict[str, Any]]:
+    """The user's connection with `provider` as the status tools show it, and the connection's settings
+    (empty when not connected). `reauth_message`: what to say when it must be connected again and the
+    provider's refusal left no message of its own."""
+    name = PROVIDER_NAMES[provider]
+    integration = await get_integration(session, user_id, provider)
+    if integration is None or integration.credentials_encrypted is None:
+        message = f"{name} is not connected; the athlete can connect it in Settings."
+        return ConnectionSummary(connected=False, status="not_connected", message=message), {}
+    settings = dict(integration.settings or {})
+    needs_reauth = integration.status == NEEDS_REAUTH
+    fallback = reauth_message if needs_reauth else f"Connected to {name}."
+    summary = ConnectionSummary(
+        connected=not needs_reauth,
+        status=integration.status,
+        last_sync_at=integration.last_sync_at,
+        message=settings.get("status_message") or fallback,
+        last_run=await last_run(session, user_id, provider),
+        running_job=await running_job(session, user_id, job_kind),
+    )
+    return summary, settings

@@ -29,6 +29,7 @@ from core.database import session_scope
 from core.errors import CoachError, Conflict, NotFound, RateLimited, ReauthRequired, ServiceUnavailable
 from core.redis import get_redis
 from core.settings import get_settings
+from tools.activities.importer import SAME_START_TOLERANCE
 from tools.activities.store import NewActivity, store_activity
 from tools.gear.gear import link_default_gear
 from tools.integrations.credentials import get_integration, set_last_sync
@@ -172,7 +173,12 @@ async def _known(user_id: int, strava_id: int, start: datetime) -> bool:
     """True if stored already; an activity from another source with the same start gets linked."""
     async with session_scope() as session:
         found = await known_activity(
-            session, user_id, source="strava", external_id=str(strava_id), start=start
+            session,
+            user_id,
+            source="strava",
+            external_id=str(strava_id),
+            start=start,
+            tolerance=SAME_START_TOLERANCE,
         )
         if found is None:
             return False

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Integration
 from tests.factories import create_activity, create_user
+from tools.activities.importer import SAME_START_TOLERANCE
 from tools.health.repository import HealthDays
 from tools.integrations.repository import (
     Integrations,
@@ -79,7 +80,9 @@ async def test_a_known_activity_is_the_same_id_or_the_same_start_and_only_the_us
     )
 
     async def known(user_id: int, external_id: str, start: datetime | None) -> int | None:
-        found = await known_activity(db, user_id, source="garmin", external_id=external_id, start=start)
+        found = await known_activity(
+            db, user_id, source="garmin", external_id=external_id, start=start, tolerance=SAME_START_TOLERANCE
+        )
         return found.id if found is not None else None
 
     assert await known(mine.id, "123", None) == imported.id
