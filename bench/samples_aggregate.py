@@ -93,9 +93,9 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
     from core.models import User
     from tools.deps import ToolDeps
     from tools.registry import call_tool
+    from tools.samples.repository import build_samples_query
     from tools.samples.samples import resolve_range
     from tools.samples.spec import SampleQuery
-    from tools.samples.sql import build_samples_query
 
     print(f"[{backend}] loading {rows:,} synthetic samples …")
     athlete_id, user_ids, written = await _load(rows, users)

@@ -206,9 +206,9 @@ async def _bench(total_rows: int, users: int, rounds: int) -> None:
     from tools.deps import ToolDeps
     from tools.plans.periodize import periodize
     from tools.registry import call_tool
+    from tools.samples.repository import build_samples_query
     from tools.samples.samples import resolve_range
     from tools.samples.spec import SampleQuery
-    from tools.samples.sql import build_samples_query
 
     print(f"loading {total_rows:,} synthetic samples …")
     started = time.perf_counter()

@@ -83,7 +83,6 @@ NOT_YET_MOVED = frozenset(
         "tools/readiness/today.py",
         "tools/samples/samples.py",
         "tools/samples/series.py",
-        "tools/samples/sql.py",
         "tools/strava/activities.py",
         "tools/training_load/activity.py",
         "tools/training_load/cross_training.py",
