@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import (
     Float,
@@ -76,7 +76,7 @@ async def series_rows(
     start: datetime,
     end: datetime,
     columns: Sequence[str],
-) -> list[Row[Unpack[tuple[Any, ...]]]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """One row per activity of the user's among `activity_ids` with samples in [start, end]: the activity
     id, then the epoch seconds and each of `columns` (names of `SAMPLE_VALUE_COLUMNS`) as arrays in time
     order."""
@@ -110,6 +110,13 @@ async def write_minute_rollups(
     return int(written.scalar_one())
 
 
+async def delete_samples(session: AsyncSession, user_id: int, activity_ids: Sequence[int]) -> None:
+    """Delete the samples of the user's activities, and their rollups with them."""
+    s = activity_samples
+    await session.execute(delete(s).where(s.c.user_id == user_id, s.c.activity_id.in_(list(activity_ids))))
+    await delete_minute_rollups(session, user_id, activity_ids)
+
+
 async def delete_minute_rollups(session: AsyncSession, user_id: int, activity_ids: Sequence[int]) -> None:
     m = activity_sample_minutes
     await session.execute(delete(m).where(m.c.user_id == user_id, m.c.activity_id.in_(list(activity_ids))))
@@ -134,7 +141,7 @@ async def aggregate_samples(
     end: datetime,
     limit: int,
     hide_sources: Sequence[str] = (),
-) -> list[Row[Unpack[tuple[Any, ...]]]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """The rows of `query` over the user's samples with `start` ≤ ts < `end`, from the rollups when they
     answer it exactly (`rollups_answer`), else from the raw samples; the columns of
     `build_samples_query`."""

@@ -18,7 +18,8 @@ from tools.activities.fit.decode import decode_fit
 from tools.activities.fit.model import ParsedActivity
 from tools.activities.importer import import_fit
 from tools.activities.originals import path_for
-from tools.activities.reprocess import activities_with_originals, reprocess_activity
+from tools.activities.repository import activities_with_originals
+from tools.activities.reprocess import reprocess_activity
 from tools.feed.comments import computed_comments
 
 FIT = "fit/fitdecode/tests/files"
