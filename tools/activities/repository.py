@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select, text, true
+from sqlalchemy import ColumnElement, Row, delete, exists, func, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, Lap
@@ -125,6 +126,30 @@ class Activities(OwnedRepository[Activity]):
             .offset(offset)
         )
         return total, list(rows.all())
+
+    async def history(self, start: dt.datetime, end: dt.datetime) -> list[Row[*tuple[Any, ...]]]:
+        """The figures the feed's comment compares with (id, sport, start time, distance, moving and
+        elapsed seconds, training load) of the top-level activities starting in [start, end), oldest
+        first."""
+        rows = await self.session.execute(
+            select(
+                Activity.id,
+                Activity.sport,
+                Activity.start_time,
+                Activity.distance_m,
+                Activity.moving_s,
+                Activity.elapsed_s,
+                Activity.training_load,
+            )
+            .where(
+                Activity.user_id == self.user_id,
+                Activity.parent_id.is_(None),
+                Activity.start_time >= start,
+                Activity.start_time < end,
+            )
+            .order_by(Activity.start_time, Activity.id)
+        )
+        return list(rows.all())
 
     async def by_external_id(self, source: str, external_id: str) -> Activity | None:
         return await self.session.scalar(

@@ -30,7 +30,6 @@ from tools.activities.importer import to_new_activity
 from tools.activities.originals import load_original
 from tools.activities.repository import Activities
 from tools.activities.store import NewActivity, copy_samples, store_activity
-from tools.feed.comments import forget_computed
 from tools.feed.facts import keep_activity_facts
 from tools.samples.repository import delete_samples
 from tools.training_load.activity import compute_activity_load
@@ -121,8 +120,7 @@ async def reprocess_activity(
     async with session.begin_nested():
         changed = await _replace_data(session, activity, new)
         await compute_activity_load(session, activity)
-        await forget_computed(session, activity.id)  # the feed's comment quotes the old numbers
-        await keep_activity_facts(session, activity)
+        await keep_activity_facts(session, activity)  # and the feed's comment, which quotes the numbers
     return ReprocessResult(
         activity_id=activity_id,
         status="reprocessed",
