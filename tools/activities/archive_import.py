@@ -48,6 +48,7 @@ from tools.activities.repository import (
 from tools.activities.store import NewActivity, store_activity
 from tools.activities.strava_archive import ArchiveItem, ArchiveLimits, StravaArchive
 from tools.activities.uploads import ImportProgress, ImportSummary, UploadTooLarge, summary
+from tools.feed.facts import keep_activity_facts
 from tools.gear.gear import gear_named, link_default_gear, link_gear
 from tools.strava.sports import strava_sport
 from tools.training_load.activity import compute_activity_load
@@ -220,6 +221,7 @@ async def _store_manual(
     if gear_id is None:
         await link_default_gear(session, activity)
     await compute_activity_load(session, activity)
+    await keep_activity_facts(session, activity)
     return ImportResult(
         file=item.key,
         status="imported",
