@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidInput, NotFound
+from core.errors import NotFound
 from core.models import Activity, ActivityComment, Notification, User
 from tools.feed.comment import compose
 from tools.feed.facts import comment_data, histories_before, stored_facts_of, units_of
 from tools.feed.repository import Feed
 from tools.notifications.preferences import Trigger
+from tools.text_input import required_text
 
 MAX_COMMENT_CHARS = 2000
 
@@ -76,12 +77,12 @@ async def written_comments(
 
 
 def clean_body(body: str) -> str:
-    text = body.strip()
-    if not text:
-        raise InvalidInput("Write something: the comment is empty.")
-    if len(text) > MAX_COMMENT_CHARS:
-        raise InvalidInput(f"Keep a comment under {MAX_COMMENT_CHARS} characters (this one has {len(text)}).")
-    return text
+    return required_text(
+        body,
+        max_chars=MAX_COMMENT_CHARS,
+        empty="Write something: the comment is empty.",
+        too_long="Keep a comment under {max_chars} characters (this one has {length}).",
+    )
 
 
 async def add_comment(feed: Feed, activity: Activity, body: str, now: datetime) -> ActivityComment:
