@@ -3,7 +3,8 @@
 - `computed_comments` returns each activity's computed comment: the one stored when the activity was
   processed (`tools.feed.facts.keep_activity_facts`, at import and by `reprocess`). An activity processed
   before comments were stored there (or stored by a path that does not process it) gets one composed for
-  the view from its stored facts and the athlete's history before it, and not stored: a read writes nothing.
+  the view from its stored facts and the athlete's history before it, dated when the activity ended, and not
+  stored: a read writes nothing.
 - `after_run_messages`: the after-run proactive message the coach actually sent for an activity
   (`tools.notifications`, trigger `after_run`, period `activity:<id>`), when there is one.
 - `add_comment` / `delete_comment`: a person's comment. Access (who may comment where) is decided by the
@@ -13,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,7 +52,6 @@ async def computed_comments(
         return comments
     facts = await stored_facts_of(feed.session, athletes, missing)
     histories = await histories_before(feed.session, missing)
-    now = datetime.now(UTC)
     for activity in missing:
         comment = compose(facts[activity.id], histories[activity.id], units_of(athletes[activity.user_id]))
         comments[activity.id] = ActivityComment(  # not added to the session: nothing is written
@@ -61,9 +61,13 @@ async def computed_comments(
             kind="computed",
             body=comment.text,
             data=comment_data(comment),
-            created_at=now,
+            created_at=_ended(activity),  # the same on every view
         )
     return comments
+
+
+def _ended(activity: Activity) -> datetime:
+    return activity.start_time + timedelta(seconds=activity.elapsed_s or 0)
 
 
 async def written_comments(
