@@ -215,9 +215,9 @@ async def query_samples_timed(
     """`query_samples` called `rounds` times through the tool registry: the times, its last result, and the
     statement it runs (for the baseline scans and EXPLAIN)."""
     from tools.registry import call_tool
+    from tools.samples.repository import build_samples_query
     from tools.samples.samples import resolve_range
     from tools.samples.spec import SampleQuery
-    from tools.samples.sql import build_samples_query
 
     tool_times, result = await _timed(rounds, functools.partial(call_tool, "query_samples", deps, args))
     query = SampleQuery.model_validate(args)

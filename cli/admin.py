@@ -207,12 +207,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 async def _reprocess(args: argparse.Namespace) -> int:
     from core.database import session_scope
     from tools.account.users import get_user_by_email
-    from tools.activities.reprocess import (
-        ReprocessResult,
-        activities_with_originals,
-        reprocess_activity,
-        summary_line,
-    )
+    from tools.activities.repository import activities_with_originals
+    from tools.activities.reprocess import ReprocessResult, reprocess_activity, summary_line
 
     user_id = None
     if args.user:

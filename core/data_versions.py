@@ -13,7 +13,7 @@ Whose rows: a `users` row is its own; a row with `user_id` is that user's; a coa
 and its coach's; a comment is also its author's; a child row without an owner column (workout steps, gear
 of an activity, notification deliveries) is its parent's when the parent is in the session. Rows that do not
 change what the dashboard, the lists or the athlete context show (chat messages and threads, jobs, API
-tokens, knowledge chunks; a computed feed comment, a cache written on first read) do not bump.
+tokens, knowledge chunks) do not bump.
 `changed(session, user_id)` remains for a write no row reveals.
 
 - `runcoach:data-version:<user_id>` → a random token (not a counter: if Redis loses the key, a fresh
@@ -50,8 +50,6 @@ UNVERSIONED = frozenset({"messages", "conversations", "jobs", "api_tokens", "kno
 #: the columns that name a row's user(s)
 OWNER_COLUMNS = ("user_id", "athlete_id", "coach_id", "author_id")
 #: a child table without an owner column → (its parent's foreign key, the parent's table)
-#: rows that are a cache of other rows (written on first read): (column, value) that marks them
-DERIVED = {"activity_comments": ("kind", "computed")}
 PARENTS = {
     "workout_steps": ("workout_id", "workouts"),
     "activity_gear": ("activity_id", "activities"),
@@ -99,8 +97,6 @@ def _owners(session: Session, obj: object) -> list[Any]:
         return []
     if table.name == "users":
         return [_loaded(obj, "id")]
-    if table.name in DERIVED and _loaded(obj, DERIVED[table.name][0]) == DERIVED[table.name][1]:
-        return []
     owners = [_loaded(obj, c) for c in OWNER_COLUMNS if c in table.c]
     if table.name in PARENTS:
         fk, parent_table = PARENTS[table.name]
@@ -166,12 +162,8 @@ def _value_owners(state: ORMExecuteState, table: Table) -> list[Any]:
     values = getattr(state.statement, "_values", None)
     if values:
         rows.append({getattr(k, "key", k): getattr(v, "effective_value", v) for k, v in values.items()})
-    derived = DERIVED.get(table.name)
     for row in rows:
         if isinstance(row, dict):
-            plain = {getattr(k, "key", k): getattr(v, "effective_value", v) for k, v in row.items()}
-            if derived is not None and plain.get(derived[0]) == derived[1]:
-                continue
             for key, value in row.items():
                 name = getattr(key, "key", key)
                 if name in OWNER_COLUMNS:
@@ -186,10 +178,7 @@ def _note_bulk_statements(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     if not isinstance(table, Table) or table.name in UNVERSIONED:
         return
-    values = _value_owners(state, table)
-    if state.is_insert and not values and table.name in DERIVED:
-        return
-    owners = values + _where_owners(state.statement, table)
+    owners = _value_owners(state, table) + _where_owners(state.statement, table)
     if table.name == "users":
         owners += _where_id(state.statement, table)
     if not owners and any(c in table.c for c in OWNER_COLUMNS):

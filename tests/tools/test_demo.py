@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Activity, DailyHealth, Gear, Lap, Race, activity_samples
+from core.models import Activity, ActivityComment, DailyHealth, Gear, Lap, Race, activity_samples
 from tools.activities.demo import seed_demo
 
 
@@ -37,6 +37,10 @@ async def test_demo_is_labelled_plausible_and_seeded_once(db: AsyncSession) -> N
         await db.execute(select(func.count()).select_from(Lap).where(Lap.user_id == first.user.id))
     ).scalar_one()
     assert laps >= len(activities)
+    comments = await db.scalar(  # processed like an import: the feed's comment is stored, not made on read
+        select(func.count()).select_from(ActivityComment).where(ActivityComment.user_id == first.user.id)
+    )
+    assert comments == len(activities)
     health = (
         await db.execute(
             select(func.count()).select_from(DailyHealth).where(DailyHealth.user_id == first.user.id)

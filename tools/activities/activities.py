@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
-from core.models import Activity, Lap
+from core.models import Activity
 from tools.activities.repository import Activities
-from tools.activities.visibility import check_visible, visible
+from tools.activities.visibility import check_visible, hidden_sources
 from tools.deps import ToolDeps
 from tools.registry import tool
 
@@ -110,20 +109,16 @@ async def list_activities(deps: ToolDeps, args: ListActivitiesInput) -> Activity
     """The athlete's activities, newest first (multisport legs are folded into their parent), with
     distance, moving time, pace, heart rate and training load, plus totals over what is listed."""
     limit = max(1, min(args.limit, 50))
-    stmt = (
-        select(Activity)
-        .where(Activity.user_id == deps.user_id, Activity.parent_id.is_(None), visible(deps))
-        .order_by(Activity.start_time.desc())
-        .limit(limit)
+    found = await Activities(deps.session, deps.user_id).latest(
+        limit,
+        start=dt.datetime.combine(args.since, dt.time(), deps.tz) if args.since is not None else None,
+        end=dt.datetime.combine(args.until + dt.timedelta(days=1), dt.time(), deps.tz)
+        if args.until is not None
+        else None,
+        sport=args.sport.lower() if args.sport else None,
+        hidden=hidden_sources(deps),
     )
-    if args.since is not None:
-        stmt = stmt.where(Activity.start_time >= dt.datetime.combine(args.since, dt.time(), deps.tz))
-    if args.until is not None:
-        end = dt.datetime.combine(args.until + dt.timedelta(days=1), dt.time(), deps.tz)
-        stmt = stmt.where(Activity.start_time < end)
-    if args.sport:
-        stmt = stmt.where(Activity.sport == args.sport.lower())
-    rows = [summarise(a, deps.tz) for a in (await deps.session.execute(stmt)).scalars()]
+    rows = [summarise(a, deps.tz) for a in found]
     on_foot = [a for a in rows if a.pace_s_per_km is not None and a.distance_km and a.duration_s]
     foot_km = sum(a.distance_km or 0 for a in on_foot)
     return ActivityList(
@@ -143,23 +138,15 @@ class ActivityInput(BaseModel):
 async def last_activity(deps: ToolDeps, args: ActivityInput) -> ActivityDetail:
     """One activity in detail (the most recent one unless an id is given): totals, pace, heart rate,
     cadence, power, training load and every lap."""
+    activities = Activities(deps.session, deps.user_id)
     if args.activity_id is not None:
-        activity = check_visible(deps, await get_owned_activity(deps.session, deps.user_id, args.activity_id))
+        activity = check_visible(deps, await activities.get(args.activity_id))
     else:
-        found = (
-            await deps.session.execute(
-                select(Activity)
-                .where(Activity.user_id == deps.user_id, Activity.parent_id.is_(None), visible(deps))
-                .order_by(Activity.start_time.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
-        if found is None:
+        found = await activities.latest(1, hidden=hidden_sources(deps))
+        if not found:
             raise NotFound("There are no activities yet. Import a FIT file (or GPX, TCX) or connect Garmin.")
-        activity = found
-    laps = (
-        await deps.session.execute(select(Lap).where(Lap.activity_id == activity.id).order_by(Lap.lap_index))
-    ).scalars()
+        activity = found[0]
+    laps = await activities.laps(activity.id)
     device = " ".join(p for p in (activity.device_manufacturer, activity.device_product) if p) or None
     return ActivityDetail(
         **summarise(activity, deps.tz).model_dump(),

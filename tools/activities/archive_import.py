@@ -29,19 +29,26 @@ from pathlib import PurePosixPath
 from typing import IO, Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.database import session_scope
 from core.errors import InvalidInput
-from core.models import Activity, Job
+from core.models import Job
 from core.queue.outbox import enqueue
 from core.queue.records import create_job, set_progress, unfinished_job
 from core.settings import get_settings
 from tools.activities.importer import ImportResult, already_imported, find_same_activity, import_file
+from tools.activities.repository import (
+    Activities,
+    create_staged,
+    drop_staged,
+    read_staged_chunk,
+    write_staged,
+)
 from tools.activities.store import NewActivity, store_activity
 from tools.activities.strava_archive import ArchiveItem, ArchiveLimits, StravaArchive
-from tools.activities.uploads import ImportProgress, ImportSummary, UploadTooLarge, drop_staged, summary
+from tools.activities.uploads import ImportProgress, ImportSummary, UploadTooLarge, summary
+from tools.feed.facts import keep_activity_facts
 from tools.gear.gear import gear_named, link_default_gear, link_gear
 from tools.strava.sports import strava_sport
 from tools.training_load.activity import compute_activity_load
@@ -93,15 +100,13 @@ def _too_large(name: str, size: int, cap: int) -> UploadTooLarge:
 async def stage_archive(session: AsyncSession, fileobj: IO[bytes], name: str) -> ArchiveSource:
     """Copy the zip into a large object in the session's transaction (committed with the job row)."""
     cap = get_settings().archive_max_bytes
-    oid = int((await session.execute(text("SELECT lo_create(0)"))).scalar_one())
+    oid = await create_staged(session)
     digest, size = hashlib.sha256(), 0
     fileobj.seek(0)
     while chunk := await asyncio.to_thread(fileobj.read, CHUNK):
         if size + len(chunk) > cap:
             raise _too_large(name, size + len(chunk), cap)
-        await session.execute(
-            text("SELECT lo_put(:oid, :at, :data)"), {"oid": oid, "at": size, "data": chunk}
-        )
+        await write_staged(session, oid, size, chunk)
         digest.update(chunk)
         size += len(chunk)
     return ArchiveSource(name=name, size=size, sha256=digest.hexdigest(), oid=oid)
@@ -149,14 +154,10 @@ async def _copy_staged(oid: int, into: IO[bytes]) -> None:
     at = 0
     while True:
         async with session_scope() as session:
-            chunk = (
-                await session.execute(
-                    text("SELECT lo_get(:oid, :at, :n)"), {"oid": oid, "at": at, "n": CHUNK}
-                )
-            ).scalar_one()
+            chunk = await read_staged_chunk(session, oid, at, CHUNK)
         if not chunk:
             break
-        await asyncio.to_thread(into.write, bytes(chunk))
+        await asyncio.to_thread(into.write, chunk)
         at += len(chunk)
     into.seek(0)
 
@@ -172,16 +173,6 @@ def _notes(item: ArchiveItem, gear_id: int | None) -> str | None:
     if item.gear and gear_id is None:
         lines.append(f"Gear on Strava: {item.gear}")
     return "\n\n".join(lines) or None
-
-
-async def _by_strava_id(session: AsyncSession, user_id: int, strava_id: str) -> Activity | None:
-    return (
-        await session.execute(
-            select(Activity).where(
-                Activity.user_id == user_id, Activity.source == SOURCE, Activity.external_id == strava_id
-            )
-        )
-    ).scalar_one_or_none()
 
 
 class _Summary:
@@ -202,7 +193,9 @@ async def _store_manual(
     if item.start_time is None:
         return _rejected(item.key, "activities.csv gives no readable Activity Date for this activity.")
     sport, sub_sport = strava_sport(item.activity_type)
-    found = await _by_strava_id(session, user_id, item.strava_id) if item.strava_id else None
+    found = (
+        await Activities(session, user_id).by_external_id(SOURCE, item.strava_id) if item.strava_id else None
+    )
     found = found or await find_same_activity(session, user_id, _Summary(item, sport))
     if found is not None:
         return already_imported(item.key, found)
@@ -228,6 +221,7 @@ async def _store_manual(
     if gear_id is None:
         await link_default_gear(session, activity)
     await compute_activity_load(session, activity)
+    await keep_activity_facts(session, activity)
     return ImportResult(
         file=item.key,
         status="imported",
@@ -269,7 +263,7 @@ async def import_item(
                 sport=sport,
             )
             if result.status == "imported" and gear_id is not None and result.activity_id is not None:
-                await link_gear(session, await session.get_one(Activity, result.activity_id), gear_id)
+                await link_gear(session, await Activities(session, user_id).get(result.activity_id), gear_id)
     except InvalidInput as exc:
         return _rejected(item.key, exc.message)
     result.file = item.key

@@ -18,11 +18,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Activity
-from tools.activities.activities import get_owned_activity
+from tools.activities.repository import Activities
 from tools.samples.series import Span, activity_series
 
 MEANED = ("heart_rate", "speed_mps", "altitude_m", "cadence", "power_w")
@@ -111,15 +109,9 @@ async def activity_chart(
     session: AsyncSession, user_id: int, activity_id: int, max_points: int = DEFAULT_POINTS
 ) -> ActivityChart:
     """The user's activity (legs included, in time order) as at most `max_points` chart points."""
-    activity = await get_owned_activity(session, user_id, activity_id)
-    rows = (
-        await session.execute(
-            select(Activity.id, Activity.start_time, Activity.elapsed_s).where(
-                Activity.user_id == user_id,
-                (Activity.id == activity.id) | (Activity.parent_id == activity.id),
-            )
-        )
-    ).all()
+    activities = Activities(session, user_id)
+    activity = await activities.get(activity_id)
+    rows = await activities.with_legs(activity.id)
     spans = [Span(id=r.id, start_time=r.start_time, elapsed_s=r.elapsed_s) for r in rows]
     series = await activity_series(session, user_id, spans, COLUMNS)
     merged = sorted(

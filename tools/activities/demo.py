@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.models import DailyHealth, Gear, Race, User
 from tools.account.users import create_user, find_user_by_email
 from tools.activities.store import NewActivity, store_activity
+from tools.feed.facts import keep_activity_facts
 from tools.training_load.activity import compute_activity_load
 
 DEMO_TZ = "Europe/Berlin"
@@ -207,7 +208,9 @@ async def seed_demo(
             if day >= today or rng.random() < 0.06:  # the odd missed session, as in real life
                 continue
             new = _generate_run(DemoRun(kind, day, minutes, easy), rng, tz)
-            await compute_activity_load(session, await store_activity(session, user.id, new))
+            activity = await store_activity(session, user.id, new)
+            await compute_activity_load(session, activity)
+            await keep_activity_facts(session, activity)
             activities += 1
             samples += new.sample_count
             if kind in ("intervals", "tempo", "long"):

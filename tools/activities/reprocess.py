@@ -19,20 +19,19 @@ from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import CoachError, NotFound
-from core.models import Activity, Lap, activity_samples
+from core.models import Activity, Lap
 from core.settings import get_settings
 from tools.activities.fit.model import ParsedActivity
 from tools.activities.formats import decode_activity
 from tools.activities.importer import to_new_activity
 from tools.activities.originals import load_original
+from tools.activities.repository import Activities
 from tools.activities.store import NewActivity, copy_samples, store_activity
-from tools.feed.comments import forget_computed
 from tools.feed.facts import keep_activity_facts
-from tools.samples.repository import delete_minute_rollups
+from tools.samples.repository import delete_samples
 from tools.training_load.activity import compute_activity_load
 
 Decoder = Callable[..., ParsedActivity]
@@ -50,19 +49,6 @@ class ReprocessResult(BaseModel):
     changed: list[str] = []
 
 
-async def activities_with_originals(session: AsyncSession, user_id: int | None) -> list[tuple[int, int]]:
-    """(activity id, user id) of every top-level activity that has an original, one user's or everyone's,
-    oldest first."""
-    statement = (
-        select(Activity.id, Activity.user_id)
-        .where(Activity.parent_id.is_(None), Activity.file_sha256.is_not(None))
-        .order_by(Activity.start_time, Activity.id)
-    )
-    if user_id is not None:
-        statement = statement.where(Activity.user_id == user_id)
-    return [(row[0], row[1]) for row in (await session.execute(statement)).all()]
-
-
 async def _replace_data(session: AsyncSession, activity: Activity, new: NewActivity) -> list[str]:
     """Overwrite the decoded fields, laps and samples of `activity` with `new` (and its legs). Flushes."""
     changed = []
@@ -73,25 +59,14 @@ async def _replace_data(session: AsyncSession, activity: Activity, new: NewActiv
             changed.append(name)
             setattr(activity, name, value)
     user_id = activity.user_id
-    await session.execute(delete(Lap).where(Lap.activity_id == activity.id, Lap.user_id == user_id))
-    await session.execute(
-        delete(activity_samples).where(
-            activity_samples.c.user_id == user_id, activity_samples.c.activity_id == activity.id
-        )
-    )
-    await delete_minute_rollups(session, user_id, [activity.id])
+    activities = Activities(session, user_id)
+    await activities.delete_laps(activity.id)
+    await delete_samples(session, user_id, [activity.id])
     for lap in new.laps:
         session.add(Lap(activity_id=activity.id, user_id=user_id, **lap))
     activity.sample_count = await copy_samples(session, activity.id, user_id, new.samples)
 
-    legs: dict[int | None, Activity] = {
-        leg.leg_index: leg
-        for leg in (
-            await session.execute(
-                select(Activity).where(Activity.parent_id == activity.id, Activity.user_id == user_id)
-            )
-        ).scalars()
-    }
+    legs: dict[int | None, Activity] = {leg.leg_index: leg for leg in await activities.legs_of(activity.id)}
     for index, leg_new in enumerate(new.legs):
         leg_new.fields.setdefault("leg_index", index)
         leg_new.fields.setdefault("source", activity.source)
@@ -102,13 +77,8 @@ async def _replace_data(session: AsyncSession, activity: Activity, new: NewActiv
         else:
             changed.extend(f"leg {index} {name}" for name in await _replace_data(session, existing, leg_new))
     for gone_index, gone in legs.items():
-        await session.execute(
-            delete(activity_samples).where(
-                activity_samples.c.user_id == user_id, activity_samples.c.activity_id == gone.id
-            )
-        )
-        await delete_minute_rollups(session, user_id, [gone.id])
-        await session.delete(gone)
+        await delete_samples(session, user_id, [gone.id])
+        await activities.delete(gone)
         changed.append(f"leg {gone_index} removed")
     await session.flush()
     return changed
@@ -120,8 +90,8 @@ async def reprocess_activity(
     """Re-decode one of the user's activities from its original and replace its data in place (see the
     module docstring). `decode` is the parser (`decode_activity`: FIT, GPX or TCX; tests pass a changed
     one)."""
-    activity = await session.get(Activity, activity_id)
-    if activity is None or activity.user_id != user_id or activity.parent_id is not None:
+    activity = await Activities(session, user_id).top_level(activity_id)
+    if activity is None:
         raise NotFound(f"Activity {activity_id} does not exist or is not yours.")
     before = activity.sample_count
     if activity.file_sha256 is None:
@@ -150,8 +120,7 @@ async def reprocess_activity(
     async with session.begin_nested():
         changed = await _replace_data(session, activity, new)
         await compute_activity_load(session, activity)
-        await forget_computed(session, activity.id)  # the feed's comment quotes the old numbers
-        await keep_activity_facts(session, activity)
+        await keep_activity_facts(session, activity)  # and the feed's comment, which quotes the numbers
     return ReprocessResult(
         activity_id=activity_id,
         status="reprocessed",

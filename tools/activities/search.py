@@ -11,11 +11,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Activity
 from tools.activities.activities import ActivitySummary, summarise
+from tools.activities.repository import Activities
 
 MAX_PAGE = 200
 
@@ -43,54 +42,20 @@ class ActivityPage(BaseModel):
     next_offset: int | None = Field(description="the offset of the next page, None on the last page")
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _conditions(user_id: int, tz: ZoneInfo, filters: ActivityFilters) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [Activity.user_id == user_id, Activity.parent_id.is_(None)]
-    if filters.sport:
-        where.append(Activity.sport == filters.sport.strip().lower())
-    if filters.since is not None:
-        where.append(Activity.start_time >= dt.datetime.combine(filters.since, dt.time(), tz))
-    if filters.until is not None:
-        end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), tz)
-        where.append(Activity.start_time < end)
-    if filters.q and filters.q.strip():
-        pattern = f"%{_escape_like(filters.q.strip())}%"
-        where.append(
-            or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (
-                        Activity.name,
-                        Activity.sport,
-                        Activity.sub_sport,
-                        Activity.device_manufacturer,
-                        Activity.device_product,
-                    )
-                )
-            )
-        )
-    return where
-
-
 async def search_activities(
     session: AsyncSession, user_id: int, tz: ZoneInfo, filters: ActivityFilters
 ) -> ActivityPage:
     """One page of the user's activities matching `filters`, newest first, with the total count."""
-    where = _conditions(user_id, tz, filters)
-    total = int(
-        (await session.execute(select(func.count()).select_from(Activity).where(*where))).scalar_one()
+    end = filters.until + dt.timedelta(days=1) if filters.until is not None else None
+    total, found = await Activities(session, user_id).page(
+        limit=filters.limit,
+        offset=filters.offset,
+        sport=filters.sport.strip().lower() if filters.sport else None,
+        start=dt.datetime.combine(filters.since, dt.time(), tz) if filters.since is not None else None,
+        end=dt.datetime.combine(end, dt.time(), tz) if end is not None else None,
+        text_in=filters.q.strip() if filters.q and filters.q.strip() else None,
     )
-    page: Select[Activity] = (
-        select(Activity)
-        .where(*where)
-        .order_by(Activity.start_time.desc(), Activity.id.desc())
-        .limit(filters.limit)
-        .offset(filters.offset)
-    )
-    items = [summarise(a, tz) for a in (await session.execute(page)).scalars()]
+    items = [summarise(a, tz) for a in found]
     following = filters.offset + len(items)
     return ActivityPage(
         items=items,

@@ -25,7 +25,6 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.database import session_scope
@@ -34,6 +33,7 @@ from core.models import Job
 from core.queue.outbox import enqueue
 from core.queue.records import set_progress
 from tools.activities.importer import ImportResult, import_file
+from tools.activities.repository import create_staged, drop_staged, read_staged
 
 log = logging.getLogger(__name__)
 
@@ -104,26 +104,9 @@ async def stage_uploads(session: AsyncSession, uploads: Sequence[Upload]) -> lis
     """Write each file as a large object in the session's transaction (commit with the job row)."""
     staged = []
     for upload in uploads:
-        oid = (
-            await session.execute(text("SELECT lo_from_bytea(0, :data)"), {"data": upload.data})
-        ).scalar_one()
-        staged.append(StagedFile(name=upload.name, oid=int(oid), size=len(upload.data)))
+        oid = await create_staged(session, upload.data)
+        staged.append(StagedFile(name=upload.name, oid=oid, size=len(upload.data)))
     return staged
-
-
-async def _read_staged(session: AsyncSession, oid: int) -> bytes | None:
-    exists = (
-        await session.execute(text("SELECT 1 FROM pg_largeobject_metadata WHERE oid = :oid"), {"oid": oid})
-    ).scalar_one_or_none()
-    if exists is None:
-        return None
-    return bytes((await session.execute(text("SELECT lo_get(:oid)"), {"oid": oid})).scalar_one())
-
-
-async def drop_staged(session: AsyncSession, oid: int) -> None:
-    await session.execute(
-        text("SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid = :oid"), {"oid": oid}
-    )
 
 
 def _rejected(name: str, reason: str) -> ImportResult:
@@ -168,7 +151,7 @@ async def import_one(
     session: AsyncSession, user_id: int, staged: StagedFile, *, source: str = "upload"
 ) -> ImportResult:
     """Import one staged file in the session's transaction; a bad file becomes a `rejected` result."""
-    data = await _read_staged(session, staged.oid)
+    data = await read_staged(session, staged.oid)
     if data is None:
         return _rejected(staged.name, "The uploaded copy of this file is gone; upload the file again.")
     try:

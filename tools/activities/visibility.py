@@ -9,19 +9,12 @@ may still use them. The athlete's own bulk export (`strava_export`) is their dat
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, true
-
 from core.errors import NotFound
 from core.models import Activity
 from tools.deps import ToolDeps
 
 #: sources whose activities a model may never see
 API_ONLY_SOURCES = ("strava",)
-
-
-def visible(deps: ToolDeps) -> ColumnElement[bool]:
-    """A condition on `Activity` that keeps out, for a model turn, what a model may not see."""
-    return Activity.source.not_in(API_ONLY_SOURCES) if deps.for_model else true()
 
 
 def hidden_sources(deps: ToolDeps) -> tuple[str, ...]:

@@ -5,10 +5,13 @@ message's `last_activity` call show (totals, laps, time in heart-rate zones) —
 for the half splits; the history is the athlete's own activities *before* this one, so a comment does not
 change when later activities arrive.
 
-The activity's facts are computed at import (`keep_activity_facts`) and stored with its figures
-(`activity_figures.comment_facts`), keyed by what they depend on besides the samples: the athlete's max HR
-anchor (the zone sentence) and the activity's totals. `stored_activity_facts` uses them while that key
-holds and computes them again otherwise, so the comment is exactly what `activity_facts` would give.
+When an activity is processed (import, `reprocess`), `keep_activity_facts` computes its facts, stores them
+with its figures (`activity_figures.comment_facts`) and composes and stores RunCoach's comment from them
+(`tools.feed.repository.keep_computed_comment`), so the feed only reads it. The stored facts are keyed by
+what they depend on besides the samples: the athlete's max HR anchor (the zone sentence) and the activity's
+totals. `stored_activity_facts` uses them while that key holds and computes them again otherwise, so a
+comment composed later (for an activity processed before comments were stored) is exactly what
+`activity_facts` would give.
 """
 
 from __future__ import annotations
@@ -18,13 +21,24 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, User
 from tools.activities.detail import activity_view
+from tools.activities.repository import Activities
 from tools.deps import ToolDeps
-from tools.feed.comment import HISTORY_DAYS, LOAD_DAYS, ActivityFacts, History, Prior, half_splits
+from tools.feed.comment import (
+    HISTORY_DAYS,
+    LOAD_DAYS,
+    ActivityFacts,
+    ComputedComment,
+    History,
+    Prior,
+    Units,
+    compose,
+    half_splits,
+)
+from tools.feed.repository import keep_computed_comment
 from tools.fitness.activity_figures import ensure_figures
 from tools.samples.series import Span, activity_series
 from tools.zones.anchors import AnchorResolver
@@ -60,38 +74,10 @@ async def activity_facts(session: AsyncSession, athlete: User, activity: Activit
     )
 
 
-async def history_before(session: AsyncSession, athlete_id: int, activity: Activity) -> History:
+async def history_before(session: AsyncSession, activity: Activity) -> History:
     """The athlete's same-sport activities in the HISTORY_DAYS before `activity`, and every training load
     of the LOAD_DAYS before it."""
-    start = activity.start_time
-    earlier = (
-        Activity.user_id == athlete_id,
-        Activity.parent_id.is_(None),
-        Activity.id != activity.id,
-        Activity.start_time < start,
-    )
-    same_sport = (
-        await session.execute(
-            select(Activity.distance_m, Activity.moving_s, Activity.elapsed_s).where(
-                *earlier,
-                Activity.sport == activity.sport,
-                Activity.start_time >= start - timedelta(days=HISTORY_DAYS),
-            )
-        )
-    ).all()
-    loads = (
-        await session.execute(
-            select(Activity.training_load).where(
-                *earlier,
-                Activity.training_load.isnot(None),
-                Activity.start_time >= start - timedelta(days=LOAD_DAYS),
-            )
-        )
-    ).scalars()
-    return History(
-        same_sport=[Prior(distance_m=d, duration_s=moving or elapsed) for d, moving, elapsed in same_sport],
-        loads_before=[float(x) for x in loads if x is not None],
-    )
+    return (await histories_before(session, [activity]))[activity.id]
 
 
 async def _facts_key(session: AsyncSession, athlete: User, activity: Activity) -> list[Any]:
@@ -119,9 +105,27 @@ def _facts_from(stored: dict[str, Any]) -> ActivityFacts:
     return ActivityFacts(**fields)
 
 
+def units_of(athlete: User) -> Units:
+    return "imperial" if athlete.units == "imperial" else "metric"
+
+
+def comment_data(comment: ComputedComment) -> dict[str, Any]:
+    """What a stored computed comment keeps besides its text: each sentence and its figure."""
+    return {"facts": [f.model_dump() for f in comment.facts]}
+
+
 async def keep_activity_facts(session: AsyncSession, activity: Activity) -> ActivityFacts:
-    """Compute the facts of one activity and store them with its figures (at import, by `reprocess`)."""
+    """Compute the facts of one activity, store them with its figures, and compose and store RunCoach's
+    comment from them (when the activity is processed: at import, by `reprocess`)."""
     athlete = await session.get_one(User, activity.user_id)
+    facts = await _keep_facts(session, athlete, activity)
+    comment = compose(facts, await history_before(session, activity), units_of(athlete))
+    await keep_computed_comment(session, athlete.id, activity.id, comment.text, comment_data(comment))
+    return facts
+
+
+async def _keep_facts(session: AsyncSession, athlete: User, activity: Activity) -> ActivityFacts:
+    """Compute the facts of one activity and store them with its figures."""
     facts = await activity_facts(session, athlete, activity)
     span = Span(id=activity.id, start_time=activity.start_time, elapsed_s=activity.elapsed_s)
     figures = (await ensure_figures(session, athlete.id, [span]))[activity.id]
@@ -139,7 +143,7 @@ async def stored_activity_facts(session: AsyncSession, athlete: User, activity: 
     stored = figures.comment_facts if figures is not None else None
     if stored and stored.get("key") == await _facts_key(session, athlete, activity):
         return _facts_from(stored["facts"])
-    return await keep_activity_facts(session, activity)
+    return await _keep_facts(session, athlete, activity)
 
 
 async def histories_before(session: AsyncSession, activities: Sequence[Activity]) -> dict[int, History]:
@@ -150,26 +154,9 @@ async def histories_before(session: AsyncSession, activities: Sequence[Activity]
         by_athlete.setdefault(activity.user_id, []).append(activity)
     reach = timedelta(days=max(HISTORY_DAYS, LOAD_DAYS))
     for athlete_id, theirs in by_athlete.items():
-        rows = (
-            await session.execute(
-                select(
-                    Activity.id,
-                    Activity.sport,
-                    Activity.start_time,
-                    Activity.distance_m,
-                    Activity.moving_s,
-                    Activity.elapsed_s,
-                    Activity.training_load,
-                )
-                .where(
-                    Activity.user_id == athlete_id,
-                    Activity.parent_id.is_(None),
-                    Activity.start_time >= min(a.start_time for a in theirs) - reach,
-                    Activity.start_time < max(a.start_time for a in theirs),
-                )
-                .order_by(Activity.start_time, Activity.id)
-            )
-        ).all()
+        rows = await Activities(session, athlete_id).history(
+            min(a.start_time for a in theirs) - reach, max(a.start_time for a in theirs)
+        )
         for activity in theirs:
             start = activity.start_time
             earlier = [r for r in rows if r.id != activity.id and r.start_time < start]
@@ -206,5 +193,5 @@ async def stored_facts_of(
             if stored and stored.get("key") == await _facts_key(session, athlete, activity):
                 out[activity.id] = _facts_from(stored["facts"])
             else:
-                out[activity.id] = await keep_activity_facts(session, activity)
+                out[activity.id] = await _keep_facts(session, athlete, activity)
     return out

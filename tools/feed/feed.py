@@ -8,7 +8,7 @@ linked you is a 404 exactly like an id nobody has.
 The coach's comment on each activity (`CoachComment`):
 - on your own activities, the after-run message the coach actually sent you about it when there is one;
 - otherwise RunCoach's computed comment (`tools.feed.comment`: numbers from the activity and your own
-  earlier activities), composed on first view and stored, so it stays the same.
+  earlier activities), composed and stored when the activity is processed, so it stays the same.
 A coach viewing an athlete always gets the computed comment: the after-run message is written with the
 athlete's whole context (sleep, HRV, notes), which the link does not grant.
 
@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Forbidden, InvalidInput, NotFound
@@ -36,6 +35,7 @@ from tools.activities.detail import ActivityView, activity_view
 from tools.deps import ToolDeps, user_zone
 from tools.feed.comment import CommentFact
 from tools.feed.comments import add_comment, after_run_messages, computed_comments, written_comments
+from tools.feed.repository import Feed
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
@@ -131,56 +131,27 @@ async def feed_athlete_ids(session: AsyncSession, viewer: User, query: FeedQuery
     if query.athlete_id is not None and query.athletes:
         raise InvalidInput("Ask for one athlete (`athlete_id`) or for all of them (`athletes`), not both.")
     if query.athletes:
-        return sorted(set((await session.execute(_coached_by(viewer.id))).scalars()))
+        return await Feed(session, viewer.id).coached_athlete_ids()
     if query.athlete_id is None or query.athlete_id == viewer.id:
         return [viewer.id]
     await coach_link(session, viewer.id, query.athlete_id)
     return [query.athlete_id]
 
 
-def _coached_by(viewer_id: int) -> Select[int]:
-    """The athletes with an active link to `viewer_id` (a subquery, so access is checked in the query)."""
-    return select(CoachingLink.athlete_id).where(
-        CoachingLink.coach_id == viewer_id, CoachingLink.status == "active"
-    )
-
-
-def _visible(viewer: User, query: FeedQuery) -> ColumnElement[bool]:
-    """The feed's scope as a condition on `Activity`, checked in the same query as the rows."""
-    if not query.athletes and (query.athlete_id is None or query.athlete_id == viewer.id):
-        return Activity.user_id == viewer.id
-    linked = _coached_by(viewer.id)
-    if query.athlete_id is not None:
-        linked = linked.where(CoachingLink.athlete_id == query.athlete_id)
-    return Activity.user_id.in_(linked)
-
-
 async def _items(session: AsyncSession, viewer: User, activities: list[Activity]) -> list[FeedItem]:
+    feed = Feed(session, viewer.id)
     athlete_ids = sorted({a.user_id for a in activities})
-    athletes = {
-        u.id: u for u in (await session.execute(select(User).where(User.id.in_(athlete_ids)))).scalars()
-    }
-    links = {
-        link.athlete_id: link
-        for link in (
-            await session.execute(
-                select(CoachingLink).where(
-                    CoachingLink.coach_id == viewer.id,
-                    CoachingLink.status == "active",
-                    CoachingLink.athlete_id.in_(athlete_ids),
-                )
-            )
-        ).scalars()
-    }
+    athletes = await feed.athletes(athlete_ids)
+    links = await feed.links(athlete_ids)
     viewing = {
         i: _viewing(viewer, athletes[i], None if i == viewer.id else links[i])
         for i in athlete_ids
         if i == viewer.id or i in links
     }
     mine = [a for a in activities if a.user_id == viewer.id]
-    messages = await after_run_messages(session, viewer.id, [a.id for a in mine])
-    computed = await computed_comments(session, athletes, [a for a in activities if a.id not in messages])
-    written = await written_comments(session, [a.id for a in activities])
+    messages = await after_run_messages(feed, [a.id for a in mine])
+    computed = await computed_comments(feed, athletes, [a for a in activities if a.id not in messages])
+    written = await written_comments(feed, [a.id for a in activities])
     items = []
     for activity in activities:
         view = viewing[activity.user_id]
@@ -233,16 +204,13 @@ async def feed_page(
 ) -> FeedPage:
     """One page of the feed, newest first (without activities from `hide_sources`)."""
     await feed_athlete_ids(session, viewer, query)
-    stmt = (
-        select(Activity)
-        .where(_visible(viewer, query), Activity.parent_id.is_(None), Activity.source.not_in(hide_sources))
-        .order_by(Activity.start_time.desc(), Activity.id.desc())
-        .limit(query.limit + 1)
+    rows = await Feed(session, viewer.id).activities(
+        athlete_id=query.athlete_id,
+        every_athlete=query.athletes,
+        before=decode_cursor(query.cursor) if query.cursor else None,
+        limit=query.limit + 1,
+        hide_sources=hide_sources,
     )
-    if query.cursor:
-        start, activity_id = decode_cursor(query.cursor)
-        stmt = stmt.where(tuple_(Activity.start_time, Activity.id) < tuple_(start, activity_id))
-    rows = list((await session.execute(stmt)).scalars())
     page, more = rows[: query.limit], len(rows) > query.limit
     last = page[-1] if page else None
     return FeedPage(
@@ -256,12 +224,7 @@ async def viewable_activity(
 ) -> tuple[Activity, Viewing]:
     """An activity the viewer may see in the feed (their own, or an athlete's they coach), else NotFound
     worded exactly as for an id nobody has."""
-    activity = await session.scalar(
-        select(Activity).where(
-            Activity.id == activity_id,
-            (Activity.user_id == viewer.id) | Activity.user_id.in_(_coached_by(viewer.id)),
-        )
-    )
+    activity = await Feed(session, viewer.id).activity(activity_id)
     if activity is None:
         raise NotFound(f"No activity with id {activity_id}. List your activities to see the ids.")
     if activity.user_id == viewer.id:
@@ -279,7 +242,7 @@ async def comment_on(
         raise Forbidden(
             f"{person(view.athlete).name} has not allowed you to comment. Ask them to grant comments."
         )
-    comment = await add_comment(session, viewer, activity, body, now)
+    comment = await add_comment(Feed(session, viewer.id), activity, body, now)
     return _comment_out(viewer, view, comment, viewer)
 
 

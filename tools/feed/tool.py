@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from tools.activities.visibility import API_ONLY_SOURCES
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.feed.feed import FeedPage, FeedQuery, feed_page
 from tools.registry import tool
@@ -30,5 +30,4 @@ async def activity_feed(deps: ToolDeps, args: ActivityFeedInput) -> FeedPage:
     `athlete_id`, the feed of an athlete you coach (only athletes who granted it)."""
     limit = max(1, min(args.limit, MAX_TOOL_LIMIT))
     query = FeedQuery(athlete_id=args.athlete_id, limit=limit)
-    hidden = API_ONLY_SOURCES if deps.for_model else ()
-    return await feed_page(deps.session, deps.user, query, hide_sources=hidden)
+    return await feed_page(deps.session, deps.user, query, hide_sources=hidden_sources(deps))

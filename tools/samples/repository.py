@@ -1,21 +1,102 @@
-"""Per-minute rollups of an activity's samples (`activity_sample_minutes`): every statement on them, kept
-in step with the samples.
+"""Every statement on the per-second samples (`activity_samples`) and their per-minute rollups
+(`activity_sample_minutes`), for one user: each function takes the user and filters on it in the query.
 
-`write_minute_rollups` runs right after the samples' COPY, in the same transaction (the SQL function
-`write_activity_sample_minutes` of the migration rolls the rows just written up, so the rollups hold
-exactly what the raw rows give); `delete_minute_rollups` goes with every delete of samples.
-`rebuild_minute_rollups` rolls up samples written some other way (a bench's bulk COPY).
+Series. `series_rows` reads chosen activities' samples as one row of arrays per activity (`array_agg …
+ORDER BY ts`, decoded by the driver in C); `tools.samples.series` shapes them.
+
+Rollups, kept in step with the samples. `write_minute_rollups` runs right after the samples' COPY, in the
+same transaction (the SQL function `write_activity_sample_minutes` of the migration rolls the rows just
+written up, so the rollups hold exactly what the raw rows give); `delete_minute_rollups` goes with every
+delete of samples. `rebuild_minute_rollups` rolls up samples written some other way (a bench's bulk COPY).
+
+Aggregates (`query_samples`): `aggregate_samples` runs one statement, built by `build_samples_query` over the
+raw rows or, when `rollups_answer` says they give exactly the same figures, by `build_rollup_query` over the
+rollups. Bound parameters only, the same SQL on a hypertable and a partitioned table.
+
+The raw statement's shape:
+
+    SELECT bucket, count(*), agg(metric)…                          -- outer: conditions and aggregates
+    FROM (SELECT activity_id, ts, <columns>, <grade window>, <bucket>
+          FROM activity_samples
+          WHERE user_id = :me AND ts >= :start AND ts < :end        -- always: partition/chunk pruning
+                [AND activity_id IN (:ids)] [AND activity_id IN (<the user's activities of :sport>)]) s
+    WHERE <HR band> AND <pace band (as a speed band)> AND <grade band>
+    GROUP BY bucket ORDER BY bucket LIMIT :rows + 1
+
+- Grade is computed in the inner query with window functions over each activity's samples in time order
+  (a centred difference: altitude change / distance change between the samples GRADE_HALF_SPAN rows
+  before and after, when they are at least GRADE_MIN_DISTANCE_M apart), so the HR/pace conditions of the
+  outer query do not change which neighbours a sample has.
+- Time buckets are `date_bin(stride, ts AT TIME ZONE :tz, origin)` — local wall-clock buckets (a day is the
+  athlete's day, across DST changes), origin Monday 2001-01-01 so weeks start on Monday. `date_bin` is
+  core PostgreSQL (14+), so no TimescaleDB function is needed.
+- Pace is derived from speed over moving samples (≥ MOVING_SPEED_MPS): avg pace = 1000 / avg speed,
+  fastest (min) pace = 1000 / max speed, the p-th percentile of pace = 1000 / the (100−p)-th of speed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import (
+    Float,
+    Row,
+    Select,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import DateTime
 
-from core.models import activity_sample_minutes
+from core.models import Activity, activity_sample_minutes, activity_samples
+from tools.samples.spec import (
+    BUCKET_INTERVALS,
+    GRADE_HALF_SPAN,
+    GRADE_MIN_DISTANCE_M,
+    MOVING_SPEED_MPS,
+    PERCENTILES,
+    SampleQuery,
+)
+
+
+async def series_rows(
+    session: AsyncSession,
+    user_id: int,
+    activity_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    columns: Sequence[str],
+) -> list[Row[*tuple[Any, ...]]]:
+    """One row per activity of the user's among `activity_ids` with samples in [start, end]: the activity
+    id, then the epoch seconds and each of `columns` (names of `SAMPLE_VALUE_COLUMNS`) as arrays in time
+    order."""
+    s = activity_samples
+    order = s.c.ts
+    statement = (
+        select(
+            s.c.activity_id,
+            func.array_agg(aggregate_order_by(func.date_part("epoch", s.c.ts), order)),
+            *(func.array_agg(aggregate_order_by(s.c[c], order)) for c in columns),
+        )
+        .where(
+            s.c.user_id == user_id,
+            s.c.ts >= start,
+            s.c.ts <= end,
+            s.c.activity_id.in_(list(activity_ids)),
+        )
+        .group_by(s.c.activity_id)
+    )
+    return list((await session.execute(statement)).all())
 
 
 async def write_minute_rollups(
@@ -29,6 +110,13 @@ async def write_minute_rollups(
     return int(written.scalar_one())
 
 
+async def delete_samples(session: AsyncSession, user_id: int, activity_ids: Sequence[int]) -> None:
+    """Delete the samples of the user's activities, and their rollups with them."""
+    s = activity_samples
+    await session.execute(delete(s).where(s.c.user_id == user_id, s.c.activity_id.in_(list(activity_ids))))
+    await delete_minute_rollups(session, user_id, activity_ids)
+
+
 async def delete_minute_rollups(session: AsyncSession, user_id: int, activity_ids: Sequence[int]) -> None:
     m = activity_sample_minutes
     await session.execute(delete(m).where(m.c.user_id == user_id, m.c.activity_id.in_(list(activity_ids))))
@@ -38,3 +126,260 @@ async def rebuild_minute_rollups(session: AsyncSession, user_id: int) -> int:
     """Roll up every sample of the user again (after samples were written without `copy_samples`)."""
     written = await session.execute(text("SELECT rebuild_activity_sample_minutes(:user)"), {"user": user_id})
     return int(written.scalar_one())
+
+
+# --- aggregates (`query_samples`) ---------------------------------------------------------------------
+
+
+async def aggregate_samples(
+    session: AsyncSession,
+    user_id: int,
+    query: SampleQuery,
+    *,
+    tz: str,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    hide_sources: Sequence[str] = (),
+) -> list[Row[*tuple[Any, ...]]]:
+    """The rows of `query` over the user's samples with `start` ≤ ts < `end`, from the rollups when they
+    answer it exactly (`rollups_answer`), else from the raw samples; the columns of
+    `build_samples_query`."""
+    build = build_rollup_query if rollups_answer(query, start, end) else build_samples_query
+    statement = build(
+        query, user_id=user_id, tz=tz, start=start, end=end, limit=limit, hide_sources=hide_sources
+    )
+    return list((await session.execute(statement)).all())
+
+
+BUCKET_ORIGIN = datetime(2001, 1, 1)  # a Monday, naive: bucket edges are local wall-clock times
+
+
+def _needed_columns(query: SampleQuery) -> list[str]:
+    columns: list[str] = []
+    for metric in query.metrics:
+        if metric == "pace_s_per_km":
+            columns.append("speed_mps")
+        elif metric != "grade_pct":
+            columns.append(metric)
+    if query.hr_min is not None or query.hr_max is not None:
+        columns.append("heart_rate")
+    if query.pace_fastest_s_per_km is not None or query.pace_slowest_s_per_km is not None:
+        columns.append("speed_mps")
+    if query.needs_grade:
+        columns += ["altitude_m", "distance_m"]
+    return list(dict.fromkeys(columns))
+
+
+def _aggregate(value: ColumnElement[Any], aggregate: str, *, pace: bool) -> ColumnElement[Any]:
+    """One aggregate of `value`; for pace, `value` is the moving speed and the result is s/km."""
+    if aggregate == "count":
+        return cast(func.count(value), Float)
+    if aggregate == "sum":
+        return cast(func.sum(value), Float)
+    result: ColumnElement[Any]
+    if aggregate == "avg":
+        result = func.avg(value)
+    elif aggregate == "min":
+        result = func.max(value) if pace else func.min(value)
+    elif aggregate == "max":
+        result = func.min(value) if pace else func.max(value)
+    else:
+        q = PERCENTILES[aggregate]
+        result = func.percentile_cont(1.0 - q if pace else q).within_group(value)
+    if pace:
+        return literal(1000.0, Float) / func.nullif(cast(result, Float), 0.0, type_=Float)
+    return cast(result, Float)
+
+
+def _centred_difference(
+    column: ColumnElement[Any],
+    activity_id: ColumnElement[Any],
+    ts: ColumnElement[Any],
+    distance: ColumnElement[Any],
+) -> ColumnElement[Any]:
+    """value GRADE_HALF_SPAN samples later − value GRADE_HALF_SPAN samples earlier, within one activity.
+    Samples with the same timestamp (some devices record two) are ordered by distance, so the neighbours
+    do not depend on the physical order of the rows (a partition and a hypertable chunk differ)."""
+    order = (ts, distance)
+    later = func.lead(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=order)
+    earlier = func.lag(column, GRADE_HALF_SPAN, type_=Float).over(partition_by=activity_id, order_by=order)
+    return later - earlier
+
+
+def _activity_filters(
+    activity_id: ColumnElement[Any], query: SampleQuery, user_id: int, hide_sources: Sequence[str]
+) -> list[ColumnElement[bool]]:
+    """Which of the user's activities count: the ids asked for, of the sport asked for, none of a hidden
+    source (the raw and the rollup statements filter alike)."""
+    where: list[ColumnElement[bool]] = []
+    if query.activity_ids:
+        where.append(activity_id.in_(query.activity_ids))
+    if hide_sources:
+        where.append(
+            activity_id.not_in(
+                select(Activity.id).where(Activity.user_id == user_id, Activity.source.in_(hide_sources))
+            )
+        )
+    if query.sport:
+        where.append(
+            activity_id.in_(
+                select(Activity.id).where(Activity.user_id == user_id, Activity.sport == query.sport)
+            )
+        )
+    return where
+
+
+def build_samples_query(
+    query: SampleQuery,
+    *,
+    user_id: int,
+    tz: str,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    hide_sources: Sequence[str] = (),
+) -> Select[tuple[object, ...]]:
+    """The statement for `query` over the user's samples with `start` ≤ ts < `end` (aware datetimes).
+
+    Result columns: `bucket` (a naive local timestamp, an activity id, or NULL), `samples`, `first_ts`,
+    `last_ts`, then one column per `query.column_names()` (labelled c0, c1, … in that order).
+    """
+    s = activity_samples
+    where: list[ColumnElement[bool]] = [s.c.user_id == user_id, s.c.ts >= start, s.c.ts < end]
+    where += _activity_filters(s.c.activity_id, query, user_id, hide_sources)
+    inner_columns: list[ColumnElement[object]] = [s.c.activity_id, s.c.ts]
+    inner_columns += [s.c[name] for name in _needed_columns(query)]
+    if query.needs_grade:
+        rise = _centred_difference(s.c.altitude_m, s.c.activity_id, s.c.ts, s.c.distance_m)
+        run = _centred_difference(s.c.distance_m, s.c.activity_id, s.c.ts, s.c.distance_m)
+        grade = case((run >= GRADE_MIN_DISTANCE_M, cast(rise, Float) / run * 100.0), else_=None)
+        inner_columns.append(grade.label("grade_pct"))
+    if query.bucket in BUCKET_INTERVALS:
+        local = func.timezone(bindparam("tz", tz), s.c.ts)
+        origin = cast(bindparam("origin", BUCKET_ORIGIN, type_=DateTime()), DateTime(timezone=False))
+        inner_columns.append(
+            func.date_bin(bindparam("stride", BUCKET_INTERVALS[query.bucket]), local, origin).label("bucket")
+        )
+    inner = select(*inner_columns).where(*where).subquery("s")
+
+    conditions: list[ColumnElement[bool]] = []
+    if query.hr_min is not None:
+        conditions.append(inner.c.heart_rate >= query.hr_min)
+    if query.hr_max is not None:
+        conditions.append(inner.c.heart_rate <= query.hr_max)
+    if query.pace_fastest_s_per_km is not None:  # not faster than: speed at most
+        conditions.append(inner.c.speed_mps <= 1000.0 / query.pace_fastest_s_per_km)
+    if query.pace_slowest_s_per_km is not None:  # not slower than: speed at least
+        conditions.append(inner.c.speed_mps >= 1000.0 / query.pace_slowest_s_per_km)
+    if query.grade_min_pct is not None:
+        conditions.append(inner.c.grade_pct >= query.grade_min_pct)
+    if query.grade_max_pct is not None:
+        conditions.append(inner.c.grade_pct <= query.grade_max_pct)
+
+    values: list[ColumnElement[Any]] = []
+    for metric in query.metrics:
+        if metric == "pace_s_per_km":
+            moving = case((inner.c.speed_mps >= MOVING_SPEED_MPS, cast(inner.c.speed_mps, Float)), else_=None)
+            values += [_aggregate(moving, a, pace=True) for a in query.aggregates]
+        else:
+            column = cast(inner.c[metric], Float)
+            values += [_aggregate(column, a, pace=False) for a in query.aggregates]
+    labelled = [v.label(f"c{k}") for k, v in enumerate(values)]
+    stats = [
+        func.count().label("samples"),
+        func.min(inner.c.ts).label("first_ts"),
+        func.max(inner.c.ts).label("last_ts"),
+    ]
+
+    if query.bucket == "none":
+        return select(literal(None).label("bucket"), *stats, *labelled).where(*conditions)
+    key = inner.c.activity_id if query.bucket == "activity" else inner.c.bucket
+    return (
+        select(key.label("bucket"), *stats, *labelled)
+        .where(*conditions)
+        .group_by(key)
+        .order_by(key)
+        .limit(limit)
+    )
+
+
+#: buckets answered from the per-minute rollups (a day or more), and the aggregates they hold exactly
+ROLLUP_BUCKETS = frozenset({"none", "1d", "1w"})
+ROLLUP_AGGREGATES = frozenset({"avg", "min", "max", "sum", "count"})
+
+
+def _minute_aligned(moment: datetime) -> bool:
+    return moment.second == 0 and moment.microsecond == 0
+
+
+def rollups_answer(query: SampleQuery, start: datetime, end: datetime) -> bool:
+    """Whether the per-minute rollups give exactly what the raw samples give for `query` over [start, end):
+    a bucket of a day or more (or none), aggregates a sum/count/min/max can rebuild, no per-sample
+    condition or grade, and range ends on whole minutes."""
+    return (
+        query.bucket in ROLLUP_BUCKETS
+        and set(query.aggregates) <= ROLLUP_AGGREGATES
+        and not query.needs_grade
+        and query.hr_min is None
+        and query.hr_max is None
+        and query.pace_fastest_s_per_km is None
+        and query.pace_slowest_s_per_km is None
+        and _minute_aligned(start)
+        and _minute_aligned(end)
+    )
+
+
+def _from_rollup(series: str, aggregate: str, *, pace: bool) -> ColumnElement[Any]:
+    """One aggregate of a rolled-up series, as the raw path computes it (`_aggregate`)."""
+    m = activity_sample_minutes
+    n, total, low, high = (m.c[f"{p}_{series}"] for p in ("n", "s", "lo", "hi"))
+    if aggregate == "count":
+        return cast(func.coalesce(func.sum(n), 0), Float)
+    if aggregate == "sum":
+        return cast(func.sum(total), Float)
+    result: ColumnElement[Any]
+    if aggregate == "avg":
+        result = cast(func.sum(total), Float) / func.nullif(cast(func.sum(n), Float), 0.0, type_=Float)
+    elif aggregate == "min":
+        result = func.max(high) if pace else func.min(low)
+    else:  # max
+        result = func.min(low) if pace else func.max(high)
+    if pace:
+        return literal(1000.0, Float) / func.nullif(cast(result, Float), 0.0, type_=Float)
+    return cast(result, Float)
+
+
+def build_rollup_query(
+    query: SampleQuery,
+    *,
+    user_id: int,
+    tz: str,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    hide_sources: Sequence[str] = (),
+) -> Select[tuple[object, ...]]:
+    """`build_samples_query`'s result, with the same columns, from the per-minute rollups (only for what
+    `rollups_answer` accepts)."""
+    m = activity_sample_minutes
+    where: list[ColumnElement[bool]] = [m.c.user_id == user_id, m.c.minute >= start, m.c.minute < end]
+    where += _activity_filters(m.c.activity_id, query, user_id, hide_sources)
+    values: list[ColumnElement[Any]] = []
+    for metric in query.metrics:
+        pace = metric == "pace_s_per_km"
+        values += [_from_rollup("moving" if pace else metric, a, pace=pace) for a in query.aggregates]
+    labelled = [v.label(f"c{k}") for k, v in enumerate(values)]
+    stats = [
+        func.coalesce(func.sum(m.c.samples), 0).label("samples"),
+        func.min(m.c.first_ts).label("first_ts"),
+        func.max(m.c.last_ts).label("last_ts"),
+    ]
+    if query.bucket == "none":
+        return select(literal(None).label("bucket"), *stats, *labelled).where(*where)
+    local = func.timezone(bindparam("tz", tz), m.c.minute)
+    origin = cast(bindparam("origin", BUCKET_ORIGIN, type_=DateTime()), DateTime(timezone=False))
+    key = func.date_bin(bindparam("stride", BUCKET_INTERVALS[query.bucket]), local, origin)
+    return (
+        select(key.label("bucket"), *stats, *labelled).where(*where).group_by(key).order_by(key).limit(limit)
+    )

@@ -1,9 +1,9 @@
 """`query_samples`: typed questions over the athlete's per-second samples, answered by one SQL statement.
 
-The statement (see `sql.py`) always filters on the user from the tool's dependencies and on a time range,
-so the planner touches only that athlete's rows in the partitions (or chunks) of that range. Buckets of a
-day or more without per-sample conditions are answered from the per-minute rollups (`rollups_answer`):
-the same figures from ~60× fewer rows.
+The statement (built in `repository.py`) always filters on the user from the tool's dependencies and on a
+time range, so the planner touches only that athlete's rows in the partitions (or chunks) of that range.
+Buckets of a day or more without per-sample conditions are answered from the per-minute rollups
+(`rollups_answer`): the same figures from ~60× fewer rows.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from core.errors import NotFound
 from core.models import Activity
-from tools.activities.visibility import API_ONLY_SOURCES, visible
+from tools.activities.repository import Activities
+from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.registry import tool
+from tools.samples.repository import aggregate_samples
 from tools.samples.spec import DEFAULT_DAYS, MAX_DAYS, MAX_OUTPUT_BYTES, MAX_ROWS, SampleQuery
-from tools.samples.sql import build_rollup_query, build_samples_query, rollups_answer
 
 ACTIVITY_RANGE_MARGIN = timedelta(minutes=1)
 UNKNOWN_DURATION = timedelta(days=1)
@@ -57,13 +57,9 @@ def local_day_start(day: date, tz: ZoneInfo) -> datetime:
 
 
 async def _activity_range(deps: ToolDeps, ids: list[int]) -> tuple[datetime, datetime]:
-    rows = (
-        await deps.session.execute(
-            select(Activity.id, Activity.start_time, Activity.elapsed_s).where(
-                Activity.user_id == deps.user_id, Activity.id.in_(ids), visible(deps)
-            )
-        )
-    ).all()
+    rows = list(
+        (await Activities(deps.session, deps.user_id).by_id(ids, hidden=hidden_sources(deps))).values()
+    )
     missing = sorted(set(ids) - {row.id for row in rows})
     if missing:
         raise NotFound(
@@ -119,17 +115,16 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
     if max_rows != args.max_rows:
         notes.append(f"max_rows clamped to {max_rows}")
     start, end = await resolve_range(deps, args, notes)
-    build = build_rollup_query if rollups_answer(args, start, end) else build_samples_query
-    statement = build(
+    result = await aggregate_samples(
+        deps.session,
+        deps.user_id,
         args,
-        user_id=deps.user_id,
         tz=deps.tz.key,
         start=start,
         end=end,
         limit=max_rows + 1,
-        hide_sources=API_ONLY_SOURCES if deps.for_model else (),
+        hide_sources=hidden_sources(deps),
     )
-    result = (await deps.session.execute(statement)).all()
     truncated = len(result) > max_rows
     result = result[:max_rows]
     columns = args.column_names()
@@ -137,10 +132,7 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
     activities: dict[int, Activity] = {}
     if args.bucket == "activity" and result:
         ids = [int(row.bucket) for row in result]
-        found = await deps.session.execute(
-            select(Activity).where(Activity.user_id == deps.user_id, Activity.id.in_(ids), visible(deps))
-        )
-        activities = {a.id: a for a in found.scalars()}
+        activities = await Activities(deps.session, deps.user_id).by_id(ids, hidden=hidden_sources(deps))
 
     rows = []
     for row in result:

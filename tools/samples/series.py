@@ -2,8 +2,9 @@
 
 The estimators and the load computation work on plain Python lists (one per activity), like the pure
 science modules. The time range is derived from the activities themselves, so the query
-touches only the partitions those activities live in. Each activity comes back as one row of arrays
-(`array_agg … ORDER BY ts`), which the driver decodes in C: several times faster than a row per sample.
+(`tools.samples.repository.series_rows`) touches only the partitions those activities live in. Each
+activity comes back as one row of arrays, which the driver decodes in C: several times faster than a row per
+sample.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import SAMPLE_VALUE_COLUMNS, activity_samples
+from core.models import SAMPLE_VALUE_COLUMNS
+from tools.samples.repository import series_rows
 
 MARGIN = timedelta(minutes=1)
 UNKNOWN_DURATION = timedelta(days=1)
@@ -66,23 +66,7 @@ async def activity_series(
     if not spans:
         return {}
     start, end = _range(spans)
-    s = activity_samples
-    order = s.c.ts
-    statement = (
-        select(
-            s.c.activity_id,
-            func.array_agg(aggregate_order_by(func.date_part("epoch", s.c.ts), order)),
-            *(func.array_agg(aggregate_order_by(s.c[c], order)) for c in columns),
-        )
-        .where(
-            s.c.user_id == user_id,
-            s.c.ts >= start,
-            s.c.ts <= end,
-            s.c.activity_id.in_([span.id for span in spans]),
-        )
-        .group_by(s.c.activity_id)
-    )
     out: dict[int, Series] = {}
-    for row in (await session.execute(statement)).all():
+    for row in await series_rows(session, user_id, [span.id for span in spans], start, end, columns):
         out[row[0]] = Series(t=list(row[1]), columns={c: list(row[2 + k]) for k, c in enumerate(columns)})
     return out

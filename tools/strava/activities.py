@@ -31,6 +31,7 @@ from core.redis import get_redis
 from core.settings import get_settings
 from tools.activities.importer import SAME_START_TOLERANCE
 from tools.activities.store import NewActivity, store_activity
+from tools.feed.facts import keep_activity_facts
 from tools.gear.gear import link_default_gear
 from tools.integrations.credentials import get_integration, set_last_sync
 from tools.integrations.locks import hold_lock
@@ -222,6 +223,7 @@ async def _import_one(conn: StravaConnection, run: SyncRunRecorder, activity: An
                 stored = await store_activity(session, run.user_id, new)
                 await link_default_gear(session, stored)
                 await compute_activity_load(session, stored)
+                await keep_activity_facts(session, stored)
         except IntegrityError:
             return "skipped"  # a concurrent import of the same activity won
     return "imported"

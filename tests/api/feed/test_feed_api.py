@@ -97,6 +97,24 @@ async def test_the_coachs_etag_moves_with_the_athletes_data(cast: Cast) -> None:
     assert after.status_code == 200 and after.json()["items"][0]["comments"][0]["body"] == "Tough one"
 
 
+async def test_a_coach_deleting_their_comment_moves_the_athletes_etag(cast: Cast) -> None:
+    """The delete names only the coach in its conditions; the comment row names the athlete too, and the
+    unit of work bumps both (no write path has to remember the other side)."""
+    await link(cast, can_comment=True)
+    feed = await cast.athlete.client.get("/api/v1/feed")
+    activity_id = feed.json()["items"][0]["activity"]["id"]
+    said = await cast.coach.client.post(
+        f"/api/v1/feed/activities/{activity_id}/comments", json={"body": "Great pacing"}
+    )
+    assert said.status_code == 201, said.text
+    seen = await cast.athlete.client.get("/api/v1/feed")
+    assert seen.json()["items"][0]["comments"][0]["body"] == "Great pacing"
+    deleted = await cast.coach.client.delete(f"/api/v1/feed/comments/{said.json()['id']}")
+    assert deleted.status_code == 204
+    after = await cast.athlete.client.get("/api/v1/feed", headers={"If-None-Match": seen.headers["etag"]})
+    assert after.status_code == 200 and after.json()["items"][0]["comments"] == []
+
+
 async def test_pages_follow_the_cursor(cast: Cast) -> None:
     client = cast.athlete.client
     whole = (await client.get("/api/v1/feed")).json()["items"]

@@ -18,8 +18,10 @@ from tools.activities.fit.decode import decode_fit
 from tools.activities.fit.model import ParsedActivity
 from tools.activities.importer import import_fit
 from tools.activities.originals import path_for
-from tools.activities.reprocess import activities_with_originals, reprocess_activity
+from tools.activities.repository import activities_with_originals
+from tools.activities.reprocess import reprocess_activity
 from tools.feed.comments import computed_comments
+from tools.feed.repository import Feed
 
 FIT = "fit/fitdecode/tests/files"
 RUN = "activity-small-fenix2-run.fit"
@@ -83,7 +85,7 @@ async def test_a_parser_change_gives_new_values_under_the_same_ids(db: AsyncSess
     laps_before = await _laps(db, run.id)
     distance, load = run.distance_m, run.training_load
     assert hr_before is not None and distance is not None and load is not None
-    comment_before = (await computed_comments(db, {user.id: user}, [run]))[run.id].body
+    comment_before = (await computed_comments(Feed(db, user.id), {user.id: user}, [run]))[run.id].body
 
     result = await reprocess_activity(db, user.id, run.id, decode=changed_parser)
 
@@ -100,7 +102,7 @@ async def test_a_parser_change_gives_new_values_under_the_same_ids(db: AsyncSess
         await db.execute(select(ActivityGear.gear_id).where(ActivityGear.activity_id == run.id))
     ).scalars()
     assert list(links) == [shoe.id]
-    comment_after = (await computed_comments(db, {user.id: user}, [run]))[run.id].body
+    comment_after = (await computed_comments(Feed(db, user.id), {user.id: user}, [run]))[run.id].body
     assert f"{run.avg_hr:.0f}" in comment_after and comment_after != comment_before  # the feed follows
 
     back = await reprocess_activity(db, user.id, run.id)  # the real parser again: the original values

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.database import session_scope
-from core.models import Activity, ActivityGear, Gear, Job, User
+from core.models import Activity, ActivityComment, ActivityGear, Gear, Job, User
 from core.queue.records import create_job
 from jobs.runner import run_job
 from tests.factories import create_user
@@ -131,6 +131,12 @@ async def test_names_types_descriptions_gear_and_the_manual_activity_come_from_t
         samples = await session.scalar(
             text("SELECT count(*) FROM activity_samples WHERE activity_id = :a"), {"a": manual.id}
         )
+        comment = await session.scalar(
+            select(ActivityComment.body).where(
+                ActivityComment.activity_id == manual.id, ActivityComment.kind == "computed"
+            )
+        )
+    assert comment is not None and "10" in comment, "the feed's comment is stored with the manual activity"
     assert (tempo.name, tempo.external_id, tempo.notes) == ("Tempo Tuesday", "1001", "4 x 1 km at threshold")
     assert gear == "Pegasus 40", "gear named in the CSV is linked to the athlete's gear of that name"
     assert walk.name == "Walk with the dog" and walk.sport == "walking"

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.shared_data import require
 from tools.activities.importer import import_fit
+from tools.samples.repository import build_rollup_query, build_samples_query, rollups_answer
 from tools.samples.spec import SampleQuery
-from tools.samples.sql import build_rollup_query, build_samples_query, rollups_answer
 
 FIT = "fit/fitdecode/tests/files"
 FILES = (

@@ -21,6 +21,7 @@ from tests.factories import create_user
 from tests.tools.samples.sample_data import Run, create_run, varied_run_series
 from tools.deps import ToolDeps
 from tools.registry import call_tool
+from tools.samples.repository import build_samples_query
 from tools.samples.spec import (
     GRADE_HALF_SPAN,
     GRADE_MIN_DISTANCE_M,
@@ -28,7 +29,6 @@ from tools.samples.spec import (
     MOVING_SPEED_MPS,
     SampleQuery,
 )
-from tools.samples.sql import build_samples_query
 from tools.statistics import percentile
 
 TZ = "America/New_York"

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.factories import create_user
 from tests.tools.samples.rollup_cases import QUERIES, assert_same_rows, both_paths, import_files
 from tools.activities.store import delete_activity
+from tools.samples.repository import rollups_answer
 from tools.samples.spec import SampleQuery
-from tools.samples.sql import rollups_answer
 
 
 async def test_rollups_give_the_raw_aggregates_on_real_files(db: AsyncSession) -> None:
