@@ -90,7 +90,6 @@ NOT_YET_MOVED = frozenset(
         "tools/training_load/training_load.py",
         "tools/workouts/library.py",
         "tools/workouts/store.py",
-        "tools/zones/anchors.py",
     }
 )
 

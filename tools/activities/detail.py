@@ -24,10 +24,10 @@ from tools.activities.activities import ActivitySummary as LegSummary
 from tools.activities.repository import Activities
 from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
-from tools.fitness.activity_figures import ensure_figures
+from tools.fitness.activity_figures import ensure_figures, ensure_figures_of
 from tools.gear.repository import GearRepository
 from tools.samples.series import Span, activity_series
-from tools.zones.anchors import AnchorResolver, AnchorSource
+from tools.zones.anchors import Anchor, AnchorResolver, AnchorSource, max_hr_estimate
 from tools.zones.science import max_hr_zones, time_in_zones
 
 
@@ -57,13 +57,25 @@ class ActivityView(ActivityDetail):
     hr_zones: HeartRateZones | None = Field(description="None without heart rate or a max HR")
 
 
+async def _max_hr(deps: ToolDeps) -> Anchor | None:
+    """The athlete's max HR as `AnchorResolver.max_hr` gives it (profile, the shared memo, else estimated),
+    its data gathered here — the candidates, then their figures — so each statement is one call away."""
+    resolver = AnchorResolver(
+        deps.session, deps.user, today=deps.today, shared=True, hide_sources=hidden_sources(deps)
+    )
+    known, anchor = resolver.recall("max_hr")
+    if known:
+        return anchor
+    candidates = await resolver.candidates.max_hr()
+    figures = await ensure_figures_of(deps.session, deps.user_id, candidates)
+    return resolver.remember("max_hr", max_hr_estimate(figures, deps.user, deps.today))
+
+
 async def _hr_zones(deps: ToolDeps, spans: list[Span]) -> HeartRateZones | None:
     figures = await ensure_figures(deps.session, deps.user_id, spans)
     if not any(f.hr_samples for f in figures.values()):
         return None
-    max_hr = await AnchorResolver(
-        deps.session, deps.user, today=deps.today, shared=True, hide_sources=hidden_sources(deps)
-    ).max_hr()
+    max_hr = await _max_hr(deps)
     if max_hr is None:
         return None
     zones = max_hr_zones(max_hr.value)

@@ -124,6 +124,14 @@ async def ensure_figures(
     return await repository.of(ids)
 
 
+async def ensure_figures_of(
+    session: AsyncSession, user_id: int, spans: Sequence[Span]
+) -> list[ActivityFigures]:
+    """`ensure_figures` as a list in the order of `spans` (those that have figures)."""
+    found = await ensure_figures(session, user_id, spans)
+    return [found[s.id] for s in spans if s.id in found]
+
+
 def segments(figures: ActivityFigures) -> list[Segment]:
     return [Segment(**s) for s in figures.steady_segments or []]
 
