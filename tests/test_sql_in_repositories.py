@@ -80,8 +80,6 @@ NOT_YET_MOVED = frozenset(
         "tools/samples/sql.py",
         "tools/strava/activities.py",
         "tools/training_load/activity.py",
-        "tools/training_load/cross_training.py",
-        "tools/training_load/training_load.py",
         "tools/workouts/library.py",
         "tools/workouts/store.py",
     }
