@@ -74,14 +74,11 @@ NOT_YET_MOVED = frozenset(
         "tools/notifications/store.py",
         "tools/notifications/telegram_link.py",
         "tools/notifications/triggers.py",
-        "tools/readiness/today.py",
         "tools/samples/samples.py",
         "tools/samples/series.py",
         "tools/samples/sql.py",
         "tools/strava/activities.py",
         "tools/training_load/activity.py",
-        "tools/workouts/library.py",
-        "tools/workouts/store.py",
     }
 )
 
