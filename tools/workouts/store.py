@@ -28,16 +28,8 @@ from core.models import Workout as WorkoutRow
 from core.models import WorkoutStep
 from tools.workouts.model import (
     Block,
-    CadenceTarget,
-    EndByDistance,
-    EndByTime,
-    HeartRateTarget,
-    HeartRateZoneTarget,
-    PaceTarget,
-    PowerTarget,
     Repeat,
     Step,
-    Target,
     Workout,
     summarize,
 )
@@ -58,37 +50,15 @@ class FlatStep:
     notes: str | None = None
 
 
-def _target(target: Target | None) -> tuple[str | None, float | None, float | None]:
-    match target:
-        case PaceTarget():
-            return "pace", target.fastest_s_per_km, target.slowest_s_per_km
-        case HeartRateTarget():
-            return "heart_rate", target.low_bpm, target.high_bpm
-        case HeartRateZoneTarget():
-            return "hr_zone", float(target.zone), float(target.zone)
-        case CadenceTarget():
-            return "cadence", target.low_spm, target.high_spm
-        case PowerTarget():
-            return "power", target.low_w, target.high_w
-    return None, None, None
-
-
 def _step(step: Step, ordinal: int, parent: int | None) -> FlatStep:
-    end_value = (
-        step.end.seconds
-        if isinstance(step.end, EndByTime)
-        else step.end.meters
-        if isinstance(step.end, EndByDistance)
-        else None
-    )
-    target_type, low, high = _target(step.target)
+    low, high = step.target.bounds if step.target is not None else (None, None)
     return FlatStep(
         ordinal=ordinal,
         parent_ordinal=parent,
         step_type=step.step_type.value,
         end_type=step.end.type,
-        end_value=end_value,
-        target_type=target_type,
+        end_value=step.end.value,
+        target_type=step.target.type if step.target is not None else None,
         target_low=low,
         target_high=high,
         notes=step.notes,
