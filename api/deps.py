@@ -66,17 +66,12 @@ _CONNECT_ERRORS: tuple[type[BaseException], ...] = (
 
 
 async def get_session(sessionmaker: SessionmakerDep) -> AsyncIterator[AsyncSession]:
-    async with sessionmaker() as session:
+    async with database.session_scope(sessionmaker) as session:
         try:
             await session.connection()
         except _CONNECT_ERRORS as exc:
             raise ServiceUnavailable(DB_UNAVAILABLE, details={"service": "database"}) from exc
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

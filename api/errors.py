@@ -185,16 +185,20 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     return problem_response(request, exc.status_code, detail, headers=exc.headers)
 
 
-async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
-    log.error("database unavailable: %s", type(exc).__name__)
+def _service_unavailable(request: Request, exc: Exception, service: str, message: str) -> JSONResponse:
+    log.error("%s unavailable: %s", service, type(exc).__name__)
     return problem_response(
         request,
         503,
-        DB_UNAVAILABLE,
+        message,
         code="service_unavailable",
-        details={"service": "database"},
+        details={"service": service},
         headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)},
     )
+
+
+async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
+    return _service_unavailable(request, exc, "database", DB_UNAVAILABLE)
 
 
 async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -221,15 +225,7 @@ def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bo
 
 
 async def redis_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
-    log.error("redis unavailable: %s", type(exc).__name__)
-    return problem_response(
-        request,
-        503,
-        REDIS_UNAVAILABLE,
-        code="service_unavailable",
-        details={"service": "redis"},
-        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)},
-    )
+    return _service_unavailable(request, exc, "redis", REDIS_UNAVAILABLE)
 
 
 async def integrity_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -56,7 +56,8 @@ async def _bench(total: int, rounds: int) -> None:
     from core.database import dispose_engine, get_sessionmaker
     from knowledge.chunking import Chunk, load_corpus
     from knowledge.embeddings import HashingEmbedder
-    from knowledge.index import index_corpus, vector_literal
+    from knowledge.index import index_corpus
+    from knowledge.repository import vector_literal
     from knowledge.search import hybrid_search, vector_search
     from tests.knowledge.labelled_questions import LABELLED_QUESTIONS
 

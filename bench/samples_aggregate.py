@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.harness import run_on_fresh_database  # noqa: E402
-from bench.training_tools import TODAY, _literal_sql, _load, _timed  # noqa: E402
+from bench.training_tools import (  # noqa: E402
+    TODAY,
+    _literal_sql,
+    _load,
+    _timed,
+    query_samples_timed,
+    samples_in_last_90_days,
+)
 
 QUESTIONS: dict[str, dict[str, Any]] = {
     "weekly avg + max HR, avg pace (rollups)": {
@@ -92,10 +99,6 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
     from core.database import dispose_engine, get_engine, get_sessionmaker
     from core.models import User
     from tools.deps import ToolDeps
-    from tools.registry import call_tool
-    from tools.samples.samples import resolve_range
-    from tools.samples.spec import SampleQuery
-    from tools.samples.sql import build_samples_query
 
     print(f"[{backend}] loading {rows:,} synthetic samples …")
     athlete_id, user_ids, written = await _load(rows, users)
@@ -139,26 +142,14 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
     async with maker() as session:
         user = await session.get_one(User, athlete_id)
         deps = ToolDeps.for_user(session, user, now=now)
-        in_range = (
-            await session.execute(
-                text("SELECT count(*) FROM activity_samples WHERE user_id = :u AND ts >= :a AND ts < :b"),
-                {"u": athlete_id, "a": now - timedelta(days=90), "b": now},
-            )
-        ).scalar_one()
+        in_range = await samples_in_last_90_days(session, athlete_id, now)
         print(
             f"[{backend}] athlete {athlete_id}: {in_range:,} samples in the last 90 days, "
             f"{written:,} in the table"
         )
         for name, args in QUESTIONS.items():
-            tool_times, result = await _timed(
-                rounds, functools.partial(call_tool, "query_samples", deps, args)
-            )
-            query = SampleQuery.model_validate(args)
-            start, end = await resolve_range(deps, query, [])
-            raw = build_samples_query(
-                query, user_id=athlete_id, tz=deps.tz.key, start=start, end=end, limit=query.max_rows + 1
-            )
-            literal = _literal_sql(raw)
+            tool_times, result, statement = await query_samples_timed(deps, athlete_id, args, rounds)
+            literal = _literal_sql(statement)
             settings = TIMESCALE_SCAN if timescale else PLAIN_SCAN
             scan_times, scan_rows = await _timed(
                 rounds, functools.partial(_full_scan, session, "/* full scan */ " + literal, settings)

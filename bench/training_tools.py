@@ -198,6 +198,36 @@ async def _timed(rounds: int, fn: Callable[[], Awaitable[Any]]) -> tuple[list[fl
     return times, result
 
 
+async def samples_in_last_90_days(session: Any, athlete_id: int, now: datetime) -> int:
+    """How many of the athlete's samples the 90-day questions cover."""
+    from sqlalchemy import text
+
+    found = await session.execute(
+        text("SELECT count(*) FROM activity_samples WHERE user_id = :u AND ts >= :a AND ts < :b"),
+        {"u": athlete_id, "a": now - timedelta(days=90), "b": now},
+    )
+    return int(found.scalar_one())
+
+
+async def query_samples_timed(
+    deps: Any, athlete_id: int, args: dict[str, Any], rounds: int
+) -> tuple[list[float], Any, Any]:
+    """`query_samples` called `rounds` times through the tool registry: the times, its last result, and the
+    statement it runs (for the baseline scans and EXPLAIN)."""
+    from tools.registry import call_tool
+    from tools.samples.samples import resolve_range
+    from tools.samples.spec import SampleQuery
+    from tools.samples.sql import build_samples_query
+
+    tool_times, result = await _timed(rounds, functools.partial(call_tool, "query_samples", deps, args))
+    query = SampleQuery.model_validate(args)
+    start, end = await resolve_range(deps, query, [])
+    statement = build_samples_query(
+        query, user_id=athlete_id, tz=deps.tz.key, start=start, end=end, limit=query.max_rows + 1
+    )
+    return tool_times, result, statement
+
+
 async def _bench(total_rows: int, users: int, rounds: int) -> None:
     from sqlalchemy import select, text
 
@@ -206,9 +236,6 @@ async def _bench(total_rows: int, users: int, rounds: int) -> None:
     from tools.deps import ToolDeps
     from tools.plans.periodize import periodize
     from tools.registry import call_tool
-    from tools.samples.samples import resolve_range
-    from tools.samples.spec import SampleQuery
-    from tools.samples.sql import build_samples_query
 
     print(f"loading {total_rows:,} synthetic samples …")
     started = time.perf_counter()
@@ -277,25 +304,13 @@ async def _bench(total_rows: int, users: int, rounds: int) -> None:
     async with maker() as session:
         user = await session.get_one(User, athlete_id)
         deps = ToolDeps.for_user(session, user, now=now)
-        in_range = (
-            await session.execute(
-                text("SELECT count(*) FROM activity_samples WHERE user_id = :u AND ts >= :a AND ts < :b"),
-                {"u": athlete_id, "a": now - timedelta(days=90), "b": now},
-            )
-        ).scalar_one()
+        in_range = await samples_in_last_90_days(session, athlete_id, now)
         print(
             f"\nquery_samples: athlete {athlete_id}, ~{in_range:,} of their samples in the last 90 days, "
             f"{written:,} in the table"
         )
         for name, args in queries.items():
-            tool_times, result = await _timed(
-                rounds, functools.partial(call_tool, "query_samples", deps, args)
-            )
-            query = SampleQuery.model_validate(args)
-            start, end = await resolve_range(deps, query, [])
-            statement = build_samples_query(
-                query, user_id=athlete_id, tz=deps.tz.key, start=start, end=end, limit=query.max_rows + 1
-            )
+            tool_times, result, statement = await query_samples_timed(deps, athlete_id, args, rounds)
             literal = _literal_sql(statement)
             connection = await session.connection()
             plan = "\n".join(row[0] for row in await connection.exec_driver_sql("EXPLAIN " + literal))

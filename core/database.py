@@ -80,15 +80,31 @@ def use_engine(engine: AsyncEngine) -> None:
     _sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
 
 
+_KEEP_ON_ERROR = "runcoach_keep_on_error"
+
+
+def keep_on_error(session: AsyncSession) -> None:
+    """Commit what the unit of work has written even though it ends in an error: for a write that records
+    something already done elsewhere (the id of a copy uploaded to Garmin before scheduling it failed), which
+    a rollback would orphan."""
+    session.info[_KEEP_ON_ERROR] = True
+
+
 @asynccontextmanager
-async def session_scope() -> AsyncIterator[AsyncSession]:
-    """The unit of work: commit on success, roll back on error."""
-    async with get_sessionmaker()() as session:
+async def session_scope(
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> AsyncIterator[AsyncSession]:
+    """The unit of work: commit on success, roll back on error (commit, then raise, if `keep_on_error`).
+    `sessionmaker`: another one than the process's (a request's, which tests point elsewhere)."""
+    async with (sessionmaker or get_sessionmaker())() as session:
         try:
             yield session
             await session.commit()
         except BaseException:
-            await session.rollback()
+            if session.info.pop(_KEEP_ON_ERROR, False):
+                await session.commit()
+            else:
+                await session.rollback()
             raise
 
 

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -38,10 +38,15 @@ def downgrade(database_url: str, revision: str) -> None:
 async def current_revision(database_url: str) -> str | None:
     engine = create_async_engine(database_url)
     try:
-        async with engine.connect() as conn:
-            return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        return await engine_revision(engine)
     finally:
         await engine.dispose()
+
+
+async def engine_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database behind `engine` is migrated to (None: not migrated at all)."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
 
 
 async def is_current(database_url: str) -> bool:

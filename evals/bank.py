@@ -11,10 +11,9 @@ from datetime import date, timedelta
 from statistics import mean
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evals import truth
+from evals import repository, truth
 from evals.fixture import EVAL_TODAY, EVAL_TZ, RACE_NAME, SHOE_NAME
 from evals.spec import (
     Effect,
@@ -52,7 +51,7 @@ def _next(weekday: int) -> date:
 
 def _row_exists(sql: str, what: str, **params: Any) -> Effect:
     async def check(session: AsyncSession, user_id: int) -> str | None:
-        found = (await session.execute(text(sql), {"uid": user_id, **params})).first()
+        found = await repository.row_exists(session, user_id, sql, params)
         return None if found else f"not stored: {what}"
 
     return check
@@ -60,7 +59,7 @@ def _row_exists(sql: str, what: str, **params: Any) -> Effect:
 
 def _row_absent(sql: str, what: str, **params: Any) -> Effect:
     async def check(session: AsyncSession, user_id: int) -> str | None:
-        found = (await session.execute(text(sql), {"uid": user_id, **params})).first()
+        found = await repository.row_exists(session, user_id, sql, params)
         return f"stored, but should not be: {what}" if found else None
 
     return check

@@ -75,9 +75,8 @@ async def harness(settings: Settings, model: Model, data_dir: Path) -> AsyncIter
         saver, pool = await open_checkpointer(url, max_size=2)
         redis = Redis.from_url(base.redis_url)
         try:
-            async with AsyncSession(engine, expire_on_commit=False) as session:
+            async with database.session_scope() as session:
                 user = await build_athlete(session, data_dir)
-                await session.commit()
                 user_id = user.id
             yield Harness(engine, saver, redis, settings, model, user_id)
         finally:

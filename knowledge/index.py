@@ -18,33 +18,19 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import INDEXED_EMBEDDING_DIMS
 from knowledge.chunking import Chunk, load_corpus
 from knowledge.embeddings import Embedder
+from knowledge.repository import KnowledgeChunks, vector_literal
 
 __all__ = [
     "IndexReport",
     "corpus_fingerprint",
     "ensure_indexed",
-    "hnsw_index_sql",
     "index_corpus",
     "reindex",
 ]
-
-_LOCK_KEY = "runcoach:knowledge-index"
-_COLUMNS = (
-    "source",
-    "title",
-    "heading_path",
-    "ordinal",
-    "text",
-    "content_sha256",
-    "embedding_model",
-    "embedding_dim",
-)
 
 
 @dataclass(frozen=True)
@@ -64,35 +50,10 @@ class IndexReport:
         return self.added + self.updated
 
 
-def hnsw_index_sql(dim: int) -> str:
-    """The per-dimension partial HNSW index, exactly as the initial migration creates it."""
-    return (
-        f"CREATE INDEX IF NOT EXISTS ix_knowledge_chunks_embedding_{dim} ON knowledge_chunks "
-        f"USING hnsw ((embedding::vector({dim})) vector_cosine_ops) WHERE embedding_dim = {dim}"
-    )
-
-
-def vector_literal(vector: Sequence[float]) -> str:
-    """pgvector's text form: '[0.1,0.2,…]'."""
-    return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
-
-
 def corpus_fingerprint(chunks: Sequence[Chunk]) -> str:
     """A digest of what the index must contain (order-independent), to compare with the stored rows."""
     keys = sorted(f"{c.source}|{c.ordinal}|{c.content_sha256}" for c in chunks)
     return hashlib.md5("\n".join(keys).encode(), usedforsecurity=False).hexdigest()
-
-
-async def _stored_fingerprint(session: AsyncSession, model: str) -> str:
-    row = await session.execute(
-        text(
-            "SELECT coalesce(md5(string_agg(k, chr(10) ORDER BY k COLLATE \"C\")), '') FROM ("
-            "SELECT source || '|' || ordinal || '|' || content_sha256 AS k FROM knowledge_chunks "
-            "WHERE embedding_model = :model) keys"
-        ),
-        {"model": model},
-    )
-    return str(row.scalar_one())
 
 
 async def ensure_indexed(
@@ -100,7 +61,7 @@ async def ensure_indexed(
 ) -> IndexReport | None:
     """Index the corpus if the stored rows for this embedder do not match it; None when already current."""
     chunks = load_corpus() if chunks is None else chunks
-    if await _stored_fingerprint(session, embedder.name) == corpus_fingerprint(chunks):
+    if await KnowledgeChunks(session).fingerprint(embedder.name) == corpus_fingerprint(chunks):
         return None
     return await index_corpus(session, embedder, chunks)
 
@@ -118,15 +79,9 @@ async def index_corpus(
     started = time.perf_counter()
     chunks = load_corpus() if chunks is None else chunks
     model, dim = embedder.name, embedder.dim
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": _LOCK_KEY})
-
-    rows = await session.execute(
-        text(
-            "SELECT id, source, ordinal, content_sha256 FROM knowledge_chunks WHERE embedding_model = :model"
-        ),
-        {"model": model},
-    )
-    stored = {(r.source, r.ordinal): (r.id, r.content_sha256) for r in rows}
+    chunks_table = KnowledgeChunks(session)
+    await chunks_table.lock_for_indexing()
+    stored = await chunks_table.stored(model)
     wanted = {(c.source, c.ordinal): c for c in chunks}
     if len(wanted) != len(chunks):
         raise ValueError("two chunks share a (source, ordinal): the corpus loader is inconsistent")
@@ -143,77 +98,11 @@ async def index_corpus(
 
     doomed = stale_ids + replace_ids
     if doomed:
-        await session.execute(text("DELETE FROM knowledge_chunks WHERE id = ANY(:ids)"), {"ids": doomed})
+        await chunks_table.delete(doomed)
     other_deleted = 0
     if prune_other_models:
-        result = await session.execute(
-            text("DELETE FROM knowledge_chunks WHERE embedding_model <> :model"), {"model": model}
-        )
-        other_deleted = int(getattr(result, "rowcount", 0) or 0)
+        other_deleted = await chunks_table.delete_other_models(model)
 
-    bulk = len(to_write) >= copy_threshold
-    if bulk:
-        await _copy_in(session, to_write, vectors, model, dim, rebuild=len(to_write) >= rebuild_index_at)
-        # fresh statistics: the planner's, and the word frequencies hybrid search reads (`knowledge.search`)
-        await session.execute(text("ANALYZE knowledge_chunks"))
-    elif to_write:
-        await session.execute(
-            text(
-                f"INSERT INTO knowledge_chunks ({', '.join(_COLUMNS)}, embedding) VALUES "
-                "(:source, :title, :heading_path, :ordinal, :text, :content_sha256, :embedding_model, "
-                ":embedding_dim, CAST(:embedding AS vector))"
-            ),
-            [
-                {
-                    "source": c.source,
-                    "title": c.title,
-                    "heading_path": c.heading_path,
-                    "ordinal": c.ordinal,
-                    "text": c.text,
-                    "content_sha256": c.content_sha256,
-                    "embedding_model": model,
-                    "embedding_dim": dim,
-                    "embedding": vector_literal(v),
-                }
-                for c, v in zip(to_write, vectors, strict=True)
-            ],
-        )
-    return IndexReport(
-        model=model,
-        dim=dim,
-        added=len(to_write) - updated,
-        updated=updated,
-        unchanged=len(chunks) - len(to_write),
-        deleted=len(stale_ids),
-        other_models_deleted=other_deleted,
-        bulk=bulk,
-        seconds=time.perf_counter() - started,
-    )
-
-
-async def _copy_in(
-    session: AsyncSession,
-    chunks: Sequence[Chunk],
-    vectors: Sequence[Sequence[float]],
-    model: str,
-    dim: int,
-    *,
-    rebuild: bool,
-) -> None:
-    """COPY rows into a staging table, then one INSERT … SELECT (the HNSW index rebuilt around it if
-    asked)."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    await session.execute(
-        text(
-            "CREATE TEMP TABLE IF NOT EXISTS knowledge_chunks_stage (source text, title text, "
-            "heading_path text, ordinal integer, text text, content_sha256 text, embedding_model text, "
-            "embedding_dim integer, embedding text) ON COMMIT DROP"
-        )
-    )
-    await session.execute(text("TRUNCATE knowledge_chunks_stage"))
     records = [
         (
             c.source,
@@ -226,23 +115,26 @@ async def _copy_in(
             dim,
             vector_literal(v),
         )
-        for c, v in zip(chunks, vectors, strict=True)
+        for c, v in zip(to_write, vectors, strict=True)
     ]
-    await driver.copy_records_to_table(
-        "knowledge_chunks_stage", records=records, columns=[*_COLUMNS, "embedding"]
+    bulk = len(to_write) >= copy_threshold
+    if bulk:
+        await chunks_table.copy_in(records, dim, rebuild=len(to_write) >= rebuild_index_at)
+        # fresh statistics: the planner's, and the word frequencies hybrid search reads (`knowledge.search`)
+        await chunks_table.analyze()
+    elif to_write:
+        await chunks_table.insert(records)
+    return IndexReport(
+        model=model,
+        dim=dim,
+        added=len(to_write) - updated,
+        updated=updated,
+        unchanged=len(chunks) - len(to_write),
+        deleted=len(stale_ids),
+        other_models_deleted=other_deleted,
+        bulk=bulk,
+        seconds=time.perf_counter() - started,
     )
-    rebuild = rebuild and dim in INDEXED_EMBEDDING_DIMS
-    if rebuild:
-        await session.execute(text(f"DROP INDEX IF EXISTS ix_knowledge_chunks_embedding_{dim}"))
-    columns = ", ".join(_COLUMNS)
-    await session.execute(
-        text(
-            f"INSERT INTO knowledge_chunks ({columns}, embedding) "
-            f"SELECT {columns}, embedding::vector FROM knowledge_chunks_stage"
-        )
-    )
-    if rebuild:
-        await session.execute(text(hnsw_index_sql(dim)))
 
 
 async def reindex() -> IndexReport | None:

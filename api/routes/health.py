@@ -9,11 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from api.server import is_draining
 from core.database import get_engine
-from core.migrate import head_revision
+from core.migrate import engine_revision, head_revision
 from core.redis import get_redis
 
 TAGS = [
@@ -40,8 +39,7 @@ async def healthz() -> dict[str, str]:
 
 
 async def _check_database() -> dict[str, Any]:
-    async with get_engine().connect() as conn:
-        revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+    revision = await engine_revision(get_engine())
     head = head_revision()
     return {"ok": revision == head, "revision": revision, "head": head}
 

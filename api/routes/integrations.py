@@ -25,15 +25,15 @@ from core.errors import CoachError, NotFound
 from core.settings import Settings, get_settings
 from tools.garmin.auth import (
     GarminLoginState,
-    disconnect_garmin,
     garmin_login_state,
     start_garmin_login,
     submit_garmin_mfa,
 )
 from tools.integrations.credentials import Provider
+from tools.integrations.disconnect import disconnect
 from tools.integrations.overview import IntegrationsOverview, integrations_overview
 from tools.integrations.sync_start import SyncRequest, SyncStarted, start_sync
-from tools.strava.oauth import STATE_TTL_S, disconnect_strava, strava_authorize_url, strava_callback
+from tools.strava.oauth import STATE_TTL_S, strava_authorize_url, strava_callback
 
 API_PREFIX = "/api/v1"
 WEB_SETTINGS_PATH = "/settings"
@@ -139,8 +139,7 @@ async def garmin_login_status(user: CurrentUser) -> GarminLoginState:
     responses=problem_responses(404),
 )
 async def delete_garmin(user: CurrentUser, session: SessionDep) -> None:
-    if not await disconnect_garmin(session, user.id):
-        raise NotFound("Garmin Connect is not connected, so there is nothing to disconnect.")
+    await disconnect(session, user.id, "garmin")
 
 
 @router.get(
@@ -233,8 +232,7 @@ async def strava_oauth_callback(
     responses=problem_responses(404),
 )
 async def delete_strava(user: CurrentUser, session: SessionDep) -> None:
-    if not await disconnect_strava(session, user.id):
-        raise NotFound("Strava is not connected, so there is nothing to disconnect.")
+    await disconnect(session, user.id, "strava")
 
 
 @router.post(

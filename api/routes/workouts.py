@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import RowId, ToolDepsDep
 from api.errors import problem_responses
+from core.database import keep_on_error
 from core.errors import CoachError
 from tools.workouts import library
 from tools.workouts import workouts as tools
@@ -88,7 +89,7 @@ async def push_workout(workout_id: RowId, body: PushBody, deps: ToolDepsDep) -> 
     except CoachError:
         # keep what already happened on Garmin (the id of an uploaded copy whose scheduling failed), so
         # the next push replaces that copy instead of leaving an orphan on the athlete's Garmin account
-        await deps.session.commit()
+        keep_on_error(deps.session)
         raise
 
 

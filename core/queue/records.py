@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,3 +139,30 @@ async def last_result(session: AsyncSession, user_id: int, kind: str) -> dict[st
         .order_by(Job.finished_at.desc())
         .limit(1)
     )
+
+
+async def stale_job_ids(
+    session: AsyncSession, now: datetime, *, stale_after: timedelta, limit: int = 500
+) -> list[uuid.UUID]:
+    """Queued jobs untouched for `stale_after` and retrying jobs whose retry time has come. Not scoped by
+    user: the maintenance task re-enqueues every user's lost jobs."""
+    rows = await session.scalars(
+        select(Job.id)
+        .where(
+            or_(
+                (Job.state == "queued") & (Job.updated_at < now - stale_after),
+                (Job.state == "retrying") & (Job.run_after < now - timedelta(seconds=30)),
+            )
+        )
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def count_by_state(session: AsyncSession, states: tuple[str, ...]) -> dict[str, int]:
+    """How many jobs are in each of `states`. Not scoped by user: the queue gauge counts every job."""
+    rows = await session.execute(
+        select(Job.state, func.count()).where(Job.state.in_(states)).group_by(Job.state)
+    )
+    # not `dict(result)`: a result has `keys()`, so dict() takes it for a mapping and fails
+    return {state: count for state, count in rows.all()}

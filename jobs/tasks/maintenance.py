@@ -7,11 +7,9 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
-
 from core.database import session_scope
 from core.metrics import JOB_QUEUE
-from core.models import Job
+from core.queue.records import count_by_state, stale_job_ids
 
 log = logging.getLogger(__name__)
 
@@ -29,27 +27,8 @@ async def requeue_stale_jobs() -> dict[str, Any]:
 
     now = datetime.now(UTC)
     async with session_scope() as session:
-        rows = (
-            (
-                await session.execute(
-                    select(Job.id)
-                    .where(
-                        or_(
-                            (Job.state == "queued") & (Job.updated_at < now - STALE_AFTER),
-                            (Job.state == "retrying") & (Job.run_after < now - timedelta(seconds=30)),
-                        )
-                    )
-                    .limit(500)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        counts = await session.execute(
-            select(Job.state, func.count()).where(Job.state.in_(UNFINISHED)).group_by(Job.state)
-        )
-        # not `dict(result)`: a result has `keys()`, so dict() takes it for a mapping and fails
-        waiting: dict[str, int] = {state: count for state, count in counts}
+        rows = await stale_job_ids(session, now, stale_after=STALE_AFTER)
+        waiting = await count_by_state(session, UNFINISHED)
     for state in UNFINISHED:
         JOB_QUEUE.labels(state).set(waiting.get(state, 0))
     for job_id in rows:

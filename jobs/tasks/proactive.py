@@ -23,7 +23,6 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic_ai.models import Model
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.checkpoint import get_checkpointer
@@ -35,6 +34,7 @@ from core.models import Job, User
 from core.queue.outbox import enqueue
 from core.settings import Settings, get_settings
 from jobs.runner import job_handler
+from tools.account.repository import all_user_ids
 from tools.notifications import store
 from tools.notifications.delivery import ChannelSender, DeliveryReport, deliver_due
 from tools.notifications.preferences import Channel, Trigger, get_preferences
@@ -91,7 +91,7 @@ async def proactive_tick(now: datetime | None = None) -> dict[str, Any]:
     """The scheduled task: evaluate every user's triggers at `now` (default: the current time)."""
     now = now or datetime.now(UTC)
     async with session_scope() as session:
-        user_ids = list((await session.execute(select(User.id).order_by(User.id))).scalars())
+        user_ids = await all_user_ids(session)
     enqueued = 0
     for user_id in user_ids:
         try:

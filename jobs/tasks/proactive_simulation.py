@@ -25,20 +25,26 @@ from zoneinfo import ZoneInfo
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic_ai.models import Model
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.offline import INTRO
-from core.models import Activity, DailyHealth, Gear, Integration, Notification, PlannedSession, Race, User
+from core.models import Activity, DailyHealth, Notification, Race, User
 from jobs.tasks.proactive import write_message
 from tools.activities.demo import seed_demo
+from tools.activities.repository import Activities
 from tools.activities.store import NewActivity, store_activity
 from tools.deps import ToolDeps
 from tools.gear.gear import link_default_gear
+from tools.gear.repository import GearRepository
+from tools.health.repository import HealthDays
 from tools.notifications import store
 from tools.notifications.delivery import deliver_due
 from tools.notifications.preferences import Trigger
+from tools.notifications.repository import TelegramLinks
 from tools.notifications.triggers import due_messages
+from tools.plans.repository import PlannedSessions
+from tools.plans.store import ACTIVE
+from tools.races.repository import Races
 from tools.registry import call_tool
 from tools.training_load.activity import compute_activity_load
 
@@ -116,27 +122,18 @@ async def _prepare(session: AsyncSession, start: date, days: int) -> tuple[User,
     user = seeded.user
     tz = ZoneInfo(user.timezone)
     scenario = Scenario(start=start, days=days)
-    session.add(Integration(user_id=user.id, provider="telegram", external_id="0", settings={"sim": True}))
-    race_a = (await session.execute(select(Race).where(Race.user_id == user.id))).scalar_one()
+    TelegramLinks(session, user.id).add("0", {"sim": True})
+    races = Races(session, user.id)
+    [race_a] = await races.all()  # the seeded A race
     scenario.race_day = start + timedelta(days=7)
-    session.add(
-        Race(user_id=user.id, name="Sim City 10K", date=scenario.race_day, distance_m=10_000, priority="B")
-    )
+    races.add(Race(name="Sim City 10K", date=scenario.race_day, distance_m=10_000, priority="B"))
     await session.flush()
     deps = ToolDeps.for_user(session, user, now=datetime.combine(start, time(5, 0), tzinfo=tz))
     await call_tool("generate_plan", deps, {"race_id": race_a.id, "name": "Simulated plan"})
-    sessions = (
-        await session.execute(
-            select(PlannedSession)
-            .where(
-                PlannedSession.user_id == user.id,
-                PlannedSession.date >= start,
-                PlannedSession.date < start + timedelta(days=days),
-                PlannedSession.kind.notin_(("rest", "race")),
-            )
-            .order_by(PlannedSession.date)
-        )
-    ).scalars()
+    # the new plan's runs of the week (no rest or race days; it has no strength sessions)
+    sessions = await PlannedSessions(session, user.id).runs_between(
+        start, start + timedelta(days=days - 1), statuses=("planned",), active=ACTIVE
+    )
     runs: dict[date, float] = {}
     for planned in sessions:
         if (
@@ -150,27 +147,22 @@ async def _prepare(session: AsyncSession, start: date, days: int) -> tuple[User,
     scenario.run_days = sorted(runs)
     scenario.late_run_day = scenario.run_days[-1] if scenario.run_days else None
     # the seeded history is not news: its runs had their feedback before the simulated week
-    history = (
-        await session.execute(
-            select(Activity.id).where(
-                Activity.user_id == user.id,
-                Activity.start_time >= datetime.combine(start - timedelta(days=3), time(), tzinfo=tz),
-            )
-        )
-    ).scalars()
-    for activity_id in history:
+    history = await Activities(session, user.id).all(
+        Activity.start_time >= datetime.combine(start - timedelta(days=3), time(), tzinfo=tz)
+    )
+    for activity in history:
         await store.create_notification(
             session,
             user.id,
             trigger=Trigger.AFTER_RUN,
-            period_key=f"activity:{activity_id}",
+            period_key=f"activity:{activity.id}",
             title="(before the simulated week)",
             body="-",
             channels=[],
             now=datetime.combine(start, time(), tzinfo=tz),
         )
     if len(scenario.run_days) >= 3:
-        gear = (await session.execute(select(Gear).where(Gear.user_id == user.id))).scalar_one()
+        [gear] = await GearRepository(session, user.id).all()  # the seeded trainer
         first_two = sum(runs[d] for d in scenario.run_days[:2])
         gear.retire_at_m = gear.start_distance_m + first_two + 0.5 * runs[scenario.run_days[2]]
         scenario.gear_crossed_day = scenario.run_days[2]
@@ -203,9 +195,8 @@ async def simulate_week(
         local = now.astimezone(tz)
         day = local.date()
         if local.time() == NIGHT_DATA_AT and day != start:  # the seed has the first night already
-            session.add(
+            HealthDays(session, user.id).add(
                 DailyHealth(
-                    user_id=user.id,
                     day=day,
                     sleep_s=7 * 3600 + 1200,
                     sleep_score=78,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import asyncpg
 import pytest
@@ -16,11 +18,11 @@ from core.runtime import Services, libpq_url
 from tests.conftest import scalar
 
 
-@pytest.fixture
-def scratch_database(services: Services):  # type: ignore[no-untyped-def]
-    """A fresh, empty database on the session's server, dropped afterwards."""
+@contextmanager
+def _scratch(server_url: str) -> Iterator[str]:
+    """A fresh, empty database on the server of `server_url`, dropped afterwards."""
     name = f"scratch_{uuid.uuid4().hex[:8]}"
-    admin = libpq_url(services.database_url)
+    admin = libpq_url(server_url)
 
     async def run(sql: str) -> None:
         conn = await asyncpg.connect(admin)
@@ -30,8 +32,16 @@ def scratch_database(services: Services):  # type: ignore[no-untyped-def]
             await conn.close()
 
     asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    yield make_url(services.database_url).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(run(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(run(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def scratch_database(services: Services) -> Iterator[str]:
+    with _scratch(services.database_url) as url:
+        yield url
 
 
 def _tables(url: str) -> set[str]:
@@ -55,6 +65,33 @@ def test_upgrade_downgrade_upgrade_round_trips(scratch_database: str) -> None:
     upgrade(scratch_database)
     assert _tables(scratch_database) == after_first
     assert asyncio.run(current_revision(scratch_database)) == head_revision()
+
+
+def _hypertables(url: str) -> set[str]:
+    async def fetch() -> set[str]:
+        conn = await asyncpg.connect(libpq_url(url))
+        try:
+            rows = await conn.fetch("SELECT hypertable_name FROM timescaledb_information.hypertables")
+            return {r["hypertable_name"] for r in rows}
+        finally:
+            await conn.close()
+
+    return asyncio.run(fetch())
+
+
+def test_the_timescale_path_round_trips_too(timescale_url: str) -> None:
+    """Production's path (hypertables, compression, rollups as a hypertable) downgrades to nothing and
+    upgrades again to the same schema."""
+    with _scratch(timescale_url) as url:
+        upgrade(url)
+        after_first = _tables(url)
+        assert _hypertables(url) == {"activity_samples", "activity_sample_minutes"}
+        downgrade(url, "base")
+        assert _tables(url) <= {"alembic_version"}
+        upgrade(url)
+        assert _tables(url) == after_first
+        assert _hypertables(url) == {"activity_samples", "activity_sample_minutes"}
+        assert asyncio.run(current_revision(url)) == head_revision()
 
 
 def test_migrate_twice_is_a_no_op(scratch_database: str) -> None:

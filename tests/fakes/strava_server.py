@@ -261,7 +261,9 @@ class FakeStrava(FakeService):
         self.subscriptions: dict[int, dict[str, Any]] = {}
         self._verify_tokens: dict[int, str] = {}
         self._subscription_ids = iter(range(120_475, 999_999))
-        self.handshake_timeout_s = 2.0  # Strava wants the callback's answer within two seconds
+        # Strava wants the callback's answer within two seconds; the fake waits longer, since a test on a
+        # loaded machine checks the handshake's content, not its timing (no timed assertion in a test)
+        self.handshake_timeout_s = 10.0
         self.handshakes: list[int] = []  # what our callback answered to each subscription handshake
 
         self._routes = self._build_routes()

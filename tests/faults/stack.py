@@ -19,8 +19,10 @@ servers of their own, and a restart of PostgreSQL or Redis under them is exactly
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -29,7 +31,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -338,3 +340,32 @@ class Stack:
     async def value(self, query: str, *args: object) -> Any:
         rows = await self.sql(query, *args)
         return rows[0][0] if rows else None
+
+    # -- jobs --------------------------------------------------------------------------------------------
+
+    async def job(self, job_id: uuid.UUID) -> dict[str, Any]:
+        """The job row's state, attempts, progress, result and error (JSON decoded)."""
+        row = await self.sql(
+            "SELECT state, attempts, progress, result, error FROM jobs WHERE id = $1", job_id
+        )
+        out = dict(row[0])
+        for key in ("progress", "result"):
+            if isinstance(out[key], str):
+                out[key] = json.loads(out[key])
+        return out
+
+    async def wait_for_job(
+        self, job_id: uuid.UUID, done: Callable[[dict[str, Any]], bool], what: str, *, within_s: float
+    ) -> dict[str, Any]:
+        """Poll the job until `done(job)`; fail after `within_s` (a bound against hangs, not a figure)."""
+        deadline = time.monotonic() + within_s
+        while True:
+            job = await self.job(job_id)
+            if done(job):
+                return job
+            assert time.monotonic() < deadline, f"waited {within_s:.0f}s for {what}; the job is {job}"
+            await asyncio.sleep(0.05)
+
+
+def job_ended(job: dict[str, Any]) -> bool:
+    return job["state"] in {"succeeded", "failed"}

@@ -15,19 +15,17 @@ the worker is killed while it waits.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
 
 from core.runtime import libpq_url
 from tests.faults.conftest import Account, sign_up, until
-from tests.faults.stack import Role, Stack
+from tests.faults.stack import Role, Stack, job_ended
 from tests.support.shared_data import SHARED_DATA, require
 from tests.tools.activities.strava_export import Row, build_export
 
@@ -76,31 +74,6 @@ def _rows() -> list[Row]:
     manual = Row("6000", None, name="Treadmill", kind="Run", elapsed_s=1800, distance_m=5000)
     ordered = rows + fits
     return [*ordered[:GEAR_AT], gear_row, *ordered[GEAR_AT:], manual]
-
-
-async def _job(stack: Stack, job_id: uuid.UUID) -> dict[str, Any]:
-    row = (
-        await stack.sql("SELECT state, attempts, progress, result, error FROM jobs WHERE id = $1", job_id)
-    )[0]
-    out = dict(row)
-    for key in ("progress", "result"):
-        if isinstance(out[key], str):
-            out[key] = json.loads(out[key])
-    return out
-
-
-async def _wait(stack: Stack, job_id: uuid.UUID, done: Any, what: str) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        job = await _job(stack, job_id)
-        if done(job):
-            return job
-        assert time.monotonic() < deadline, f"waited {WAIT_S:.0f}s for {what}; the job is {job}"
-        await asyncio.sleep(0.05)
-
-
-def _finished(job: dict[str, Any]) -> bool:
-    return job["state"] in {"succeeded", "failed"}
 
 
 async def _upload(account: Account, archive: Path) -> uuid.UUID:
@@ -157,7 +130,9 @@ async def test_an_archive_survives_a_killed_worker_imports_once_and_refuses_pare
         )
 
     # the reference: the same archive imported without interruption (another athlete)
-    expected_job = await _wait(stack, await _upload(reference, archive), _finished, "the reference import")
+    expected_job = await stack.wait_for_job(
+        await _upload(reference, archive), job_ended, "the reference import", within_s=WAIT_S
+    )
     assert expected_job["state"] == "succeeded", expected_job
     expected = {f["file"]: f["status"] for f in expected_job["result"]["files"]}
     assert len(expected) == len(rows) + 1
@@ -191,13 +166,13 @@ async def test_an_archive_survives_a_killed_worker_imports_once_and_refuses_pare
         await hold.rollback()
     finally:
         await lock.close()
-    killed = await _job(stack, job_id)
+    killed = await stack.job(job_id)
     assert killed["state"] == "running", "nobody told PostgreSQL: the worker died"
     committed = [f["file"] for f in killed["progress"]["files"]]
     assert 1 <= len(committed) <= GEAR_AT, killed["progress"]
     assert len(_items_logged(taken_by, job_id)) == GEAR_AT, "it was at the gear item when it died"
 
-    finished = await _wait(stack, job_id, _finished, "the resumed import")
+    finished = await stack.wait_for_job(job_id, job_ended, "the resumed import", within_s=WAIT_S)
     assert finished["state"] == "succeeded" and finished["attempts"] == 2, finished
     (survivor,) = [w for w in workers if w is not taken_by]
     assert "claimed job message" in survivor.log()
@@ -221,7 +196,9 @@ async def test_an_archive_survives_a_killed_worker_imports_once_and_refuses_pare
     assert linked == GEAR
 
     # the same archive again: nothing new
-    again = await _wait(stack, await _upload(athlete, archive), _finished, "the second import")
+    again = await stack.wait_for_job(
+        await _upload(athlete, archive), job_ended, "the second import", within_s=WAIT_S
+    )
     assert again["state"] == "succeeded", again
     second = {f["file"]: f["status"] for f in again["result"]["files"]}
     assert second == {k: "rejected" if v == "rejected" else "already_imported" for k, v in expected.items()}

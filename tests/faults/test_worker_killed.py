@@ -7,15 +7,15 @@ with nobody re-sending anything — and finishes; every activity is stored exact
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.faults.conftest import Account, sign_up, until
-from tests.faults.stack import Role, Stack
+from tests.faults.stack import Role, Stack, job_ended
 from tests.support.shared_data import require
 
 pytestmark = pytest.mark.slow
@@ -37,54 +37,42 @@ WORKER_ENV = {
 WAIT_S = 90.0
 
 
-async def _job(stack: Stack, job_id: uuid.UUID) -> dict[str, Any]:
-    query = "SELECT state, attempts, progress, result, error FROM jobs WHERE id = $1"
-    row = (await stack.sql(query, job_id))[0]
-    out = dict(row)
-    for key in ("progress", "result"):
-        if isinstance(out[key], str):
-            out[key] = json.loads(out[key])
-    return out
+@dataclass
+class Midway:
+    """An import job of FILES that one of two workers has started: some files committed, not all."""
+
+    job_id: uuid.UUID
+    job: dict[str, Any]
+    taken_by: Role
+    workers: list[Role]
+    account: Account
+    paths: list[Path]
 
 
-async def _wait(stack: Stack, job_id: uuid.UUID, done: Any, what: str) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        job = await _job(stack, job_id)
-        if done(job):
-            return job
-        assert time.monotonic() < deadline, f"waited {WAIT_S:.0f}s for {what}; the job is {job}"
-        await asyncio.sleep(0.05)
-
-
-async def test_a_worker_killed_mid_import_is_replaced_and_every_activity_is_stored_once(
-    stack: Stack, accounts: list[Account]
-) -> None:
+async def import_midway(stack: Stack, accounts: list[Account], worker_env: dict[str, str]) -> Midway:
+    """An api and two workers (as when workers are scaled out), a new account uploading FILES, and the job
+    half way on the worker that took it."""
     paths = [require(f"fit/{name}") for name in FILES]
-    # two workers, as when workers are scaled out: the one that takes the job is killed, the other is idle
     roles = [
         stack.role("api", ready=False),
-        *(stack.role("worker", env=WORKER_ENV, ready=False) for _ in "ab"),
+        *(stack.role("worker", env=worker_env, ready=False) for _ in "ab"),
     ]
     for role in roles:
         await asyncio.to_thread(role.wait_ready)
     api, workers = roles[0], roles[1:]
     account = await sign_up(api.url or "")
     accounts.append(account)
-
     upload = await account.client.post(
         "/api/v1/activities/import",
         files=[("files", (p.name, p.read_bytes(), "application/octet-stream")) for p in paths],
     )
     assert upload.status_code == 202, upload.text
     job_id = uuid.UUID(upload.json()["job_id"])
-
-    # the first worker is half way: some files imported (and committed), not all
-    midway = await _wait(
-        stack,
+    job = await stack.wait_for_job(
         job_id,
         lambda j: j["state"] == "running" and 1 <= (j["progress"] or {}).get("done", 0) < len(FILES),
         "the first file to be imported",
+        within_s=WAIT_S,
     )
 
     def holder() -> list[Role]:  # the worker that logged the file it just committed
@@ -92,13 +80,26 @@ async def test_a_worker_killed_mid_import_is_replaced_and_every_activity_is_stor
 
     await until(lambda: bool(holder()), within_s=10, what="the worker's log line")
     assert len(holder()) == 1, "exactly one worker took the job"
-    (taken_by,) = holder()
-    taken_by.kill()
-    done_before_kill = (await _job(stack, job_id))["progress"]["done"]
-    assert done_before_kill >= midway["progress"]["done"]
-    assert (await _job(stack, job_id))["state"] == "running"  # nobody told PostgreSQL: it died
+    return Midway(job_id, job, holder()[0], workers, account, paths)
 
-    finished = await _wait(stack, job_id, lambda j: j["state"] in {"succeeded", "failed"}, "the job to end")
+
+async def test_a_worker_killed_mid_import_is_replaced_and_every_activity_is_stored_once(
+    stack: Stack, accounts: list[Account]
+) -> None:
+    midway = await import_midway(stack, accounts, WORKER_ENV)
+    job_id, taken_by, workers, account, paths = (
+        midway.job_id,
+        midway.taken_by,
+        midway.workers,
+        midway.account,
+        midway.paths,
+    )
+    taken_by.kill()
+    done_before_kill = (await stack.job(job_id))["progress"]["done"]
+    assert done_before_kill >= midway.job["progress"]["done"]
+    assert (await stack.job(job_id))["state"] == "running"  # nobody told PostgreSQL: it died
+
+    finished = await stack.wait_for_job(job_id, job_ended, "the job to end", within_s=WAIT_S)
     assert finished["state"] == "succeeded", finished
     assert finished["attempts"] == 2  # the killed run and the redelivered one
     (survivor,) = [w for w in workers if w is not taken_by]

@@ -113,13 +113,12 @@ async def test_recall_at_5_on_labelled_questions(
 async def test_vector_query_shape_can_use_the_dimension_hnsw_index(
     db: AsyncSession, indexed: HashingEmbedder
 ) -> None:
-    from knowledge.index import vector_literal
-    from knowledge.search import _vector_cte
+    from knowledge.repository import vector_cte, vector_literal
 
     await db.execute(text("SET LOCAL enable_seqscan = off"))
     plan = (
         await db.execute(
-            text(f"EXPLAIN WITH {_vector_cte(384)} SELECT * FROM vec"),
+            text(f"EXPLAIN WITH {vector_cte(384)} SELECT * FROM vec"),
             {
                 "embedding": vector_literal(await indexed.embed_query("taper")),
                 "model": indexed.name,

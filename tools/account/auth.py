@@ -24,8 +24,9 @@ from tools.account.email_verification import existing_account_mail, verification
 from tools.account.mailer import Mail
 from tools.account.password_policy import MIN_PASSWORD_LENGTH, weak_password_reason
 from tools.account.profile import Profile, check_timezone
+from tools.account.repository import find_user_by_email
 from tools.account.sessions import ActiveSession, NewSession, create_session, end_other_sessions
-from tools.account.users import create_user, find_user_by_email, normalise_email
+from tools.account.users import create_user, normalise_email
 
 MAX_PASSWORD_LENGTH = 1024
 BAD_CREDENTIALS = "That email and password don't match. Check both and try again."

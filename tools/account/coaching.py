@@ -20,17 +20,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import data_versions as versions
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import CoachingLink, User
-from tools.account.users import find_user_by_email, normalise_email
+from tools.account.repository import CoachingLinks, find_user_by_email
+from tools.account.users import normalise_email
 
 #: open (pending or active) links one athlete may have: a few coaches, not a mailing list
 MAX_OPEN_LINKS = 10
-OPEN = ("pending", "active")
 
 
 class Person(BaseModel):
@@ -111,8 +110,9 @@ def _athlete_out(link: CoachingLink, athlete: User) -> AthleteLinkOut:
 
 
 async def _changed(session: AsyncSession, link: CoachingLink) -> None:
-    """Both sides see something new (ETags). The link's row names the athlete and a coach who accepted; an
-    invitation still addressed to an e-mail is news for whoever holds that address, which no row says."""
+    """Both sides see something new (ETags). The unit of work bumps the users the link's row names (the
+    athlete, and a coach who accepted: `core.data_versions`); an invitation still addressed to an e-mail is
+    news for whoever holds that address, which no row says, so that one is noted here."""
     if link.coach_id is None:
         invited = await find_user_by_email(session, link.coach_email)
         if invited is not None:
@@ -121,29 +121,9 @@ async def _changed(session: AsyncSession, link: CoachingLink) -> None:
 
 async def overview(session: AsyncSession, user: User) -> CoachingOverview:
     """The user's coaches (as an athlete), athletes and open invitations (as a coach)."""
-    rows = (
-        await session.execute(
-            select(CoachingLink, User)
-            .outerjoin(User, User.id == CoachingLink.coach_id)
-            .where(CoachingLink.athlete_id == user.id, CoachingLink.status.in_(OPEN))
-            .order_by(CoachingLink.created_at, CoachingLink.id)
-        )
-    ).all()
-    coaches = [_coach_out(link, coach) for link, coach in rows]
-    as_coach = (
-        await session.execute(
-            select(CoachingLink, User)
-            .join(User, User.id == CoachingLink.athlete_id)
-            .where(
-                (
-                    ((CoachingLink.coach_id == user.id) & (CoachingLink.status == "active"))
-                    | ((CoachingLink.coach_email == user.email.lower()) & (CoachingLink.status == "pending"))
-                ),
-                CoachingLink.athlete_id != user.id,
-            )
-            .order_by(func.lower(func.coalesce(User.display_name, User.email)), CoachingLink.id)
-        )
-    ).all()
+    links = CoachingLinks(session, user.id)
+    coaches = [_coach_out(link, coach) for link, coach in await links.coaches()]
+    as_coach = await links.as_coach(user.email)
     return CoachingOverview(
         coaches=coaches,
         athletes=[_athlete_out(link, a) for link, a in as_coach if link.status == "active"],
@@ -161,15 +141,8 @@ async def invite_coach(session: AsyncSession, athlete: User, invite: InviteCoach
     email = normalise_email(invite.email)
     if email == athlete.email.lower():
         raise InvalidInput("That is your own address: invite your coach's e-mail address.")
-    open_links = list(
-        (
-            await session.execute(
-                select(CoachingLink).where(
-                    CoachingLink.athlete_id == athlete.id, CoachingLink.status.in_(OPEN)
-                )
-            )
-        ).scalars()
-    )
+    links = CoachingLinks(session, athlete.id)
+    open_links = await links.open_links()
     if any(link.coach_email == email for link in open_links):
         raise Conflict(
             f"{email} is already invited or already your coach. Change what they see, or revoke and "
@@ -177,14 +150,14 @@ async def invite_coach(session: AsyncSession, athlete: User, invite: InviteCoach
         )
     if len(open_links) >= MAX_OPEN_LINKS:
         raise InvalidInput(f"You can have at most {MAX_OPEN_LINKS} coaches; revoke one first.")
-    link = CoachingLink(
-        athlete_id=athlete.id,
-        coach_email=email,
-        status="pending",
-        can_view_details=invite.can_view_details,
-        can_comment=invite.can_comment,
+    link = links.add(
+        CoachingLink(
+            coach_email=email,
+            status="pending",
+            can_view_details=invite.can_view_details,
+            can_comment=invite.can_comment,
+        )
     )
-    session.add(link)
     await session.flush()
     await session.refresh(link)
     await _changed(session, link)
@@ -192,11 +165,7 @@ async def invite_coach(session: AsyncSession, athlete: User, invite: InviteCoach
 
 
 async def _athletes_link(session: AsyncSession, athlete: User, link_id: int) -> CoachingLink:
-    link = await session.scalar(
-        select(CoachingLink).where(
-            CoachingLink.id == link_id, CoachingLink.athlete_id == athlete.id, CoachingLink.status.in_(OPEN)
-        )
-    )
+    link = await CoachingLinks(session, athlete.id).open_link(link_id)
     if link is None:
         raise NotFound(f"No coach link {link_id} here. List your coaches to find it.")
     return link
@@ -233,14 +202,7 @@ async def accept_invitation(
 ) -> AthleteLinkOut:
     """Accept an invitation addressed to the coach's e-mail address, which they must have verified: an
     account registered with someone else's address must not read that athlete's feed."""
-    link = await session.scalar(
-        select(CoachingLink).where(
-            CoachingLink.id == link_id,
-            CoachingLink.status == "pending",
-            CoachingLink.coach_email == coach.email.lower(),
-            CoachingLink.athlete_id != coach.id,
-        )
-    )
+    link = await CoachingLinks(session, coach.id).invitation(link_id, coach.email)
     if link is None:
         raise NotFound(f"No invitation {link_id} for you. List your invitations to find it.")
     if coach.email_verified_at is None:
@@ -260,36 +222,19 @@ async def accept_invitation(
 async def leave(session: AsyncSession, coach: User, link_id: int, now: datetime) -> None:
     """Decline an invitation (only the verified holder of its address may), or stop coaching an athlete."""
     verified = coach.email_verified_at is not None
-    result = await session.execute(
-        update(CoachingLink)
-        .where(
-            CoachingLink.id == link_id,
-            (
-                ((CoachingLink.coach_id == coach.id) & (CoachingLink.status == "active"))
-                | (
-                    (CoachingLink.coach_email == coach.email.lower())
-                    & (CoachingLink.status == "pending")
-                    & (true() if verified else false())
-                )
-            ),
-        )
-        .values(status="declined", ended_at=now, updated_at=now)
-        .returning(CoachingLink.athlete_id)
-    )
-    athlete_id = result.scalar_one_or_none()
-    if athlete_id is None:
+    link = await CoachingLinks(session, coach.id).coached_or_invited(link_id, coach.email, verified=verified)
+    if link is None:
         raise NotFound(f"No athlete link or invitation {link_id} for you. List them to find it.")
+    link.status = "declined"
+    link.ended_at = now
+    link.updated_at = now
+    await session.flush()
+    await _changed(session, link)
 
 
 async def coach_link(session: AsyncSession, coach_id: int, athlete_id: int) -> CoachingLink:
     """The active link letting `coach_id` read `athlete_id`'s feed, else NotFound (as for a missing id)."""
-    link = await session.scalar(
-        select(CoachingLink).where(
-            CoachingLink.coach_id == coach_id,
-            CoachingLink.athlete_id == athlete_id,
-            CoachingLink.status == "active",
-        )
-    )
+    link = await CoachingLinks(session, coach_id).active_for_athlete(athlete_id)
     if link is None:
         raise NotFound(f"No athlete {athlete_id} shares their activities with you. List your athletes.")
     return link
@@ -297,9 +242,4 @@ async def coach_link(session: AsyncSession, coach_id: int, athlete_id: int) -> C
 
 async def coached_athlete_ids(session: AsyncSession, coach_id: int) -> list[int]:
     """The athletes whose feed `coach_id` may read now."""
-    rows = await session.execute(
-        select(CoachingLink.athlete_id).where(
-            CoachingLink.coach_id == coach_id, CoachingLink.status == "active"
-        )
-    )
-    return sorted(set(rows.scalars()))
+    return await CoachingLinks(session, coach_id).coached_athlete_ids()

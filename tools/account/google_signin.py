@@ -26,16 +26,20 @@ from typing import Any
 
 import httpx
 from redis.asyncio import Redis
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, NotFound, Unauthorized
-from core.models import Integration, User
+from core.models import User
 from core.settings import Settings
 from tools.account import oidc
-from tools.account.users import create_user, find_user_by_email
+from tools.account.repository import (
+    add_google_link,
+    find_user_by_email,
+    google_link,
+    user_for_google_subject,
+)
+from tools.account.users import create_user
 
-PROVIDER = "google"
 SCOPE = "openid email profile"
 #: Google's ID tokens name their issuer with or without the scheme
 GOOGLE_ISSUERS = ("https://accounts.google.com", "accounts.google.com")
@@ -142,13 +146,9 @@ def _verified(claims: dict[str, Any]) -> bool:
 async def link_account(session: AsyncSession, claims: dict[str, Any]) -> User:
     """The account for these verified claims: by Google subject, else by verified email, else a new one."""
     subject = str(claims["sub"])
-    linked = await session.scalar(
-        select(Integration).where(Integration.provider == PROVIDER, Integration.external_id == subject)
-    )
+    linked = await user_for_google_subject(session, subject)
     if linked is not None:
-        user = await session.get(User, linked.user_id)
-        if user is not None:
-            return user
+        return linked
     email = claims.get("email")
     if not isinstance(email, str) or not email:
         raise SignInFailed("Google did not share an email address; allow it and sign in again.")
@@ -172,22 +172,11 @@ async def link_account(session: AsyncSession, claims: dict[str, Any]) -> User:
             "account, ask the server's admin to remove it."
         )
     else:
-        other = await session.scalar(
-            select(Integration).where(Integration.user_id == user.id, Integration.provider == PROVIDER)
-        )
-        if other is not None:
+        if await google_link(session, user.id) is not None:
             raise Conflict(
                 f"The RunCoach account for {email} is linked to another Google account. Sign in with that "
                 "one, or with your password."
             )
-    session.add(
-        Integration(
-            user_id=user.id,
-            provider=PROVIDER,
-            external_id=subject,
-            status="connected",
-            settings={"email": email},
-        )
-    )
+    add_google_link(session, user.id, subject=subject, email=email)
     await session.flush()
     return user

@@ -3,7 +3,8 @@
 A token looks like `rc_<prefix>_<secret>`: `prefix` is 8 hex characters, shown in lists so a person can
 tell their tokens apart; `secret` is 256 random bits in base62. Only the SHA-256 of the whole token is
 stored, so the token is shown once, at creation. A revoked or expired token stops working at once.
-`last_used_at` is written at most once a minute per token (`touch_token`), in its own short transaction.
+`last_used_at` is written at most once a minute per token (`touch_token`), in the request's own unit of
+work, never waiting on another request touching the same token. The statements are in `repository.py`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ import string
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict
 from core.models import ApiToken
-from core.repository import get_owned
+from tools.account.repository import ApiTokens, token_by_hash, touch_token_row
 
 TOKEN_RE = re.compile(r"^rc_([0-9a-f]{8})_([0-9A-Za-z]{43})$")
 TOUCH_EVERY = timedelta(minutes=1)
@@ -83,51 +83,38 @@ def _info(row: ApiToken) -> TokenInfo:
     )
 
 
-def _active(now: datetime) -> list[ColumnElement[bool]]:
-    return [ApiToken.revoked_at.is_(None), or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now)]
-
-
 async def create_token(
     session: AsyncSession, user_id: int, new: NewToken, *, max_tokens: int, now: datetime | None = None
 ) -> CreatedToken:
     now = now or datetime.now(UTC)
-    active = await session.scalar(
-        select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user_id, *_active(now))
-    )
-    if (active or 0) >= max_tokens:
+    tokens = ApiTokens(session, user_id)
+    if await tokens.count_active(now) >= max_tokens:
         raise Conflict(
             f"You already have {max_tokens} active API tokens. Revoke one you no longer use first."
         )
     token, prefix = generate_token()
-    row = ApiToken(
-        user_id=user_id,
-        name=new.name.strip(),
-        token_hash=hash_token(token),
-        prefix=prefix,
-        expires_at=now + timedelta(days=new.expires_in_days) if new.expires_in_days else None,
+    row = tokens.add(
+        ApiToken(
+            name=new.name.strip(),
+            token_hash=hash_token(token),
+            prefix=prefix,
+            expires_at=now + timedelta(days=new.expires_in_days) if new.expires_in_days else None,
+        )
     )
-    session.add(row)
     await session.flush()
     await session.refresh(row, ["created_at"])
     return CreatedToken(**_info(row).model_dump(), token=token)
 
 
 async def list_tokens(session: AsyncSession, user_id: int, *, now: datetime | None = None) -> list[TokenInfo]:
-    rows = await session.scalars(
-        select(ApiToken)
-        .where(ApiToken.user_id == user_id, *_active(now or datetime.now(UTC)))
-        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-    )
-    return [_info(row) for row in rows]
+    return [_info(row) for row in await ApiTokens(session, user_id).active(now or datetime.now(UTC))]
 
 
 async def revoke_token(
     session: AsyncSession, user_id: int, token_id: int, *, now: datetime | None = None
 ) -> None:
     """Revoke one of the user's tokens. Someone else's token, or an already revoked one, is NotFound."""
-    row = await get_owned(
-        session, ApiToken, token_id, user_id, what="API token", extra=[ApiToken.revoked_at.is_(None)]
-    )
+    row = await ApiTokens(session, user_id).unrevoked(token_id)
     row.revoked_at = now or datetime.now(UTC)
     await session.flush()
 
@@ -138,22 +125,14 @@ async def find_active_token(
     """The active token row for a presented token, or None (malformed, unknown, revoked or expired)."""
     if not TOKEN_RE.match(token):
         return None
-    row: ApiToken | None = await session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token), *_active(now or datetime.now(UTC)))
-    )
-    return row
+    return await token_by_hash(session, hash_token(token), now or datetime.now(UTC))
 
 
 async def find_live_token(
     session: AsyncSession, user_id: int, token_id: int, *, now: datetime | None = None
 ) -> ApiToken | None:
     """The user's token `token_id` if it still works (not revoked, not expired)."""
-    row: ApiToken | None = await session.scalar(
-        select(ApiToken).where(
-            ApiToken.id == token_id, ApiToken.user_id == user_id, *_active(now or datetime.now(UTC))
-        )
-    )
-    return row
+    return await ApiTokens(session, user_id).live(token_id, now or datetime.now(UTC))
 
 
 def needs_touch(row: ApiToken, *, now: datetime | None = None) -> bool:
@@ -167,19 +146,4 @@ async def touch_token(session: AsyncSession, token_id: int, *, now: datetime | N
     Never waits: a row another request is touching right now is skipped (SKIP LOCKED), so the caller can do
     this inside its own unit of work without a second connection and without queueing behind others."""
     now = now or datetime.now(UTC)
-    unlocked = (
-        select(ApiToken.id)
-        .where(
-            ApiToken.id == token_id,
-            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_EVERY),
-        )
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    result = await session.execute(
-        update(ApiToken)
-        .where(ApiToken.id == unlocked)
-        .values(last_used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
+    return await touch_token_row(session, token_id, now=now, older_than=now - TOUCH_EVERY)

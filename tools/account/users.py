@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import User
 from core.passwords import hash_password
 from tools.account.password_policy import weak_password_reason
+from tools.account.repository import find_user_by_email
+
+__all__ = ["create_user", "find_user_by_email", "get_user_by_email", "normalise_email"]
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -21,11 +23,6 @@ def normalise_email(email: str) -> str:
     if not EMAIL_RE.match(email):
         raise InvalidInput(f"{email!r} is not an email address.")
     return email.lower()
-
-
-async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
-    result = await session.execute(select(User).where(func.lower(User.email) == email.strip().lower()))
-    return result.scalar_one_or_none()
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User:

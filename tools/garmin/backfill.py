@@ -40,7 +40,8 @@ from core.queue.outbox import enqueue
 from core.queue.records import last_result, set_progress
 from core.redis import get_redis
 from tools.garmin.client import open_garmin
-from tools.garmin.health import fetch_health_day, stored_health_days, upsert_daily_health
+from tools.garmin.health import fetch_health_day
+from tools.health.repository import HealthDays
 from tools.integrations.locks import hold_lock
 
 log = logging.getLogger(__name__)
@@ -100,8 +101,9 @@ async def _save(
 ) -> None:
     """A chunk's days and the job's progress, in one unit of work."""
     async with session_scope() as session:
-        for day, values in found:
-            await upsert_daily_health(session, user_id, day, *values)
+        health = HealthDays(session, user_id)
+        for day, (values, raw) in found:
+            await health.upsert(day, values, raw, source="garmin")
         await set_progress(session, job_id, **state.model_dump(mode="json"))
 
 
@@ -122,7 +124,7 @@ async def run_health_backfill(
                     since = max(since, previous + timedelta(days=1))
                 state = BackfillProgress(since=since, until=today)
             newest = state.cursor - timedelta(days=1) if state.cursor else state.until
-            stored = await stored_health_days(session, user_id, state.since, newest)
+            stored = await HealthDays(session, user_id).stored_days(state.since, newest)
         span = (newest - state.since).days + 1
         wanted = [d for d in (newest - timedelta(days=i) for i in range(span)) if d not in stored]
         if state.cursor is None:

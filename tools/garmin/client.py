@@ -42,7 +42,6 @@ from garminconnect import (
 )
 from garminconnect import client as garmin_client
 
-from core.database import session_scope
 from core.errors import (
     CoachError,
     IntegrationError,
@@ -52,12 +51,7 @@ from core.errors import (
     ServiceUnavailable,
 )
 from core.settings import get_settings
-from tools.integrations.credentials import (
-    mark_needs_reauth,
-    read_credentials,
-    require_integration,
-    save_credentials,
-)
+from tools.integrations.credentials import load_credentials, record_needs_reauth, save_rotated_credentials
 from tools.integrations.retry_after import parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -210,7 +204,7 @@ class GarminConnection:
         except Exception as exc:
             error = translate_error(exc, self.client, what=what)
             if isinstance(error, ReauthRequired):
-                await self._mark_reauth(error.message)
+                await record_needs_reauth(self.user_id, "garmin", error.message)
             elif not isinstance(error, GarminNotFound):
                 log.warning("garmin %s for user %s failed: %s", what, self.user_id, error.message)
             raise error from exc
@@ -221,35 +215,23 @@ class GarminConnection:
         current = self.client.dumps()
         if current == self._saved_tokens or not self.client.di_token:
             return
-        async with session_scope() as session:
-            await save_credentials(
-                session,
-                self.user_id,
-                "garmin",
-                {"tokens": json.loads(current)},
-                expires_at=token_expiry(current),
-            )
+        await save_rotated_credentials(
+            self.user_id, "garmin", {"tokens": json.loads(current)}, expires_at=token_expiry(current)
+        )
         self._saved_tokens = current
         log.info("saved renewed Garmin tokens for user %s", self.user_id)
-
-    async def _mark_reauth(self, message: str) -> None:
-        async with session_scope() as session:
-            await mark_needs_reauth(session, self.user_id, "garmin", message)
 
 
 async def open_garmin(user_id: int) -> GarminConnection:
     """The user's Garmin connection from the stored tokens (no password, no sign-in)."""
-    async with session_scope() as session:
-        integration = await require_integration(session, user_id, "garmin")
-        credentials = read_credentials(integration)
-        display_name = (integration.settings or {}).get("display_name")
+    credentials, settings = await load_credentials(user_id, "garmin")
+    display_name = settings.get("display_name")
     tokens = json.dumps(credentials.get("tokens") or {})
     api = new_api()
     try:
         api.client.loads(tokens)
     except GarminConnectConnectionError as exc:
-        async with session_scope() as session:
-            await mark_needs_reauth(session, user_id, "garmin", REAUTH_MESSAGE)
+        await record_needs_reauth(user_id, "garmin", REAUTH_MESSAGE)
         raise ReauthRequired(REAUTH_MESSAGE) from exc
     connection = GarminConnection(user_id, api, api.client.dumps())
     if display_name:

@@ -10,31 +10,16 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Job, SyncRun
 from core.queue.outbox import enqueue
 from core.redis import get_redis
 from tools.deps import ToolDeps
 from tools.garmin.sync import LOCK_TTL_S, sync_lock_key
-from tools.integrations.credentials import get_integration, require_integration
+from tools.integrations.credentials import require_integration
 from tools.integrations.locks import lock_holder
+from tools.integrations.repository import active_job
+from tools.integrations.sync_runs import RunningJobOut, SyncRunOut, connection_summary
 from tools.registry import tool
-
-ACTIVE_STATES = ("queued", "running", "retrying")
-
-
-async def active_job(session: AsyncSession, user_id: int, kind: str) -> Job | None:
-    """The user's queued, running or retrying job of this kind, if any (newest first)."""
-    return (
-        await session.execute(
-            select(Job)
-            .where(Job.user_id == user_id, Job.kind == kind, Job.state.in_(ACTIVE_STATES))
-            .order_by(Job.created_at.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
 
 
 class SyncGarminInput(BaseModel):
@@ -95,25 +80,6 @@ async def sync_garmin(deps: ToolDeps, args: SyncGarminInput) -> SyncGarminOutput
     )
 
 
-class SyncRunOut(BaseModel):
-    status: str
-    started_at: datetime
-    finished_at: datetime | None
-    imported: int
-    skipped: int
-    failed: int
-    health_days: int
-    progress_done: int
-    progress_total: int | None
-    errors: list[dict[str, Any]] = Field(description="the first few problems (activity or day, and why)")
-
-
-class RunningJobOut(BaseModel):
-    job_id: str
-    state: str
-    progress: dict[str, Any]
-
-
 class GarminStatusInput(BaseModel):
     pass
 
@@ -128,54 +94,15 @@ class GarminStatusOutput(BaseModel):
     running_job: RunningJobOut | None = None
 
 
-async def latest_run(session: AsyncSession, user_id: int, provider: str) -> SyncRunOut | None:
-    run = (
-        await session.execute(
-            select(SyncRun)
-            .where(SyncRun.user_id == user_id, SyncRun.provider == provider)
-            .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    if run is None:
-        return None
-    return SyncRunOut(
-        status=run.status,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        imported=run.activities_imported,
-        skipped=run.activities_skipped,
-        failed=run.activities_failed,
-        health_days=run.health_days,
-        progress_done=run.progress_done,
-        progress_total=run.progress_total,
-        errors=list(run.errors or [])[:5],
-    )
-
-
 @tool()
 async def garmin_status(deps: ToolDeps, args: GarminStatusInput) -> GarminStatusOutput:
     """Whether Garmin Connect is connected, when it last synced, what the last sync imported (and what
     failed), and the progress of a sync that is running now."""
-    integration = await get_integration(deps.session, deps.user_id, "garmin")
-    if integration is None or integration.credentials_encrypted is None:
-        return GarminStatusOutput(
-            connected=False,
-            status="not_connected",
-            message="Garmin Connect is not connected; the athlete can connect it in Settings.",
-        )
-    settings = integration.settings or {}
-    job = await active_job(deps.session, deps.user_id, "garmin.sync")
-    needs_reauth = integration.status == "needs_reauth"
-    return GarminStatusOutput(
-        connected=not needs_reauth,
-        status=integration.status,
-        display_name=settings.get("display_name"),
-        last_sync_at=integration.last_sync_at,
-        message=settings.get("status_message")
-        or ("Connected to Garmin Connect." if not needs_reauth else "Garmin needs to be connected again."),
-        last_run=await latest_run(deps.session, deps.user_id, "garmin"),
-        running_job=RunningJobOut(job_id=str(job.id), state=job.state, progress=dict(job.progress or {}))
-        if job is not None
-        else None,
+    summary, settings = await connection_summary(
+        deps.session,
+        deps.user_id,
+        "garmin",
+        job_kind="garmin.sync",
+        reauth_message="Garmin needs to be connected again.",
     )
+    return GarminStatusOutput(**dict(summary), display_name=settings.get("display_name"))

@@ -4,7 +4,8 @@ battery, stress and steps, one row per calendar day.
 Three calls per day: the sleep record (stages, score), the HRV summary (last night's average, status)
 and the daily summary (resting HR, steps, average stress, body battery high/low). A missing piece (404,
 204, or Garmin's "no data" shape) leaves its columns unknown; a day with nothing at all is not stored.
-Upserts keep earlier values where the new answer has none (Garmin fills a day in over time).
+Stored with `HealthDays.upsert`, which keeps earlier values where the new answer has none (Garmin fills a
+day in over time).
 """
 
 from __future__ import annotations
@@ -12,28 +13,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.models import DailyHealth
 from tools.garmin.client import GarminConnection, GarminNotFound
 
-HEALTH_COLUMNS = (
-    "sleep_s",
-    "sleep_score",
-    "deep_sleep_s",
-    "light_sleep_s",
-    "rem_sleep_s",
-    "awake_s",
-    "resting_hr",
-    "hrv_ms",
-    "hrv_status",
-    "body_battery_high",
-    "body_battery_low",
-    "stress_avg",
-    "steps",
-)
 _SLEEP_KEEP = (
     "sleepStartTimestampGMT",
     "sleepEndTimestampGMT",
@@ -124,29 +105,6 @@ def parse_health_day(
     if summary:
         raw["summary"] = {k: summary[k] for k in _SUMMARY_KEEP if summary.get(k) is not None}
     return values, {k: v for k, v in raw.items() if v}
-
-
-async def upsert_daily_health(
-    session: AsyncSession, user_id: int, day: date, values: dict[str, Any], raw: dict[str, Any]
-) -> None:
-    """Insert or update the day; a column stays as it was where the new value is unknown."""
-    stmt = insert(DailyHealth).values(user_id=user_id, day=day, source="garmin", raw=raw, **values)
-    table = DailyHealth.__table__
-    update: dict[str, Any] = {
-        column: func.coalesce(stmt.excluded[column], table.c[column]) for column in HEALTH_COLUMNS
-    }
-    update["raw"] = table.c.raw.op("||")(stmt.excluded.raw)
-    update["source"] = stmt.excluded.source
-    update["updated_at"] = func.now()
-    await session.execute(stmt.on_conflict_do_update(index_elements=["user_id", "day"], set_=update))
-
-
-async def stored_health_days(session: AsyncSession, user_id: int, since: date, until: date) -> set[date]:
-    """The user's days in [since, until] that have a daily health row."""
-    rows = await session.execute(
-        select(DailyHealth.day).where(DailyHealth.user_id == user_id, DailyHealth.day.between(since, until))
-    )
-    return set(rows.scalars())
 
 
 async def fetch_health_day(conn: GarminConnection, day: date) -> tuple[dict[str, Any], dict[str, Any]] | None:

@@ -31,20 +31,21 @@ from typing import Any
 
 from garminconnect import Garmin
 from pydantic import BaseModel
-from sqlalchemy import or_, select
 
 from core.database import session_scope
 from core.errors import CoachError, Conflict, InvalidInput, RateLimited, ReauthRequired, ServiceUnavailable
-from core.models import Activity, User
+from core.models import User
 from core.redis import get_redis
 from core.settings import get_settings
 from tools.activities.importer import SAME_START_TOLERANCE, import_fit
 from tools.deps import user_zone
 from tools.garmin.backfill import queue_health_backfill
 from tools.garmin.client import GarminConnection, GarminNotFound, open_garmin
-from tools.garmin.health import fetch_health_day, upsert_daily_health
+from tools.garmin.health import fetch_health_day
+from tools.health.repository import HealthDays
 from tools.integrations.credentials import get_integration, set_last_sync
 from tools.integrations.locks import hold_lock
+from tools.integrations.repository import known_activity
 from tools.integrations.sync_runs import Outcome, SyncRunRecorder
 
 log = logging.getLogger(__name__)
@@ -133,17 +134,16 @@ def _start_of(summary: dict[str, Any]) -> datetime | None:
 
 
 async def _already_stored(user_id: int, external_id: str, start: datetime | None) -> bool:
-    clauses = [(Activity.source == "garmin") & (Activity.external_id == external_id)]
-    if start is not None:
-        clauses.append(
-            Activity.parent_id.is_(None)
-            & Activity.start_time.between(start - SAME_START_TOLERANCE, start + SAME_START_TOLERANCE)
-        )
     async with session_scope() as session:
-        found = await session.execute(
-            select(Activity.id).where(Activity.user_id == user_id, or_(*clauses)).limit(1)
+        found = await known_activity(
+            session,
+            user_id,
+            source="garmin",
+            external_id=external_id,
+            start=start,
+            tolerance=SAME_START_TOLERANCE,
         )
-        return found.scalar_one_or_none() is not None
+        return found is not None
 
 
 async def _download(conn: GarminConnection, activity_id: int) -> bytes:
@@ -282,7 +282,7 @@ async def run_garmin_sync(
                     found = None
                 if found is not None:
                     async with session_scope() as session:
-                        await upsert_daily_health(session, user_id, day, *found)
+                        await HealthDays(session, user_id).upsert(day, *found, source="garmin")
                     run.health_days += 1
                 run.done += 1
                 await run.progress("health")

@@ -18,15 +18,15 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.database import session_scope
 from core.errors import CoachError
-from core.models import Integration, User
+from core.models import User
 from core.settings import Settings, get_settings
 from tools.deps import ToolDeps
 from tools.integrations.credentials import CONNECTED, Provider
+from tools.integrations.repository import due_connections
 from tools.integrations.sync_start import SyncRequest, start_sync
 
 log = logging.getLogger(__name__)
@@ -46,18 +46,9 @@ async def due_accounts(
     session: AsyncSession, now: datetime, interval: timedelta
 ) -> list[tuple[int, Provider]]:
     """(user id, provider) of the connected accounts whose last sync is older than `interval` (or that
-    never synced), the longest waiting first."""
-    rows = await session.execute(
-        select(Integration.user_id, Integration.provider)
-        .where(
-            Integration.provider.in_(PROVIDERS),
-            Integration.status == CONNECTED,
-            or_(Integration.last_sync_at.is_(None), Integration.last_sync_at < now - interval),
-        )
-        .order_by(Integration.last_sync_at.asc().nulls_first(), Integration.id)
-        .limit(BATCH)
-    )
-    return [(user_id, cast(Provider, provider)) for user_id, provider in rows.all()]
+    never synced), the longest waiting first. Across users: this is the scheduler's question."""
+    due = await due_connections(session, PROVIDERS, CONNECTED, now, interval, limit=BATCH)
+    return [(user_id, cast(Provider, provider)) for user_id, provider in due]
 
 
 async def run_auto_sync(*, now: datetime | None = None, settings: Settings | None = None) -> AutoSyncResult:

@@ -5,7 +5,10 @@ This module is the only place that encrypts or decrypts them. What is stored is 
 (display name, granted scopes, a status message for the user) live in `Integration.settings`.
 
 Statuses: `connected`, `needs_reauth` (the provider rejected our tokens: the user must connect again).
-Functions here flush at most; the caller's unit of work commits.
+Functions here flush at most; the caller's unit of work commits. Two are their own short unit of work, for
+the provider clients, which work outside any request: `load_credentials` (read the tokens),
+`save_rotated_credentials` (a provider that rotates its refresh token stops accepting the old one at once)
+and `record_needs_reauth` (the provider's refusal is kept whatever becomes of the job that met it).
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.database import session_scope
 from core.errors import NotFound, ReauthRequired
 from core.models import Integration
 from core.runtime import fernet_key
+from tools.integrations.repository import Integrations
 
 Provider = Literal["garmin", "strava"]
 CONNECTED = "connected"
@@ -58,10 +62,7 @@ def decrypt_credentials(blob: bytes, *, provider: str = "the service") -> dict[s
 async def get_integration(
     session: AsyncSession, user_id: int, provider: Provider, *, for_update: bool = False
 ) -> Integration | None:
-    stmt = select(Integration).where(Integration.user_id == user_id, Integration.provider == provider)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await Integrations(session, user_id).of(provider, for_update=for_update)
 
 
 async def require_integration(session: AsyncSession, user_id: int, provider: Provider) -> Integration:
@@ -101,8 +102,9 @@ async def save_credentials(
     status as it is. `settings` is merged into the row's settings."""
     integration = await get_integration(session, user_id, provider, for_update=True)
     if integration is None:
-        integration = Integration(user_id=user_id, provider=provider, status=CONNECTED, settings={})
-        session.add(integration)
+        integration = Integrations(session, user_id).add(
+            Integration(provider=provider, status=CONNECTED, settings={})
+        )
     integration.credentials_encrypted = encrypt_credentials(credentials)
     if external_id is not None:
         integration.external_id = external_id
@@ -128,6 +130,28 @@ async def mark_needs_reauth(session: AsyncSession, user_id: int, provider: Provi
     await session.flush()
 
 
+async def record_needs_reauth(user_id: int, provider: Provider, message: str) -> None:
+    """`mark_needs_reauth` in its own unit of work, committed at once."""
+    async with session_scope() as session:
+        await mark_needs_reauth(session, user_id, provider, message)
+
+
+async def save_rotated_credentials(
+    user_id: int, provider: Provider, credentials: dict[str, Any], *, expires_at: datetime | None
+) -> None:
+    """`save_credentials` (a token refresh: the status stays) in its own unit of work, committed at once."""
+    async with session_scope() as session:
+        await save_credentials(session, user_id, provider, credentials, expires_at=expires_at)
+
+
+async def load_credentials(user_id: int, provider: Provider) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The user's decrypted credentials for `provider` and the connection's settings, read in their own unit
+    of work. Raises like `require_integration` (not connected, or must be connected again)."""
+    async with session_scope() as session:
+        integration = await require_integration(session, user_id, provider)
+        return read_credentials(integration), dict(integration.settings or {})
+
+
 async def set_last_sync(session: AsyncSession, user_id: int, provider: Provider, at: datetime) -> None:
     integration = await get_integration(session, user_id, provider, for_update=True)
     if integration is not None:
@@ -137,7 +161,4 @@ async def set_last_sync(session: AsyncSession, user_id: int, provider: Provider,
 
 async def remove_integration(session: AsyncSession, user_id: int, provider: Provider) -> bool:
     """Forget the connection and its tokens (the user disconnects). Imported data stays."""
-    result = await session.execute(
-        delete(Integration).where(Integration.user_id == user_id, Integration.provider == provider)
-    )
-    return bool(getattr(result, "rowcount", 0))
+    return await Integrations(session, user_id).remove(provider)

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from tools.deps import ToolDeps
 from tools.garmin.auth import GarminLoginState, garmin_login_state
-from tools.garmin.garmin import GarminStatusInput, RunningJobOut, SyncRunOut, garmin_status
+from tools.garmin.garmin import GarminStatusInput, garmin_status
 from tools.integrations.credentials import PROVIDER_NAMES, Provider
+from tools.integrations.sync_runs import RunningJobOut, SyncRunOut
 from tools.strava.strava import StravaStatusInput, strava_status
 
 ConnectionStatus = Literal["connected", "needs_reauth", "not_connected"]

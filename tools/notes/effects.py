@@ -40,7 +40,7 @@ from tools.fitness.vdot import TrainingPaces, training_paces
 from tools.plans.availability import OPEN, Availability, conflicts
 from tools.plans.model import PlannedSession, PlanWeek, TrainingPlan
 from tools.plans.periodize import RECOVERY_EVERY
-from tools.plans.reflow import reflow_plan
+from tools.plans.reflow import Reflowed, reflow_plan
 from tools.plans.rules import (
     INTENSE_SHARE_LIMIT,
     LONG_RUN_SHARE_LIMIT,
@@ -414,6 +414,14 @@ def _week_after(plan: TrainingPlan, index: int) -> PlanWeek | None:
     return next((w for w in plan.weeks if w.index > index), None)
 
 
+def _reflow_from(day: date, edited: TrainingPlan, plan: TrainingPlan, availability: Availability) -> Reflowed:
+    """`edited` re-laid out from `day` on, ramping from the note's lighter weeks (no recent-volume cap); a
+    planned recovery week that is a loading week now gets the loading volume before it (`_swap_caps`)."""
+    return reflow_plan(
+        edited, from_day=day, recent_km=math.inf, availability=availability, caps=_swap_caps(plan, edited)
+    )
+
+
 def reflow_for_note(
     plan: TrainingPlan, note: Note, *, today: date, locked: set[date], availability: Availability = OPEN
 ) -> NoteReflow:
@@ -432,13 +440,7 @@ def reflow_for_note(
     if violations and after_first is not None:
         # The weeks after the first touched one ramp from its lighter volume; the note's days in them
         # (a return ramp that runs on) are applied again to the re-laid-out sessions.
-        result = reflow_plan(
-            edited,
-            from_day=after_first.start,
-            recent_km=math.inf,
-            availability=availability,
-            caps=_swap_caps(plan, edited),
-        )
+        result = _reflow_from(after_first.start, edited, plan, availability)
         reflowed |= set(result.changed_weeks)
         editor = _edit(_replace_weeks(result.plan, plan, first), note, today, locked, availability, plan)
         edited, changes = editor.result()
@@ -446,13 +448,7 @@ def reflow_for_note(
         last = max(editor.touched_weeks)
         after_last = _week_after(edited, last)
         if violations and last > first and after_last is not None:
-            result = reflow_plan(
-                edited,
-                from_day=after_last.start,
-                recent_km=math.inf,
-                availability=availability,
-                caps=_swap_caps(plan, edited),
-            )
+            result = _reflow_from(after_last.start, edited, plan, availability)
             reflowed |= set(result.changed_weeks)
             edited, violations = result.plan, result.violations
     week_of = {s.day: w.index for w in plan.weeks for s in w.sessions}

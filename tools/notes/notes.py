@@ -11,12 +11,12 @@ from datetime import date, datetime, timedelta
 from typing import Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound
 from core.models import CalendarNote
 from tools.deps import ToolDeps
+from tools.notes.repository import CalendarNotes
 from tools.registry import tool
 
 NoteKind = Literal["illness", "injury", "travel", "life_stress", "other"]
@@ -53,21 +53,15 @@ async def notes_between(
     session: AsyncSession, user_id: int, first: date, last: date, kinds: tuple[str, ...] | None = None
 ) -> list[CalendarNote]:
     """The user's notes overlapping [first, last], by start date."""
-    statement = select(CalendarNote).where(
-        CalendarNote.user_id == user_id, CalendarNote.start_date <= last, CalendarNote.end_date >= first
-    )
-    if kinds is not None:
-        statement = statement.where(CalendarNote.kind.in_(kinds))
-    return list(
-        (await session.execute(statement.order_by(CalendarNote.start_date, CalendarNote.id))).scalars()
-    )
+    return await CalendarNotes(session, user_id).between(first, last, kinds)
 
 
-async def _own_note(session: AsyncSession, user_id: int, note_id: int) -> CalendarNote:
-    row = await session.get(CalendarNote, note_id)
-    if row is None or row.user_id != user_id:
-        raise NotFound(f"No calendar note with id {note_id}. List the notes to see their ids.")
-    return row
+async def own_note(session: AsyncSession, user_id: int, note_id: int) -> CalendarNote:
+    """The user's note `note_id`, else NotFound (someone else's note is a missing one)."""
+    try:
+        return await CalendarNotes(session, user_id).get(note_id)
+    except NotFound:
+        raise NotFound(f"No calendar note with id {note_id}. List the notes to see their ids.") from None
 
 
 def _check_range(start: date, end: date) -> None:
@@ -95,15 +89,9 @@ async def add_calendar_note(deps: ToolDeps, args: AddNoteInput) -> NoteOut:
     start = args.start_date or deps.today
     end = args.end_date or start
     _check_range(start, end)
-    row = CalendarNote(
-        user_id=deps.user_id,
-        kind=args.kind,
-        start_date=start,
-        end_date=end,
-        severity=args.severity,
-        text=args.text,
+    row = CalendarNotes(deps.session, deps.user_id).add(
+        CalendarNote(kind=args.kind, start_date=start, end_date=end, severity=args.severity, text=args.text)
     )
-    deps.session.add(row)
     await deps.session.flush()
     await deps.session.refresh(row)
     return note_out(row)
@@ -158,7 +146,7 @@ class UpdateNoteInput(BaseModel):
 async def update_calendar_note(deps: ToolDeps, args: UpdateNoteInput) -> NoteOut:
     """Change a calendar note: its dates (e.g. end an illness when the athlete is well again), severity or
     text. Only the fields given change."""
-    row = await _own_note(deps.session, deps.user_id, args.note_id)
+    row = await own_note(deps.session, deps.user_id, args.note_id)
     start = args.start_date or row.start_date
     end = args.end_date or row.end_date
     _check_range(start, end)
@@ -184,7 +172,7 @@ class DeletedNote(BaseModel):
 @tool(side_effect=True)
 async def delete_calendar_note(deps: ToolDeps, args: DeleteNoteInput) -> DeletedNote:
     """Delete a calendar note (needs the athlete's approval). Sessions already turned into rest stay so."""
-    row = await _own_note(deps.session, deps.user_id, args.note_id)
-    await deps.session.delete(row)
+    notes = CalendarNotes(deps.session, deps.user_id)
+    await notes.delete(await own_note(deps.session, deps.user_id, args.note_id))
     await deps.session.flush()
     return DeletedNote(note_id=args.note_id, deleted=True)

@@ -21,7 +21,7 @@ from core.models import PlannedSession as SessionRow
 from core.models import TrainingPlan as PlanRow
 from tools.deps import ToolDeps
 from tools.notes.effects import Note, NoteReflow, reflow_for_note
-from tools.notes.notes import NoteOut, note_out
+from tools.notes.notes import NoteOut, note_out, own_note
 from tools.plans.availability_store import load_availability
 from tools.plans.model import TrainingPlan
 from tools.plans.rules import check_plan
@@ -75,13 +75,6 @@ class NoteInput(BaseModel):
     note_id: int
 
 
-async def _own_note(deps: ToolDeps, note_id: int) -> CalendarNote:
-    row = await deps.session.get(CalendarNote, note_id)
-    if row is None or row.user_id != deps.user_id:
-        raise NotFound(f"No calendar note with id {note_id}. List the notes to see their ids.")
-    return row
-
-
 def _km(workout: Workout) -> float:
     return round(summarize(workout).distance_m / 1000.0, 1)
 
@@ -89,7 +82,7 @@ def _km(workout: Workout) -> float:
 async def _compute(
     deps: ToolDeps, note_id: int
 ) -> tuple[CalendarNote, PlanRow, list[tuple[SessionRow, Workout]], TrainingPlan, NoteReflow]:
-    note = await _own_note(deps, note_id)
+    note = await own_note(deps.session, deps.user_id, note_id)
     row, _, sessions = await load_plan(deps.session, deps.user_id)
     plan = as_run_plan(row, sessions)
     locked = {s.date for s, _ in sessions if s.status not in OPEN_STATUSES}
@@ -161,7 +154,7 @@ async def propose_note_changes(deps: ToolDeps, args: NoteInput) -> NoteProposal:
     try:
         note, row, _, plan, result = await _compute(deps, args.note_id)
     except NotFound:
-        note = await _own_note(deps, args.note_id)
+        note = await own_note(deps.session, deps.user_id, args.note_id)
         return NoteProposal(
             note=note_out(note),
             plan_id=None,

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.database import session_scope
 from core.metrics import PROACTIVE_SENT
-from core.models import Notification, NotificationDelivery, User
+from core.models import Notification, User
 from tools.deps import user_zone
 from tools.notifications.preferences import get_preferences
+from tools.notifications.repository import next_due_delivery
 
 log = logging.getLogger(__name__)
 
@@ -70,28 +70,6 @@ class DeliveryReport:
 Scope = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
-async def _next_due(
-    session: AsyncSession, now: datetime, channels: list[str], user_id: int | None
-) -> tuple[NotificationDelivery, Notification, User] | None:
-    stmt = (
-        select(NotificationDelivery, Notification, User)
-        .join(Notification, Notification.id == NotificationDelivery.notification_id)
-        .join(User, User.id == Notification.user_id)
-        .where(
-            NotificationDelivery.status.in_(DUE_STATUSES),
-            NotificationDelivery.next_attempt_at <= now,
-            NotificationDelivery.channel.in_(channels),
-        )
-        .order_by(NotificationDelivery.next_attempt_at, NotificationDelivery.id)
-        .limit(1)
-        .with_for_update(of=NotificationDelivery, skip_locked=True)
-    )
-    if user_id is not None:
-        stmt = stmt.where(Notification.user_id == user_id)
-    row = (await session.execute(stmt)).first()
-    return (row[0], row[1], row[2]) if row else None
-
-
 async def deliver_one(
     session: AsyncSession,
     senders: Mapping[str, ChannelSender],
@@ -101,7 +79,7 @@ async def deliver_one(
     user_id: int | None = None,
 ) -> bool:
     """Handle the next due delivery inside `session` (the caller commits). False when none is due."""
-    found = await _next_due(session, now, list(senders), user_id)
+    found = await next_due_delivery(session, now, list(senders), DUE_STATUSES, user_id)
     if found is None:
         return False
     delivery, notification, user = found

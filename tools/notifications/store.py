@@ -14,14 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.metrics import PROACTIVE_SENT
-from core.models import Conversation, Message, Notification, NotificationDelivery
+from core.models import Notification, NotificationDelivery
 from tools.notifications.preferences import Channel, Trigger
+from tools.notifications.repository import Notifications
 
 MAX_LIST = 100
 
@@ -130,27 +129,22 @@ async def create_notification(
 ) -> tuple[Notification, bool]:
     """Store a message once; returns (notification, created). A duplicate key returns the existing row."""
     key = idempotency_key(user_id, trigger, period_key)
-    new_id = (
-        await session.execute(
-            insert(Notification)
-            .values(
-                user_id=user_id,
-                trigger=str(trigger),
-                period_key=period_key[:64],
-                idempotency_key=key,
-                title=title[:200],
-                body=body,
-                data=data or {},
-                created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(Notification.id)
-        )
-    ).scalar_one_or_none()
+    notifications = Notifications(session, user_id)
+    new_id = await notifications.insert_once(
+        key,
+        {
+            "trigger": str(trigger),
+            "period_key": period_key[:64],
+            "title": title[:200],
+            "body": body,
+            "data": data or {},
+            "created_at": now,
+        },
+    )
     if new_id is None:
-        existing = (
-            await session.execute(select(Notification).where(Notification.idempotency_key == key))
-        ).scalar_one()
+        existing = await notifications.by_key(key)
+        if existing is None:  # the key names this user: only a delete racing this insert gets here
+            raise Conflict("This message was removed while it was being stored again; try again.")
         return existing, False
     for channel in dict.fromkeys(channels):
         web = channel == Channel.WEB
@@ -172,8 +166,7 @@ async def create_notification(
 
 async def exists(session: AsyncSession, user_id: int, trigger: Trigger | str, period_key: str) -> bool:
     key = idempotency_key(user_id, trigger, period_key)
-    found = await session.execute(select(Notification.id).where(Notification.idempotency_key == key))
-    return found.scalar_one_or_none() is not None
+    return await Notifications(session, user_id).by_key(key) is not None
 
 
 async def list_notifications(
@@ -181,24 +174,11 @@ async def list_notifications(
 ) -> NotificationList:
     """The user's notifications, newest first, with the delivery state of each channel."""
     limit = max(1, min(limit, MAX_LIST))
-    stmt = (
-        select(Notification)
-        .where(Notification.user_id == user_id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(limit)
-    )
-    if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    rows = list((await session.execute(stmt)).scalars())
+    notifications = Notifications(session, user_id)
+    rows = await notifications.newest(limit, unread_only=unread_only)
     deliveries: dict[int, list[DeliveryOut]] = {row.id: [] for row in rows}
     if rows:
-        for d in (
-            await session.execute(
-                select(NotificationDelivery)
-                .where(NotificationDelivery.notification_id.in_(deliveries))
-                .order_by(NotificationDelivery.channel)
-            )
-        ).scalars():
+        for d in await notifications.deliveries(deliveries):
             deliveries[d.notification_id].append(
                 DeliveryOut(
                     channel=d.channel,
@@ -213,30 +193,11 @@ async def list_notifications(
     threads = {uuid.UUID(o.thread_id) for o in offers.values() if o is not None}
     answered: set[str] = set()
     if threads:  # a thread with an approval message has had its answer (the turn resumed)
-        answered = {
-            str(t)
-            for t in (
-                await session.execute(
-                    select(Message.conversation_id)
-                    .join(Conversation, Conversation.id == Message.conversation_id)
-                    .where(
-                        Message.conversation_id.in_(threads),
-                        Message.role == "approval",
-                        Conversation.user_id == user_id,
-                    )
-                )
-            ).scalars()
-        }
+        answered = await notifications.answered_threads(threads)
     for offer in offers.values():
         if offer is not None:
             offer.answered = offer.thread_id in answered
-    unread = (
-        await session.execute(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        )
-    ).scalar_one()
+    unread = await notifications.unread()
     return NotificationList(
         notifications=[
             NotificationOut(
@@ -263,12 +224,4 @@ async def mark_read(session: AsyncSession, user_id: int, *, ids: Sequence[int] |
     Ids of someone else's notifications are simply not matched."""
     if ids is not None and not ids:
         raise InvalidInput("Give the ids of the notifications to mark read, or ask for all of them.")
-    stmt = (
-        update(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .values(read_at=now)
-        .returning(Notification.id)
-    )
-    if ids is not None:
-        stmt = stmt.where(Notification.id.in_(list(ids)))
-    return len((await session.execute(stmt)).all())
+    return await Notifications(session, user_id).mark_read(ids, now)

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound, RateLimited
-from core.models import Integration, User
+from core.models import User
+from tools.notifications import repository
+from tools.notifications.repository import TelegramLinks
 
-PROVIDER = "telegram"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 8
 CODE_TTL_S = 600
@@ -106,24 +106,13 @@ async def redeem_link_code(
         raise NotFound("The account for that code no longer exists.")
     await redis.delete(_user_key(user.id))
     chat = str(chat_id)
+    links = TelegramLinks(session, user.id)
     # the chat moves to this account; this account's earlier chat (if any) is replaced
-    await session.execute(
-        delete(Integration).where(
-            Integration.provider == PROVIDER, Integration.external_id == chat, Integration.user_id != user.id
-        )
-    )
-    link = (
-        await session.execute(
-            select(Integration).where(Integration.user_id == user.id, Integration.provider == PROVIDER)
-        )
-    ).scalar_one_or_none()
+    await links.take_chat(chat)
+    link = await links.get()
     settings = {"username": username, "linked_at": (now or datetime.now(UTC)).isoformat()}
     if link is None:
-        session.add(
-            Integration(
-                user_id=user.id, provider=PROVIDER, external_id=chat, status="connected", settings=settings
-            )
-        )
+        links.add(chat, settings)
     else:
         link.external_id, link.status, link.settings = chat, "connected", settings
     await session.flush()
@@ -132,37 +121,15 @@ async def redeem_link_code(
 
 async def user_for_chat(session: AsyncSession, chat_id: int | str) -> User | None:
     """The account a chat is linked to, if any."""
-    return (
-        await session.execute(
-            select(User)
-            .join(Integration, Integration.user_id == User.id)
-            .where(
-                Integration.provider == PROVIDER,
-                Integration.external_id == str(chat_id),
-                Integration.status == "connected",
-            )
-        )
-    ).scalar_one_or_none()
+    return await repository.user_for_chat(session, str(chat_id))
 
 
 async def chat_for_user(session: AsyncSession, user_id: int) -> str | None:
-    return (
-        await session.execute(
-            select(Integration.external_id).where(
-                Integration.user_id == user_id,
-                Integration.provider == PROVIDER,
-                Integration.status == "connected",
-            )
-        )
-    ).scalar_one_or_none()
+    return await TelegramLinks(session, user_id).connected_chat()
 
 
 async def telegram_link(session: AsyncSession, user_id: int) -> TelegramLink:
-    row = (
-        await session.execute(
-            select(Integration).where(Integration.user_id == user_id, Integration.provider == PROVIDER)
-        )
-    ).scalar_one_or_none()
+    row = await TelegramLinks(session, user_id).get()
     if row is None or row.status != "connected":
         return TelegramLink(linked=False)
     linked_at = row.settings.get("linked_at")
@@ -178,35 +145,22 @@ async def unlink(
     session: AsyncSession, *, user_id: int | None = None, chat_id: int | str | None = None
 ) -> bool:
     """Remove the Telegram link of an account or of a chat. True when there was one."""
-    stmt = delete(Integration).where(Integration.provider == PROVIDER).returning(Integration.id)
     if user_id is not None:
-        stmt = stmt.where(Integration.user_id == user_id)
-    elif chat_id is not None:
-        stmt = stmt.where(Integration.external_id == str(chat_id))
-    else:
-        raise ValueError("unlink needs a user_id or a chat_id")
-    return bool((await session.execute(stmt)).all())
+        return await TelegramLinks(session, user_id).remove()
+    if chat_id is not None:
+        return await repository.unlink_chat(session, str(chat_id))
+    raise ValueError("unlink needs a user_id or a chat_id")
 
 
 async def chat_thread(session: AsyncSession, user_id: int) -> str | None:
     """The conversation the linked chat continues (None: start a new one)."""
-    settings = (
-        await session.execute(
-            select(Integration.settings).where(
-                Integration.user_id == user_id, Integration.provider == PROVIDER
-            )
-        )
-    ).scalar_one_or_none()
-    value = (settings or {}).get("thread_id")
+    row = await TelegramLinks(session, user_id).get()
+    value = ((row.settings if row is not None else None) or {}).get("thread_id")
     return str(value) if value else None
 
 
 async def set_chat_thread(session: AsyncSession, user_id: int, thread_id: str | None) -> None:
-    row = (
-        await session.execute(
-            select(Integration).where(Integration.user_id == user_id, Integration.provider == PROVIDER)
-        )
-    ).scalar_one_or_none()
+    row = await TelegramLinks(session, user_id).get()
     if row is not None:
         row.settings = {**row.settings, "thread_id": thread_id}
         await session.flush()

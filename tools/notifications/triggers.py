@@ -23,22 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import (
-    Activity,
-    ActivityGear,
-    DailyHealth,
-    Gear,
-    Notification,
-    PlannedSession,
-    Race,
-    TrainingPlan,
-    User,
-)
+from core.models import User
 from tools.deps import user_zone
 from tools.notifications.preferences import NotificationPreferences, Trigger, get_preferences
+from tools.notifications.repository import Notifications, TriggerReads
 from tools.notifications.store import idempotency_key
 
 NOON = time(12, 0)
@@ -107,15 +97,7 @@ async def _morning(
     session: AsyncSession, user: User, local: datetime, prefs: NotificationPreferences
 ) -> list[Due]:
     today = local.date()
-    night_in = (
-        await session.execute(
-            select(DailyHealth.id).where(
-                DailyHealth.user_id == user.id,
-                DailyHealth.day == today,
-                (DailyHealth.sleep_s.isnot(None)) | (DailyHealth.hrv_ms.isnot(None)),
-            )
-        )
-    ).first() is not None
+    night_in = await TriggerReads(session, user.id).night_data_in(today)
     if not window_morning(local, prefs, night_data_in=night_in):
         return []
     return [
@@ -139,21 +121,9 @@ async def _morning(
 
 
 async def _after_run(session: AsyncSession, user: User, now: datetime, local: datetime) -> list[Due]:
-    ended = Activity.start_time + func.make_interval(0, 0, 0, 0, 0, 0, func.coalesce(Activity.elapsed_s, 0))
-    rows = (
-        await session.execute(
-            select(Activity)
-            .where(
-                Activity.user_id == user.id,
-                Activity.parent_id.is_(None),
-                Activity.sport == "running",
-                Activity.start_time > now - AFTER_RUN_WINDOW,
-                ended <= now,
-            )
-            .order_by(Activity.start_time.desc())
-            .limit(MAX_AFTER_RUN)
-        )
-    ).scalars()
+    rows = await TriggerReads(session, user.id).runs_ended_since(
+        now - AFTER_RUN_WINDOW, now, limit=MAX_AFTER_RUN
+    )
     out = []
     for activity in rows:
         run_day = activity.start_time.astimezone(local.tzinfo).date()
@@ -200,13 +170,7 @@ def _weekly(user: User, local: datetime, prefs: NotificationPreferences) -> list
 
 async def _race_week(session: AsyncSession, user: User, local: datetime) -> list[Due]:
     today = local.date()
-    races = (
-        await session.execute(
-            select(Race).where(
-                Race.user_id == user.id, Race.date.in_([today + timedelta(days=d) for d in RACE_WEEK_DAYS])
-            )
-        )
-    ).scalars()
+    races = await TriggerReads(session, user.id).races_on(today + timedelta(days=d) for d in RACE_WEEK_DAYS)
     out = []
     for race in races:
         days = (race.date - today).days
@@ -235,23 +199,7 @@ async def _race_week(session: AsyncSession, user: User, local: datetime) -> list
 
 
 async def _gear(session: AsyncSession, user: User, local: datetime) -> list[Due]:
-    linked = (
-        select(func.coalesce(func.sum(Activity.distance_m), 0.0))
-        .select_from(ActivityGear)
-        .join(Activity, Activity.id == ActivityGear.activity_id)
-        .where(ActivityGear.gear_id == Gear.id, Activity.user_id == user.id)
-        .scalar_subquery()
-    )
-    rows = (
-        await session.execute(
-            select(Gear, Gear.start_distance_m + linked).where(
-                Gear.user_id == user.id,
-                Gear.is_retired.is_(False),
-                Gear.retire_at_m.isnot(None),
-                Gear.start_distance_m + linked >= Gear.retire_at_m,
-            )
-        )
-    ).all()
+    rows = await TriggerReads(session, user.id).gear_past_retirement()
     out = []
     for gear, distance_m in rows:
         assert gear.retire_at_m is not None
@@ -277,33 +225,7 @@ async def _missed(session: AsyncSession, user: User, local: datetime) -> list[Du
     yesterday = local.date() - timedelta(days=1)
     tz = local.tzinfo
     start = datetime.combine(yesterday, time(), tzinfo=tz)
-    ran = (
-        select(Activity.id)
-        .where(
-            Activity.user_id == user.id,
-            Activity.parent_id.is_(None),
-            Activity.sport == "running",
-            Activity.start_time >= start,
-            Activity.start_time < start + timedelta(days=1),
-        )
-        .exists()
-    )
-    rows = (
-        await session.execute(
-            select(PlannedSession)
-            .join(TrainingPlan, TrainingPlan.id == PlannedSession.plan_id)
-            .where(
-                and_(
-                    PlannedSession.user_id == user.id,
-                    PlannedSession.date == yesterday,
-                    PlannedSession.is_key.is_(True),
-                    PlannedSession.status.in_(("planned", "missed")),
-                    TrainingPlan.status == "active",
-                    ~ran,
-                )
-            )
-        )
-    ).scalars()
+    rows = await TriggerReads(session, user.id).missed_key_sessions(yesterday, start)
     return [
         Due(
             user.id,
@@ -342,13 +264,5 @@ async def due_messages(session: AsyncSession, user: User, now: datetime) -> list
             candidates += await _missed(session, user, local)
     if not candidates:
         return []
-    stored = set(
-        (
-            await session.execute(
-                select(Notification.idempotency_key).where(
-                    Notification.idempotency_key.in_([d.key for d in candidates])
-                )
-            )
-        ).scalars()
-    )
+    stored = await Notifications(session, user.id).stored_keys(d.key for d in candidates)
     return [d for d in candidates if d.key not in stored]

@@ -23,12 +23,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core.database import session_scope
 from core.errors import CoachError, Conflict, NotFound, RateLimited, ReauthRequired, ServiceUnavailable
-from core.models import Activity
 from core.redis import get_redis
 from core.settings import get_settings
 from tools.activities.importer import SAME_START_TOLERANCE
@@ -36,6 +34,7 @@ from tools.activities.store import NewActivity, store_activity
 from tools.gear.gear import link_default_gear
 from tools.integrations.credentials import get_integration, set_last_sync
 from tools.integrations.locks import hold_lock
+from tools.integrations.repository import known_activity
 from tools.integrations.sync_runs import Outcome, SyncRunRecorder
 from tools.strava.client import StravaConnection, open_strava, window_wait_s
 from tools.strava.sports import strava_sport
@@ -173,22 +172,14 @@ def streams_to_samples(
 async def _known(user_id: int, strava_id: int, start: datetime) -> bool:
     """True if stored already; an activity from another source with the same start gets linked."""
     async with session_scope() as session:
-        found = (
-            await session.execute(
-                select(Activity)
-                .where(
-                    Activity.user_id == user_id,
-                    or_(
-                        (Activity.source == "strava") & (Activity.external_id == str(strava_id)),
-                        Activity.parent_id.is_(None)
-                        & Activity.start_time.between(
-                            start - SAME_START_TOLERANCE, start + SAME_START_TOLERANCE
-                        ),
-                    ),
-                )
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        found = await known_activity(
+            session,
+            user_id,
+            source="strava",
+            external_id=str(strava_id),
+            start=start,
+            tolerance=SAME_START_TOLERANCE,
+        )
         if found is None:
             return False
         if found.strava_activity_id is None:

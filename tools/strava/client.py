@@ -33,7 +33,6 @@ from stravalib import Client, exc
 from stravalib.protocol import ApiV3
 from stravalib.util.limiter import RequestRate, get_rates_from_response_headers
 
-from core.database import session_scope
 from core.errors import (
     CoachError,
     IntegrationError,
@@ -45,12 +44,7 @@ from core.errors import (
 )
 from core.redis import get_redis
 from core.settings import get_settings
-from tools.integrations.credentials import (
-    mark_needs_reauth,
-    read_credentials,
-    require_integration,
-    save_credentials,
-)
+from tools.integrations.credentials import load_credentials, record_needs_reauth, save_rotated_credentials
 from tools.integrations.locks import hold_lock
 from tools.integrations.retry_after import parse_retry_after
 
@@ -234,7 +228,7 @@ class StravaConnection:
         try:
             return await run_call(self.api, fn, *args, what=what, **kwargs)
         except ReauthRequired as error:
-            await self._mark_reauth(error.message)
+            await record_needs_reauth(self.user_id, "strava", error.message)
             raise
 
     async def check_answer(self, body: Any, *, what: str) -> None:
@@ -246,12 +240,8 @@ class StravaConnection:
         if isinstance(error, RateLimited):
             await _start_cooldown(error.retry_after_s)
         elif isinstance(error, ReauthRequired):
-            await self._mark_reauth(error.message)
+            await record_needs_reauth(self.user_id, "strava", error.message)
         raise error
-
-    async def _mark_reauth(self, message: str) -> None:
-        async with session_scope() as session:
-            await mark_needs_reauth(session, self.user_id, "strava", message)
 
 
 def _expires_soon(credentials: dict[str, Any]) -> bool:
@@ -259,10 +249,8 @@ def _expires_soon(credentials: dict[str, Any]) -> bool:
 
 
 async def _load(user_id: int) -> tuple[dict[str, Any], set[str]]:
-    async with session_scope() as session:
-        integration = await require_integration(session, user_id, "strava")
-        scopes = set((integration.settings or {}).get("scopes") or [])
-        return read_credentials(integration), scopes
+    credentials, settings = await load_credentials(user_id, "strava")
+    return credentials, set(settings.get("scopes") or [])
 
 
 async def _refresh(user_id: int) -> dict[str, Any]:
@@ -293,8 +281,7 @@ async def _refresh(user_id: int) -> dict[str, Any]:
             )
         except IntegrationError as error:
             if api.recorder.status in (400, 401):  # the refresh token itself was refused
-                async with session_scope() as session:
-                    await mark_needs_reauth(session, user_id, "strava", REAUTH_MESSAGE)
+                await record_needs_reauth(user_id, "strava", REAUTH_MESSAGE)
                 raise ReauthRequired(REAUTH_MESSAGE) from error
             raise
         fresh: dict[str, Any] = {
@@ -302,14 +289,9 @@ async def _refresh(user_id: int) -> dict[str, Any]:
             "refresh_token": info["refresh_token"],
             "expires_at": int(info["expires_at"]),
         }
-        async with session_scope() as session:
-            await save_credentials(
-                session,
-                user_id,
-                "strava",
-                fresh,
-                expires_at=datetime.fromtimestamp(fresh["expires_at"], UTC),
-            )
+        await save_rotated_credentials(
+            user_id, "strava", fresh, expires_at=datetime.fromtimestamp(fresh["expires_at"], UTC)
+        )
         log.info("renewed the Strava access token of user %s", user_id)
         return fresh
 

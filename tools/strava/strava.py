@@ -15,8 +15,9 @@ from core.models import Job
 from core.queue.outbox import enqueue, send_after_commit
 from core.queue.records import create_job, requeue_finished
 from tools.deps import ToolDeps
-from tools.garmin.garmin import RunningJobOut, SyncRunOut, active_job, latest_run
-from tools.integrations.credentials import get_integration, require_integration
+from tools.integrations.credentials import require_integration
+from tools.integrations.repository import active_job
+from tools.integrations.sync_runs import RunningJobOut, SyncRunOut, connection_summary
 from tools.registry import tool
 from tools.strava.policy import require_api_import
 from tools.strava.upload import check_uploadable
@@ -140,28 +141,17 @@ class StravaStatusOutput(BaseModel):
 async def strava_status(deps: ToolDeps, args: StravaStatusInput) -> StravaStatusOutput:
     """Whether Strava is connected, which permissions were granted (upload or not), when activities were
     last imported and what the last import did."""
-    integration = await get_integration(deps.session, deps.user_id, "strava")
-    if integration is None or integration.credentials_encrypted is None:
-        return StravaStatusOutput(
-            connected=False,
-            status="not_connected",
-            message="Strava is not connected; the athlete can connect it in Settings.",
-        )
-    settings = integration.settings or {}
+    summary, settings = await connection_summary(
+        deps.session,
+        deps.user_id,
+        "strava",
+        job_kind="strava.sync",
+        reauth_message="Strava needs to be connected again.",
+    )
     scopes = list(settings.get("scopes") or [])
-    needs_reauth = integration.status == "needs_reauth"
-    job = await active_job(deps.session, deps.user_id, "strava.sync")
     return StravaStatusOutput(
-        connected=not needs_reauth,
-        status=integration.status,
+        **dict(summary),
         athlete_name=settings.get("athlete_name"),
         can_upload="activity:write" in scopes,
         scopes=scopes,
-        last_sync_at=integration.last_sync_at,
-        message=settings.get("status_message")
-        or ("Connected to Strava." if not needs_reauth else "Strava needs to be connected again."),
-        last_run=await latest_run(deps.session, deps.user_id, "strava"),
-        running_job=RunningJobOut(job_id=str(job.id), state=job.state, progress=dict(job.progress or {}))
-        if job is not None
-        else None,
     )

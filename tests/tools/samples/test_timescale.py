@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.runtime import Services
+from tests.conftest import rolled_back_session
 from tests.factories import create_user
 from tests.tools.samples.rollup_cases import QUERIES, answers, assert_same_rows, both_paths, import_files
 from tools.activities.store import delete_activity
@@ -22,14 +23,8 @@ TABLES = ("activity_samples", "activity_sample_minutes")
 @pytest.fixture
 async def tsdb(timescale_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """A session on the TimescaleDB database whose work is rolled back after the test."""
-    async with timescale_engine.connect() as conn:
-        trans = await conn.begin()
-        session = AsyncSession(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
-        try:
-            yield session
-        finally:
-            await session.close()
-            await trans.rollback()
+    async with rolled_back_session(timescale_engine) as session:
+        yield session
 
 
 async def test_the_migrations_make_compressed_hypertables(tsdb: AsyncSession) -> None:

@@ -7,7 +7,7 @@ The API routes (`api/routes/webhooks.py`) only translate HTTP; the logic lives h
 - `strava_subscription`: creating, listing and deleting the push subscription with stravalib, and telling
   whether an event's `subscription_id` is ours.
 - `garmin_events`: Garmin's activity push/ping notifications → a `garmin.sync` job for the athlete.
-- `owners`: a provider's account id → our integrations (and so users).
+- a provider's account id → our integrations (and so users): `tools.integrations.repository`.
 
 Everything a push starts is idempotent with the polling sync: the same job machinery and the same
 importer dedup (by provider id, and by start time across sources), so an activity that arrives by push and by

@@ -32,11 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import CoachError, ServiceUnavailable
 from core.queue.outbox import enqueue
-from tools.garmin.garmin import active_job
 from tools.integrations.credentials import CONNECTED
 from tools.integrations.locks import hold_lock
-from tools.integrations.push.owners import integrations_for
 from tools.integrations.push.receipt import PushReceipt
+from tools.integrations.repository import active_job, connections_of_account
 from tools.integrations.sync_start import START_LOCK_TTL_S, START_LOCK_WAIT_S, start_lock_key
 
 log = logging.getLogger(__name__)
@@ -119,7 +118,7 @@ async def handle_push(session: AsyncSession, redis: Redis, push: GarminPush) -> 
     unknown = 0
     for garmin_user, theirs in by_user.items():
         integrations = [
-            i for i in await integrations_for(session, "garmin", garmin_user) if i.status == CONNECTED
+            i for i in await connections_of_account(session, "garmin", garmin_user) if i.status == CONNECTED
         ]
         if not integrations:
             unknown += 1

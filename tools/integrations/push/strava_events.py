@@ -32,22 +32,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.database import session_scope
 from core.errors import Forbidden, InvalidInput, NotFound, ReauthRequired
 from core.models import Activity, Integration
 from core.queue.outbox import enqueue
 from core.settings import Settings
-from tools.integrations.credentials import CONNECTED, mark_needs_reauth
-from tools.integrations.push.owners import integrations_for
+from tools.integrations.credentials import CONNECTED, record_needs_reauth
 from tools.integrations.push.receipt import PushReceipt
 from tools.integrations.push.strava_subscription import is_our_subscription
+from tools.integrations.repository import connections_of_account
 from tools.notifications.preferences import Channel
 from tools.notifications.store import create_notification
 from tools.strava.activities import sport_of
 from tools.strava.client import open_strava
+from tools.strava.repository import strava_copies
 from tools.training_load.activity import compute_activity_load
 
 log = logging.getLogger(__name__)
@@ -112,7 +111,8 @@ def _truthy(value: Any) -> bool:
 async def handle_event(
     session: AsyncSession, redis: Redis, settings: Settings, event: StravaEvent
 ) -> PushReceipt:
-    """Act on one event (see the module docstring). Flushes; `enqueue` commits what it needs to."""
+    """Act on one event (see the module docstring). Flushes; the caller's unit of work commits (and the
+    jobs are sent after it)."""
     if settings.strava_webhook_verify_token is None:
         raise NotFound(NOT_ENABLED)
     kind = f"{event.object_type} {event.aspect_type}"
@@ -120,7 +120,7 @@ async def handle_event(
     if ours is False:
         log.warning("ignored a Strava %s event for subscription %s (not ours)", kind, event.subscription_id)
         return PushReceipt(status="ignored", detail="This event is for another subscription.")
-    integrations = await integrations_for(session, "strava", str(event.owner_id))
+    integrations = await connections_of_account(session, "strava", str(event.owner_id))
     if not integrations:
         log.info("ignored a Strava %s event: athlete %s has not connected RunCoach", kind, event.owner_id)
         return PushReceipt(status="ignored", detail="No account here has connected this Strava athlete.")
@@ -175,8 +175,7 @@ async def check_access(user_id: int) -> dict[str, Any]:
         conn = await open_strava(user_id)
         await conn.call(conn.api.get_athlete, what="your Strava profile")
     except ReauthRequired:
-        async with session_scope() as session:
-            await mark_needs_reauth(session, user_id, "strava", REVOKED_MESSAGE)
+        await record_needs_reauth(user_id, "strava", REVOKED_MESSAGE)
         log.info("Strava confirmed that user %s removed RunCoach's access", user_id)
         return {"revoked": True}
     log.warning("a Strava deauthorization event for user %s was not confirmed by Strava; ignored", user_id)
@@ -207,26 +206,13 @@ async def _queue_import(
     return PushReceipt(status="queued", detail=f"Importing Strava activity {strava_id}.", job_ids=job_ids)
 
 
-async def _stored(session: AsyncSession, user_id: int, strava_id: int) -> list[Activity]:
-    rows = await session.execute(
-        select(Activity).where(
-            Activity.user_id == user_id,
-            or_(
-                (Activity.source == "strava") & (Activity.external_id == str(strava_id)),
-                Activity.strava_activity_id == strava_id,
-            ),
-        )
-    )
-    return list(rows.scalars())
-
-
 async def _update(session: AsyncSession, integrations: list[Integration], event: StravaEvent) -> PushReceipt:
     title = event.updates.get("title")
     new_type = event.updates.get("type")
     missing: list[Integration] = []
     changed = 0
     for integration in integrations:
-        activities = await _stored(session, integration.user_id, event.object_id)
+        activities = await strava_copies(session, integration.user_id, event.object_id)
         if not activities:
             missing.append(integration)
             continue
@@ -266,7 +252,7 @@ async def _apply(session: AsyncSession, activity: Activity, title: Any, new_type
 async def _deleted(session: AsyncSession, integrations: list[Integration], strava_id: int) -> PushReceipt:
     noticed = unlinked = 0
     for integration in integrations:
-        for activity in await _stored(session, integration.user_id, strava_id):
+        for activity in await strava_copies(session, integration.user_id, strava_id):
             if activity.source != "strava":  # ours from a file or Garmin, only linked: forget the link
                 activity.strava_activity_id = None
                 unlinked += 1
