@@ -37,19 +37,7 @@ NOT_YET_MOVED = frozenset(
         "api/routes/chat.py",
         "tools/activities/importer.py",
         "tools/activities/store.py",
-        "tools/fitness/efforts.py",
-        "tools/fitness/pacing.py",
-        "tools/fitness/vo2max_runs.py",
-        "tools/plans/calendar.py",
-        "tools/plans/store.py",
-        "tools/plans/volume.py",
-        "tools/readiness/today.py",
         "tools/training_load/activity.py",
-        "tools/training_load/cross_training.py",
-        "tools/training_load/training_load.py",
-        "tools/workouts/library.py",
-        "tools/workouts/store.py",
-        "tools/zones/anchors.py",
     }
 )
 

@@ -7,12 +7,17 @@ between consecutive heart-rate samples whose first sample is in that zone, each 
 (`tools.zones.science.time_in_zones`), so a paused watch does not pour minutes into one zone. The seconds per
 zone are stored with the activity's figures (`activity_figures`) for the max HR they were computed with, and
 reused while it holds.
+
+The page gathers its data itself — from the repositories, the stored figures and the samples — and hands it to
+pure functions (`max_hr_estimate`, `time_in_zones`), so each statement it runs is at most four files from the
+route (tests/api/resources/test_activity_detail_depth.py).
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core.models import ActivityFigures
 from tools.activities.activities import (
     ActivityDetail,
     ActivityInput,
@@ -24,10 +29,10 @@ from tools.activities.activities import ActivitySummary as LegSummary
 from tools.activities.repository import Activities
 from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
-from tools.fitness.activity_figures import ensure_figures
+from tools.fitness.activity_figures import SERIES_COLUMNS, add_figures, stored_figures
 from tools.gear.repository import GearRepository
 from tools.samples.series import Span, activity_series
-from tools.zones.anchors import AnchorResolver, AnchorSource
+from tools.zones.anchors import Anchor, AnchorResolver, AnchorSource, max_hr_estimate
 from tools.zones.science import max_hr_zones, time_in_zones
 
 
@@ -57,13 +62,36 @@ class ActivityView(ActivityDetail):
     hr_zones: HeartRateZones | None = Field(description="None without heart rate or a max HR")
 
 
+async def _figures(deps: ToolDeps, spans: list[Span]) -> dict[int, ActivityFigures]:
+    """`ensure_figures`, with the samples of activities still without figures read from here: no statement
+    of the page is more than one module away from here (route → here → figures or samples → repository)."""
+    found, missing = await stored_figures(deps.session, deps.user_id, spans)
+    if not missing:
+        return found
+    series = await activity_series(deps.session, deps.user_id, missing, SERIES_COLUMNS)
+    return await add_figures(deps.session, deps.user_id, spans, missing, series)
+
+
+async def _max_hr(deps: ToolDeps) -> Anchor | None:
+    """The athlete's max HR as `AnchorResolver.max_hr` gives it (profile, the shared memo, else estimated),
+    its data gathered here — the candidates, then their figures — so each statement is one call away."""
+    resolver = AnchorResolver(
+        deps.session, deps.user, today=deps.today, shared=True, hide_sources=hidden_sources(deps)
+    )
+    known, anchor = resolver.recall("max_hr")
+    if known:
+        return anchor
+    candidates = await resolver.candidates.max_hr()
+    figures = await _figures(deps, candidates)
+    found = [figures[s.id] for s in candidates if s.id in figures]
+    return resolver.remember("max_hr", max_hr_estimate(found, deps.user, deps.today))
+
+
 async def _hr_zones(deps: ToolDeps, spans: list[Span]) -> HeartRateZones | None:
-    figures = await ensure_figures(deps.session, deps.user_id, spans)
+    figures = await _figures(deps, spans)
     if not any(f.hr_samples for f in figures.values()):
         return None
-    max_hr = await AnchorResolver(
-        deps.session, deps.user, today=deps.today, shared=True, hide_sources=hidden_sources(deps)
-    ).max_hr()
+    max_hr = await _max_hr(deps)
     if max_hr is None:
         return None
     zones = max_hr_zones(max_hr.value)

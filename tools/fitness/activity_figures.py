@@ -104,24 +104,48 @@ async def store_figures(session: AsyncSession, activity_id: int, user_id: int, f
     await FiguresRepository(session, user_id).replace(_row(activity_id, user_id, figures))
 
 
-async def ensure_figures(
+async def stored_figures(
     session: AsyncSession, user_id: int, spans: Sequence[Span]
+) -> tuple[dict[int, ActivityFigures], list[Span]]:
+    """(the stored figures of the user's activities in `spans` by id, the spans that have none yet)."""
+    found = await FiguresRepository(session, user_id).of([s.id for s in spans]) if spans else {}
+    return found, [s for s in spans if s.id not in found]
+
+
+async def add_figures(
+    session: AsyncSession,
+    user_id: int,
+    spans: Sequence[Span],
+    missing: Sequence[Span],
+    series: dict[int, Series],
 ) -> dict[int, ActivityFigures]:
-    """The stored figures of the user's activities in `spans` (by id), computing and storing the missing."""
-    if not spans:
-        return {}
-    ids = [s.id for s in spans]
+    """Store the figures of the `missing` activities from their samples (`SERIES_COLUMNS`), and return the
+    stored figures of all of `spans` (by id)."""
     repository = FiguresRepository(session, user_id)
-    found = await repository.of(ids)
-    missing = [s for s in spans if s.id not in found]
-    if not missing:
-        return found
-    series = await activity_series(session, user_id, missing, SERIES_COLUMNS)
     sports = await repository.sports([s.id for s in missing])
     await repository.add_missing(
         [_row(s.id, user_id, figures_of(series.get(s.id), sports.get(s.id, ""))) for s in missing]
     )
-    return await repository.of(ids)
+    return await repository.of([s.id for s in spans])
+
+
+async def ensure_figures(
+    session: AsyncSession, user_id: int, spans: Sequence[Span]
+) -> dict[int, ActivityFigures]:
+    """The stored figures of the user's activities in `spans` (by id), computing and storing the missing."""
+    found, missing = await stored_figures(session, user_id, spans)
+    if not missing:
+        return found
+    series = await activity_series(session, user_id, missing, SERIES_COLUMNS)
+    return await add_figures(session, user_id, spans, missing, series)
+
+
+async def ensure_figures_of(
+    session: AsyncSession, user_id: int, spans: Sequence[Span]
+) -> list[ActivityFigures]:
+    """`ensure_figures` as a list in the order of `spans` (those that have figures)."""
+    found = await ensure_figures(session, user_id, spans)
+    return [found[s.id] for s in spans if s.id in found]
 
 
 def segments(figures: ActivityFigures) -> list[Segment]:

@@ -19,11 +19,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import TrainingInputError
-from core.models import Activity
+from tools.fitness.repository import Runs
 from tools.fitness.vdot import HALF_MARATHON_M, MARATHON_M, MILE_M, vdot_from_race
 from tools.samples.series import Span, activity_series
 
@@ -132,22 +131,13 @@ async def best_efforts(
 ) -> list[Effort]:
     """The best effort per distance in the user's runs on local days [since, until], leaving out runs from
     `hide_sources` (for a model turn: `tools.activities.visibility`)."""
-    speed = Activity.distance_m / func.nullif(func.coalesce(Activity.moving_s, Activity.elapsed_s), 0)
-    activities = (
-        await session.execute(
-            select(Activity.id, Activity.start_time, Activity.elapsed_s)
-            .where(
-                Activity.user_id == user_id,
-                Activity.sport == "running",
-                Activity.start_time >= datetime.combine(since, time(), tzinfo=tz),
-                Activity.start_time < datetime.combine(until + timedelta(days=1), time(), tzinfo=tz),
-                Activity.distance_m >= min(distances_m),
-                Activity.source.not_in(hide_sources),
-            )
-            .order_by(speed.desc().nulls_last(), Activity.start_time.desc())  # fast runs first: more skips
-            .limit(MAX_ACTIVITIES)
-        )
-    ).all()
+    activities = await Runs(session, user_id).fastest(  # fast runs first: more skips
+        datetime.combine(since, time(), tzinfo=tz),
+        datetime.combine(until + timedelta(days=1), time(), tzinfo=tz),
+        min_distance_m=min(distances_m),
+        hide_sources=hide_sources,
+        limit=MAX_ACTIVITIES,
+    )
     spans = [Span(row[0], row[1], row[2]) for row in activities]
     days = {row[0]: row[1].astimezone(tz).date() for row in activities}
     best: dict[float, Effort] = {}

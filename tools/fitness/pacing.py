@@ -3,14 +3,12 @@ recent efforts → the threshold pace (profile or estimated). Never a silent def
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from core.errors import InvalidInput
-from core.models import TrainingPlan as PlanRow
 from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.efforts import recent_fitness
 from tools.fitness.race_prediction import distance_name
+from tools.plans.repository import Plans
 from tools.units import clock, pace
 from tools.zones.anchors import AnchorResolver
 from tools.zones.zones import vdot_for_threshold_pace
@@ -21,14 +19,7 @@ async def athlete_vdot(deps: ToolDeps, given: float | None, *, use_plan: bool = 
     if given is not None:
         return given, "given"
     if use_plan:
-        plan = (
-            await deps.session.execute(
-                select(PlanRow)
-                .where(PlanRow.user_id == deps.user_id, PlanRow.status == "active")
-                .order_by(PlanRow.created_at.desc(), PlanRow.id.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        plan = await Plans(deps.session, deps.user_id).active()
         if plan is not None and isinstance(plan.inputs.get("vdot"), (int, float)):
             return float(plan.inputs["vdot"]), f"the active plan “{plan.name}”"
     effort, _ = await recent_fitness(

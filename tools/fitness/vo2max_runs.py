@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Activity
 from tools.fitness.activity_figures import ensure_figures, segments
+from tools.fitness.repository import Runs
 from tools.fitness.vo2max import MIN_STEADY_S, WARMUP_S, RunEstimate, estimate_run_vo2max
 from tools.samples.series import Span
 from tools.zones.anchors import Anchor, AnchorResolver
@@ -62,24 +61,14 @@ async def run_vo2max(
     """The effective VO2max of each of the user's runs on local days [first, last] (newest MAX_RUNS with
     heart rate and long enough for a warm-up plus MIN_STEADY_S), oldest first; runs without enough
     steady running are left out, and runs from `hide_sources` (for a model turn)."""
-    statement = (
-        select(Activity)
-        .where(
-            Activity.user_id == user_id,
-            Activity.parent_id.is_(None),
-            Activity.sport == "running",
-            Activity.avg_hr.is_not(None),
-            Activity.elapsed_s >= WARMUP_S + MIN_STEADY_S,
-            Activity.source.not_in(hide_sources),
-            Activity.start_time >= datetime.combine(first, time(), tzinfo=tz),
-            Activity.start_time < datetime.combine(last + timedelta(days=1), time(), tzinfo=tz),
-        )
-        .order_by(Activity.start_time.desc())
-        .limit(MAX_RUNS)
+    runs = await Runs(session, user_id).with_heart_rate(
+        datetime.combine(first, time(), tzinfo=tz),
+        datetime.combine(last + timedelta(days=1), time(), tzinfo=tz),
+        min_elapsed_s=WARMUP_S + MIN_STEADY_S,
+        hide_sources=hide_sources,
+        limit=MAX_RUNS,
+        ids=activity_ids,
     )
-    if activity_ids is not None:
-        statement = statement.where(Activity.id.in_(activity_ids))
-    runs = list((await session.execute(statement)).scalars())
     spans = [Span(a.id, a.start_time, a.elapsed_s) for a in runs]
     figures = await ensure_figures(session, user_id, spans)  # steady segments, computed once per run
     max_hr = anchors.max_hr.value

@@ -24,7 +24,6 @@ from core.errors import CoachError
 from core.models import Activity
 from core.models import PlannedSession as SessionRow
 from core.models import TrainingPlan as PlanRow
-from core.models import Workout as WorkoutRow
 from tools.deps import ToolDeps
 from tools.notes.illness import rest_for_illness
 from tools.plans.availability_store import load_availability
@@ -37,6 +36,7 @@ from tools.registry import tool
 from tools.training_load.cross_training import strength_by_day
 from tools.training_load.strength import add_strength_sessions
 from tools.workouts.model import WorkoutKind
+from tools.workouts.repository import Workouts
 
 MOVE_WINDOW_DAYS = 2
 STRENGTH = WorkoutKind.STRENGTH.value
@@ -165,7 +165,7 @@ async def store_reflow(
 async def _was_pushed(deps: ToolDeps, session_row: SessionRow) -> bool:
     if session_row.workout_id is None:
         return False
-    workout = await deps.session.get(WorkoutRow, session_row.workout_id)
+    workout = await Workouts(deps.session, deps.user_id).find(session_row.workout_id)
     return workout is not None and workout.garmin_workout_id is not None
 
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import select
 
 from core.errors import NotFound
-from core.models import Activity
 from core.models import PlannedSession as SessionRow
 from tools.activities.activities import ActivitySummary, summarise
+from tools.activities.repository import Activities
 from tools.deps import ToolDeps
 from tools.plans.execution import SCORED_STATUSES, ExecutionBrief, session_briefs
-from tools.plans.store import LIVE_STATUSES, plan_row
+from tools.plans.repository import PlanActivities, PlannedSessions
+from tools.plans.store import plan_row
 
 MAX_RANGE_DAYS = 400
 
@@ -76,47 +76,13 @@ async def plan_calendar(deps: ToolDeps, args: CalendarInput) -> CalendarOut:
         plan = None
     rows: list[SessionRow] = []
     if plan is not None:
-        rows = list(
-            (
-                await deps.session.execute(
-                    select(SessionRow)
-                    .where(
-                        SessionRow.user_id == deps.user_id,
-                        SessionRow.plan_id == plan.id,
-                        SessionRow.status.in_(LIVE_STATUSES),
-                        SessionRow.date >= args.start,
-                        SessionRow.date <= args.end,
-                    )
-                    .order_by(SessionRow.date, SessionRow.id)
-                )
-            ).scalars()
-        )
+        rows = await PlannedSessions(deps.session, deps.user_id).live_between(plan.id, args.start, args.end)
     first = dt.datetime.combine(args.start, dt.time(), deps.tz)
     after = dt.datetime.combine(args.end + dt.timedelta(days=1), dt.time(), deps.tz)
-    in_range = {
-        a.id: a
-        for a in (
-            await deps.session.execute(
-                select(Activity)
-                .where(
-                    Activity.user_id == deps.user_id,
-                    Activity.parent_id.is_(None),
-                    Activity.start_time >= first,
-                    Activity.start_time < after,
-                )
-                .order_by(Activity.start_time)
-            )
-        ).scalars()
-    }
+    in_range = {a.id: a for a in await PlanActivities(deps.session, deps.user_id).between(first, after)}
     claimed = {row.activity_id for row in rows if row.activity_id is not None}
     missing = claimed - set(in_range)  # a moved session's run may lie just outside the range
-    if missing:
-        extra = await deps.session.execute(
-            select(Activity).where(Activity.user_id == deps.user_id, Activity.id.in_(missing))
-        )
-        found = {a.id: a for a in extra.scalars()}
-    else:
-        found = {}
+    found = await Activities(deps.session, deps.user_id).by_id(missing) if missing else {}
     by_id = {**in_range, **found}
     scores = await session_briefs(
         deps,

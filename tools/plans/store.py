@@ -21,22 +21,20 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
 from core.models import PlannedSession as SessionRow
 from core.models import TrainingPlan as PlanRow
-from core.models import Workout as WorkoutRow
 from tools.plans.model import Phase, PlannedSession, PlanWeek, TrainingPlan
+from tools.plans.repository import ACTIVE as ACTIVE
+from tools.plans.repository import LIVE_STATUSES as LIVE_STATUSES
+from tools.plans.repository import OPEN_STATUSES as OPEN_STATUSES
+from tools.plans.repository import PlannedSessions, Plans
 from tools.workouts.model import Workout
 from tools.workouts.store import NewWorkout, save_workouts
 
-ACTIVE = "active"
-#: a planned session that is still to be run (not done, missed or skipped)
-OPEN_STATUSES = ("planned", "adjusted")
 DESIGN = "design"
-LIVE_STATUSES = ("planned", "done", "missed", "moved", "adjusted")
 
 
 def plan_inputs(plan: TrainingPlan, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -91,8 +89,7 @@ async def save_sessions(
         )
         for (week, s), workout in zip(sessions, workouts, strict=True)
     ]
-    session.add_all(rows)
-    await session.flush()
+    await PlannedSessions(session, user_id).add_all(rows)
     return rows
 
 
@@ -106,11 +103,9 @@ async def save_plan(
     extra_inputs: dict[str, Any] | None = None,
 ) -> PlanRow:
     """Store `plan` as the user's active plan (earlier active plans are archived). Flushes."""
-    await session.execute(
-        update(PlanRow).where(PlanRow.user_id == user_id, PlanRow.status == ACTIVE).values(status="archived")
-    )
+    plans = Plans(session, user_id)
+    await plans.archive_active()
     row = PlanRow(
-        user_id=user_id,
         race_id=race_id,
         name=name[:200],
         status=ACTIVE,
@@ -119,22 +114,15 @@ async def save_plan(
         inputs=plan_inputs(plan, extra_inputs),
         summary={"weeks": week_skeleton(plan)},
     )
-    session.add(row)
-    await session.flush()
+    await plans.add_flushed(row)
     await save_sessions(session, user_id, row.id, plan.weeks)
     return row
 
 
 async def plan_row(session: AsyncSession, user_id: int, plan_id: int | None) -> PlanRow:
     """The user's plan with that id, or their active plan; NotFound otherwise."""
-    statement = select(PlanRow).where(PlanRow.user_id == user_id)
-    if plan_id is not None:
-        statement = statement.where(PlanRow.id == plan_id)
-    else:
-        statement = statement.where(PlanRow.status == ACTIVE).order_by(
-            PlanRow.created_at.desc(), PlanRow.id.desc()
-        )
-    row = (await session.execute(statement.limit(1))).scalar_one_or_none()
+    plans = Plans(session, user_id)
+    row = await plans.find(plan_id) if plan_id is not None else await plans.active()
     if row is None:
         raise NotFound(
             f"No training plan with id {plan_id}."
@@ -146,17 +134,8 @@ async def plan_row(session: AsyncSession, user_id: int, plan_id: int | None) -> 
 
 async def session_rows(session: AsyncSession, plan: PlanRow) -> list[tuple[SessionRow, Workout]]:
     """The plan's live sessions (not replaced) with their workouts, by date."""
-    result = await session.execute(
-        select(SessionRow, WorkoutRow.structure)
-        .join(WorkoutRow, WorkoutRow.id == SessionRow.workout_id)
-        .where(
-            SessionRow.plan_id == plan.id,
-            SessionRow.user_id == plan.user_id,
-            SessionRow.status.in_(LIVE_STATUSES),
-        )
-        .order_by(SessionRow.date, SessionRow.id)
-    )
-    return [(row, Workout.model_validate(structure)) for row, structure in result.all()]
+    rows = await PlannedSessions(session, plan.user_id).live_with_structure(plan.id)
+    return [(row, Workout.model_validate(structure)) for row, structure in rows]
 
 
 def remember_design(row: PlanRow, session_row: SessionRow, workout: Workout) -> None:
@@ -225,18 +204,5 @@ async def open_session_on(
     session: AsyncSession, user_id: int, day: date
 ) -> tuple[SessionRow, PlanRow] | tuple[None, None]:
     """The athlete's open session of the active plan on `day` (the first one, if a day holds two)."""
-    found = (
-        await session.execute(
-            select(SessionRow, PlanRow)
-            .join(PlanRow, PlanRow.id == SessionRow.plan_id)
-            .where(
-                SessionRow.user_id == user_id,
-                SessionRow.date == day,
-                SessionRow.status.in_(OPEN_STATUSES),
-                PlanRow.status == ACTIVE,
-            )
-            .order_by(SessionRow.id)
-            .limit(1)
-        )
-    ).first()
-    return (found[0], found[1]) if found else (None, None)
+    found = await PlannedSessions(session, user_id).open_on(day)
+    return found if found is not None else (None, None)

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity
+from tools.plans.repository import PlanActivities
 
-RUNNING = "running"
 CHRONIC_SHARE = 0.75
 CHRONIC_WEEKS = 4
 
@@ -35,20 +34,11 @@ async def runs_by_day(
 ) -> dict[date, list[Activity]]:
     """The user's top-level runs on local days [first, last], per day, in start order (without runs from
     `hide_sources`: for a model turn)."""
-    rows = (
-        await session.execute(
-            select(Activity)
-            .where(
-                Activity.user_id == user_id,
-                Activity.parent_id.is_(None),
-                Activity.sport == RUNNING,
-                Activity.source.not_in(hide_sources),
-                Activity.start_time >= datetime.combine(first, time(), tzinfo=tz),
-                Activity.start_time < datetime.combine(last + timedelta(days=1), time(), tzinfo=tz),
-            )
-            .order_by(Activity.start_time)
-        )
-    ).scalars()
+    rows = await PlanActivities(session, user_id).runs_between(
+        datetime.combine(first, time(), tzinfo=tz),
+        datetime.combine(last + timedelta(days=1), time(), tzinfo=tz),
+        hide_sources=hide_sources,
+    )
     days: dict[date, list[Activity]] = defaultdict(list)
     for activity in rows:
         days[activity.start_time.astimezone(tz).date()].append(activity)

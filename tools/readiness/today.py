@@ -23,7 +23,6 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from core.errors import CoachError, InvalidInput, NotFound
 from core.models import PlannedSession as SessionRow
@@ -33,6 +32,7 @@ from tools.deps import ToolDeps
 from tools.fitness.vdot import training_paces
 from tools.garmin.client import GarminNotFound, open_garmin
 from tools.plans.plans import ViolationOut, violations_out
+from tools.plans.repository import PlannedSessions
 from tools.plans.rules import check_plan
 from tools.plans.store import OPEN_STATUSES, load_plan, open_session_on, remember_design
 from tools.readiness.readiness import assess_readiness
@@ -199,11 +199,7 @@ async def apply_today_adjustment(deps: ToolDeps, args: ApplyTodayInput) -> Apply
     session's workout with the easier one (or a rest day) and mark it adjusted. If the session was on the
     athlete's Garmin calendar, the new workout replaces it there (a rest day removes it). adapt_plan later
     re-sizes the coming weeks from what was really run."""
-    session = (
-        await deps.session.execute(
-            select(SessionRow).where(SessionRow.id == args.session_id, SessionRow.user_id == deps.user_id)
-        )
-    ).scalar_one_or_none()
+    session = await PlannedSessions(deps.session, deps.user_id).get(args.session_id)
     if session is None:
         raise NotFound(f"No planned session with id {args.session_id}. Ask adjust_today for today's session.")
     if session.date < deps.today or session.status not in OPEN_STATUSES:

@@ -14,7 +14,6 @@ from typing import Literal, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator, model_validator
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +21,7 @@ from core.errors import Conflict, InvalidInput
 from core.models import Activity, StrengthSet
 from tools.deps import ToolDeps
 from tools.registry import tool
+from tools.training_load.repository import LoggedSessions
 from tools.training_load.strength import foster_load, session_rpe_from_sets, session_rpe_load
 
 Sport = Literal[
@@ -179,8 +179,8 @@ async def log_training_session(deps: ToolDeps, args: LogSessionInput) -> LoggedS
     sets: list[StrengthSet] = []
     try:
         async with deps.session.begin_nested():
-            deps.session.add(activity)
-            await deps.session.flush()
+            logged = LoggedSessions(deps.session, deps.user_id)
+            await logged.add(activity)
             position = 0
             for exercise in args.exercises:
                 for s in exercise.sets:
@@ -197,8 +197,7 @@ async def log_training_session(deps: ToolDeps, args: LogSessionInput) -> LoggedS
                         )
                     )
                     position += 1
-            deps.session.add_all(sets)
-            await deps.session.flush()
+            await logged.add_sets(sets)
     except IntegrityError as exc:
         raise Conflict(
             f"Another activity already starts at {start:%Y-%m-%d %H:%M}; give a different start_time."
@@ -223,26 +222,11 @@ async def list_logged_sessions(deps: ToolDeps, args: ListLoggedInput) -> LoggedL
     days = min(max(args.days, 1), MAX_LIST_DAYS)
     notes = [f"days clamped to {days}"] if days != args.days else []
     since = datetime.combine(deps.today - timedelta(days=days - 1), time(), tzinfo=deps.tz)
-    activities = list(
-        (
-            await deps.session.execute(
-                select(Activity)
-                .where(
-                    Activity.user_id == deps.user_id, Activity.source == MANUAL, Activity.start_time >= since
-                )
-                .order_by(Activity.start_time.desc())
-            )
-        ).scalars()
-    )
+    logged = LoggedSessions(deps.session, deps.user_id)
+    activities = await logged.since(MANUAL, since)
     sets_by_activity: dict[int, list[StrengthSet]] = {}
-    if activities:
-        rows = await deps.session.execute(
-            select(StrengthSet).where(
-                StrengthSet.user_id == deps.user_id, StrengthSet.activity_id.in_([a.id for a in activities])
-            )
-        )
-        for row in rows.scalars():
-            sets_by_activity.setdefault(row.activity_id, []).append(row)
+    for row in await logged.sets_of([a.id for a in activities]):
+        sets_by_activity.setdefault(row.activity_id, []).append(row)
     sessions = []
     for activity in activities:
         sets = sets_by_activity.get(activity.id, [])
@@ -256,18 +240,11 @@ async def strength_by_day(
     session: AsyncSession, user_id: int, tz: ZoneInfo, first: date, last: date
 ) -> dict[date, list[Activity]]:
     """The user's strength activities (logged or imported) on local days [first, last], per day."""
-    rows = await session.execute(
-        select(Activity)
-        .where(
-            Activity.user_id == user_id,
-            Activity.parent_id.is_(None),
-            Activity.sport == "strength_training",
-            Activity.start_time >= datetime.combine(first, time(), tzinfo=tz),
-            Activity.start_time < datetime.combine(last + timedelta(days=1), time(), tzinfo=tz),
-        )
-        .order_by(Activity.start_time)
+    rows = await LoggedSessions(session, user_id).strength_between(
+        datetime.combine(first, time(), tzinfo=tz),
+        datetime.combine(last + timedelta(days=1), time(), tzinfo=tz),
     )
     days: dict[date, list[Activity]] = {}
-    for activity in rows.scalars():
+    for activity in rows:
         days.setdefault(activity.start_time.astimezone(tz).date(), []).append(activity)
     return days

@@ -19,15 +19,14 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from core.models import Activity, User
+from core.models import User
 from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.registry import tool
 from tools.training_load.activity import backfill_loads
+from tools.training_load.repository import Loads
 from tools.training_load.science import (
     FitnessPoint,
     acute_chronic_ratios,
@@ -79,20 +78,9 @@ async def daily_load_rows(
 ) -> list[tuple[date, float]]:
     """(local day, summed load) of the user's top-level activities on [first, end] (without activities
     from `hide_sources`: for a model turn, `tools.activities.visibility`)."""
-    local_day = func.date(func.timezone(tz.key, Activity.start_time))
-    statement = (
-        select(local_day, func.sum(Activity.training_load))
-        .where(
-            Activity.user_id == user_id,
-            Activity.parent_id.is_(None),
-            Activity.training_load.is_not(None),
-            Activity.source.not_in(hide_sources),
-            Activity.start_time >= _day_start(first, tz),
-            Activity.start_time < _day_start(end + timedelta(days=1), tz),
-        )
-        .group_by(local_day)
+    return await Loads(session, user_id).per_day(
+        tz, _day_start(first, tz), _day_start(end + timedelta(days=1), tz), hide_sources=hide_sources
     )
-    return [(row[0], float(row[1])) for row in (await session.execute(statement)).all()]
 
 
 async def daily_run_km(
@@ -110,27 +98,10 @@ async def daily_run_km(
     multisport activity (on its local day, as its load is). The legs of an activity that is itself a run
     (one run saved as several sessions) are not counted again: the parent already sums them.
     """
-    parent = aliased(Activity)
-    started = func.coalesce(parent.start_time, Activity.start_time)
-    local_day = func.date(func.timezone(tz.key, started))
-    statement = (
-        select(local_day, func.sum(Activity.distance_m))
-        .select_from(Activity)
-        .outerjoin(parent, (Activity.parent_id == parent.id) & (parent.user_id == user_id))
-        .where(
-            Activity.user_id == user_id,
-            Activity.sport == "running",
-            Activity.distance_m.is_not(None),
-            Activity.source.not_in(hide_sources),
-            or_(Activity.parent_id.is_(None), parent.sport != "running"),
-            # a leg starts no earlier than its parent: this bound lets the (user, start) index narrow the scan
-            Activity.start_time >= _day_start(first, tz),
-            started >= _day_start(first, tz),
-            started < _day_start(end + timedelta(days=1), tz),
-        )
-        .group_by(local_day)
+    metres = await Loads(session, user_id).run_metres_per_day(
+        tz, _day_start(first, tz), _day_start(end + timedelta(days=1), tz), hide_sources=hide_sources
     )
-    return {row[0]: float(row[1]) / 1000 for row in (await session.execute(statement)).all()}
+    return {day: m / 1000 for day, m in metres.items()}
 
 
 async def load_state(
@@ -331,18 +302,10 @@ async def training_load(deps: ToolDeps, args: TrainingLoadInput) -> TrainingLoad
 async def _methods(
     session: AsyncSession, user: User, tz: ZoneInfo, first: date, end: date, hide_sources: tuple[str, ...]
 ) -> dict[str, int]:
-    rows = await session.execute(
-        select(Activity.load_method, func.count())
-        .where(
-            Activity.user_id == user.id,
-            Activity.parent_id.is_(None),
-            Activity.source.not_in(hide_sources),
-            Activity.start_time >= _day_start(first, tz),
-            Activity.start_time < _day_start(end + timedelta(days=1), tz),
-        )
-        .group_by(Activity.load_method)
+    rows = await Loads(session, user.id).methods(
+        _day_start(first, tz), _day_start(end + timedelta(days=1), tz), hide_sources=hide_sources
     )
     counts: Counter[str] = Counter()
-    for method, count in rows.all():
-        counts[method or "none"] += int(count)
+    for method, count in rows:
+        counts[method or "none"] += count
     return dict(counts)

@@ -7,13 +7,10 @@ from collections.abc import Sequence
 from tools.units import clock, pace
 from tools.workouts.model import (
     Block,
-    CadenceTarget,
     EndByDistance,
     EndByTime,
-    HeartRateTarget,
     HeartRateZoneTarget,
     PaceTarget,
-    PowerTarget,
     Repeat,
     Step,
     StepType,
@@ -29,27 +26,29 @@ STEP_NAMES = {
 }
 
 
+#: the unit of each range target but pace (a pace range reads fastest last) and the zone (a number)
+UNITS = {"heart_rate": "bpm", "cadence": "spm", "power": "W"}
+
+
 def target_text(target: Target | None) -> str | None:
     match target:
+        case None:
+            return None
         case PaceTarget():
             return f"{pace(target.slowest_s_per_km)}–{pace(target.fastest_s_per_km)}".replace("/km–", "–")
-        case HeartRateTarget():
-            return f"{target.low_bpm:.0f}–{target.high_bpm:.0f} bpm"
         case HeartRateZoneTarget():
             return f"HR zone {target.zone}"
-        case CadenceTarget():
-            return f"{target.low_spm:.0f}–{target.high_spm:.0f} spm"
-        case PowerTarget():
-            return f"{target.low_w:.0f}–{target.high_w:.0f} W"
-    return None
+    low, high = target.bounds
+    return f"{low:.0f}–{high:.0f} {UNITS[target.type]}"
 
 
 def _amount(step: Step) -> str:
-    if isinstance(step.end, EndByTime):
-        return clock(step.end.seconds)
-    if isinstance(step.end, EndByDistance):
-        metres = step.end.meters
-        return f"{metres / 1000:.1f} km" if metres >= 2000 else f"{metres:.0f} m"
+    match step.end:
+        case EndByTime():
+            return clock(step.end.seconds)
+        case EndByDistance():
+            metres = step.end.meters
+            return f"{metres / 1000:.1f} km" if metres >= 2000 else f"{metres:.0f} m"
     return "until lap button"
 
 

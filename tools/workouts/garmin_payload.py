@@ -32,13 +32,8 @@ from core.errors import InvalidInput
 from tools.units import clock, pace
 from tools.workouts.model import (
     Block,
-    CadenceTarget,
-    EndByDistance,
-    EndByTime,
-    HeartRateTarget,
     HeartRateZoneTarget,
     PaceTarget,
-    PowerTarget,
     Repeat,
     Step,
     StepType,
@@ -77,43 +72,35 @@ def speed_m_s(pace_s_per_km: float) -> float:
     return round(1000.0 / pace_s_per_km, 6)
 
 
+#: Garmin's target type of each range target but pace (sent as speeds) and the zone (a zone number)
+RANGE_TARGETS = {"heart_rate": HEART_RATE, "cadence": CADENCE, "power": POWER}
+
+
 def _target(target: Target | None) -> dict[str, Any]:
     match target:
+        case None:
+            return {"targetType": dict(NO_TARGET)}
         case PaceTarget():
             return {
                 "targetType": dict(PACE),
                 "targetValueOne": speed_m_s(target.slowest_s_per_km),
                 "targetValueTwo": speed_m_s(target.fastest_s_per_km),
             }
-        case PowerTarget():
-            return {
-                "targetType": dict(POWER),
-                "targetValueOne": target.low_w,
-                "targetValueTwo": target.high_w,
-            }
-        case HeartRateTarget():
-            return {
-                "targetType": dict(HEART_RATE),
-                "targetValueOne": target.low_bpm,
-                "targetValueTwo": target.high_bpm,
-            }
         case HeartRateZoneTarget():
             return {"targetType": dict(HEART_RATE), "zoneNumber": target.zone}
-        case CadenceTarget():
-            return {
-                "targetType": dict(CADENCE),
-                "targetValueOne": target.low_spm,
-                "targetValueTwo": target.high_spm,
-            }
-    return {"targetType": dict(NO_TARGET)}
+    low, high = target.bounds
+    return {"targetType": dict(RANGE_TARGETS[target.type]), "targetValueOne": low, "targetValueTwo": high}
+
+
+END_CONDITIONS = {"time": TIME, "distance": DISTANCE, "lap_button": LAP_BUTTON}
 
 
 def _end(step: Step) -> dict[str, Any]:
-    if isinstance(step.end, EndByTime):
-        return {"endCondition": dict(TIME), "endConditionValue": float(step.end.seconds)}
-    if isinstance(step.end, EndByDistance):
-        return {"endCondition": dict(DISTANCE), "endConditionValue": float(step.end.meters)}
-    return {"endCondition": dict(LAP_BUTTON)}
+    """The end condition; time in seconds, distance in metres."""
+    end: dict[str, Any] = {"endCondition": dict(END_CONDITIONS[step.end.type])}
+    if step.end.value is not None:
+        end["endConditionValue"] = float(step.end.value)
+    return end
 
 
 class _Numbering:

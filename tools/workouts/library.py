@@ -10,13 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import func, select
 
 from core.errors import Conflict, InvalidInput
-from core.models import PlannedSession
-from core.models import Workout as WorkoutRow
 from tools.deps import ToolDeps
 from tools.workouts.model import Workout
+from tools.workouts.repository import Workouts
 from tools.workouts.store import load_workout, save_workout
 from tools.workouts.workouts import WorkoutOut, workout_out
 
@@ -58,28 +56,13 @@ class DeletedWorkout(BaseModel):
 
 async def list_workouts(deps: ToolDeps, filters: WorkoutFilters) -> WorkoutPage:
     """The user's workouts, newest scheduled first (unscheduled last), one page with the total."""
-    in_plan = select(PlannedSession.workout_id).where(
-        PlannedSession.user_id == deps.user_id, PlannedSession.workout_id.is_not(None)
+    total, rows = await Workouts(deps.session, deps.user_id).page(
+        include_plan_sessions=filters.include_plan_sessions,
+        scheduled_from=filters.scheduled_from,
+        scheduled_to=filters.scheduled_to,
+        limit=filters.limit,
+        offset=filters.offset,
     )
-    where = [WorkoutRow.user_id == deps.user_id]
-    if not filters.include_plan_sessions:
-        where.append(WorkoutRow.id.not_in(in_plan))
-    if filters.scheduled_from is not None:
-        where.append(WorkoutRow.scheduled_date >= filters.scheduled_from)
-    if filters.scheduled_to is not None:
-        where.append(WorkoutRow.scheduled_date <= filters.scheduled_to)
-    total = int(
-        (await deps.session.execute(select(func.count()).select_from(WorkoutRow).where(*where))).scalar_one()
-    )
-    rows = (
-        await deps.session.execute(
-            select(WorkoutRow)
-            .where(*where)
-            .order_by(WorkoutRow.scheduled_date.desc().nulls_last(), WorkoutRow.id.desc())
-            .limit(filters.limit)
-            .offset(filters.offset)
-        )
-    ).scalars()
     items = [workout_out(row, Workout.model_validate(row.structure)) for row in rows]
     following = filters.offset + len(items)
     return WorkoutPage(
@@ -102,19 +85,12 @@ async def create_workout(deps: ToolDeps, args: NewWorkoutInput) -> WorkoutOut:
 async def delete_workout(deps: ToolDeps, workout_id: int) -> DeletedWorkout:
     """Delete one of the user's own workouts (with its steps); not one that is a plan session."""
     row, _ = await load_workout(deps.session, deps.user_id, workout_id)
-    in_plan = (
-        await deps.session.execute(
-            select(PlannedSession.id).where(
-                PlannedSession.user_id == deps.user_id, PlannedSession.workout_id == row.id
-            )
-        )
-    ).first()
-    if in_plan is not None:
+    workouts = Workouts(deps.session, deps.user_id)
+    if await workouts.in_plan(row.id):
         raise Conflict(
             "This workout is a session of your training plan; adapt or regenerate the plan instead of "
             "deleting the session's workout."
         )
     garmin = row.garmin_workout_id is not None
-    await deps.session.delete(row)
-    await deps.session.flush()
+    await workouts.remove(row)
     return DeletedWorkout(deleted=True, id=workout_id, garmin_copy_left=garmin)

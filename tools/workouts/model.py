@@ -59,28 +59,43 @@ class EndByTime(_Frozen):
     type: Literal["time"] = "time"
     seconds: float = Field(gt=0)
 
+    @property
+    def value(self) -> float:
+        return self.seconds
+
 
 class EndByDistance(_Frozen):
     type: Literal["distance"] = "distance"
     meters: float = Field(gt=0)
 
+    @property
+    def value(self) -> float:
+        return self.meters
+
 
 class EndByLapButton(_Frozen):
     type: Literal["lap_button"] = "lap_button"
+
+    @property
+    def value(self) -> None:
+        return None
 
 
 EndCondition = Annotated[EndByTime | EndByDistance | EndByLapButton, Field(discriminator="type")]
 
 
 class _Range(_Frozen):
+    """A target range; `bounds` is (low, high) in the target's unit (for pace: fastest, slowest s/km)."""
+
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        low, high = self._bounds()
+        low, high = self.bounds
         if low > high:
             raise ValueError(f"range is reversed: {low} > {high}")
         return self
 
-    def _bounds(self) -> tuple[float, float]:
+    @property
+    def bounds(self) -> tuple[float, float]:
         raise NotImplementedError
 
 
@@ -91,7 +106,8 @@ class PaceTarget(_Range):
     fastest_s_per_km: float = Field(gt=0)
     slowest_s_per_km: float = Field(gt=0)
 
-    def _bounds(self) -> tuple[float, float]:
+    @property
+    def bounds(self) -> tuple[float, float]:
         return self.fastest_s_per_km, self.slowest_s_per_km
 
     @property
@@ -104,7 +120,8 @@ class HeartRateTarget(_Range):
     low_bpm: float = Field(gt=0)
     high_bpm: float = Field(gt=0)
 
-    def _bounds(self) -> tuple[float, float]:
+    @property
+    def bounds(self) -> tuple[float, float]:
         return self.low_bpm, self.high_bpm
 
 
@@ -112,13 +129,18 @@ class HeartRateZoneTarget(_Frozen):
     type: Literal["hr_zone"] = "hr_zone"
     zone: int = Field(ge=1, le=7)
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        return float(self.zone), float(self.zone)
+
 
 class CadenceTarget(_Range):
     type: Literal["cadence"] = "cadence"
     low_spm: float = Field(gt=0)
     high_spm: float = Field(gt=0)
 
-    def _bounds(self) -> tuple[float, float]:
+    @property
+    def bounds(self) -> tuple[float, float]:
         return self.low_spm, self.high_spm
 
 
@@ -127,7 +149,8 @@ class PowerTarget(_Range):
     low_w: float = Field(gt=0)
     high_w: float = Field(gt=0)
 
-    def _bounds(self) -> tuple[float, float]:
+    @property
+    def bounds(self) -> tuple[float, float]:
         return self.low_w, self.high_w
 
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
@@ -29,19 +28,12 @@ from core.models import Workout as WorkoutRow
 from core.models import WorkoutStep
 from tools.workouts.model import (
     Block,
-    CadenceTarget,
-    EndByDistance,
-    EndByTime,
-    HeartRateTarget,
-    HeartRateZoneTarget,
-    PaceTarget,
-    PowerTarget,
     Repeat,
     Step,
-    Target,
     Workout,
     summarize,
 )
+from tools.workouts.repository import Workouts
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,37 +50,15 @@ class FlatStep:
     notes: str | None = None
 
 
-def _target(target: Target | None) -> tuple[str | None, float | None, float | None]:
-    match target:
-        case PaceTarget():
-            return "pace", target.fastest_s_per_km, target.slowest_s_per_km
-        case HeartRateTarget():
-            return "heart_rate", target.low_bpm, target.high_bpm
-        case HeartRateZoneTarget():
-            return "hr_zone", float(target.zone), float(target.zone)
-        case CadenceTarget():
-            return "cadence", target.low_spm, target.high_spm
-        case PowerTarget():
-            return "power", target.low_w, target.high_w
-    return None, None, None
-
-
 def _step(step: Step, ordinal: int, parent: int | None) -> FlatStep:
-    end_value = (
-        step.end.seconds
-        if isinstance(step.end, EndByTime)
-        else step.end.meters
-        if isinstance(step.end, EndByDistance)
-        else None
-    )
-    target_type, low, high = _target(step.target)
+    low, high = step.target.bounds if step.target is not None else (None, None)
     return FlatStep(
         ordinal=ordinal,
         parent_ordinal=parent,
         step_type=step.step_type.value,
         end_type=step.end.type,
-        end_value=end_value,
-        target_type=target_type,
+        end_value=step.end.value,
+        target_type=step.target.type if step.target is not None else None,
         target_low=low,
         target_high=high,
         notes=step.notes,
@@ -123,19 +93,15 @@ class NewWorkout:
     sport: str = "running"
 
 
-async def _insert_steps(session: AsyncSession, flat: Sequence[tuple[int, list[FlatStep]]]) -> None:
-    """Insert the flattened steps of several workouts in one statement (ids drawn from the sequence first,
-    so a step can point at its repeat in the same statement)."""
+async def _insert_steps(
+    workouts: Workouts, rows: Sequence[WorkoutRow], flat: Sequence[tuple[int, list[FlatStep]]]
+) -> None:
+    """Insert the flattened steps of several of the user's workouts in one statement (ids drawn from the
+    sequence first, so a step can point at its repeat in the same statement)."""
     count = sum(len(steps) for _, steps in flat)
     if not count:
         return
-    ids = (
-        await session.execute(
-            text("SELECT nextval(pg_get_serial_sequence('workout_steps', 'id')) FROM generate_series(1, :n)"),
-            {"n": count},
-        )
-    ).scalars()
-    next_id = iter(ids.all())
+    next_id = iter(await workouts.new_step_ids(count))
     values: list[dict[str, Any]] = []
     for workout_id, steps in flat:
         by_ordinal: dict[int, int] = {}
@@ -158,7 +124,7 @@ async def _insert_steps(session: AsyncSession, flat: Sequence[tuple[int, list[Fl
                     "notes": step.notes,
                 }
             )
-    await session.execute(insert(WorkoutStep), values)
+    await workouts.insert_steps(rows, values)
 
 
 async def save_workouts(session: AsyncSession, user_id: int, items: Sequence[NewWorkout]) -> list[WorkoutRow]:
@@ -181,11 +147,12 @@ async def save_workouts(session: AsyncSession, user_id: int, items: Sequence[New
                 structure=item.workout.model_dump(mode="json"),
             )
         )
-    session.add_all(rows)
-    await session.flush()
-
+    workouts = Workouts(session, user_id)
+    await workouts.add_all(rows)
     await _insert_steps(
-        session, [(row.id, flatten(item.workout.blocks)) for row, item in zip(rows, items, strict=True)]
+        workouts,
+        rows,
+        [(row.id, flatten(item.workout.blocks)) for row, item in zip(rows, items, strict=True)],
     )
     return rows
 
@@ -199,7 +166,8 @@ async def save_workout(
 async def replace_workout(session: AsyncSession, row: WorkoutRow, workout: Workout) -> None:
     """Give an existing workout row a new structure (and new steps). `pushed_at` is cleared (the watch has
     the old version); `garmin_workout_id` stays, so the next push replaces that copy. Flushes."""
-    await session.execute(delete(WorkoutStep).where(WorkoutStep.workout_id == row.id))
+    workouts = Workouts(session, row.user_id)
+    await workouts.delete_steps(row)
     summary = summarize(workout)
     row.name = workout.name[:200]
     row.kind = workout.kind.value
@@ -209,34 +177,17 @@ async def replace_workout(session: AsyncSession, row: WorkoutRow, workout: Worko
     row.structure = workout.model_dump(mode="json")
     row.pushed_at = None
     await session.flush()
-    await _insert_steps(session, [(row.id, flatten(workout.blocks))])
+    await _insert_steps(workouts, [row], [(row.id, flatten(workout.blocks))])
 
 
 async def load_workout(session: AsyncSession, user_id: int, workout_id: int) -> tuple[WorkoutRow, Workout]:
     """The user's workout row and its typed model; NotFound for another user's or a missing id."""
-    row = (
-        await session.execute(
-            select(WorkoutRow).where(WorkoutRow.id == workout_id, WorkoutRow.user_id == user_id)
-        )
-    ).scalar_one_or_none()
+    row = await Workouts(session, user_id).find(workout_id)
     if row is None:
         raise NotFound(f"No workout with id {workout_id}. Generate one first, or list the plan's sessions.")
     return row, Workout.model_validate(row.structure)
 
 
-async def step_rows(session: AsyncSession, workout_id: int) -> list[WorkoutStep]:
-    return list(
-        (
-            await session.execute(
-                select(WorkoutStep).where(WorkoutStep.workout_id == workout_id).order_by(WorkoutStep.ordinal)
-            )
-        ).scalars()
-    )
-
-
-async def count_steps(session: AsyncSession, workout_ids: Sequence[int]) -> int:
-    return int(
-        (
-            await session.execute(select(func.count()).where(WorkoutStep.workout_id.in_(workout_ids)))
-        ).scalar_one()
-    )
+async def step_rows(session: AsyncSession, user_id: int, workout_id: int) -> list[WorkoutStep]:
+    """The steps of the user's workout, in order."""
+    return await Workouts(session, user_id).steps(workout_id)

@@ -48,7 +48,7 @@ async def test_a_workout_is_stored_whole_and_flattened(db: AsyncSession) -> None
     row = await save_workout(db, user.id, workout)
     same_row, again = await load_workout(db, user.id, row.id)
     assert again == workout and same_row is row
-    steps = await step_rows(db, row.id)
+    steps = await step_rows(db, user.id, row.id)
     assert [(s.ordinal, s.step_type) for s in steps] == [
         (1, "warmup"),
         (2, "repeat"),
