@@ -13,7 +13,7 @@ so combining the stored figures gives exactly what the estimator gives over the 
   speed too slow for a pace is too slow for every slower one).
 - `steady_segments`: the steady blocks of `tools.fitness.vo2max.steady_segments` (they do not depend on
   any anchor; the VO2max estimate combines them with max and resting HR when read).
-- `best_times`: `tools.fitness.efforts.best_times` over the standard distances (the best efforts of a
+- `best_times`: `tools.fitness.best_times` over the standard distances (the best efforts of a
   period are the fastest of them, with the same first-found-wins order as the series path).
 - `zone_seconds`: time in each %-of-max-HR zone for `zone_max_hr`; used while max HR stays that value.
 
@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import TrainingInputError
 from core.models import ActivityFigures
-from tools.fitness.efforts import STANDARD_EFFORTS_M, best_times
+from tools.fitness.best_times import STANDARD_EFFORTS_M, best_times
 from tools.fitness.repository import FiguresRepository
 from tools.fitness.vo2max import Segment, steady_segments
 from tools.samples.series import Series, Span, activity_series

@@ -20,7 +20,8 @@ from tools.activities.importer import import_fit
 from tools.deps import ToolDeps
 from tools.feed.facts import activity_facts, stored_activity_facts
 from tools.fitness.activity_figures import SERIES_COLUMNS, figures_of, segments
-from tools.fitness.efforts import STANDARD_EFFORTS_M, best_efforts, best_times
+from tools.fitness.best_times import STANDARD_EFFORTS_M, best_times
+from tools.fitness.efforts import best_efforts
 from tools.samples.series import Span, activity_series
 from tools.zones.anchors import LTHR_MIN_S, THRESHOLD_MIN_S, AnchorResolver
 from tools.zones.science import (

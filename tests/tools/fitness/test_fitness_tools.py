@@ -14,7 +14,7 @@ from tests.factories import create_user
 from tests.tools.fitness.test_vdot import DANIELS_TABLE, DISTANCES, hms
 from tests.tools.samples.sample_data import create_run
 from tools.deps import ToolDeps
-from tools.fitness.efforts import best_time
+from tools.fitness.best_times import best_time
 from tools.fitness.vdot import training_paces, vdot_from_race
 from tools.readiness.science import ReadinessInputs, score_readiness
 from tools.registry import call_tool
