@@ -421,18 +421,12 @@ def samples(i: Intent, turn: Turn, f: Fmt) -> Answer:
             (r for r in turn.results if r.tool == "query_samples" and r.ok and "hr_min" in r.args), q
         )
         rows = banded.data.get("rows") or []
-        seconds = rows[0]["samples"] if rows else 0
+        matched = rows[0]["samples"] if rows else 0
+        seconds = float(rows[0].get("seconds") or 0) if rows else 0.0
         bpm = float(i.slots.get("bpm") or 0)
-        per_second = (run.get("duration_s") or 0) * 0.8 <= (_all_samples(turn) or 0)
-        if per_second:
-            return (
-                f"Your heart rate was above {bpm:.0f} bpm for {clock(seconds)} in the {which}{note} "
-                f"({seconds} samples of a recording with about one sample a second)."
-            )
         return (
-            f"{seconds} of the {_all_samples(turn)} heart-rate samples of your "
-            f"{which}{note} were above {bpm:.0f} bpm. "
-            "This recording has fewer than one sample a second, so I cannot turn that into an exact time."
+            f"Your heart rate was above {bpm:.0f} bpm for {clock(seconds)} in the {which}{note} "
+            f"({matched} of its {_all_samples(turn)} samples, each counted until the next one)."
         )
     usable = [r for r in rows if r["values"].get("heart_rate.avg") is not None and r.get("bucket_start")]
     if not usable:

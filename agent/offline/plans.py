@@ -152,6 +152,7 @@ def _samples(i: Intent, turn: Turn) -> list[Call]:
                     "metrics": ["heart_rate"],
                     "aggregates": ["count"],
                     "hr_min": bpm + 0.5,
+                    "covered_time": True,
                 },
             )
         )

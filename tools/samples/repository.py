@@ -67,6 +67,7 @@ from tools.samples.spec import (
     PERCENTILES,
     SampleQuery,
 )
+from tools.statistics import MAX_GAP_S
 
 
 async def series_rows(
@@ -243,7 +244,8 @@ def build_samples_query(
     """The statement for `query` over the user's samples with `start` ≤ ts < `end` (aware datetimes).
 
     Result columns: `bucket` (a naive local timestamp, an activity id, or NULL), `samples`, `first_ts`,
-    `last_ts`, then one column per `query.column_names()` (labelled c0, c1, … in that order).
+    `last_ts`, then one column per `query.column_names()` (labelled c0, c1, … in that order), and `seconds`
+    with `query.covered_time`.
     """
     s = activity_samples
     where: list[ColumnElement[bool]] = [s.c.user_id == user_id, s.c.ts >= start, s.c.ts < end]
@@ -255,6 +257,12 @@ def build_samples_query(
         run = _centred_difference(s.c.distance_m, s.c.activity_id, s.c.ts, s.c.distance_m)
         grade = case((run >= GRADE_MIN_DISTANCE_M, cast(rise, Float) / run * 100.0), else_=None)
         inner_columns.append(grade.label("grade_pct"))
+    if query.covered_time:  # each sample lasts until the next one of its activity, at most MAX_GAP_S
+        following = func.lead(s.c.ts).over(partition_by=s.c.activity_id, order_by=s.c.ts)
+        gap = func.extract("epoch", following - s.c.ts)
+        inner_columns.append(
+            case((following.is_(None), 0.0), else_=func.least(gap, MAX_GAP_S)).label("gap_s")
+        )
     if query.bucket in BUCKET_INTERVALS:
         local = func.timezone(bindparam("tz", tz), s.c.ts)
         origin = cast(bindparam("origin", BUCKET_ORIGIN, type_=DateTime()), DateTime(timezone=False))
@@ -291,6 +299,8 @@ def build_samples_query(
         func.min(inner.c.ts).label("first_ts"),
         func.max(inner.c.ts).label("last_ts"),
     ]
+    if query.covered_time:
+        labelled.append(cast(func.coalesce(func.sum(inner.c.gap_s), 0.0), Float).label("seconds"))
 
     if query.bucket == "none":
         return select(literal(None).label("bucket"), *stats, *labelled).where(*conditions)
@@ -321,6 +331,7 @@ def rollups_answer(query: SampleQuery, start: datetime, end: datetime) -> bool:
         query.bucket in ROLLUP_BUCKETS
         and set(query.aggregates) <= ROLLUP_AGGREGATES
         and not query.needs_grade
+        and not query.covered_time
         and query.hr_min is None
         and query.hr_max is None
         and query.pace_fastest_s_per_km is None

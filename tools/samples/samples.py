@@ -37,6 +37,9 @@ class SampleRow(BaseModel):
     first_ts: datetime | None = None
     last_ts: datetime | None = None
     values: dict[str, float | None] = Field(description="`metric.aggregate` → value")
+    seconds: float | None = Field(
+        default=None, description="with covered_time: the time the matching samples cover (s)"
+    )
 
 
 class SampleQueryResult(BaseModel):
@@ -136,7 +139,7 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
 
     rows = []
     for row in result:
-        aggregates: list[Any] = list(row[4:])
+        aggregates: list[Any] = [row._mapping[f"c{k}"] for k in range(len(columns))]
         values: dict[str, float | None] = {
             name: (round(float(value), 3) if value is not None else None)
             for name, value in zip(columns, aggregates, strict=True)
@@ -146,6 +149,7 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
             first_ts=row.first_ts,
             last_ts=row.last_ts,
             values=values,
+            seconds=round(float(row.seconds), 1) if args.covered_time else None,
         )
         if args.bucket == "activity":
             activity = activities.get(int(row.bucket))

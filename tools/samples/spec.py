@@ -14,6 +14,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from tools.statistics import MAX_GAP_S
+
 #: per-second columns that can be aggregated (lat/lon are positions, not quantities)
 SampleColumn = Literal[
     "heart_rate",
@@ -119,6 +121,12 @@ class SampleQuery(BaseModel):
     grade_min_pct: float | None = Field(default=None, ge=-60, le=60, description="only uphill of at least")
     grade_max_pct: float | None = Field(default=None, ge=-60, le=60, description="only grades up to")
     max_rows: int = Field(default=DEFAULT_ROWS, description=f"at most {MAX_ROWS}")
+    covered_time: bool = Field(
+        default=False,
+        description="also give each row's `seconds`: the time its matching samples cover (each sample "
+        f"counts until the next one of its activity, at most {MAX_GAP_S:g} s), the way to say how long "
+        "something lasted when a recording has fewer than one sample a second",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

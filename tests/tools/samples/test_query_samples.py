@@ -29,7 +29,7 @@ from tools.samples.spec import (
     MOVING_SPEED_MPS,
     SampleQuery,
 )
-from tools.statistics import percentile
+from tools.statistics import MAX_GAP_S, percentile
 
 TZ = "America/New_York"
 NOW = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
@@ -401,3 +401,40 @@ async def test_a_huge_answer_is_capped_with_a_note_on_how_to_narrow_it(db: Async
     # the same question, narrowed as the note says, fits whole
     narrowed = await call_tool("query_samples", deps, {**every, "metrics": ["heart_rate"], "bucket": "1h"})
     assert narrowed.model_dump()["truncated"] is False
+
+
+async def test_covered_time_counts_each_sample_until_the_next_gaps_capped(db: AsyncSession) -> None:
+    """A sparse recording (a sample every 4 s) and one with long gaps (every 15 s): the time above a heart
+    rate is each matching sample's time to the next one of its activity, at most MAX_GAP_S; the last sample
+    of a run adds nothing; another run's samples do not follow on."""
+    user = await create_user(db, timezone=TZ)
+    deps = ToolDeps.for_user(db, user, now=NOW)
+    start = datetime(2026, 3, 18, 7, 0, tzinfo=UTC)
+    heart = [150, 170, 171, 160, 175, 176, 177, 140, 180, 181]
+    sparse = await create_run(db, user, start, heart_rate=heart, speed_mps=[3.0] * 10, step_s=4)
+    gappy = await create_run(
+        db, user, start + timedelta(hours=2), heart_rate=heart, speed_mps=[3.0] * 10, step_s=15
+    )
+    result = await call_tool(
+        "query_samples",
+        deps,
+        {
+            "activity_ids": [sparse.activity.id, gappy.activity.id],
+            "metrics": ["heart_rate"],
+            "aggregates": ["count"],
+            "hr_min": 165.5,
+            "bucket": "activity",
+            "covered_time": True,
+        },
+    )
+    rows = {row.activity_id: row for row in result.rows}
+    above = [i for i, bpm in enumerate(heart) if bpm > 165.5]  # 7 samples, the last one among them
+
+    def covered(step_s: float) -> float:
+        return sum(min(step_s, MAX_GAP_S) for i in above if i < len(heart) - 1)
+
+    assert rows[sparse.activity.id].samples == len(above)
+    assert rows[sparse.activity.id].seconds == covered(4) == 24
+    assert rows[gappy.activity.id].seconds == covered(15) == 6 * MAX_GAP_S
+    without = await call_tool("query_samples", deps, {"activity_ids": [sparse.activity.id]})
+    assert without.rows[0].seconds is None, "only asked for"
