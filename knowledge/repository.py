@@ -117,22 +117,6 @@ SELECT_HITS = (
 )
 
 
-def _hits(rows: object) -> list[SearchHit]:
-    return [
-        SearchHit(
-            id=r.id,
-            source=r.source,
-            title=r.title,
-            heading_path=r.heading_path,
-            text=r.text,
-            score=float(r.score),
-            vector_rank=r.vector_rank,
-            text_rank=r.text_rank,
-        )
-        for r in rows  # type: ignore[attr-defined]
-    ]
-
-
 class KnowledgeChunks:
     """The stored chunks (all embedding models)."""
 

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from core.models import Activity, Job, User
 from tests.bots.conftest import StartBot, until
 from tests.fakes.telegram import FakeTelegram
+from tests.support.worker import running_worker
 from tests.tools.activities.strava_export import LOOSE, ROWS, build_export
-from tests.tools.garmin.helpers import running_worker
 from tools.activities.archive_import import JOB_KIND
 from tools.notifications.telegram_link import create_link_code
 

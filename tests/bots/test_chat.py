@@ -27,7 +27,7 @@ from tests.bots.conftest import StartBot, until
 from tests.factories import create_activity
 from tests.fakes.telegram import FakeTelegram
 from tests.support.shared_data import require
-from tests.tools.garmin.helpers import running_worker
+from tests.support.worker import running_worker
 from tools.notifications.telegram_link import create_link_code
 
 RUNNING_FIT = "fit/fitdecode/tests/files/2013-02-06-12-11-14.fit"

@@ -32,7 +32,7 @@ from tests.bots.conftest import EMAIL_DOMAIN, until
 from tests.factories import create_user
 from tests.fakes import FakeGarmin
 from tests.fakes.telegram import FakeTelegram
-from tests.tools.garmin.helpers import running_worker
+from tests.support.worker import running_worker
 from tools.deps import ToolDeps
 from tools.garmin.auth import connect_garmin
 from tools.notifications.store import NotificationList, list_notifications

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.database import session_scope
 from core.models import Activity, Integration, Job
 from core.settings import get_settings
+from tests.support.worker import running_worker
 from tests.tools.garmin.helpers import (
     HealthDaysGarmin,
     committed_user,
     integration_of,
-    running_worker,
     wait_for_job,
 )
 from tools.garmin.auth import connect_garmin

@@ -23,7 +23,7 @@ from core.queue import records
 from jobs import broker as job_broker
 from jobs.runner import job_handler
 from jobs.tasks.maintenance import UNFINISHED
-from jobs.worker import run_worker
+from tests.support.worker import running_worker
 
 ran: dict[str, int] = {}
 
@@ -36,15 +36,10 @@ async def remember(session: AsyncSession, job: Job) -> dict[str, Any]:
 
 @pytest.fixture
 async def worker(engine: AsyncEngine, redis: Redis) -> AsyncIterator[None]:
-    job_broker.use_broker(None)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(stop))
-    yield
-    stop.set()
-    await asyncio.wait_for(task, timeout=10)
+    async with running_worker():
+        yield
     async with session_scope() as session:
         await session.execute(delete(Job).where(Job.kind == "test.maintenance"))
-    job_broker.use_broker(None)
 
 
 async def _lost_job(key: str) -> uuid.UUID:

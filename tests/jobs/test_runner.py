@@ -16,9 +16,8 @@ from core.database import session_scope
 from core.errors import InvalidInput, ServiceUnavailable
 from core.models import Job
 from core.queue.outbox import enqueue
-from jobs import broker as job_broker
 from jobs.runner import job_handler, run_job
-from jobs.worker import run_worker
+from tests.support.worker import running_worker
 
 calls: dict[str, int] = {}
 
@@ -44,16 +43,10 @@ async def invalid(session: AsyncSession, job: Job) -> dict[str, Any]:
 
 @pytest.fixture
 async def worker(engine: AsyncEngine, redis: Redis) -> AsyncIterator[None]:
-    job_broker.use_broker(None)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(stop))
-    await asyncio.sleep(0.3)
-    yield
-    stop.set()
-    await asyncio.wait_for(task, timeout=10)
+    async with running_worker():
+        yield
     async with session_scope() as session:
         await session.execute(delete(Job).where(Job.kind.like("test.%")))
-    job_broker.use_broker(None)
 
 
 async def _wait_for(job_id: uuid.UUID, states: tuple[str, ...], within_s: float = 15) -> Job:

@@ -18,11 +18,11 @@ from core.errors import ReauthRequired
 from core.models import Activity, DailyHealth, Job, SyncRun, User, activity_samples
 from core.queue.outbox import enqueue
 from core.settings import get_settings
+from tests.support.worker import running_worker
 from tests.tools.garmin.helpers import (
     HealthDaysGarmin,
     committed_user,
     integration_of,
-    running_worker,
     stored_credentials,
     tokens_in,
     wait_for_job,

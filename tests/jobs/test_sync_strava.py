@@ -20,10 +20,10 @@ from core.models import Activity, Job, User, activity_samples
 from tests.factories import make_samples
 from tests.fakes import FakeStrava
 from tests.support.shared_data import require
+from tests.support.worker import running_worker
 from tests.tools.garmin.helpers import (
     committed_user,
     integration_of,
-    running_worker,
     stored_credentials,
     wait_for_job,
 )

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.database import session_scope
 from jobs import broker as job_broker
 from tests.api.conftest import EMAIL_DOMAIN
-from tests.tools.garmin.helpers import HealthDaysGarmin, running_worker
+from tests.support.worker import running_worker
+from tests.tools.garmin.helpers import HealthDaysGarmin
 
 GARMIN_EMAIL = "runner@example.com"
 GARMIN_PASSWORD = "correct horse battery staple"

@@ -17,12 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.database import session_scope
 from core.models import Activity, Job
-from jobs import broker as job_broker
 from jobs.runner import run_job
-from jobs.worker import run_worker
 from tests.api.conftest import Account, SignUp, assert_problem, client_for, login, new_email, register
 from tests.api.isolation import assert_hidden_from, assert_same_as_missing
 from tests.api.resources.conftest import fit_file, import_files, upload
+from tests.support.worker import running_worker
 
 GOOD = "garmin-fenix-5-run.fit"
 CORRUPT = "invalid/activity-filecrc.fit"  # a bad checksum on complete data (a truncated file is salvaged)
@@ -31,14 +30,8 @@ NOT_AN_ACTIVITY = "Settings.fit"
 
 @pytest.fixture
 async def worker(engine: AsyncEngine, redis: Redis) -> AsyncIterator[None]:
-    job_broker.use_broker(None)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(stop))
-    await asyncio.sleep(0.3)
-    yield
-    stop.set()
-    await asyncio.wait_for(task, timeout=10)
-    job_broker.use_broker(None)
+    async with running_worker():
+        yield
 
 
 async def _poll(account: Account, url: str, within_s: float = 30) -> dict[str, Any]:

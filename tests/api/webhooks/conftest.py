@@ -24,7 +24,8 @@ from core.models import Activity, Job, User
 from tests.api.conftest import Servers
 from tests.fakes import FakeStrava
 from tests.support.secret_audit import audit_secret
-from tests.tools.garmin.helpers import committed_user, running_worker, wait_for_job
+from tests.support.worker import running_worker
+from tests.tools.garmin.helpers import committed_user, wait_for_job
 from tests.tools.strava.helpers import strava_fake
 
 VERIFY_TOKEN = "verify-8b1f0c2e5d"

@@ -22,11 +22,10 @@ from bots.telegram.sender import TelegramSender
 from core.database import session_scope
 from core.models import Integration, Job, Notification, NotificationDelivery, User
 from core.settings import Settings, get_settings
-from jobs import broker as job_broker
 from jobs.tasks.proactive import deliver_notifications, proactive_tick
-from jobs.worker import run_worker
 from tests.factories import create_user
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.support.worker import running_worker
 from tools.notifications import store
 from tools.notifications.delivery import BACKOFF_BASE_S, deliver_due
 from tools.notifications.preferences import Channel, Trigger
@@ -163,16 +162,10 @@ async def test_failures_are_retried_with_backoff_and_refusals_stop(
 
 @pytest.fixture
 async def worker(engine: AsyncEngine, redis: Redis) -> AsyncIterator[None]:
-    job_broker.use_broker(None)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(stop))
-    await asyncio.sleep(0.3)
-    yield
-    stop.set()
-    await asyncio.wait_for(task, timeout=15)
+    async with running_worker():
+        yield
     async with session_scope() as session:
         await session.execute(delete(Job).where(Job.kind == "proactive.message"))
-    job_broker.use_broker(None)
 
 
 async def test_two_schedulers_at_once_send_one_message(

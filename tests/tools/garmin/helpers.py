@@ -22,27 +22,10 @@ from sqlalchemy import delete, select, text
 
 from core.database import session_scope
 from core.models import Integration, Job, User
-from jobs import broker as job_broker
-from jobs.worker import run_worker
 from tests.factories import create_user
 from tests.fakes import FakeGarmin
 from tests.fakes._core import Reply, Request
 from tools.integrations.credentials import decrypt_credentials
-
-
-@asynccontextmanager
-async def running_worker() -> AsyncIterator[None]:
-    """A Taskiq worker in this event loop (as `runcoach worker` runs it), stopped at the end."""
-    job_broker.use_broker(None)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(stop))
-    await asyncio.sleep(0.3)
-    try:
-        yield
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=15)
-        job_broker.use_broker(None)
 
 
 @asynccontextmanager

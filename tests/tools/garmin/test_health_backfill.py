@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.database import session_scope
 from core.models import DailyHealth, Integration, Job, User
 from core.queue.outbox import enqueue
-from tests.tools.garmin.helpers import HealthDaysGarmin, committed_user, running_worker, wait_for_job
+from tests.support.worker import running_worker
+from tests.tools.garmin.helpers import HealthDaysGarmin, committed_user, wait_for_job
 from tools.deps import ToolDeps
 from tools.garmin import backfill
 from tools.garmin.auth import connect_garmin
