@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.tools.plans.marathon import marathon_plan
 from tools.notes.effects import QUALITY_KINDS, Note, ramp_shares, reflow_for_note
 from tools.plans.availability import Availability, availability_violations
 from tools.plans.model import TrainingPlan
@@ -18,17 +19,7 @@ TODAY = date(2026, 12, 7)  # Monday of week 3
 
 @pytest.fixture(scope="module")
 def plan() -> TrainingPlan:
-    return periodize(
-        race_date=date(2027, 3, 14),
-        race_distance_m=42_195.0,
-        start_date=date(2026, 11, 23),
-        days_per_week=5,
-        long_run_weekday=6,
-        current_weekly_km=40.0,
-        max_weekly_km=70.0,
-        goal_time_s=3.5 * 3600,
-        current_vdot=None,
-    )
+    return marathon_plan()
 
 
 def test_ramp_shares_follow_length_and_severity() -> None:

@@ -3,7 +3,7 @@ return ramp, and the stored plan keeps every rule. Real PostgreSQL, through the 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -11,21 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound
 from tests.factories import create_user
+from tests.tools.plans.marathon import NOW, PLAN, START
 from tools.deps import ToolDeps
 from tools.plans.rules import check_plan
 from tools.plans.store import as_run_plan, load_plan
 from tools.registry import call_tool, get_tool
 
-START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday
-NOW = datetime.combine(date(2026, 12, 7), time(7), tzinfo=UTC)  # Monday of week 3
-PLAN = {
-    "race_date": "2027-03-14",
-    "distance": "marathon",
-    "goal_time_s": 3 * 3600 + 30 * 60,
-    "days_per_week": 5,
-    "current_weekly_km": 40,
-    "max_weekly_km": 70,
-}
 ILL_FROM, ILL_TO = date(2026, 12, 9), date(2026, 12, 11)
 
 

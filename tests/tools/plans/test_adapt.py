@@ -15,6 +15,8 @@ from core.errors import InvalidInput, NotFound, PlanInputError
 from core.models import DailyHealth, PlannedSession, User
 from core.models import Workout as WorkoutRow
 from tests.factories import create_user
+from tests.tools.plans.marathon import PLAN as MARATHON_PLAN
+from tests.tools.plans.marathon import START
 from tests.tools.samples.sample_data import create_run
 from tools.deps import ToolDeps
 from tools.plans.adapt import match_sessions
@@ -24,16 +26,7 @@ from tools.plans.rules import check_plan
 from tools.plans.store import load_plan
 from tools.registry import call_tool, get_tool
 
-START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday
-PLAN = {
-    "race_date": "2027-03-14",
-    "distance": "marathon",
-    "goal_time_s": 3 * 3600 + 30 * 60,
-    "days_per_week": 5,
-    "long_run_day": "sunday",
-    "current_weekly_km": 40,
-    "max_weekly_km": 70,
-}
+PLAN = {**MARATHON_PLAN, "long_run_day": "sunday"}
 
 
 async def _planned(db: AsyncSession) -> tuple[User, dict[str, Any]]:

@@ -3,7 +3,7 @@ weekly availability re-lays the weeks ahead and new plans respect it. Real Postg
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
 
 import pytest
@@ -11,25 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, NotFound
 from tests.factories import create_user
+from tests.tools.plans.marathon import NOW, PLAN, START, marathon_plan
 from tools.deps import ToolDeps
 from tools.plans.availability import Availability, availability_violations
 from tools.plans.availability_store import load_availability
-from tools.plans.periodize import periodize
 from tools.plans.reflow import fit_availability
 from tools.plans.rules import check_plan
 from tools.plans.store import as_run_plan, load_plan
 from tools.registry import call_tool, get_tool
-
-START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday
-NOW = datetime.combine(date(2026, 12, 7), time(7), tzinfo=UTC)  # Monday of week 3
-PLAN = {
-    "race_date": "2027-03-14",
-    "distance": "marathon",
-    "goal_time_s": 3 * 3600 + 30 * 60,
-    "days_per_week": 5,
-    "current_weekly_km": 40,
-    "max_weekly_km": 70,
-}
 
 
 def _weeks(plan: dict[str, Any]) -> dict[int, dict[str, Any]]:
@@ -109,16 +98,7 @@ async def test_weekly_availability_relays_the_plan_and_new_plans_respect_it(db: 
     "blocked", [date(2026, 12, 8), date(2026, 12, 13), date(2027, 1, 17), date(2027, 3, 9)]
 )
 def test_fit_availability_keeps_volume_and_rules(blocked: date) -> None:
-    plan = periodize(
-        race_date=date(2027, 3, 14),
-        race_distance_m=42_195.0,
-        start_date=date(2026, 11, 23),
-        days_per_week=5,
-        long_run_weekday=6,
-        current_weekly_km=40.0,
-        max_weekly_km=70.0,
-        goal_time_s=3.5 * 3600,
-    )
+    plan = marathon_plan()
     availability = Availability(blackouts=frozenset({blocked}))
     result = fit_availability(plan, availability, today=NOW.date())
     assert result.violations == [] and availability_violations(result.plan, availability) == []

@@ -12,18 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent.context import load_context
 from core.errors import InvalidInput, NotFound
 from tests.factories import create_user
+from tests.tools.plans.marathon import PLAN, START
 from tools.deps import ToolDeps
 from tools.registry import call_tool, get_tool
-
-START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday
-PLAN = {
-    "race_date": "2027-03-14",
-    "distance": "marathon",
-    "goal_time_s": 3 * 3600 + 30 * 60,
-    "days_per_week": 5,
-    "current_weekly_km": 40,
-    "max_weekly_km": 70,
-}
 
 
 def _sessions(plan: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,22 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import NotFound
 from core.models import PlannedSession
 from tests.factories import create_activity, create_user
+from tests.tools.plans.marathon import PLAN, START
 from tools.deps import ToolDeps
 from tools.plans.calendar import CalendarInput, plan_calendar
 from tools.plans.execution import activity_execution
 from tools.registry import call_tool
 from tools.workouts.model import PaceTarget, Workout
 from tools.workouts.store import load_workout
-
-START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday
-PLAN = {
-    "race_date": "2027-03-14",
-    "distance": "marathon",
-    "goal_time_s": 3 * 3600 + 30 * 60,
-    "days_per_week": 5,
-    "current_weekly_km": 40,
-    "max_weekly_km": 70,
-}
 
 
 def _easy_pace(workout: Workout) -> float:
