@@ -1,7 +1,8 @@
 """Garmin health history: a year of sleep, HRV and resting HR (readiness wants a 60-night baseline).
 
 A regular sync fetches daily health only for the days since the last one, at most `garmin_health_days_max`
-(30). A full-history sync, and a sync that comes more than that many days after the last one, also queue
+(30). A full-history sync, the first sync of a connection, and a sync that comes more than that many days
+after the last one, also queue
 `garmin.health_backfill` (one per athlete and day: the idempotency key), which fills the last
 `BACKFILL_DAYS` days:
 

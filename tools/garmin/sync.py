@@ -228,12 +228,9 @@ async def _window(user_id: int, days: int | None, full_history: bool) -> tuple[d
         health_days = (today - last.astimezone(tz).date()).days + 1
     else:
         health_days = (today - since).days + 1
-    capped = (
-        days is None
-        and not full_history
-        and last is not None
-        and health_days > settings.garmin_health_days_max
-    )
+    # a first sync (no last one) fetches `garmin_first_sync_days` of activities: its health is capped too,
+    # and the backfill brings the year readiness wants
+    capped = days is None and not full_history and health_days > settings.garmin_health_days_max
     return since, today, max(1, min(health_days, settings.garmin_health_days_max)), capped
 
 

@@ -172,3 +172,19 @@ async def test_a_sync_after_a_long_gap_queues_the_backfill_for_the_days_it_did_n
     assert await _days(user) == [TODAY - timedelta(days=i) for i in range(59, -1, -1)], "no gap left"
     asked = _asked(garmin)
     assert set(asked) == {TODAY - timedelta(days=i) for i in range(60)} and set(asked.values()) == {1}
+
+
+async def test_the_first_sync_of_a_connection_queues_the_backfill(
+    garmin: HealthDaysGarmin, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new connection's first sync fetches 30 days of health; readiness wants 60 nights: the backfill
+    brings the rest without the athlete asking for a full-history sync."""
+    monkeypatch.setattr(backfill, "BACKFILL_DAYS", 70)  # a shorter history: the queueing is what is tested
+    async with session_scope() as session:
+        sync = await enqueue(session, "garmin.sync", {}, user_id=user.id)
+    done = await wait_for_job(sync.id, within_s=60)
+    assert done.state == "succeeded" and (done.result or {})["health_days"] == 30, done.error
+    job = await wait_for_job((await _backfill_job(user)).id, within_s=120)
+    assert job.state == "succeeded" and (job.result or {})["stored"] == 40, job.error
+    assert await _days(user) == [TODAY - timedelta(days=i) for i in range(69, -1, -1)]
+    assert "60-night baseline" in await _readiness(user)
