@@ -17,7 +17,8 @@ after the last one, also queue
   for those days again. The window is fixed by the first run, so a resume the next day asks for the same
   days.
 - A day Garmin has nothing for is counted `empty`; a day it fails to answer (5xx) is counted `failed` with
-  the reason, and left for a later backfill; `MAX_CONSECUTIVE_SERVER_ERRORS` in a row stop the job (it is
+  the reason and kept in `failed_days`: the athlete's next backfill asks for those days again, after its
+  own window; `MAX_CONSECUTIVE_SERVER_ERRORS` in a row stop the job (it is
   retried, from the last chunk). Rejected tokens stop it for good (not retried).
 - One backfill per athlete at a time (a Redis lock of its own; a second one waits and retries). Syncs are
   not blocked by it.
@@ -68,6 +69,10 @@ class BackfillProgress(BaseModel):
     empty: int = 0
     failed: int = 0
     errors: list[dict[str, str]] = []
+    #: every day Garmin failed to answer, asked again by the athlete's next backfill
+    failed_days: list[date] = []
+    #: the previous backfill's failed days this one asks again (after its own window, oldest last)
+    retry_days: list[date] = []
 
 
 def lock_key(user_id: int) -> str:
@@ -86,11 +91,13 @@ async def queue_health_backfill(session: AsyncSession, user_id: int, *, today: d
     )
 
 
-async def _previous_until(session: AsyncSession, user_id: int) -> date | None:
-    """The last day the user's latest finished backfill covered, if any."""
+async def _previous(session: AsyncSession, user_id: int) -> tuple[date | None, list[date]]:
+    """The last day the user's latest finished backfill covered (if any), and the days it failed to get."""
     result = await last_result(session, user_id, JOB_KIND)
-    until = (result or {}).get("until")
-    return date.fromisoformat(until) if isinstance(until, str) else None
+    if result is None or not isinstance(result.get("until"), str):
+        return None, []
+    previous = BackfillProgress.model_validate(result)
+    return previous.until, previous.failed_days
 
 
 def _busy(holder: str | None) -> CoachError:
@@ -120,14 +127,19 @@ async def run_health_backfill(
                 state = BackfillProgress.model_validate(progress)
             else:
                 since = today - timedelta(days=days - 1)
-                previous = await _previous_until(session, user_id)
+                previous, failed_before = await _previous(session, user_id)
                 if previous is not None:
                     since = max(since, previous + timedelta(days=1))
-                state = BackfillProgress(since=since, until=today)
+                retry = sorted((d for d in set(failed_before) if d < since), reverse=True)
+                state = BackfillProgress(since=since, until=today, retry_days=retry)
             newest = state.cursor - timedelta(days=1) if state.cursor else state.until
-            stored = await HealthDays(session, user_id).stored_days(state.since, newest)
+            oldest = min([state.since, *state.retry_days])
+            stored = await HealthDays(session, user_id).stored_days(oldest, max(newest, oldest))
         span = (newest - state.since).days + 1
-        wanted = [d for d in (newest - timedelta(days=i) for i in range(span)) if d not in stored]
+        window = [newest - timedelta(days=i) for i in range(max(span, 0))]
+        # newest first; the retried days are older than the window, so a resume's cursor covers them too
+        retried = [d for d in state.retry_days if d <= newest]
+        wanted = [d for d in window + retried if d not in stored]
         if state.cursor is None:
             state.total = len(wanted)
         conn = await open_garmin(user_id)
@@ -143,6 +155,7 @@ async def run_health_backfill(
                     if server_errors >= MAX_CONSECUTIVE_SERVER_ERRORS:
                         raise
                     state.failed += 1
+                    state.failed_days.append(day)
                     if len(state.errors) < MAX_ERRORS_KEPT:
                         state.errors.append({"day": day.isoformat(), "error": exc.message})
                     values = None

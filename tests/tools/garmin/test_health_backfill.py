@@ -188,3 +188,29 @@ async def test_the_first_sync_of_a_connection_queues_the_backfill(
     assert job.state == "succeeded" and (job.result or {})["stored"] == 40, job.error
     assert await _days(user) == [TODAY - timedelta(days=i) for i in range(69, -1, -1)]
     assert "60-night baseline" in await _readiness(user)
+
+
+async def test_days_garmin_failed_to_answer_are_asked_again_by_the_next_backfill(
+    garmin: HealthDaysGarmin, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backfill, "BACKFILL_DAYS", 60)
+    broken = [TODAY - timedelta(days=20), TODAY - timedelta(days=45)]  # nights Garmin has, not in a row
+    for day in broken:
+        garmin.inject(503, path=f"^/hrv-service/hrv/{day.isoformat()}$", times=None)
+    async with session_scope() as session:
+        first = await backfill.queue_health_backfill(session, user.id, today=TODAY)
+    done = await wait_for_job(first.id, within_s=120)
+    assert done.state == "succeeded", done.error
+    assert (done.result or {})["failed"] == 2
+    assert sorted(date.fromisoformat(d) for d in (done.result or {})["failed_days"]) == sorted(broken)
+    assert not set(broken) & set(await _days(user))
+
+    garmin.faults.clear()  # Garmin answers again
+    garmin.clear_log()
+    async with session_scope() as session:
+        later = await backfill.queue_health_backfill(session, user.id, today=TODAY + timedelta(days=1))
+    again = await wait_for_job(later.id, within_s=60)
+    assert again.state == "succeeded", again.error
+    assert sorted(_asked(garmin)) == sorted(broken), "the failed days again, nothing else"
+    assert set(broken) <= set(await _days(user))
+    assert (again.result or {})["failed_days"] == []
