@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Activity, User
+from core.models import Activity, DailyHealth, User
 from tools.account.users import create_user as create_account
 from tools.activities.store import NewActivity, store_activity
 
@@ -62,3 +62,19 @@ async def create_activity(
         samples=make_samples(start, seconds, speed=speed),
     )
     return await store_activity(session, user.id, new)
+
+
+def good_nights(user_id: int, before: date, nights: int = 40) -> list[DailyHealth]:
+    """`nights` steady nights ending the day before `before` (HRV ~62 ms, resting HR ~49, 8 h of sleep
+    scored 80): a baseline for readiness to compare a night with."""
+    return [
+        DailyHealth(
+            user_id=user_id,
+            day=before - timedelta(days=nights - k),
+            hrv_ms=60.0 + k % 5,
+            resting_hr=48 + k % 3,
+            sleep_score=80,
+            sleep_s=8 * 3600,
+        )
+        for k in range(nights)
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -29,7 +29,7 @@ from core.models import Workout as WorkoutRow
 from core.settings import Settings
 from jobs.tasks.proactive import deliver_notifications, plan_user
 from tests.bots.conftest import EMAIL_DOMAIN, until
-from tests.factories import create_user
+from tests.factories import create_user, good_nights
 from tests.fakes import FakeGarmin
 from tests.fakes.telegram import FakeTelegram
 from tests.support.worker import running_worker
@@ -90,17 +90,7 @@ async def _athlete_with_a_pushed_key_session(garmin: FakeGarmin) -> tuple[User, 
     assert pushed["workout_id"] == key["workout_id"]
     day = date.fromisoformat(key["date"])
     async with session_scope() as session:
-        for k in range(40):
-            session.add(
-                DailyHealth(
-                    user_id=user.id,
-                    day=day - timedelta(days=40 - k),
-                    hrv_ms=60.0 + k % 5,
-                    resting_hr=48 + k % 3,
-                    sleep_score=80,
-                    sleep_s=8 * 3600,
-                )
-            )
+        session.add_all(good_nights(user.id, day))
         # the bad night: 5 h 30 of poor sleep, HRV well under the baseline, resting HR up
         session.add(
             DailyHealth(user_id=user.id, day=day, hrv_ms=45, resting_hr=53, sleep_score=55, sleep_s=19_800)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidInput, NotFound, PlanInputError
 from core.models import DailyHealth, PlannedSession, User
 from core.models import Workout as WorkoutRow
-from tests.factories import create_user
+from tests.factories import create_user, good_nights
 from tests.tools.plans.marathon import PLAN as MARATHON_PLAN
 from tests.tools.plans.marathon import START
 from tests.tools.samples.sample_data import create_run
@@ -153,17 +153,7 @@ def test_reflow_keeps_every_rule_on_random_plans() -> None:
 async def _health(
     db: AsyncSession, user: User, day: date, *, hrv: float, sleep_h: float, score: int, rhr: int
 ) -> None:
-    for k in range(40):
-        db.add(
-            DailyHealth(
-                user_id=user.id,
-                day=day - timedelta(days=40 - k),
-                hrv_ms=60.0 + k % 5,
-                resting_hr=48 + k % 3,
-                sleep_score=80,
-                sleep_s=8 * 3600,
-            )
-        )
+    db.add_all(good_nights(user.id, day))
     db.add(
         DailyHealth(
             user_id=user.id,
