@@ -307,10 +307,12 @@ class _Turn:
                 role="approval",
                 content=f"{verb}: {waiting.get('tool')}" + (f" ({message.note})" if message.note else ""),
                 events=[message.model_dump(mode="json")],
+                touch=False,  # the answer, stored in this transaction, marks the thread active
             )
         else:
             assert text is not None
-            await add_message(self.db, conversation, role="user", content=text)
+            # the answer, stored in this transaction, marks the thread active
+            await add_message(self.db, conversation, role="user", content=text, touch=False)
             if waiting is not None:
                 graph_input = Command(
                     resume={
@@ -373,7 +375,7 @@ class _Turn:
             if user is not None:
                 again, _ = await open_thread(self.db, user, conversation_id, first_message=text)
                 if text:
-                    await add_message(self.db, again, role="user", content=text)
+                    await add_message(self.db, again, role="user", content=text, touch=False)
                 await self._save(again, final_event=error)
         except Exception:
             log.exception("could not save the failed turn")

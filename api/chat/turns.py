@@ -190,6 +190,12 @@ class TurnRunner:
             raise error_for(refused)
         return Started(thread_id=thread_id, turn=turn, cursor=cursor)
 
+    async def idle(self) -> None:
+        """Until every turn started so far has ended (its task, not only its final event: releasing the
+        thread comes after it)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
     async def close(self, grace_s: float = 10.0, cleanup_s: float = 10.0) -> None:
         """Stop taking turns; give running ones `grace_s` to finish, then cancel them and give them
         `cleanup_s` to end with a final event and be saved."""
@@ -374,7 +380,7 @@ class TurnRunner:
                 return
             conversation = await get_thread(session, user, p.thread_id)
             if isinstance(p.message, str):
-                await add_message(session, conversation, role="user", content=p.message.strip())
+                await add_message(session, conversation, role="user", content=p.message.strip(), touch=False)
             await add_message(
                 session,
                 conversation,
