@@ -248,8 +248,9 @@ class TurnRunner:
             keeper.cancel()
             if not p.first.done():
                 p.first.set_result(ErrorEvent(code="service_unavailable", message=BUSY, retryable=True))
-            with contextlib.suppress(Exception):
-                await self.buffer.end(p.thread_id, p.turn)
+            if not p.final:  # a written final event released the thread with it
+                with contextlib.suppress(Exception):
+                    await self.buffer.end(p.thread_id, p.turn)
             CHAT_TURN.labels(outcome=outcome).observe(time.monotonic() - p.requested_at)
 
     async def _queued(self, p: _Progress, place: int) -> None:
