@@ -176,17 +176,27 @@ class StackSampler:
         return f"{path}:{frame.f_code.co_name}"
 
     def print(self, top: int) -> None:
+        print(self.report(top))
+
+    def report(self, top: int) -> str:
         total = max(1, self.samples)
-        print(f"  CPU samples: {self.samples} ({self.interval_s * 1000:g} ms of CPU each)")
+        lines = [f"  CPU samples: {self.samples} ({self.interval_s * 1000:g} ms of CPU each)"]
         groups = (
             ("by task (the coroutine each task runs)", self.roots),
             ("on the stack (inclusive)", self.inside),
             ("innermost (own)", self.own),
         )
         for title, counts in groups:
-            print(f"    {title}:")
+            lines.append(f"    {title}:")
             for name, count in counts.most_common(top):
-                print(f"      {100 * count / total:5.1f} %  {name}")
+                lines.append(f"      {100 * count / total:5.1f} %  {name}")
+        return "\n".join(lines)
+
+    def reset(self) -> None:
+        self.samples = 0
+        self.inside.clear()
+        self.own.clear()
+        self.roots.clear()
 
 
 # --- the turns ---------------------------------------------------------------------------------------------
