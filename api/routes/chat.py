@@ -249,14 +249,15 @@ async def _start_turn(
     message: str | ApprovalDecision,
 ) -> Response:
     """Check the thread is the caller's, then — once the request's unit of work has ended and given its
-    connection back (the turn may wait for a free slot) — start the turn as a server task and stream it
-    from the buffer."""
+    connection back (the turn may wait for a free slot) — take a stream slot, start the turn as a server
+    task and stream it from the buffer."""
     conversation = await get_thread(session, user, thread_id)
     chat = _chat(request)
-    slot = await chat.streams.take(user.id)  # before the turn: a 429 here starts nothing
     title = conversation.title
 
     async def start() -> Response:
+        # after the unit of work: the request's connection is not held while Redis answers
+        slot = await chat.streams.take(user.id)  # before the turn: a 429 here starts nothing
         try:
             started = await chat.runner.start(user, thread_id, message, title=title)
         except BaseException:
