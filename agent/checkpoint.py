@@ -17,6 +17,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from agent.repository import setup_checkpoint_tables
 from core.runtime import ensure_services, libpq_url
 
 __all__ = [
@@ -40,12 +41,7 @@ async def setup_checkpointer(database_url: str | None = None) -> None:
     url = libpq_url(database_url or ensure_services().database_url)
     async with await AsyncConnection.connect(url, **_CONNECTION_KWARGS) as conn:
         # creating the indexes CONCURRENTLY waits for every open transaction: give up rather than hang
-        await conn.execute("SET lock_timeout = '30s'")
-        await conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
-        try:
-            await AsyncPostgresSaver(conn).setup()
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
+        await setup_checkpoint_tables(conn, lock_key=_SETUP_LOCK_KEY, lock_timeout_s=30)
 
 
 async def open_checkpointer(

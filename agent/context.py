@@ -6,9 +6,10 @@ not offer, or one that fails, is skipped: the context is a convenience, never a 
 The context is kept in Redis for `chat_context_cache_s` (10 minutes; 0 turns this off) under the
 athlete's data version (`tools.account.versions`: replaced after every commit that changes what they see —
 an import, a sync, a race, a note, the profile), the day and the turn's tool set: a conversation's next
-turns reuse it instead of running its eight queries again (a sixth of an offline turn's CPU), and any
+turns reuse it instead of running its queries again (a sixth of an offline turn's CPU), and any
 change to the athlete's data makes the next turn load it afresh. Without Redis, or when Redis fails, it
-is loaded every turn.
+is loaded every turn. The tools only read, so they run in one savepoint, not one each (a savepoint costs two
+statements); when one fails, the context is loaded again with a savepoint per tool and that one skipped.
 """
 
 from __future__ import annotations
@@ -93,11 +94,25 @@ async def _cache_key(deps: ToolDeps, registered: dict[str, ToolSpec]) -> str | N
 
 
 async def _load(deps: ToolDeps, registered: dict[str, ToolSpec]) -> dict[str, Any]:
-    context: dict[str, Any] = {}
+    """Every context tool in one savepoint (they only read); if one of them fails, the savepoint is rolled
+    back and the context loaded again with a savepoint per tool, so a failed statement of one tool (which
+    aborts its transaction) costs only that tool's entry."""
+    calls: list[tuple[str, ToolSpec, dict[str, Any]]] = []
     for key, name, arguments in wanted(deps):
         spec = registered.get(name)
-        if spec is None or spec.side_effect:
-            continue
+        if spec is not None and not spec.side_effect:
+            calls.append((key, spec, arguments))
+    context: dict[str, Any] = {}
+    try:
+        async with deps.session.begin_nested():
+            for key, spec, arguments in calls:
+                output = await spec.run(deps, spec.input_model.model_validate(arguments))
+                context[key] = compact(output.model_dump(mode="json"))
+        return context
+    except Exception:
+        context = {}  # loaded again below, tool by tool: the failure is told there
+    for key, spec, arguments in calls:
+        name = spec.name
         try:
             args = spec.input_model.model_validate(arguments)
             async with deps.session.begin_nested():

@@ -18,8 +18,8 @@
 - `report`: the grounding check (figures not found in the turn's evidence → one repair round by a real model,
   then `grounding_warning` for what is still not found).
 
-Nodes emit `CoachEvent`s through `get_stream_writer()`; run the graph with `stream_mode=["custom", "updates"]`
-(a pydantic-ai node emits nothing in "messages" mode).
+Nodes emit `CoachEvent`s through the run's `TurnContext.emit` (the turn's stream reads them as they come);
+the graph itself streams only its "updates" (the outcome, the interrupts).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import logging
 from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
@@ -83,7 +82,7 @@ def _deferred(decisions: list[dict[str, Any]], acted: dict[str, Any]) -> Deferre
 async def coach_node(state: CoachState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     rt = runtime.context
     acted = state.get("acted") or {}
-    deps = CoachDeps(tools=rt.tools, emit=get_stream_writer(), reported=set(acted))
+    deps = CoachDeps(tools=rt.tools, emit=rt.emit, reported=set(acted))
     deferred = _deferred(state.get("decisions") or [], acted)
     prompt = state.get("prompt")
     history = trim_history(load_messages(state.get("messages") or []), rt.history_messages)
@@ -170,7 +169,7 @@ def approval_node(state: CoachState) -> dict[str, Any]:
 
 async def act_node(state: CoachState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     rt = runtime.context
-    deps = CoachDeps(tools=rt.tools, emit=get_stream_writer())
+    deps = CoachDeps(tools=rt.tools, emit=rt.emit)
     specs = {spec.name: spec for spec in rt.specs}
     acted = dict(state.get("acted") or {})
     for decision in state.get("decisions") or []:
@@ -209,7 +208,7 @@ async def report_node(state: CoachState, runtime: Runtime[TurnContext]) -> dict[
             flagged = ungrounded_figures(fixed.text, sources)
     outcome["ungrounded"] = flagged
     if flagged:
-        get_stream_writer()(
+        runtime.context.emit(
             GroundingWarning(
                 figures=flagged,
                 message="These figures are not in any tool result or retrieved text of this answer; "

@@ -7,6 +7,7 @@ any later process, whatever objects it had in memory.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
@@ -56,10 +57,13 @@ def dump_messages(messages: list[ModelMessage]) -> list[dict[str, Any]]:
 
 @dataclass
 class TurnContext:
-    """What the nodes need that is not state: the tool deps (identity), the model, the tools, limits."""
+    """What the nodes need that is not state: the tool deps (identity), the model, the tools, where events
+    go, limits."""
 
     tools: ToolDeps
     model: Model
     specs: list[ToolSpec]
+    #: where the nodes send their events, in order (the turn's stream reads them from there)
+    emit: Callable[[Any], None]
     max_requests: int = 8
     history_messages: int = 40

@@ -42,6 +42,8 @@ without one it opens its own. Two turns on one thread at once: the second gets `
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -196,38 +198,60 @@ class _Turn:
         )
         tool_deps.clients.update(self.clients)
         model = self.model or build_model(self.settings)
+        # the nodes' events come straight to this queue (`TurnContext.emit`), not through LangGraph's
+        # "custom" stream mode: one task runs the graph, instead of LangGraph's machinery waking this
+        # generator for every event (a model's every delta) from another thread's call
+        events: asyncio.Queue[CoachEvent | None] = asyncio.Queue()
         context = TurnContext(
             tools=tool_deps,
             model=gated(model, self.permit) if self.permit and not runs_here(model) else model,
             specs=self.specs,
+            emit=events.put_nowait,
             max_requests=self.settings.agent_max_model_requests,
             history_messages=self.settings.agent_history_messages,
         )
+        updates: list[dict[str, Any]] = []
+
+        async def run_graph() -> None:
+            try:
+                async for chunk in graph.astream(
+                    graph_input,
+                    config,
+                    context=context,
+                    stream_mode="updates",
+                    durability=_durability(message),
+                ):
+                    if isinstance(chunk, dict):
+                        updates.append(chunk)
+            finally:
+                events.put_nowait(None)  # the end, however it ended
+
         outcome: dict[str, Any] = {}
         pending: dict[str, Any] | None = None
         # the turn's own work (what its tools write, the jobs they queue) in a savepoint: a failed turn
         # rolls it back and keeps only the athlete's message and the error
         work = await self.db.begin_nested()
         try:
-            async for mode, chunk in graph.astream(
-                graph_input,
-                config,
-                context=context,
-                stream_mode=["custom", "updates"],
-                durability=_durability(message),
-            ):
-                if mode == "custom" and isinstance(chunk, TextDelta):
-                    self.text.append(chunk.text)
-                    yield chunk
-                elif mode == "custom" and hasattr(chunk, "type"):
-                    self.recorded.append(chunk.model_dump(mode="json"))
-                    yield chunk
-                elif mode == "updates" and isinstance(chunk, dict):
-                    for node, update in chunk.items():
-                        if node == "__interrupt__":
-                            pending = _waiting(_Interrupts(update)) or pending
-                        elif isinstance(update, dict) and "outcome" in update:
-                            outcome = dict(update["outcome"] or {})
+            graph_run = asyncio.create_task(run_graph(), name=f"coach-turn-{conversation.id}")
+            try:
+                while (event := await events.get()) is not None:
+                    if isinstance(event, TextDelta):
+                        self.text.append(event.text)
+                    else:
+                        self.recorded.append(event.model_dump(mode="json"))
+                    yield event
+                await graph_run  # raises what made the run fail
+            finally:
+                if not graph_run.done():  # this generator was closed or cancelled: so is the run
+                    graph_run.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await graph_run
+            for chunk in updates:
+                for node, update in chunk.items():
+                    if node == "__interrupt__":
+                        pending = _waiting(_Interrupts(update)) or pending
+                    elif isinstance(update, dict) and "outcome" in update:
+                        outcome = dict(update["outcome"] or {})
         except Exception as exc:
             log.exception("coach turn failed")
             failure = ErrorEvent(**describe_error(exc))
@@ -307,10 +331,12 @@ class _Turn:
                 role="approval",
                 content=f"{verb}: {waiting.get('tool')}" + (f" ({message.note})" if message.note else ""),
                 events=[message.model_dump(mode="json")],
+                touch=False,  # the answer, stored in this transaction, marks the thread active
             )
         else:
             assert text is not None
-            await add_message(self.db, conversation, role="user", content=text)
+            # the answer, stored in this transaction, marks the thread active
+            await add_message(self.db, conversation, role="user", content=text, touch=False)
             if waiting is not None:
                 graph_input = Command(
                     resume={
@@ -373,7 +399,7 @@ class _Turn:
             if user is not None:
                 again, _ = await open_thread(self.db, user, conversation_id, first_message=text)
                 if text:
-                    await add_message(self.db, again, role="user", content=text)
+                    await add_message(self.db, again, role="user", content=text, touch=False)
                 await self._save(again, final_event=error)
         except Exception:
             log.exception("could not save the failed turn")

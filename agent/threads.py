@@ -1,4 +1,5 @@
-"""Threads (conversations) and their stored messages: the SQL of the chat, scoped by user.
+"""Threads (conversations) and their stored messages, scoped by user; the statements are in
+`agent.repository`.
 
 A thread's id is its LangGraph thread id. Nobody reads or writes another user's thread: every function here
 takes the user and answers `NotFound` for a thread that is not theirs (the same answer as for a thread that
@@ -11,9 +12,9 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent.repository import NO_SUCH_THREAD, Conversations, Messages
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Conversation, Message, User
 
@@ -21,18 +22,18 @@ __all__ = [
     "MAX_MESSAGE_CHARS",
     "add_message",
     "check_message",
-    "check_owner",
     "claim_thread",
     "create_thread",
     "delete_thread",
     "get_thread",
     "list_messages",
     "list_threads",
-    "lock_thread",
     "open_thread",
     "rename_thread",
     "title_from_message",
 ]
+
+STILL_ANSWERING = "The coach is still answering in this conversation. Wait for it to finish."
 
 MAX_MESSAGE_CHARS = 8000
 TITLE_CHARS = 60
@@ -54,15 +55,12 @@ def _thread_id(value: uuid.UUID | str) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except ValueError as exc:
-        raise NotFound("There is no such conversation. Start a new one.") from exc
+        raise NotFound(NO_SUCH_THREAD) from exc
 
 
 async def get_thread(session: AsyncSession, user: User, thread_id: uuid.UUID | str) -> Conversation:
     """The user's thread, or NotFound."""
-    conversation = await session.get(Conversation, _thread_id(thread_id))
-    if conversation is None or conversation.user_id != user.id:
-        raise NotFound("There is no such conversation. Start a new one.")
-    return conversation
+    return await Conversations(session, user.id).get(_thread_id(thread_id))
 
 
 async def open_thread(
@@ -79,10 +77,8 @@ async def open_thread(
     """
     if thread_id is not None:
         tid = _thread_id(thread_id)
-        existing = await session.get(Conversation, tid)
+        existing = await Conversations(session, user.id).existing(tid)
         if existing is not None:
-            if existing.user_id != user.id:
-                raise NotFound("There is no such conversation. Start a new one.")
             return existing, False
     else:
         tid = uuid.uuid4()
@@ -99,59 +95,24 @@ async def create_thread(
 ) -> Conversation:
     """A new thread of the user's with this id (the caller knows it does not exist: `claim_thread`)."""
     title = title_from_message(first_message) if first_message else None
-    conversation = Conversation(id=_thread_id(thread_id), user_id=user.id, title=title, channel=channel[:16])
-    session.add(conversation)
-    await session.flush()
-    return conversation
-
-
-async def check_owner(session: AsyncSession, user: User, thread_id: uuid.UUID | str) -> None:
-    """NotFound when `thread_id` exists and is someone else's (a missing one is fine: it may be created)."""
-    existing = await session.get(Conversation, _thread_id(thread_id))
-    if existing is not None and existing.user_id != user.id:
-        raise NotFound("There is no such conversation. Start a new one.")
+    return await Conversations(session, user.id).create(_thread_id(thread_id), title=title, channel=channel)
 
 
 async def claim_thread(
     session: AsyncSession, user_id: int, thread_id: uuid.UUID | str
 ) -> tuple[User, Conversation | None]:
     """The user, their thread (None when no thread has this id yet: it may be created) and the thread's lock
-    for this transaction (`lock_thread`), in one round trip.
+    for this transaction (an advisory lock on the id, so two first turns on a new client-chosen id cannot
+    race either), in one round trip.
 
     NotFound when the account is gone or the thread is someone else's (then no lock is taken: never hold
     someone else's thread); Conflict when another turn on the thread is still running."""
-    tid = _thread_id(thread_id)
-    lock = func.pg_try_advisory_xact_lock(func.hashtextextended(f"runcoach:thread:{tid}", 0))
-    mine = or_(Conversation.user_id.is_(None), Conversation.user_id == User.id)
-    row = (
-        await session.execute(
-            select(User, Conversation, case((mine, lock), else_=None))
-            .select_from(User)
-            .outerjoin(Conversation, Conversation.id == tid)
-            .where(User.id == user_id)
-        )
-    ).first()
-    if row is None:
+    user, conversation, locked = await Conversations(session, user_id).claim(_thread_id(thread_id))
+    if user is None:
         raise NotFound("Your account no longer exists. Sign in again.")
-    user, conversation, locked = row
-    if conversation is not None and conversation.user_id != user.id:
-        raise NotFound("There is no such conversation. Start a new one.")
     if not locked:
-        raise Conflict("The coach is still answering in this conversation. Wait for it to finish.")
+        raise Conflict(STILL_ANSWERING)
     return user, conversation
-
-
-async def lock_thread(session: AsyncSession, thread_id: uuid.UUID | str) -> None:
-    """Hold the thread for this transaction; Conflict when another turn on it is still running.
-
-    An advisory lock on the id, taken before the thread row is created, so two first turns on a new
-    client-chosen id cannot race either."""
-    key = f"runcoach:thread:{_thread_id(thread_id)}"
-    taken = await session.scalar(
-        text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
-    )
-    if not taken:
-        raise Conflict("The coach is still answering in this conversation. Wait for it to finish.")
 
 
 async def add_message(
@@ -164,10 +125,12 @@ async def add_message(
     model: str | None = None,
     input_tokens: int | None = None,
     output_tokens: int | None = None,
+    touch: bool = True,
 ) -> Message:
-    message = Message(
-        conversation_id=conversation.id,
-        user_id=conversation.user_id,
+    """Store a message of the thread (flushed). `touch=False`: leave the thread's `updated_at` to a later
+    message of the same transaction (a turn stores the athlete's message, then the answer: one UPDATE)."""
+    message = await Messages(session, conversation.user_id).append(
+        conversation,
         role=role,
         content=content,
         events=events or [],
@@ -175,13 +138,10 @@ async def add_message(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
     )
-    session.add(message)
     if conversation.title is None and role == "user" and content:
         conversation.title = title_from_message(content)
-    await session.execute(
-        update(Conversation).where(Conversation.id == conversation.id).values(updated_at=func.now())
-    )
-    await session.flush()
+    if touch:
+        await Conversations(session, conversation.user_id).touch(conversation)
     return message
 
 
@@ -209,19 +169,13 @@ async def rename_thread(
 
 async def delete_thread(session: AsyncSession, user: User, thread_id: uuid.UUID | str) -> None:
     """Delete the user's thread and its stored messages (the caller drops its checkpoints), or NotFound."""
-    conversation = await get_thread(session, user, thread_id)
-    await session.delete(conversation)
+    conversations = Conversations(session, user.id)
+    await conversations.delete(await conversations.get(_thread_id(thread_id)))
     await session.flush()
 
 
 async def list_threads(session: AsyncSession, user: User, *, limit: int = 50) -> list[Conversation]:
-    rows = await session.execute(
-        select(Conversation)
-        .where(Conversation.user_id == user.id, Conversation.archived.is_(False))
-        .order_by(Conversation.updated_at.desc())
-        .limit(max(1, min(limit, 200)))
-    )
-    return list(rows.scalars())
+    return await Conversations(session, user.id).recent(limit=max(1, min(limit, 200)))
 
 
 async def list_messages(
@@ -229,10 +183,4 @@ async def list_messages(
 ) -> list[Message]:
     """A thread's stored messages, oldest first (NotFound for another user's thread)."""
     conversation = await get_thread(session, user, thread_id)
-    rows = await session.execute(
-        select(Message)
-        .where(Message.conversation_id == conversation.id)
-        .order_by(Message.created_at, Message.id)
-        .limit(max(1, min(limit, 1000)))
-    )
-    return list(rows.scalars())
+    return await Messages(session, user.id).of(conversation, limit=max(1, min(limit, 1000)))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -46,7 +47,8 @@ class PreparedTools(FunctionToolset[CoachDeps]):
     pydantic-ai's `FunctionToolset` rebuilds each tool's definition on every model step (a copy of the run
     context per tool, then the tool: ~40 `dataclasses.replace` per step with 40 tools). Ours have no
     `prepare` function and one fixed retry budget, so what it builds depends on nothing in the step: it is
-    built on the first step and handed out as is afterwards (a new dict each time; the tools are frozen)."""
+    built on the first step and handed out as is afterwards (a new dict each time; the tools are frozen), with
+    no return schema, which pydantic-ai would otherwise clear tool by tool before each request."""
 
     def __init__(self, tools: list[Tool[CoachDeps]], *, max_retries: int) -> None:
         if any(tool.prepare is not None for tool in tools):
@@ -56,7 +58,12 @@ class PreparedTools(FunctionToolset[CoachDeps]):
 
     async def get_tools(self, ctx: RunContext[CoachDeps]) -> dict[str, ToolsetTool[CoachDeps]]:
         if self._prepared is None:
-            self._prepared = await super().get_tools(ctx)
+            # without a return schema: pydantic-ai clears a tool's return schema before every request (the
+            # model is not sent one unless the tool opts in, and ours do not), one copy per tool per request
+            self._prepared = {
+                name: replace(tool, tool_def=replace(tool.tool_def, return_schema=None))
+                for name, tool in (await super().get_tools(ctx)).items()
+            }
         return dict(self._prepared)
 
 

@@ -11,7 +11,8 @@ whose app is the production app plus a bench-only `GET /bench/echo` SSE route. E
 `--streams` streams at once: first all echo streams, then all chat streams ("who am I?": the offline coach
 calls `whoami` and streams its answer). Per kind it prints errors, p50/p99 time to first event and to the
 last event, events per stream, and the api process's RSS (before, peak, after). The client runs on the same
-machine and takes CPU too.
+machine and takes CPU too. `--profile N`: the api process samples its own stack (`chat_turn_cost`'s
+CPU-time sampler) and, after each kind's streams, the bench prints their N costliest functions.
 """
 
 from __future__ import annotations
@@ -75,7 +76,26 @@ def serve(port: int) -> None:
         timeout_graceful_shutdown=15,
         backlog=4096,
     )
-    uvicorn.Server(config).run()
+    if not os.environ.get("RUNCOACH_BENCH_PROFILE"):
+        uvicorn.Server(config).run()
+        return
+    from fastapi.responses import PlainTextResponse
+
+    from bench.chat_turn_cost import StackSampler
+
+    sampler = StackSampler(0.001)
+
+    @app.post("/bench/profile")
+    async def profile(reset: bool = False) -> PlainTextResponse:
+        """The samples since the last reset (`reset=true`: start afresh)."""
+        text = sampler.report(int(os.environ["RUNCOACH_BENCH_PROFILE"]))
+        if reset:
+            sampler.reset()
+        return PlainTextResponse(text)
+
+    app.router.routes.insert(0, app.router.routes.pop())
+    with sampler:
+        uvicorn.Server(config).run()
 
 
 # --- the client -----------------------------------------------------------------------------------------
@@ -215,7 +235,9 @@ async def warm_tokens(client: Any, pairs: list[tuple[str, str]]) -> None:
     await asyncio.gather(*(use(token) for token, _ in pairs))
 
 
-async def run_rounds(base: str, pairs: list[tuple[str, str]], rounds: int, rss: Rss) -> None:
+async def run_rounds(
+    base: str, pairs: list[tuple[str, str]], rounds: int, rss: Rss, *, profile: bool = False
+) -> None:
     import httpx
 
     limits = httpx.Limits(max_connections=len(pairs) + 10, max_keepalive_connections=len(pairs) + 10)
@@ -252,10 +274,14 @@ async def run_rounds(base: str, pairs: list[tuple[str, str]], rounds: int, rss: 
                     tasks = [
                         one_stream(client, "GET", "/bench/echo", params={"text": MESSAGE}) for _ in pairs
                     ]
+                if profile:
+                    await client.post("/bench/profile", params={"reset": True})
                 results = await asyncio.gather(*tasks)
                 wall = time.perf_counter() - started
                 peak = rss.stop()
                 report(name, list(results), (before, peak, rss.now()), wall)
+                if profile:
+                    print((await client.post("/bench/profile")).text)
 
 
 def main() -> None:
@@ -264,6 +290,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument(
         "--slots", type=int, default=None, help="chat_max_concurrent_turns of the api process"
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, help="the api process prints its N functions most on the stack"
     )
     parser.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -297,12 +326,14 @@ def main() -> None:
         }
         if args.slots is not None:
             env["RUNCOACH_CHAT_MAX_CONCURRENT_TURNS"] = str(args.slots)
+        if args.profile:
+            env["RUNCOACH_BENCH_PROFILE"] = str(args.profile)
         proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env, cwd=REPO)
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, proc)
         slots = args.slots if args.slots is not None else "default"
         print(f"chat streams vs echo streams, one api process (pid {proc.pid}), offline model, slots {slots}")
-        asyncio.run(run_rounds(base, pairs, args.rounds, Rss(proc.pid)))
+        asyncio.run(run_rounds(base, pairs, args.rounds, Rss(proc.pid), profile=bool(args.profile)))
     finally:
         if proc is not None:
             proc.terminate()

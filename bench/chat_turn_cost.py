@@ -17,14 +17,16 @@ Printed:
   an `executemany`), by kind; first turns and later turns apart.
 - Redis commands per turn, by command: the server's own count (`INFO commandstats`).
 The counting runs in a phase of its own, after the CPU phase (its instrumentation takes CPU).
+`--profile N` then runs the api path again under a CPU-time stack sampler and prints the N functions found
+most often on the stack, with their share of the samples: where a turn's CPU goes.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
+import signal
 import statistics
 import sys
 import time
@@ -127,17 +129,88 @@ async def redis_calls(redis: Any) -> Counter[str]:
     return Counter({name.removeprefix("cmdstat_").upper(): int(v["calls"]) for name, v in stats.items()})
 
 
+class StackSampler:
+    """A CPU-time stack sampler: `ITIMER_PROF` interrupts the process every `interval_s` of CPU it uses and
+    the handler, in the main thread, records the stack it interrupted (so waiting is never sampled, and a
+    sample is where the CPU actually went). Counts each function once per sample."""
+
+    def __init__(self, interval_s: float = 0.0005) -> None:
+        self.interval_s = interval_s
+        self.samples = 0
+        self.inside: Counter[str] = Counter()
+        self.own: Counter[str] = Counter()
+        self.roots: Counter[str] = Counter()
+
+    def __enter__(self) -> StackSampler:
+        self._previous = signal.signal(signal.SIGPROF, self._sample)
+        signal.setitimer(signal.ITIMER_PROF, self.interval_s, self.interval_s)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
+        signal.signal(signal.SIGPROF, self._previous)
+
+    def _sample(self, signum: int, frame: Any) -> None:
+        if frame is None:
+            return
+        self.samples += 1
+        self.own[self._name(frame)] += 1
+        seen = set()
+        root = "the event loop itself"
+        while frame is not None:
+            name = self._name(frame)
+            seen.add(name)
+            if frame.f_back is not None and self._name(frame.f_back) == "asyncio/events.py:_run":
+                root = name  # the coroutine the interrupted task (or callback) runs
+            frame = frame.f_back
+        self.inside.update(seen)
+        self.roots[root] += 1
+
+    @staticmethod
+    def _name(frame: Any) -> str:
+        path = frame.f_code.co_filename
+        for prefix in (str(REPO) + "/", "site-packages/", "python3.11/"):
+            if prefix in path:
+                path = path.split(prefix, 1)[1]
+                break
+        return f"{path}:{frame.f_code.co_name}"
+
+    def print(self, top: int) -> None:
+        print(self.report(top))
+
+    def report(self, top: int) -> str:
+        total = max(1, self.samples)
+        lines = [f"  CPU samples: {self.samples} ({self.interval_s * 1000:g} ms of CPU each)"]
+        groups = (
+            ("by task (the coroutine each task runs)", self.roots),
+            ("on the stack (inclusive)", self.inside),
+            ("innermost (own)", self.own),
+        )
+        for title, counts in groups:
+            lines.append(f"    {title}:")
+            for name, count in counts.most_common(top):
+                lines.append(f"      {100 * count / total:5.1f} %  {name}")
+        return "\n".join(lines)
+
+    def reset(self) -> None:
+        self.samples = 0
+        self.inside.clear()
+        self.own.clear()
+        self.roots.clear()
+
+
 # --- the turns ---------------------------------------------------------------------------------------------
 
 
-async def _bench(users: int, per_user: int) -> None:
+async def _bench(users: int, per_user: int, profile: int = 0) -> None:
     from agent.coach import run_coach
     from agent.deps import CoachDeps
     from agent.offline import offline_model
+    from agent.stream import stream
     from agent.threads import open_thread
     from api.chat.buffer import ChatBuffer
     from api.chat.turns import TurnRunner
-    from core.database import dispose_engine, get_sessionmaker
+    from core.database import dispose_engine, get_sessionmaker, session_scope
     from core.redis import close_redis, get_redis
     from core.settings import get_settings
     from tools.account.users import create_user
@@ -168,9 +241,15 @@ async def _bench(users: int, per_user: int) -> None:
         async for event in buffer.follow(thread_id, started.cursor, turn=started.turn):
             final = event.type if event.final else final
         assert final == "message_done", final
-        # the task's last step (releasing the lock) comes after its final event
-        while runner.running:  # noqa: ASYNC110
-            await asyncio.sleep(0)
+        await runner.idle()  # the task's last step (releasing the lock) comes after its final event
+
+    async def agent_turn(user: Any, thread_id: uuid.UUID) -> None:
+        async with session_scope() as session:
+            final = None
+            events = stream(user, thread_id, MESSAGE, session=session, redis=redis, settings=settings)
+            async for event in events:
+                final = event.type
+        assert final == "message_done", final
 
     model = offline_model()
     specs = all_tools()
@@ -185,19 +264,25 @@ async def _bench(users: int, per_user: int) -> None:
         for _ in range(2):
             await api_turn(user, thread)
             await bare_turn(user)
+    for user, thread in await athletes(2):
+        await agent_turn(user, thread)
 
     pids = embedded_pids(Path(os.environ["RUNCOACH_HOME"]))
     watch = ProcessWatch({k: v for k, v in pids.items() if k in {"postgres", "redis"}})
     turns = users * per_user
 
-    # CPU: the api path, then the bare turn, each over the same number of turns
-    people = await athletes(users)
+    # CPU: the api path, the agent's stream alone, then the bare turn, each over the same number of turns
+    people, others = await athletes(users), await athletes(users)
     before, cpu0, wall0 = watch.reading(), time.process_time(), time.perf_counter()
     for _ in range(per_user):
         for user, thread in people:
             await api_turn(user, thread)
     after, cpu1, wall1 = watch.reading(), time.process_time(), time.perf_counter()
     servers = after - before
+    for _ in range(per_user):
+        for user, thread in others:
+            await agent_turn(user, thread)
+    cpu_s, wall_s = time.process_time(), time.perf_counter()
     for user, _ in people * per_user:
         await bare_turn(user)
     cpu2, wall2 = time.process_time(), time.perf_counter()
@@ -211,8 +296,12 @@ async def _bench(users: int, per_user: int) -> None:
         f"{(wall1 - wall0) * per:>9.1f}"
     )
     print(
-        f"  {'baseline: bare pydantic-ai turn (run_coach)':<44}{(cpu2 - cpu1) * per:>10.1f}{'':>20}"
-        f"{(wall2 - wall1) * per:>9.1f}"
+        f"  {'agent.stream alone (no runner, buffer, reader)':<44}{(cpu_s - cpu1) * per:>10.1f}{'':>20}"
+        f"{(wall_s - wall1) * per:>9.1f}"
+    )
+    print(
+        f"  {'baseline: bare pydantic-ai turn (run_coach)':<44}{(cpu2 - cpu_s) * per:>10.1f}{'':>20}"
+        f"{(wall2 - wall_s) * per:>9.1f}"
     )
 
     # counts: a first turn on a new thread (context loaded) and a later one (context cached), per turn
@@ -238,6 +327,13 @@ async def _bench(users: int, per_user: int) -> None:
         )
         print(f"    SQL:   {_breakdown(sql[kind])}")
         print(f"    Redis: {_breakdown(cmds[kind])}")
+    if profile:
+        people = await athletes(users)
+        with StackSampler(0.001) as sampler:
+            for _ in range(per_user):
+                for user, thread in people:
+                    await api_turn(user, thread)
+        sampler.print(profile)
     await runner.close()
     await close_redis()
     await dispose_engine()
@@ -259,9 +355,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--turns-per-user", type=int, default=4)
+    parser.add_argument("--profile", type=int, default=0, help="print the N functions most on the stack")
     args = parser.parse_args()
     run_on_fresh_database(
-        lambda: _bench(args.users, args.turns_per_user),
+        lambda: _bench(args.users, args.turns_per_user, args.profile),
         RUNCOACH_LLM_PROVIDER="offline",
         RUNCOACH_LOG_LEVEL="WARNING",
     )

@@ -32,9 +32,6 @@ ALLOWED = re.compile(
 
 NOT_YET_MOVED = frozenset(
     {
-        "agent/checkpoint.py",
-        "agent/threads.py",
-        "api/routes/chat.py",
         "tools/activities/importer.py",
         "tools/activities/store.py",
         "tools/training_load/activity.py",

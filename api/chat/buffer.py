@@ -154,10 +154,12 @@ class ChatBuffer:
 
     async def begin(self, thread_id: uuid.UUID | str, turn: str) -> str | None:
         """Take the thread for `turn`; the cursor its readers start after, or None when another turn runs."""
-        taken = await self.redis.set(self._key(thread_id, "turn"), turn, nx=True, px=self.lock_ttl_ms)
+        async with self.redis.pipeline(transaction=False) as pipe:  # one round trip
+            pipe.set(self._key(thread_id, "turn"), turn, nx=True, px=self.lock_ttl_ms)
+            pipe.xrevrange(self._key(thread_id, "events"), count=1)  # after the SET: what the turn follows
+            taken, last = await pipe.execute()
         if not taken:
             return None
-        last: Any = await self.redis.xrevrange(self._key(thread_id, "events"), count=1)
         return _text(last[0][0]) if last else _START
 
     async def holder(self, thread_id: uuid.UUID | str) -> str | None:

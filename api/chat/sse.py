@@ -27,11 +27,13 @@ from typing import TypeVar, cast
 import anyio
 from redis import exceptions as redis_exc
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from api.chat.buffer import REDIS_OUTAGE_S, BufferedEvent, ChatBuffer
 from core.settings import Settings
 
-__all__ = ["RECONNECT_MS", "SHUTDOWN_GRACE_S", "event_stream", "longest_stream_s"]
+__all__ = ["RECONNECT_MS", "SHUTDOWN_GRACE_S", "StartingStream", "event_stream", "longest_stream_s"]
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +138,23 @@ async def _stream(
                 log.warning("chat stream of %s: Redis is away (%s); the client resumes", thread_id, exc)
                 return
             await asyncio.sleep(0.5)
+
+
+class StartingStream(Response):
+    """A response that makes its real response (`start()`: start a turn, return its event stream) only when
+    it is sent, so after the request's unit of work has ended (FastAPI's function-scoped dependencies end
+    before the response is sent) and its database connection is back in the pool: a turn that waits for a
+    slot, or for a connection itself, never waits on the connection of the request that asked for it.
+    An error `start()` raises is answered like one raised by the endpoint (nothing has been sent yet)."""
+
+    def __init__(self, start: Callable[[], Awaitable[Response]]) -> None:
+        super().__init__(media_type="text/event-stream")
+        self._start = start
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self._start()
+        response.background = self.background
+        await response(scope, receive, send)
 
 
 def event_stream(

@@ -24,7 +24,8 @@ remote model; of the running turns, at most `chat_max_computing_turns` compute a
 turn waiting for a remote model gives its permit back), and a turn waiting for a permit is told so at once
 the same way.
 Events go to the buffer in order, through one writer per turn: what the agent yields while a batch is being
-written goes with the next one, in one pipeline (`ChatBuffer.append`), adjacent text deltas joined.
+written, or within `WRITE_EVERY_S` after it, goes with the next one, in one pipeline (`ChatBuffer.append`),
+adjacent text deltas joined; the first event and a final one are written without waiting.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, cast
+from typing import cast
 
 from redis import exceptions as redis_exc
 
@@ -63,7 +64,12 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Started", "TurnRunner", "error_for"]
+__all__ = ["WRITE_EVERY_S", "Started", "TurnRunner", "error_for"]
+
+#: after writing a batch of a turn's events, how long its writer lets the next ones gather (a final event is
+#: written at once): a model streaming many small deltas costs a few writes, reads and SSE events a second,
+#: not one per delta, for a delay the athlete does not see
+WRITE_EVERY_S = 0.05
 
 
 BUSY = (
@@ -129,9 +135,10 @@ class _Progress:
     ending: bool = False  # a final event is being written (it releases the lock)
     final: bool = False
     text: list[str] = field(default_factory=list)
-    recorded: list[dict[str, Any]] = field(default_factory=list)
+    recorded: list[CoachEvent] = field(default_factory=list)  # the non-text events, for `_save_failed`
     outbox: list[CoachEvent] = field(default_factory=list)  # published, not yet written to the buffer
     writer: asyncio.Task[None] | None = None  # writing the outbox, one pipeline per batch
+    pause: asyncio.Future[None] | None = None  # the writer gathering the next batch (a final event ends it)
     announced: bool = False  # the buffer knows the turn (its first batch went with `start`)
 
 
@@ -190,6 +197,12 @@ class TurnRunner:
             raise error_for(refused)
         return Started(thread_id=thread_id, turn=turn, cursor=cursor)
 
+    async def idle(self) -> None:
+        """Until every turn started so far has ended (its task, not only its final event: releasing the
+        thread comes after it)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
     async def close(self, grace_s: float = 10.0, cleanup_s: float = 10.0) -> None:
         """Stop taking turns; give running ones `grace_s` to finish, then cancel them and give them
         `cleanup_s` to end with a final event and be saved."""
@@ -235,8 +248,9 @@ class TurnRunner:
             keeper.cancel()
             if not p.first.done():
                 p.first.set_result(ErrorEvent(code="service_unavailable", message=BUSY, retryable=True))
-            with contextlib.suppress(Exception):
-                await self.buffer.end(p.thread_id, p.turn)
+            if not p.final:  # a written final event released the thread with it
+                with contextlib.suppress(Exception):
+                    await self.buffer.end(p.thread_id, p.turn)
             CHAT_TURN.labels(outcome=outcome).observe(time.monotonic() - p.requested_at)
 
     async def _queued(self, p: _Progress, place: int) -> None:
@@ -291,8 +305,9 @@ class TurnRunner:
 
     async def _publish(self, p: _Progress, event: CoachEvent) -> None:
         """Queue one event for the buffer. Events are written in order by one writer per turn, each batch
-        in one pipeline: whatever arrives while a batch is on its way goes with the next one. A final event
-        returns once it is written."""
+        in one pipeline: an event is written at once when the writer is idle; what arrives while a batch is
+        on its way, or within `WRITE_EVERY_S` after it, goes with the next batch. A final event is written
+        without waiting, and returns once it is written."""
         final = event.type in FINAL_EVENT_TYPES
         p.ending = p.ending or final
         _raise_failed_write(p)
@@ -301,18 +316,26 @@ class TurnRunner:
         if event.type == "text_delta":
             p.text.append(getattr(event, "text", ""))
         elif event.type != "turn_started":
-            p.recorded.append(event.model_dump(mode="json"))
+            p.recorded.append(event)
         if p.writer is None:
             p.writer = asyncio.create_task(self._write(p), name=f"chat-turn-writer-{p.turn}")
         if final:
+            if p.pause is not None and not p.pause.done():
+                p.pause.set_result(None)  # no waiting for more: nothing comes after a final event
             await p.writer
             p.writer = None
             p.final = True
 
     async def _write(self, p: _Progress) -> None:
+        loop = asyncio.get_running_loop()
         while p.outbox:
             batch, p.outbox = p.outbox, []
             await self._append(p, _joined(batch))
+            if not p.ending:
+                # let the next events gather: one pipeline (and one read for each follower) for them all
+                p.pause = loop.create_future()
+                await asyncio.wait({p.pause}, timeout=WRITE_EVERY_S)
+                p.pause = None
 
     async def _append(self, p: _Progress, batch: list[CoachEvent]) -> None:
         """Buffer a batch of events, riding out a Redis restart of up to `REDIS_OUTAGE_S`."""
@@ -374,13 +397,13 @@ class TurnRunner:
                 return
             conversation = await get_thread(session, user, p.thread_id)
             if isinstance(p.message, str):
-                await add_message(session, conversation, role="user", content=p.message.strip())
+                await add_message(session, conversation, role="user", content=p.message.strip(), touch=False)
             await add_message(
                 session,
                 conversation,
                 role="assistant",
                 content="".join(p.text),
-                events=[*p.recorded, error.model_dump(mode="json")],
+                events=[event.model_dump(mode="json") for event in [*p.recorded, error]],
             )
 
 

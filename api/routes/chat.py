@@ -3,7 +3,7 @@
 A turn runs on the server whatever the client does (`api.chat.turns`); its events are buffered in Redis
 (`api.chat.buffer`), so a client that lost its connection reconnects — to any replica — with
 `GET …/events` and `Last-Event-ID` (or `?after=`) and gets what it missed, then the rest live.
-Thread SQL lives in `agent.threads`; the turn itself is `agent.stream`.
+Threads are `agent.threads` (their statements in `agent.repository`); the turn itself is `agent.stream`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from agent.threads import (
 )
 from api.chat import Chat, chat_for
 from api.chat.buffer import parse_event_id
-from api.chat.sse import event_stream
+from api.chat.sse import StartingStream, event_stream
 from api.deps import CurrentUser, SessionDep, rate_limit
 from api.errors import problem_responses
 from core.errors import Conflict, InvalidInput
@@ -222,7 +222,7 @@ async def delete(thread_id: uuid.UUID, request: Request, user: CurrentUser, sess
 )
 async def post_message(
     thread_id: uuid.UUID, body: NewMessage, request: Request, user: CurrentUser, session: SessionDep
-) -> EventSourceResponse:
+) -> Response:
     return await _start_turn(request, session, user, thread_id, check_message(body.content))
 
 
@@ -237,7 +237,7 @@ async def post_message(
 )
 async def post_approval(
     thread_id: uuid.UUID, body: ApprovalDecision, request: Request, user: CurrentUser, session: SessionDep
-) -> EventSourceResponse:
+) -> Response:
     return await _start_turn(request, session, user, thread_id, body)
 
 
@@ -247,25 +247,32 @@ async def _start_turn(
     user: User,
     thread_id: uuid.UUID,
     message: str | ApprovalDecision,
-) -> EventSourceResponse:
-    """Check the thread is the caller's, start the turn as a server task, and stream it from the buffer."""
+) -> Response:
+    """Check the thread is the caller's, then — once the request's unit of work has ended and given its
+    connection back (the turn may wait for a free slot) — take a stream slot, start the turn as a server
+    task and stream it from the buffer."""
     conversation = await get_thread(session, user, thread_id)
-    await session.commit()  # give the connection back: the turn may wait for a free slot
     chat = _chat(request)
-    slot = await chat.streams.take(user.id)  # before the turn: a 429 here starts nothing
-    try:
-        started = await chat.runner.start(user, thread_id, message, title=conversation.title)
-    except BaseException:
-        await chat.streams.give_back(user.id, slot)
-        raise
-    return event_stream(
-        chat.buffer,
-        thread_id,
-        started.cursor,
-        turn=started.turn,
-        settings=chat.settings,
-        on_close=partial(chat.streams.give_back, user.id, slot),
-    )
+    title = conversation.title
+
+    async def start() -> Response:
+        # after the unit of work: the request's connection is not held while Redis answers
+        slot = await chat.streams.take(user.id)  # before the turn: a 429 here starts nothing
+        try:
+            started = await chat.runner.start(user, thread_id, message, title=title)
+        except BaseException:
+            await chat.streams.give_back(user.id, slot)
+            raise
+        return event_stream(
+            chat.buffer,
+            thread_id,
+            started.cursor,
+            turn=started.turn,
+            settings=chat.settings,
+            on_close=partial(chat.streams.give_back, user.id, slot),
+        )
+
+    return StartingStream(start)
 
 
 @router.get(

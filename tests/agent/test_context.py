@@ -3,9 +3,12 @@ loaded afresh as soon as that version changes (any committed change to what the 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
+from pydantic import BaseModel
 from redis.asyncio import Redis
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.context import load_context
@@ -13,6 +16,7 @@ from core import data_versions as versions
 from core.models import Race
 from tests.factories import create_user
 from tools.deps import ToolDeps
+from tools.registry import all_tools
 
 
 def _races(context: dict[str, object]) -> list[str]:
@@ -64,3 +68,26 @@ async def test_another_day_or_another_athlete_never_shares_a_context(db: AsyncSe
     next_day = today.today + timedelta(days=1)
     tomorrow = ToolDeps(session=db, user=one, today=next_day, tz=today.tz, redis=redis)
     assert _profile(await load_context(tomorrow))["today"] == next_day.isoformat()
+
+
+async def test_a_context_tool_whose_statement_fails_costs_only_its_own_entry(db: AsyncSession) -> None:
+    """The context tools share one savepoint; a failed statement aborts it, and the context is loaded again
+    tool by tool: every other entry is there, and the turn's transaction is still usable."""
+    user = await create_user(db)
+    deps = ToolDeps.for_user(db, user)
+    real = {spec.name: spec for spec in all_tools()}
+
+    async def broken_zones(deps: ToolDeps, args: BaseModel) -> BaseModel:
+        await deps.session.execute(text("SELECT 1 / 0"))  # division by zero: the transaction is aborted
+        raise AssertionError("unreachable")
+
+    specs = [
+        dataclasses.replace(spec, fn=broken_zones) if name == "zones" else spec for name, spec in real.items()
+    ]
+    context = await load_context(deps, specs)
+    assert "zones" not in context
+    assert _profile(context)["email"] == user.email
+    assert {"training_load", "readiness", "next_race", "last_7_days"} <= context.keys()
+    full = await load_context(deps)  # the real tools: the same entries, and zones
+    assert "zones" in full and {key: value for key, value in full.items() if key != "zones"} == context
+    assert await db.scalar(text("SELECT 1")) == 1  # the session goes on
