@@ -20,7 +20,7 @@ from tools.activities.repository import Activities
 from tools.deps import ToolDeps
 from tools.plans.execution import SCORED_STATUSES, ExecutionBrief, session_briefs
 from tools.plans.repository import PlanActivities, PlannedSessions
-from tools.plans.store import plan_row
+from tools.plans.store import plan_row, shown_fields
 
 MAX_RANGE_DAYS = 400
 
@@ -90,18 +90,10 @@ async def plan_calendar(deps: ToolDeps, args: CalendarInput) -> CalendarOut:
     )
     sessions = [
         CalendarSession(
-            session_id=row.id,
+            **shown_fields(row),
             plan_id=row.plan_id,
-            date=row.date,
             week_index=row.week_index,
             phase=row.phase,
-            kind=row.kind,
-            title=row.title,
-            distance_km=round((row.planned_distance_m or 0.0) / 1000.0, 1),
-            duration_min=round((row.planned_duration_s or 0.0) / 60.0),
-            is_key=row.is_key,
-            status=row.status,
-            workout_id=row.workout_id,
             activity=summarise(by_id[row.activity_id], deps.tz) if row.activity_id in by_id else None,
             execution=scores.get(row.id),
         )

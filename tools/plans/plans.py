@@ -27,7 +27,7 @@ from tools.plans.model import TrainingPlan
 from tools.plans.periodize import periodize
 from tools.plans.race_days import CalendarRace, fit_races
 from tools.plans.rules import RuleViolation, check_plan
-from tools.plans.store import load_plan, plan_row, save_plan
+from tools.plans.store import load_plan, plan_row, save_plan, shown_fields
 from tools.plans.volume import current_volume
 from tools.races.repository import Races
 from tools.registry import tool
@@ -101,18 +101,7 @@ def plan_out(row: PlanRow, plan: TrainingPlan, sessions: Sequence[tuple[SessionR
     by_week: dict[int, list[SessionOut]] = {}
     for session_row, _ in sessions:
         by_week.setdefault(session_row.week_index, []).append(
-            SessionOut(
-                session_id=session_row.id,
-                date=session_row.date,
-                kind=session_row.kind,
-                title=session_row.title,
-                distance_km=round((session_row.planned_distance_m or 0.0) / 1000.0, 1),
-                duration_min=round((session_row.planned_duration_s or 0.0) / 60.0),
-                is_key=session_row.is_key,
-                status=session_row.status,
-                workout_id=session_row.workout_id,
-                activity_id=session_row.activity_id,
-            )
+            SessionOut(**shown_fields(session_row), activity_id=session_row.activity_id)
         )
     weeks = [
         WeekOut(

@@ -52,6 +52,21 @@ def plan_inputs(plan: TrainingPlan, extra: dict[str, Any] | None = None) -> dict
     }
 
 
+def shown_fields(row: SessionRow) -> dict[str, Any]:
+    """What the plan and the calendar show of a stored session (kilometres and minutes, rounded)."""
+    return {
+        "session_id": row.id,
+        "date": row.date,
+        "kind": row.kind,
+        "title": row.title,
+        "distance_km": round((row.planned_distance_m or 0.0) / 1000.0, 1),
+        "duration_min": round((row.planned_duration_s or 0.0) / 60.0),
+        "is_key": row.is_key,
+        "status": row.status,
+        "workout_id": row.workout_id,
+    }
+
+
 def week_skeleton(plan: TrainingPlan) -> list[dict[str, Any]]:
     return [
         {

@@ -22,16 +22,15 @@ from pydantic import BaseModel, Field
 from tools.statistics import MAX_GAP_S
 from tools.workouts.describe import STEP_NAMES, target_text
 from tools.workouts.model import (
-    Block,
     EndByDistance,
     EndByTime,
     HeartRateTarget,
     HeartRateZoneTarget,
     PaceTarget,
-    Repeat,
     Step,
     Workout,
     WorkoutKind,
+    expand,
     summarize,
 )
 from tools.zones.science import HeartRateZone
@@ -73,18 +72,6 @@ class ExecutionScore(BaseModel):
     )
     steps: list[StepExecution]
     summary: str
-
-
-def expand(blocks: Sequence[Block]) -> list[Step]:
-    """The workout's steps in the order they are run, repeats expanded."""
-    steps: list[Step] = []
-    for block in blocks:
-        if isinstance(block, Repeat):
-            for _ in range(block.count):
-                steps.extend(expand(block.blocks))
-        else:
-            steps.append(block)
-    return steps
 
 
 def _step_size(step: Step) -> tuple[float | None, float | None]:

@@ -34,12 +34,12 @@ from tools.workouts.model import (
     Block,
     HeartRateZoneTarget,
     PaceTarget,
-    Repeat,
     Step,
     StepType,
     Target,
     Workout,
     WorkoutKind,
+    expand,
     summarize,
 )
 
@@ -134,17 +134,6 @@ def _executable(step: Step, numbering: _Numbering, group: int | None) -> dict[st
     return dto
 
 
-def _unrolled(blocks: Sequence[Block]) -> list[Step]:
-    steps: list[Step] = []
-    for block in blocks:
-        if isinstance(block, Repeat):
-            for _ in range(block.count):
-                steps.extend(_unrolled(block.blocks))
-        else:
-            steps.append(block)
-    return steps
-
-
 def _steps(blocks: Sequence[Block], numbering: _Numbering) -> list[dict[str, Any]]:
     out = []
     for block in blocks:
@@ -159,7 +148,7 @@ def _steps(blocks: Sequence[Block], numbering: _Numbering) -> list[dict[str, Any
             "childStepId": group,
             "numberOfIterations": block.count,
         }
-        dto["workoutSteps"] = [_executable(step, numbering, group) for step in _unrolled(block.blocks)]
+        dto["workoutSteps"] = [_executable(step, numbering, group) for step in expand(block.blocks)]
         dto.update(endConditionValue=float(block.count), endCondition=dict(ITERATIONS), smartRepeat=False)
         out.append(dto)
     return out

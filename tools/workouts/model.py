@@ -16,6 +16,7 @@ its range; without one, a step needs `estimated_pace_s_per_km`, and a lap-button
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal, Self
@@ -255,3 +256,15 @@ def summarize_blocks(blocks: list[Block]) -> WorkoutSummary:
 def summarize(workout: Workout) -> WorkoutSummary:
     """Estimated duration, distance and time per intensity of `workout`, repeats expanded."""
     return summarize_blocks(workout.blocks)
+
+
+def expand(blocks: Sequence[Block]) -> list[Step]:
+    """The workout's steps in the order they are run, repeats expanded."""
+    steps: list[Step] = []
+    for block in blocks:
+        if isinstance(block, Repeat):
+            for _ in range(block.count):
+                steps.extend(expand(block.blocks))
+        else:
+            steps.append(block)
+    return steps
