@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tools.activities.fit import profile
@@ -229,8 +229,8 @@ def _samples(
     """One column at a time (a comprehension per column is about twice as fast as one loop appending to
     fifteen lists)."""
     to_datetime = clock.to_datetime
-    ts = []
-    last_second, last_dt = None, None
+    ts: list[datetime] = []
+    last_second: int | None = None
     for second in seconds:
         if second != last_second:  # consecutive records often share a second
             last_second, last_dt = second, to_datetime(second)
@@ -242,7 +242,7 @@ def _samples(
         step_of = [bool(steps[0])] * len(records)
     semicircle = _SEMICIRCLE_DEG
     return SampleColumns(
-        ts=ts,  # type: ignore[arg-type]
+        ts=ts,
         heart_rate=[get(3) or None for get in gets],
         speed_mps=[get(6) if (v := get(73)) is None else v for get in gets],
         cadence=[_cadence(get(4), get(53), s) for get, s in zip(gets, step_of, strict=True)],
