@@ -31,10 +31,10 @@ from tools.activities.fit.chain import activity_parts
 from tools.activities.fit.model import ParsedActivity, ParsedLap
 from tools.activities.formats import decode_activity, detect, unwrap
 from tools.activities.originals import hold_original, save_original
-from tools.activities.store import NewActivity, store_activity
+from tools.activities.store import NewActivity, store_activity, stored_series
 from tools.feed.facts import keep_activity_facts
 from tools.gear.gear import link_default_gear
-from tools.training_load.activity import compute_activity_load
+from tools.training_load.activity import SERIES_COLUMNS, compute_activity_load
 
 #: two recordings of one workout (watch file vs. Garmin's copy) start within this window
 SAME_START_TOLERANCE = timedelta(seconds=2)
@@ -305,7 +305,8 @@ async def _import_one(
         async with session.begin_nested():
             activity = await store_activity(session, user_id, new)
             await link_default_gear(session, activity)
-            await compute_activity_load(session, activity)
+            # the load reads the samples just written: from memory (`stored_series`), not back from the table
+            await compute_activity_load(session, activity, series=stored_series(new, SERIES_COLUMNS))
             await keep_activity_facts(session, activity)
         await hold_original(session, sha)  # no deletion of these bytes until this import commits
         await asyncio.to_thread(save_original, data)

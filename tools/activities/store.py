@@ -7,18 +7,21 @@ transaction, because creating a partition locks the parent table and must not be
 
 from __future__ import annotations
 
+import itertools
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import Float, delete, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.errors import NotFound
 from core.models import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, Activity, Lap, activity_samples
 from core.queue.outbox import enqueue
 from tools.samples.repository import delete_minute_rollups, write_minute_rollups
+from tools.samples.series import MARGIN, UNKNOWN_DURATION, Series
 
 #: months (UTC, "YYYY-MM") known to have a partition, per database; saves a round trip per import
 _known_months: set[tuple[str, str]] = set()
@@ -75,6 +78,50 @@ def _sample_records(
         else:
             columns.append(list(values))
     return list(zip([activity_id] * n, [user_id] * n, ts, *columns, strict=True))
+
+
+#: columns stored in single precision (REAL): reading one back gives the value rounded to a 32-bit float
+REAL_COLUMNS = frozenset(
+    c.name for c in activity_samples.c if isinstance(c.type, Float) and c.type.precision == 24
+)
+
+
+def _as_stored(name: str, values: Sequence[Any]) -> list[Any]:
+    """The values of one column as PostgreSQL gives them back (REAL rounds to 32 bits, DOUBLE is a float)."""
+    if name in REAL_COLUMNS:
+        rounded = array("f", [0.0 if v is None else v for v in values]).tolist()
+        return [None if v is None else r for v, r in zip(values, rounded, strict=True)]
+    if isinstance(activity_samples.c[name].type, Float):
+        return [None if v is None else float(v) for v in values]
+    return list(values)
+
+
+def stored_series(new: NewActivity, columns: Sequence[str]) -> Series | None:
+    """What `tools.samples.series.activity_series` reads back for the top activity of `new` once
+    `store_activity` has written it (the samples in its time window, in time order, as stored), without the
+    round trip; None when it has no samples there, as the read has none."""
+    ts = new.samples.get("ts")
+    if not ts:
+        return None
+    start, elapsed = new.fields["start_time"], new.fields.get("elapsed_s")
+    first = start - MARGIN
+    last = start + (timedelta(seconds=elapsed) if elapsed else UNKNOWN_DURATION) + MARGIN
+    rows = [i for i, t in enumerate(ts) if first <= t <= last]
+    if not rows:
+        return None
+    in_order = all(ts[a] <= ts[b] for a, b in itertools.pairwise(rows))
+    if not in_order:
+        rows.sort(key=ts.__getitem__)  # stable: samples at the same second keep the file's order
+    everything = in_order and len(rows) == len(ts)
+    out = Series(t=[ts[i].timestamp() for i in rows])
+    for name in columns:
+        values = new.samples.get(name)
+        if values is None:
+            out.columns[name] = [None] * len(rows)
+            continue
+        picked = values if everything else [values[i] for i in rows]
+        out.columns[name] = _as_stored(name, picked)
+    return out
 
 
 async def copy_samples(

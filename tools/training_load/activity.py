@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.models import Activity, User
 from tools.deps import user_zone
 from tools.fitness.activity_figures import figures_of, store_figures
-from tools.samples.series import Span, activity_series
+from tools.samples.series import Series, Span, activity_series
 from tools.samples.spec import GRADE_HALF_SPAN, GRADE_MIN_DISTANCE_M
 from tools.statistics import MAX_GAP_S
 from tools.training_load.stress import (
@@ -53,6 +53,9 @@ DURATION_INTENSITY = 0.70
 REFERENCE_MINUTES = 60
 RUNNING_SPORTS = frozenset({"running"})
 SERIES_COLUMNS = ("heart_rate", "speed_mps", "altitude_m", "distance_m")
+#: `series` not given: read the activity's stored samples
+Stored = Literal["stored"]
+STORED: Stored = "stored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +135,17 @@ def _covered(values: Sequence[float | None]) -> bool:
 
 
 async def measure_activity_load(
-    session: AsyncSession, activity: Activity, resolver: AnchorResolver
+    session: AsyncSession,
+    activity: Activity,
+    resolver: AnchorResolver,
+    series: Series | Stored | None = STORED,
 ) -> LoadResult | None:
-    """The load of `activity` by the best method its data allows (see the module docstring)."""
-    span = Span(activity.id, activity.start_time, activity.elapsed_s)
-    found = await activity_series(session, activity.user_id, [span], SERIES_COLUMNS)
-    series = found.get(activity.id)
+    """The load of `activity` by the best method its data allows (see the module docstring). `series`: its
+    samples (`SERIES_COLUMNS`) when the caller holds them (the importer, `store.stored_series`); by default
+    they are read."""
+    if isinstance(series, str):  # STORED
+        span = Span(activity.id, activity.start_time, activity.elapsed_s)
+        series = (await activity_series(session, activity.user_id, [span], SERIES_COLUMNS)).get(activity.id)
     # the activity's own figures first (the anchors below may count this activity among their candidates)
     await store_figures(session, activity.id, activity.user_id, figures_of(series, activity.sport))
     if series is not None and _covered(series["heart_rate"]):
@@ -191,10 +199,15 @@ async def measure_activity_load(
 
 
 async def compute_activity_load(
-    session: AsyncSession, activity: Activity, resolver: AnchorResolver | None = None
+    session: AsyncSession,
+    activity: Activity,
+    resolver: AnchorResolver | None = None,
+    *,
+    series: Series | Stored | None = STORED,
 ) -> LoadResult | None:
     """Measure and store the training load of a freshly stored (or any) activity. Flushes; never commits.
-    Without a `resolver`, the anchors are those as of the activity's own day (see `AnchorResolver`)."""
+    Without a `resolver`, the anchors are those as of the activity's own day (see `AnchorResolver`);
+    `series` as for `measure_activity_load`."""
     if resolver is None:
         user = await session.get(User, activity.user_id)
         if user is None:
@@ -202,7 +215,7 @@ async def compute_activity_load(
         zone = user_zone(user)
         day = min(activity.start_time.astimezone(zone).date(), datetime.now(zone).date())
         resolver = AnchorResolver(session, user, today=day, shared=True)
-    result = await measure_activity_load(session, activity, resolver)
+    result = await measure_activity_load(session, activity, resolver, series)
     activity.training_load = round(result.load, 1) if result is not None else None
     activity.load_method = result.method if result is not None else None
     await session.flush()
