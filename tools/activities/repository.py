@@ -7,6 +7,8 @@ nothing about the other activities.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,3 +47,41 @@ async def lock_original(session: AsyncSession, sha256: str) -> None:
 async def original_in_use(session: AsyncSession, sha256: str) -> bool:
     """Whether any activity, of any user, still refers to the original with this hash."""
     return bool(await session.scalar(select(exists().where(Activity.file_sha256 == sha256))))
+
+
+# --- the import path's statements (importer, store, load backfill) ------------------------------------
+
+
+async def top_activity_by_file(session: AsyncSession, user_id: int, sha256: str) -> Activity | None:
+    """The user's activity (not a leg) imported from the file with this content hash, if any."""
+    statement = (
+        Activities(session, user_id)
+        .select()
+        .where(Activity.file_sha256 == sha256, Activity.parent_id.is_(None))
+    )
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def top_activities_starting(
+    session: AsyncSession, user_id: int, first: datetime, last: datetime
+) -> list[Activity]:
+    """The user's activities (not legs) starting in [first, last], in start order."""
+    return await Activities(session, user_id).all(
+        Activity.parent_id.is_(None), Activity.start_time.between(first, last), order_by=[Activity.start_time]
+    )
+
+
+async def leg_ids(session: AsyncSession, user_id: int, parent_id: int) -> list[int]:
+    """The ids of the legs of one of the user's multisport activities."""
+    statement = select(Activity.id).where(Activity.user_id == user_id, Activity.parent_id == parent_id)
+    return list((await session.scalars(statement)).all())
+
+
+async def without_load(session: AsyncSession, user_id: int, since: datetime) -> list[Activity]:
+    """The user's activities (not legs) since `since` that have no training load yet, newest first."""
+    return await Activities(session, user_id).all(
+        Activity.parent_id.is_(None),
+        Activity.start_time >= since,
+        Activity.load_method.is_(None),
+        order_by=[Activity.start_time.desc()],
+    )

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, User
+from tools.activities.repository import without_load
 from tools.deps import user_zone
 from tools.fitness.activity_figures import figures_of, store_figures
 from tools.samples.series import Series, Span, activity_series
@@ -227,22 +227,7 @@ async def backfill_loads(
 ) -> tuple[int, int]:
     """Compute the load of up to `limit` of the user's activities since `since` that have none (newest
     first). Returns (computed, still missing)."""
-    missing = (
-        (
-            await session.execute(
-                select(Activity)
-                .where(
-                    Activity.user_id == user.id,
-                    Activity.parent_id.is_(None),
-                    Activity.start_time >= since,
-                    Activity.load_method.is_(None),
-                )
-                .order_by(Activity.start_time.desc())
-            )
-        )
-        .scalars()
-        .all()
-    )
+    missing = await without_load(session, user.id, since)
     resolver = resolver or AnchorResolver(session, user)
     for activity in missing[:limit]:
         await compute_activity_load(session, activity, resolver)
