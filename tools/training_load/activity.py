@@ -19,6 +19,7 @@ activity's stored figures (`activity_figures`), written here.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -65,6 +66,13 @@ class LoadResult:
     detail: str
 
 
+@functools.lru_cache(maxsize=256)
+def _reference_trimp(threshold_hr: float, resting_hr: float, max_hr: float, sex: Sex) -> float:
+    """TRIMP of REFERENCE_MINUTES at `threshold_hr` (the same for every activity of one athlete's anchors:
+    computed once, not per import)."""
+    return banister_trimp([threshold_hr] * (REFERENCE_MINUTES * 60), resting_hr, max_hr, sex)
+
+
 def trimp_load(
     timestamps_s: Sequence[float],
     heart_rates: Sequence[float | None],
@@ -76,7 +84,7 @@ def trimp_load(
 ) -> float:
     """Banister TRIMP scaled so that 60 minutes at `threshold_hr` scores 100."""
     trimp = banister_trimp(heart_rates, resting_hr, max_hr, sex, timestamps_s=timestamps_s)
-    reference = banister_trimp([threshold_hr] * (REFERENCE_MINUTES * 60), resting_hr, max_hr, sex)
+    reference = _reference_trimp(threshold_hr, resting_hr, max_hr, sex)
     if reference <= 0:
         raise ValueError("the threshold heart rate must be above the resting heart rate")
     return trimp * 100.0 / reference
