@@ -3,6 +3,7 @@ bulk-export zip (the archive job's path), each for a fresh athlete, in one run.
 
     python bench/history_import.py                 # 150 activities over ~7 months (a quick run)
     python bench/history_import.py --full          # 1,200 activities over 5 years (the size)
+    python bench/history_import.py --full --only archive   # one path (files | archive), no decoder line
 
 The history is synthesised at bench time from the real FIT files in ../shared/data/fit (every activity file
 that must import), each copy moved in time (`bench/fit_shift.py`) to its own day of the history, written
@@ -148,19 +149,22 @@ def _decode_only(history: History) -> tuple[float, int]:
     return time.perf_counter() - started, samples
 
 
-async def _bench(history: History, zip_path: Path) -> None:
+async def _bench(history: History, zip_path: Path, only: str | None) -> None:
     from core.database import dispose_engine
 
     print(f"{'':<38}{'seconds':>9}{'activities':>12}{'samples':>12}{'records/s':>12}")
-    decode, decoded = _decode_only(history)
-    print(
-        f"{'decoder alone (the floor)':<38}{decode:>9.1f}{len(history):>12}{decoded:>12,}"
-        f"{decoded / decode:>12,.0f}"
-    )
-    for label, run in (
-        ("per file (import_file, a commit each)", lambda: _per_file(history)),
-        ("Strava archive zip (import_archive)", lambda: _archive(zip_path)),
+    if only is None:
+        decode, decoded = _decode_only(history)
+        print(
+            f"{'decoder alone (the floor)':<38}{decode:>9.1f}{len(history):>12}{decoded:>12,}"
+            f"{decoded / decode:>12,.0f}"
+        )
+    for key, label, run in (
+        ("files", "per file (import_file, a commit each)", lambda: _per_file(history)),
+        ("archive", "Strava archive zip (import_archive)", lambda: _archive(zip_path)),
     ):
+        if only not in (None, key):
+            continue
         seconds, imported, samples = await run()
         print(f"{label:<38}{seconds:>9.1f}{imported:>12}{samples:>12,}{samples / seconds:>12,.0f}")
     await dispose_engine()
@@ -171,6 +175,9 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=150)
     parser.add_argument("--full", action="store_true", help="1,200 activities over 5 years")
     parser.add_argument("--data", type=Path, default=shared_fit_dir())
+    parser.add_argument(
+        "--only", choices=("files", "archive"), help="run one path only (and not the decoder alone)"
+    )
     args = parser.parse_args()
     if not (args.data / "manifest.csv").exists():
         sys.exit(f"no FIT test data at {args.data} (its manifest.csv is missing); pass --data DIR")
@@ -185,7 +192,7 @@ def main() -> None:
             f"{count} activities over {span:.1f} years from the shared FIT files, synthesised in "
             f"{time.perf_counter() - started:.1f} s ({zip_path.stat().st_size / 2**20:.0f} MB zip)"
         )
-        run_on_fresh_database(lambda: _bench(history, zip_path))
+        run_on_fresh_database(lambda: _bench(history, zip_path, args.only))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

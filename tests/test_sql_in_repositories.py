@@ -32,9 +32,6 @@ ALLOWED = re.compile(
 
 NOT_YET_MOVED = frozenset(
     {
-        "tools/activities/importer.py",
-        "tools/activities/store.py",
-        "tools/training_load/activity.py",
     }
 )
 

@@ -16,12 +16,13 @@ per-minute rollups (`store_activity`) and the facts the feed's computed comment 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,10 +32,11 @@ from tools.activities.fit.chain import activity_parts
 from tools.activities.fit.model import ParsedActivity, ParsedLap
 from tools.activities.formats import decode_activity, detect, unwrap
 from tools.activities.originals import hold_original, save_original
-from tools.activities.store import NewActivity, store_activity
+from tools.activities.repository import top_activities_starting, top_activity_by_file
+from tools.activities.store import NewActivity, store_activity, stored_series
 from tools.feed.facts import keep_activity_facts
 from tools.gear.gear import link_default_gear
-from tools.training_load.activity import compute_activity_load
+from tools.training_load.activity import SERIES_COLUMNS, compute_activity_load
 
 #: two recordings of one workout (watch file vs. Garmin's copy) start within this window
 SAME_START_TOLERANCE = timedelta(seconds=2)
@@ -145,16 +147,6 @@ def to_new_activity(
     return convert(parsed, top=True)
 
 
-async def _by_file(session: AsyncSession, user_id: int, sha256: str) -> Activity | None:
-    return (
-        await session.execute(
-            select(Activity).where(
-                Activity.user_id == user_id, Activity.file_sha256 == sha256, Activity.parent_id.is_(None)
-            )
-        )
-    ).scalar_one_or_none()
-
-
 def _same_workout(candidate: Activity, parsed: Span) -> bool:
     """Another recording or export of the parsed activity (see the module docstring)?"""
     if abs(candidate.start_time - parsed.start_time) <= SAME_START_TOLERANCE:
@@ -174,30 +166,44 @@ def _same_workout(candidate: Activity, parsed: Span) -> bool:
 async def find_same_activity(session: AsyncSession, user_id: int, parsed: Span) -> Activity | None:
     """The user's stored activity that is the parsed one, recorded or exported another way, if any."""
     start = parsed.start_time
-    candidates = (
-        await session.execute(
-            select(Activity)
-            .where(
-                Activity.user_id == user_id,
-                Activity.parent_id.is_(None),
-                Activity.start_time.between(start - OVERLAP_WINDOW, start + OVERLAP_WINDOW),
-            )
-            .order_by(Activity.start_time)
-        )
-    ).scalars()
+    candidates = await top_activities_starting(
+        session, user_id, start - OVERLAP_WINDOW, start + OVERLAP_WINDOW
+    )
     return next((c for c in candidates if _same_workout(c, parsed)), None)
 
 
-def already_imported(filename: str, activity: Activity) -> ImportResult:
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """Where a file came from and what its source says about it (see `import_file`)."""
+
+    source: str
+    external_id: str | None
+    name: str | None
+    notes: str | None
+    sport: str | None
+
+
+def _result(
+    filename: str,
+    status: Literal["imported", "already_imported"],
+    activity: Activity,
+    samples: int,
+    warnings: list[str] | None = None,
+) -> ImportResult:
     return ImportResult(
         file=filename,
-        status="already_imported",
+        status=status,
         activity_id=activity.id,
         sport=activity.sport,
         start_time=activity.start_time,
         distance_m=activity.distance_m,
-        samples=activity.sample_count,
+        samples=samples,
+        warnings=warnings or [],
     )
+
+
+def already_imported(filename: str, activity: Activity) -> ImportResult:
+    return _result(filename, "already_imported", activity, activity.sample_count)
 
 
 async def import_file(
@@ -219,19 +225,10 @@ async def import_file(
     activities (`fit.chain`) stores each of them; the result names the first and counts them all."""
     settings = get_settings()
     data = unwrap(data, filename=filename, max_bytes=settings.upload_max_file_bytes * 8)
+    origin = _Origin(source=source, external_id=external_id, name=name, notes=notes, sport=sport)
     chained = activity_parts(data) if detect(data) == "fit" else [data]
     if len(chained) == 1:
-        return await _import_one(
-            session,
-            user_id,
-            data,
-            filename=filename,
-            source=source,
-            external_id=external_id,
-            name=name,
-            notes=notes,
-            sport=sport,
-        )
+        return await _import_one(session, user_id, data, filename, origin)
     results: list[ImportResult] = []
     notes_added: set[str] = set()
     async with session.begin_nested():  # all of them or, if one is refused, none
@@ -241,20 +238,9 @@ async def import_file(
                 f"activity {i} of {len(chained)}."
             )
             notes_added.add(note)
-            results.append(
-                await _import_one(
-                    session,
-                    user_id,
-                    part,
-                    filename=f"{filename} (activity {i} of {len(chained)})",
-                    source=source,
-                    external_id=external_id if i == 1 else None,
-                    name=name,
-                    notes=notes,
-                    sport=sport,
-                    note=note,
-                )
-            )
+            part_name = f"{filename} (activity {i} of {len(chained)})"
+            part_origin = origin if i == 1 else dataclasses.replace(origin, external_id=None)
+            results.append(await _import_one(session, user_id, part, part_name, part_origin, note=note))
     return _chained_result(filename, results, notes_added)
 
 
@@ -274,57 +260,44 @@ def _chained_result(filename: str, results: list[ImportResult], notes: set[str])
 
 
 async def _import_one(
-    session: AsyncSession,
-    user_id: int,
-    data: bytes,
-    *,
-    filename: str,
-    source: str,
-    external_id: str | None,
-    name: str | None,
-    notes: str | None,
-    sport: str | None,
-    note: str | None = None,
+    session: AsyncSession, user_id: int, data: bytes, filename: str, origin: _Origin, note: str | None = None
 ) -> ImportResult:
     """`import_file` for the unpacked bytes of one activity; `note` is added to its stored warnings."""
     settings = get_settings()
     sha = hashlib.sha256(data).hexdigest()
-    found = await _by_file(session, user_id, sha)
+    found = await top_activity_by_file(session, user_id, sha)
     if found is not None:
         return already_imported(filename, found)
     parsed = await asyncio.to_thread(
-        decode_activity, data, filename=filename, decoder=settings.fit_decoder, sport=sport
+        decode_activity, data, filename=filename, decoder=settings.fit_decoder, sport=origin.sport
     )
     if note is not None:
         parsed = parsed.model_copy(update={"warnings": [*parsed.warnings, note]})
     found = await find_same_activity(session, user_id, parsed)
     if found is not None:
         return already_imported(filename, found)
-    new = to_new_activity(parsed, source=source, external_id=external_id, name=name, notes=notes)
+    new = to_new_activity(
+        parsed, source=origin.source, external_id=origin.external_id, name=origin.name, notes=origin.notes
+    )
     try:
         async with session.begin_nested():
             activity = await store_activity(session, user_id, new)
             await link_default_gear(session, activity)
-            await compute_activity_load(session, activity)
+            # the load reads the samples just written: from memory (`stored_series`), not back from the table
+            await compute_activity_load(session, activity, series=stored_series(new, SERIES_COLUMNS))
             await keep_activity_facts(session, activity)
         await hold_original(session, sha)  # no deletion of these bytes until this import commits
         await asyncio.to_thread(save_original, data)
     except IntegrityError:
         # a concurrent import of the same file or activity won the race
-        found = await _by_file(session, user_id, sha) or await find_same_activity(session, user_id, parsed)
+        found = await top_activity_by_file(session, user_id, sha) or await find_same_activity(
+            session, user_id, parsed
+        )
         if found is None:
             raise
         return already_imported(filename, found)
-    return ImportResult(
-        file=filename,
-        status="imported",
-        activity_id=activity.id,
-        sport=parsed.sport,
-        start_time=parsed.start_time,
-        distance_m=parsed.distance_m,
-        samples=parsed.sample_count,
-        warnings=list(parsed.warnings),
-    )
+    # samples: the file's, legs included (a multisport parent stores none of its own)
+    return _result(filename, "imported", activity, parsed.sample_count, list(parsed.warnings))
 
 
 async def import_fit(

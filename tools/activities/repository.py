@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, delete, exists, func, or_, select, text, true
@@ -240,4 +241,42 @@ async def drop_staged(session: AsyncSession, oid: int) -> None:
     """Drop the large object (nothing if it is gone already)."""
     await session.execute(
         text("SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid = :oid"), {"oid": oid}
+    )
+
+
+# --- the import path's statements (importer, store, load backfill) ------------------------------------
+
+
+async def top_activity_by_file(session: AsyncSession, user_id: int, sha256: str) -> Activity | None:
+    """The user's activity (not a leg) imported from the file with this content hash, if any."""
+    statement = (
+        Activities(session, user_id)
+        .select()
+        .where(Activity.file_sha256 == sha256, Activity.parent_id.is_(None))
+    )
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def top_activities_starting(
+    session: AsyncSession, user_id: int, first: datetime, last: datetime
+) -> list[Activity]:
+    """The user's activities (not legs) starting in [first, last], in start order."""
+    return await Activities(session, user_id).all(
+        Activity.parent_id.is_(None), Activity.start_time.between(first, last), order_by=[Activity.start_time]
+    )
+
+
+async def leg_ids(session: AsyncSession, user_id: int, parent_id: int) -> list[int]:
+    """The ids of the legs of one of the user's multisport activities."""
+    statement = select(Activity.id).where(Activity.user_id == user_id, Activity.parent_id == parent_id)
+    return list((await session.scalars(statement)).all())
+
+
+async def without_load(session: AsyncSession, user_id: int, since: datetime) -> list[Activity]:
+    """The user's activities (not legs) since `since` that have no training load yet, newest first."""
+    return await Activities(session, user_id).all(
+        Activity.parent_id.is_(None),
+        Activity.start_time >= since,
+        Activity.load_method.is_(None),
+        order_by=[Activity.start_time.desc()],
     )

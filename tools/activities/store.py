@@ -7,18 +7,27 @@ transaction, because creating a partition locks the parent table and must not be
 
 from __future__ import annotations
 
+import itertools
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import Float
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.errors import NotFound
-from core.models import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, Activity, Lap, activity_samples
+from core.models import SAMPLE_VALUE_COLUMNS, Activity, Lap, activity_samples
 from core.queue.outbox import enqueue
-from tools.samples.repository import delete_minute_rollups, write_minute_rollups
+from tools.activities.repository import leg_ids
+from tools.samples.repository import (
+    copy_activity_samples,
+    create_sample_partitions,
+    delete_samples,
+    write_minute_rollups,
+)
+from tools.samples.series import MARGIN, UNKNOWN_DURATION, Series
 
 #: months (UTC, "YYYY-MM") known to have a partition, per database; saves a round trip per import
 _known_months: set[tuple[str, str]] = set()
@@ -54,18 +63,13 @@ async def ensure_sample_partitions(conn: AsyncConnection, first: datetime, last:
     needed = [m for m in _months(first, last) if (key, m) not in _known_months]
     if not needed:
         return
-    async with conn.engine.connect() as own:
-        await own.execute(text("SELECT ensure_activity_sample_partitions(:a, :b)"), {"a": first, "b": last})
-        await own.commit()
+    await create_sample_partitions(conn, first, last)
     _known_months.update((key, m) for m in needed)
 
 
-def _sample_records(
-    activity_id: int, user_id: int, samples: Mapping[str, Sequence[Any]]
-) -> list[tuple[Any, ...]]:
-    ts = samples["ts"]
-    n = len(ts)
-    columns = []
+def _value_columns(samples: Mapping[str, Sequence[Any]]) -> list[Sequence[Any]]:
+    n = len(samples["ts"])
+    columns: list[Sequence[Any]] = []
     for name in SAMPLE_VALUE_COLUMNS:
         values = samples.get(name)
         if values is None:
@@ -73,8 +77,52 @@ def _sample_records(
         elif len(values) != n:
             raise ValueError(f"sample column {name} has {len(values)} values for {n} timestamps")
         else:
-            columns.append(list(values))
-    return list(zip([activity_id] * n, [user_id] * n, ts, *columns, strict=True))
+            columns.append(values)
+    return columns
+
+
+#: columns stored in single precision (REAL): reading one back gives the value rounded to a 32-bit float
+REAL_COLUMNS = frozenset(
+    c.name for c in activity_samples.c if isinstance(c.type, Float) and c.type.precision == 24
+)
+
+
+def _as_stored(name: str, values: Sequence[Any]) -> list[Any]:
+    """The values of one column as PostgreSQL gives them back (REAL rounds to 32 bits, DOUBLE is a float)."""
+    if name in REAL_COLUMNS:
+        rounded = array("f", [0.0 if v is None else v for v in values]).tolist()
+        return [None if v is None else r for v, r in zip(values, rounded, strict=True)]
+    if isinstance(activity_samples.c[name].type, Float):
+        return [None if v is None else float(v) for v in values]
+    return list(values)
+
+
+def stored_series(new: NewActivity, columns: Sequence[str]) -> Series | None:
+    """What `tools.samples.series.activity_series` reads back for the top activity of `new` once
+    `store_activity` has written it (the samples in its time window, in time order, as stored), without the
+    round trip; None when it has no samples there, as the read has none."""
+    ts = new.samples.get("ts")
+    if not ts:
+        return None
+    start, elapsed = new.fields["start_time"], new.fields.get("elapsed_s")
+    first = start - MARGIN
+    last = start + (timedelta(seconds=elapsed) if elapsed else UNKNOWN_DURATION) + MARGIN
+    rows = [i for i, t in enumerate(ts) if first <= t <= last]
+    if not rows:
+        return None
+    in_order = all(ts[a] <= ts[b] for a, b in itertools.pairwise(rows))
+    if not in_order:
+        rows.sort(key=ts.__getitem__)  # stable: samples at the same second keep the file's order
+    everything = in_order and len(rows) == len(ts)
+    out = Series(t=[ts[i].timestamp() for i in rows])
+    for name in columns:
+        values = new.samples.get(name)
+        if values is None:
+            out.columns[name] = [None] * len(rows)
+            continue
+        picked = values if everything else [values[i] for i in rows]
+        out.columns[name] = _as_stored(name, picked)
+    return out
 
 
 async def copy_samples(
@@ -85,15 +133,11 @@ async def copy_samples(
     if not samples.get("ts"):
         return 0
     ts = samples["ts"]
-    conn = await session.connection()
-    await ensure_sample_partitions(conn, min(ts), max(ts))
-    raw = await conn.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    records = _sample_records(activity_id, user_id, samples)
-    await driver.copy_records_to_table("activity_samples", records=records, columns=list(SAMPLE_COLUMNS))
-    await write_minute_rollups(session, activity_id=activity_id, user_id=user_id, first=min(ts), last=max(ts))
-    return len(records)
+    first, last = min(ts), max(ts)
+    await ensure_sample_partitions(await session.connection(), first, last)
+    written = await copy_activity_samples(session, user_id, activity_id, ts, _value_columns(samples))
+    await write_minute_rollups(session, activity_id=activity_id, user_id=user_id, first=first, last=last)
+    return written
 
 
 async def store_activity(
@@ -129,20 +173,7 @@ async def delete_activity(session: AsyncSession, user_id: int, activity_id: int)
             user_id=user_id,
             idempotency_key=f"originals.forget:{activity.file_sha256}:{activity_id}",
         )
-    ids = [
-        activity_id,
-        *(
-            await session.execute(
-                text("SELECT id FROM activities WHERE parent_id = :id AND user_id = :user"),
-                {"id": activity_id, "user": user_id},
-            )
-        ).scalars(),
-    ]
-    await session.execute(
-        delete(activity_samples).where(
-            activity_samples.c.user_id == user_id, activity_samples.c.activity_id.in_(ids)
-        )
-    )
-    await delete_minute_rollups(session, user_id, ids)
+    ids = [activity_id, *await leg_ids(session, user_id, activity_id)]
+    await delete_samples(session, user_id, ids)  # and their rollups
     await session.delete(activity)
     await session.flush()

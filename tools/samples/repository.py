@@ -54,11 +54,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import DateTime
 
-from core.models import Activity, activity_sample_minutes, activity_samples
+from core.models import SAMPLE_COLUMNS, Activity, activity_sample_minutes, activity_samples
 from tools.samples.spec import (
     BUCKET_INTERVALS,
     GRADE_HALF_SPAN,
@@ -394,3 +394,32 @@ def build_rollup_query(
     return (
         select(key.label("bucket"), *stats, *labelled).where(*where).group_by(key).order_by(key).limit(limit)
     )
+
+
+# --- writing samples (the import path: `tools.activities.store`) --------------------------------------
+
+
+async def create_sample_partitions(conn: AsyncConnection, first: datetime, last: datetime) -> None:
+    """Create the monthly sample partitions covering [first, last] in their own, committed transaction (on
+    a connection of its own: creating a partition locks the parent table)."""
+    async with conn.engine.connect() as own:
+        await own.execute(text("SELECT ensure_activity_sample_partitions(:a, :b)"), {"a": first, "b": last})
+        await own.commit()
+
+
+async def copy_activity_samples(
+    session: AsyncSession,
+    user_id: int,
+    activity_id: int,
+    ts: Sequence[datetime],
+    values: Sequence[Sequence[Any]],
+) -> int:
+    """COPY one of the user's activities' samples into `activity_samples`: `values` holds one column per
+    `SAMPLE_VALUE_COLUMNS` entry, each as long as `ts`. The rows written."""
+    n = len(ts)
+    records = list(zip([activity_id] * n, [user_id] * n, ts, *values, strict=True))
+    raw = await (await session.connection()).get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table("activity_samples", records=records, columns=list(SAMPLE_COLUMNS))
+    return n

@@ -19,6 +19,7 @@ activity's stored figures (`activity_figures`), written here.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -26,13 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, User
+from tools.activities.repository import without_load
 from tools.deps import user_zone
 from tools.fitness.activity_figures import figures_of, store_figures
-from tools.samples.series import Span, activity_series
+from tools.samples.series import Series, Span, activity_series
 from tools.samples.spec import GRADE_HALF_SPAN, GRADE_MIN_DISTANCE_M
 from tools.statistics import MAX_GAP_S
 from tools.training_load.stress import (
@@ -53,6 +54,9 @@ DURATION_INTENSITY = 0.70
 REFERENCE_MINUTES = 60
 RUNNING_SPORTS = frozenset({"running"})
 SERIES_COLUMNS = ("heart_rate", "speed_mps", "altitude_m", "distance_m")
+#: `series` not given: read the activity's stored samples
+Stored = Literal["stored"]
+STORED: Stored = "stored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,13 @@ class LoadResult:
     load: float
     method: LoadMethod
     detail: str
+
+
+@functools.lru_cache(maxsize=256)
+def _reference_trimp(threshold_hr: float, resting_hr: float, max_hr: float, sex: Sex) -> float:
+    """TRIMP of REFERENCE_MINUTES at `threshold_hr` (the same for every activity of one athlete's anchors:
+    computed once, not per import)."""
+    return banister_trimp([threshold_hr] * (REFERENCE_MINUTES * 60), resting_hr, max_hr, sex)
 
 
 def trimp_load(
@@ -73,7 +84,7 @@ def trimp_load(
 ) -> float:
     """Banister TRIMP scaled so that 60 minutes at `threshold_hr` scores 100."""
     trimp = banister_trimp(heart_rates, resting_hr, max_hr, sex, timestamps_s=timestamps_s)
-    reference = banister_trimp([threshold_hr] * (REFERENCE_MINUTES * 60), resting_hr, max_hr, sex)
+    reference = _reference_trimp(threshold_hr, resting_hr, max_hr, sex)
     if reference <= 0:
         raise ValueError("the threshold heart rate must be above the resting heart rate")
     return trimp * 100.0 / reference
@@ -132,12 +143,17 @@ def _covered(values: Sequence[float | None]) -> bool:
 
 
 async def measure_activity_load(
-    session: AsyncSession, activity: Activity, resolver: AnchorResolver
+    session: AsyncSession,
+    activity: Activity,
+    resolver: AnchorResolver,
+    series: Series | Stored | None = STORED,
 ) -> LoadResult | None:
-    """The load of `activity` by the best method its data allows (see the module docstring)."""
-    span = Span(activity.id, activity.start_time, activity.elapsed_s)
-    found = await activity_series(session, activity.user_id, [span], SERIES_COLUMNS)
-    series = found.get(activity.id)
+    """The load of `activity` by the best method its data allows (see the module docstring). `series`: its
+    samples (`SERIES_COLUMNS`) when the caller holds them (the importer, `store.stored_series`); by default
+    they are read."""
+    if isinstance(series, str):  # STORED
+        span = Span(activity.id, activity.start_time, activity.elapsed_s)
+        series = (await activity_series(session, activity.user_id, [span], SERIES_COLUMNS)).get(activity.id)
     # the activity's own figures first (the anchors below may count this activity among their candidates)
     await store_figures(session, activity.id, activity.user_id, figures_of(series, activity.sport))
     if series is not None and _covered(series["heart_rate"]):
@@ -191,10 +207,15 @@ async def measure_activity_load(
 
 
 async def compute_activity_load(
-    session: AsyncSession, activity: Activity, resolver: AnchorResolver | None = None
+    session: AsyncSession,
+    activity: Activity,
+    resolver: AnchorResolver | None = None,
+    *,
+    series: Series | Stored | None = STORED,
 ) -> LoadResult | None:
     """Measure and store the training load of a freshly stored (or any) activity. Flushes; never commits.
-    Without a `resolver`, the anchors are those as of the activity's own day (see `AnchorResolver`)."""
+    Without a `resolver`, the anchors are those as of the activity's own day (see `AnchorResolver`);
+    `series` as for `measure_activity_load`."""
     if resolver is None:
         user = await session.get(User, activity.user_id)
         if user is None:
@@ -202,7 +223,7 @@ async def compute_activity_load(
         zone = user_zone(user)
         day = min(activity.start_time.astimezone(zone).date(), datetime.now(zone).date())
         resolver = AnchorResolver(session, user, today=day, shared=True)
-    result = await measure_activity_load(session, activity, resolver)
+    result = await measure_activity_load(session, activity, resolver, series)
     activity.training_load = round(result.load, 1) if result is not None else None
     activity.load_method = result.method if result is not None else None
     await session.flush()
@@ -214,22 +235,7 @@ async def backfill_loads(
 ) -> tuple[int, int]:
     """Compute the load of up to `limit` of the user's activities since `since` that have none (newest
     first). Returns (computed, still missing)."""
-    missing = (
-        (
-            await session.execute(
-                select(Activity)
-                .where(
-                    Activity.user_id == user.id,
-                    Activity.parent_id.is_(None),
-                    Activity.start_time >= since,
-                    Activity.load_method.is_(None),
-                )
-                .order_by(Activity.start_time.desc())
-            )
-        )
-        .scalars()
-        .all()
-    )
+    missing = await without_load(session, user.id, since)
     resolver = resolver or AnchorResolver(session, user)
     for activity in missing[:limit]:
         await compute_activity_load(session, activity, resolver)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tools.activities.fit import profile
@@ -226,45 +226,41 @@ def _samples(
     record_leg: Sequence[int] | None,
     steps: Sequence[bool],
 ) -> SampleColumns:
-    cols = SampleColumns.empty()
-    ts, hr, speed, cadence, power = cols.ts, cols.heart_rate, cols.speed_mps, cols.cadence, cols.power_w
-    altitude, lat, lon = cols.altitude_m, cols.lat, cols.lon
-    distance, temp = cols.distance_m, cols.temperature_c
-    vo, stance, step, ratio, balance = (
-        cols.vertical_oscillation_mm,
-        cols.stance_time_ms,
-        cols.step_length_mm,
-        cols.vertical_ratio_pct,
-        cols.stance_time_balance_pct,
-    )
+    """One column at a time (a comprehension per column is about twice as fast as one loop appending to
+    fifteen lists)."""
     to_datetime = clock.to_datetime
-    last_second, last_dt = None, None
-    for i, r in enumerate(records):
-        second = seconds[i]
+    ts: list[datetime] = []
+    last_second: int | None = None
+    for second in seconds:
         if second != last_second:  # consecutive records often share a second
             last_second, last_dt = second, to_datetime(second)
-        ts.append(last_dt)  # type: ignore[arg-type]
-        hr.append(r.get(3) or None)
-        v = r.get(73)
-        speed.append(r.get(6) if v is None else v)
-        cadence.append(_cadence(r.get(4), r.get(53), steps[record_leg[i] if record_leg else 0]))
-        power.append(r.get(7))
-        v = r.get(78)
-        if v is None:
-            v = r.get(2)
-        altitude.append(None if v is None else round(v, 3))  # raw/5 − 500 leaves float dust; 0.2 m steps
-        v = r.get(0)
-        lat.append(None if v is None else v * _SEMICIRCLE_DEG)
-        v = r.get(1)
-        lon.append(None if v is None else v * _SEMICIRCLE_DEG)
-        distance.append(r.get(5))
-        temp.append(r.get(13))
-        vo.append(r.get(39))
-        stance.append(r.get(41))
-        step.append(r.get(85))
-        ratio.append(r.get(83))
-        balance.append(r.get(84))
-    return cols
+        ts.append(last_dt)
+    gets = [r.get for r in records]
+    if record_leg and any(steps[leg] != steps[0] for leg in record_leg):
+        step_of = [steps[leg] for leg in record_leg]
+    else:
+        step_of = [bool(steps[0])] * len(records)
+    semicircle = _SEMICIRCLE_DEG
+    return SampleColumns(
+        ts=ts,
+        heart_rate=[get(3) or None for get in gets],
+        speed_mps=[get(6) if (v := get(73)) is None else v for get in gets],
+        cadence=[_cadence(get(4), get(53), s) for get, s in zip(gets, step_of, strict=True)],
+        power_w=[get(7) for get in gets],
+        # enhanced altitude, else altitude; raw/5 − 500 leaves float dust, so 0.2 m steps are rounded
+        altitude_m=[
+            None if (v := get(78)) is None and (v := get(2)) is None else round(v, 3) for get in gets
+        ],
+        lat=[None if (v := get(0)) is None else v * semicircle for get in gets],
+        lon=[None if (v := get(1)) is None else v * semicircle for get in gets],
+        distance_m=[get(5) for get in gets],
+        temperature_c=[get(13) for get in gets],
+        vertical_oscillation_mm=[get(39) for get in gets],
+        stance_time_ms=[get(41) for get in gets],
+        step_length_mm=[get(85) for get in gets],
+        vertical_ratio_pct=[get(83) for get in gets],
+        stance_time_balance_pct=[get(84) for get in gets],
+    )
 
 
 def _subset(samples: SampleColumns, rows: Sequence[int]) -> SampleColumns:
