@@ -1,9 +1,5 @@
 """SQL lives in repositories (house style; issue 18): only a capability's `repository.py`, the unit of work
-and the database plumbing in `core/` build or run statements.
-
-The files that still hold SQL from before the repositories are listed in `NOT_YET_MOVED`; the list only
-shrinks: a new file with SQL outside a repository fails, and so does a listed file that no longer has any
-(take it off the list, so it cannot grow back)."""
+and the database plumbing in `core/` build or run statements."""
 
 from __future__ import annotations
 
@@ -30,11 +26,6 @@ ALLOWED = re.compile(
     r"|^core/queue/records\.py$"
 )
 
-NOT_YET_MOVED = frozenset(
-    {
-    }
-)
-
 
 def sql_files() -> set[str]:
     found = set()
@@ -46,14 +37,9 @@ def sql_files() -> set[str]:
     return found
 
 
-def test_no_new_sql_outside_repositories() -> None:
-    new = sorted(sql_files() - NOT_YET_MOVED)
+def test_no_sql_outside_repositories() -> None:
+    new = sorted(sql_files())
     assert not new, (
         "SQL outside a repository (put the statements in the capability's repository.py, taking the user): "
         + ", ".join(new)
     )
-
-
-def test_the_not_yet_moved_list_only_shrinks() -> None:
-    moved = sorted(NOT_YET_MOVED - sql_files())
-    assert not moved, "no SQL left in these; take them off NOT_YET_MOVED: " + ", ".join(moved)

@@ -36,6 +36,7 @@ from tools.fitness.best_times import STANDARD_EFFORTS_M, best_times
 from tools.fitness.repository import FiguresRepository
 from tools.fitness.vo2max import Segment, steady_segments
 from tools.samples.series import Series, Span, activity_series
+from tools.training_load.stress import centred_grades
 from tools.zones.science import estimate_lthr, estimate_max_hr, estimate_threshold_pace
 
 SERIES_COLUMNS = ("heart_rate", "speed_mps", "altitude_m", "distance_m")
@@ -57,8 +58,6 @@ def figures_of(series: Series | None, sport: str) -> Figures:
     Best times are for runs only (best efforts are searched in runs)."""
     if series is None or not len(series):
         return Figures(0, 0, None, None, None, [], {})
-    from tools.training_load.activity import centred_grades
-
     hr, speed = series["heart_rate"], series["speed_mps"]
     grades = centred_grades(series["altitude_m"], series["distance_m"])
     return Figures(

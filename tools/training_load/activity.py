@@ -34,12 +34,12 @@ from tools.activities.repository import without_load
 from tools.deps import user_zone
 from tools.fitness.activity_figures import figures_of, store_figures
 from tools.samples.series import Series, Span, activity_series
-from tools.samples.spec import GRADE_HALF_SPAN, GRADE_MIN_DISTANCE_M
 from tools.statistics import MAX_GAP_S
 from tools.training_load.stress import (
     LAST_SAMPLE_S,
     Sex,
     banister_trimp,
+    centred_grades,
     normalized_graded_pace,
     rtss,
 )
@@ -88,26 +88,6 @@ def trimp_load(
     if reference <= 0:
         raise ValueError("the threshold heart rate must be above the resting heart rate")
     return trimp * 100.0 / reference
-
-
-def centred_grades(
-    altitude_m: Sequence[float | None], distance_m: Sequence[float | None]
-) -> list[float | None]:
-    """Grade (rise/run) of each sample from the samples GRADE_HALF_SPAN before and after it; None near the
-    ends, where data is missing, or when they are less than GRADE_MIN_DISTANCE_M apart."""
-    n = len(altitude_m)
-    grades: list[float | None] = []
-    for i in range(n):
-        a, b = i - GRADE_HALF_SPAN, i + GRADE_HALF_SPAN
-        if a < 0 or b >= n:
-            grades.append(None)
-            continue
-        alt_a, alt_b, d_a, d_b = altitude_m[a], altitude_m[b], distance_m[a], distance_m[b]
-        if alt_a is None or alt_b is None or d_a is None or d_b is None or d_b - d_a < GRADE_MIN_DISTANCE_M:
-            grades.append(None)
-            continue
-        grades.append((alt_b - alt_a) / (d_b - d_a))
-    return grades
 
 
 def timed_seconds(timestamps_s: Sequence[float]) -> float:

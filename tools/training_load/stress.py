@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from core.errors import TrainingInputError
+from tools.samples.spec import GRADE_HALF_SPAN, GRADE_MIN_DISTANCE_M
 from tools.statistics import MAX_GAP_S, rolling_means
 
 Sex = Literal["male", "female"]
@@ -132,3 +133,23 @@ def rtss(duration_s: float, ngp_s_per_km: float, threshold_pace_s_per_km: float)
         raise TrainingInputError(f"duration must be a non-negative number of seconds, got {duration_s}")
     intensity = running_intensity_factor(ngp_s_per_km, threshold_pace_s_per_km)
     return duration_s / 3600.0 * intensity**2 * 100.0
+
+
+def centred_grades(
+    altitude_m: Sequence[float | None], distance_m: Sequence[float | None]
+) -> list[float | None]:
+    """Grade (rise/run) of each sample from the samples GRADE_HALF_SPAN before and after it; None near the
+    ends, where data is missing, or when they are less than GRADE_MIN_DISTANCE_M apart."""
+    n = len(altitude_m)
+    grades: list[float | None] = []
+    for i in range(n):
+        a, b = i - GRADE_HALF_SPAN, i + GRADE_HALF_SPAN
+        if a < 0 or b >= n:
+            grades.append(None)
+            continue
+        alt_a, alt_b, d_a, d_b = altitude_m[a], altitude_m[b], distance_m[a], distance_m[b]
+        if alt_a is None or alt_b is None or d_a is None or d_b is None or d_b - d_a < GRADE_MIN_DISTANCE_M:
+            grades.append(None)
+            continue
+        grades.append((alt_b - alt_a) / (d_b - d_a))
+    return grades

@@ -19,7 +19,7 @@ from tools.activities.importer import import_fit
 from tools.deps import ToolDeps
 from tools.fitness.vo2max import estimate_run_vo2max, steady_segments
 from tools.registry import call_tool
-from tools.training_load.activity import centred_grades
+from tools.training_load.stress import centred_grades
 
 FIT = "fit/fitdecode/tests/files"
 STEADY_RUN = "activity-small-fenix2-run.fit"

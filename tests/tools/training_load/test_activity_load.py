@@ -16,14 +16,13 @@ from tests.tools.samples.sample_data import create_run, varied_run_series
 from tools.deps import ToolDeps
 from tools.registry import call_tool
 from tools.training_load.activity import (
-    centred_grades,
     compute_activity_load,
     duration_load,
     timed_seconds,
     trimp_load,
 )
 from tools.training_load.science import acute_chronic_ratios, daily_loads, fitness_fatigue, monotony, strain
-from tools.training_load.stress import banister_trimp, normalized_graded_pace, rtss
+from tools.training_load.stress import banister_trimp, centred_grades, normalized_graded_pace, rtss
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 START = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
