@@ -16,7 +16,6 @@ the figure is the median of `--runs` passes, printed as records per second, with
 from __future__ import annotations
 
 import argparse
-import csv
 import gc
 import importlib.util
 import statistics
@@ -31,18 +30,13 @@ sys.path.insert(0, str(REPO))
 
 from fitparse import FitFile  # noqa: E402
 
-from bench.harness import shared_fit_dir  # noqa: E402
+from bench.harness import shared_activity_files, shared_fit_dir  # noqa: E402
 from tools.activities.fit import binary, decode_fit  # noqa: E402
 
 
 def _files(data_dir: Path) -> list[tuple[str, bytes, int]]:
-    with (data_dir / "manifest.csv").open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
     out = []
-    for row in rows:
-        if row["intent"] not in ("valid", "edge-case") or "activity" not in row["file_type"].split(";"):
-            continue
-        data = (data_dir / row["path"]).read_bytes()
+    for row, data in shared_activity_files(data_dir):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

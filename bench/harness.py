@@ -13,13 +13,14 @@ finds the embedded PostgreSQL and Redis processes (to read their memory).
 from __future__ import annotations
 
 import asyncio
+import csv
 import itertools
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,12 @@ def shared_fit_dir() -> Path:
         if (candidate / "fit").exists():
             return candidate / "fit"
     return Path(__file__).resolve().parents[2] / "shared" / "data" / "fit"
+
+
+def shared_activity_files(data_dir: Path) -> Iterator[tuple[dict[str, str], bytes]]:
+    """(manifest row, bytes) of every shared FIT file the manifest says must import as an activity."""
+    with (data_dir / "manifest.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        if row["intent"] in ("valid", "edge-case") and "activity" in row["file_type"].split(";"):
+            yield row, (data_dir / row["path"]).read_bytes()

@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.fit_shift import shift_fit  # noqa: E402
-from bench.harness import run_on_fresh_database, shared_fit_dir  # noqa: E402
+from bench.harness import run_on_fresh_database, shared_activity_files, shared_fit_dir  # noqa: E402
 
 END = datetime(2026, 11, 30, tzinfo=UTC)
 DAYS_PER_ACTIVITY = 5 * 365 / 1200  # the issue's 5 years of ~1,200 activities
@@ -51,13 +51,8 @@ def _real_files(data_dir: Path) -> list[tuple[str, bytes, datetime]]:
     that can be shifted."""
     from tools.activities.fit import decode_fit
 
-    with (data_dir / "manifest.csv").open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
     out = []
-    for row in rows:
-        if row["intent"] not in ("valid", "edge-case") or "activity" not in row["file_type"].split(";"):
-            continue
-        data = (data_dir / row["path"]).read_bytes()
+    for row, data in shared_activity_files(data_dir):
         try:
             parsed = decode_fit(data, filename=row["path"])
             shift_fit(data, 0)
