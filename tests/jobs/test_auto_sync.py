@@ -23,6 +23,7 @@ from tests.tools.garmin.helpers import (
     integration_of,
     wait_for_job,
 )
+from tools.garmin import backfill
 from tools.garmin.auth import connect_garmin
 from tools.integrations.auto_sync import due_accounts, run_auto_sync
 from tools.integrations.credentials import NEEDS_REAUTH
@@ -72,8 +73,9 @@ async def _set(user_id: int, **values: object) -> None:
 
 
 async def test_due_accounts_are_synced_once_and_the_others_are_left_alone(
-    garmin: HealthDaysGarmin, worker: None
+    garmin: HealthDaysGarmin, worker: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(backfill, "PAUSE_S", 0.0)  # the first sync queues the health backfill: no pacing
     async with committed_user() as due, committed_user() as recent, committed_user() as broken:
         for user in (due, recent, broken):
             assert (await connect_garmin(user.id, EMAIL, PASSWORD)).state == "connected"
@@ -105,7 +107,12 @@ async def test_due_accounts_are_synced_once_and_the_others_are_left_alone(
         # synced just now: the next tick finds nothing to do for it
         assert await _due(datetime.now(UTC), mine) == set()
         await run_auto_sync(now=datetime.now(UTC))
-        assert len(await _jobs(due.id)) == 1
+        jobs = await _jobs(due.id)
+        assert sorted(j.kind for j in jobs) == ["garmin.health_backfill", "garmin.sync"], (
+            "one sync, and the health backfill a first sync queues"
+        )
+        [health] = [j for j in jobs if j.kind == "garmin.health_backfill"]
+        assert (await wait_for_job(health.id, within_s=120)).state == "succeeded"
         # once the interval has passed both working accounts are due again; `broken` still is not
         later = datetime.now(UTC) + timedelta(minutes=get_settings().sync_interval_min + 1)
         assert await _due(later, mine) == {due.id, recent.id}
