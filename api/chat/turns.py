@@ -25,7 +25,8 @@ turn waiting for a remote model gives its permit back), and a turn waiting for a
 the same way.
 Events go to the buffer in order, through one writer per turn: what the agent yields while a batch is being
 written, or within `WRITE_EVERY_S` after it, goes with the next one, in one pipeline (`ChatBuffer.append`),
-adjacent text deltas joined; the first event and a final one are written without waiting.
+adjacent text deltas joined; only text gathers: the first event, a step (a tool called, its result, an
+approval asked for) and a final one are written without waiting.
 """
 
 from __future__ import annotations
@@ -66,10 +67,12 @@ log = logging.getLogger(__name__)
 
 __all__ = ["WRITE_EVERY_S", "Started", "TurnRunner", "error_for"]
 
-#: after writing a batch of a turn's events, how long its writer lets the next ones gather (a final event is
-#: written at once): a model streaming many small deltas costs a few writes, reads and SSE events a second,
-#: not one per delta, for a delay the athlete does not see
-WRITE_EVERY_S = 0.05
+#: after writing a batch of a turn's events, how long its writer lets the next text gather (anything else is
+#: written at once). 0: no waiting beyond the write in flight (what arrives meanwhile still goes together).
+#: At 0.05 s an instant answer (the offline coach) reached the browser in one piece, tool chip and all, so
+#: it was never seen streaming (the web e2e's mid-stream step); a longer wait is for a model that streams
+#: many small deltas, measured against that
+WRITE_EVERY_S = 0.0
 
 
 BUSY = (
@@ -306,8 +309,8 @@ class TurnRunner:
     async def _publish(self, p: _Progress, event: CoachEvent) -> None:
         """Queue one event for the buffer. Events are written in order by one writer per turn, each batch
         in one pipeline: an event is written at once when the writer is idle; what arrives while a batch is
-        on its way, or within `WRITE_EVERY_S` after it, goes with the next batch. A final event is written
-        without waiting, and returns once it is written."""
+        on its way, or within `WRITE_EVERY_S` after it, goes with the next batch; an event other than text
+        ends that wait. A final event returns once it is written."""
         final = event.type in FINAL_EVENT_TYPES
         p.ending = p.ending or final
         _raise_failed_write(p)
@@ -319,9 +322,11 @@ class TurnRunner:
             p.recorded.append(event)
         if p.writer is None:
             p.writer = asyncio.create_task(self._write(p), name=f"chat-turn-writer-{p.turn}")
+        if event.type != "text_delta" and p.pause is not None and not p.pause.done():
+            # a step the athlete sees at once (a tool called, its result, a question; the end): only text
+            # gathers, so a tool's chip never waits behind the answer that follows it
+            p.pause.set_result(None)
         if final:
-            if p.pause is not None and not p.pause.done():
-                p.pause.set_result(None)  # no waiting for more: nothing comes after a final event
             await p.writer
             p.writer = None
             p.final = True
@@ -331,7 +336,7 @@ class TurnRunner:
         while p.outbox:
             batch, p.outbox = p.outbox, []
             await self._append(p, _joined(batch))
-            if not p.ending:
+            if not p.ending and all(e.type == "text_delta" for e in p.outbox):
                 # let the next events gather: one pipeline (and one read for each follower) for them all
                 p.pause = loop.create_future()
                 await asyncio.wait({p.pause}, timeout=WRITE_EVERY_S)
