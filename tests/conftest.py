@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -61,11 +62,14 @@ def _drop_database(admin_url: str, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def test_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def test_home() -> Iterator[Path]:
+    """The session's RUNCOACH_HOME (its embedded servers' data), removed at the end: each session's is
+    hundreds of MB, and a machine that keeps them fills its disk."""
     # short path: unix socket paths are limited to ~100 bytes
     home = Path(f"/tmp/rct-{uuid.uuid4().hex[:8]}")
     home.mkdir()
-    return home
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
