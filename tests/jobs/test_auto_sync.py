@@ -5,18 +5,16 @@ reconnecting, and leaves recently synced accounts alone."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from redis.asyncio import Redis
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.database import session_scope
 from core.models import Activity, Integration, Job
 from core.settings import get_settings
-from tests.support.worker import running_worker
 from tests.tools.garmin.helpers import (
     HealthDaysGarmin,
     committed_user,
@@ -43,12 +41,6 @@ def garmin(monkeypatch: pytest.MonkeyPatch) -> Iterator[HealthDaysGarmin]:
         fake.apply_env(monkeypatch)
         yield fake
         assert fake.errors == [], "the fake raised while answering"
-
-
-@pytest.fixture
-async def worker(engine: AsyncEngine, redis: Redis) -> AsyncIterator[None]:
-    async with running_worker():
-        yield
 
 
 async def _jobs(user_id: int) -> list[Job]:

@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.database import session_scope
 from core.errors import ReauthRequired
 from core.models import Activity, DailyHealth, Job, SyncRun, User, activity_samples
 from core.queue.outbox import enqueue
 from core.settings import get_settings
-from tests.support.worker import running_worker
 from tests.tools.garmin.helpers import (
     HealthDaysGarmin,
-    committed_user,
     integration_of,
     stored_credentials,
     tokens_in,
@@ -51,18 +48,6 @@ def garmin(monkeypatch: pytest.MonkeyPatch) -> Iterator[HealthDaysGarmin]:
         yield fake
         assert fake.errors == [], "the fake raised while answering"
         assert fake.refused == [], f"the client reached for hosts the fake does not serve: {fake.refused}"
-
-
-@pytest.fixture
-async def worker(engine: AsyncEngine, redis: Redis) -> AsyncIterator[None]:
-    async with running_worker():
-        yield
-
-
-@pytest.fixture
-async def user(worker: None) -> AsyncIterator[User]:
-    async with committed_user() as user:
-        yield user
 
 
 async def _sync(user: User, **args: object) -> Job:

@@ -5,14 +5,12 @@ stravalib client against the local Strava fake (built from Strava's OpenAPI and 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 from stravalib import exc
 
 from core.database import session_scope
@@ -20,9 +18,7 @@ from core.models import Activity, Job, User, activity_samples
 from tests.factories import make_samples
 from tests.fakes import FakeStrava
 from tests.support.shared_data import require
-from tests.support.worker import running_worker
 from tests.tools.garmin.helpers import (
-    committed_user,
     integration_of,
     stored_credentials,
     wait_for_job,
@@ -37,18 +33,6 @@ TINY_RUN = "fitdecode/tests/files/garmin-fenix-5-run.fit"  # 21 records: quick f
 RUN_2013 = 99895560  # a Strava example activity: Run, 2013-12-12 19:36:41Z, 3140 s, with GPS
 RIDE_2018 = 154504250376823  # MountainBikeRide with heart rate, cadence and power
 GPS_RIDE = 12345678987654321  # MountainBikeRide with a route and temperature
-
-
-@pytest.fixture
-async def worker(engine: AsyncEngine, redis: Redis) -> AsyncIterator[None]:
-    async with running_worker():
-        yield
-
-
-@pytest.fixture
-async def user(worker: None) -> AsyncIterator[User]:
-    async with committed_user() as user:
-        yield user
 
 
 @pytest.fixture
