@@ -79,10 +79,15 @@ def _shift_messages(out: bytearray, pos: int, end: int, seconds: int) -> None:
 
 
 if __name__ == "__main__":
+    import argparse
+
     from bench.fit_decode import _files
     from tools.activities.fit import decode_fit
 
-    for name, data, _ in _files(shared_fit_dir()):
+    parser = argparse.ArgumentParser(description="Checks every shared FIT file survives a day's shift.")
+    parser.add_argument("--data", type=Path, default=None, help="FIT folder (default: shared data)")
+    args = parser.parse_args()
+    for name, data, _ in _files(args.data or shared_fit_dir()):
         before, after = decode_fit(data, filename=name), decode_fit(shift_fit(data, 86_400), filename=name)
         assert (after.start_time - before.start_time).total_seconds() == 86_400, name
         assert after.sample_count == before.sample_count, name

@@ -45,4 +45,5 @@ def test_each_bench_starts_and_is_in_the_readme(script: str) -> None:
         [sys.executable, script, "--help"], cwd=REPO, capture_output=True, text=True, timeout=120
     )
     assert started.returncode == 0, started.stderr[-2000:]
+    assert started.stdout.startswith("usage:"), f"{script} does not answer --help (it ran instead)"
     assert f"`{script}`" in (REPO / "README.md").read_text(), f"{script} is missing from the README's table"
