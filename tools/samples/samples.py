@@ -2,8 +2,8 @@
 
 The statement (built in `repository.py`) always filters on the user from the tool's dependencies and on a
 time range, so the planner touches only that athlete's rows in the partitions (or chunks) of that range.
-Buckets of a day or more without per-sample conditions are answered from the per-minute rollups
-(`rollups_answer`): the same figures from ~60× fewer rows.
+Buckets of a day or more, per activity or none, without percentiles or per-sample conditions other than a
+heart-rate band, are answered from the rollups (`rollup_table`): the same figures from ~30–60× fewer rows.
 """
 
 from __future__ import annotations
