@@ -133,7 +133,8 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
             size = (
                 "(SELECT sum(total_bytes) FROM hypertable_detailed_size(:t))"
                 if timescale
-                else "(SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(:t))"
+                else "coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(:t)), "
+                "pg_total_relation_size(:t))"
             )
             found = await session.execute(text(f"SELECT pg_size_pretty({size}::bigint)"), {"t": table})
             sizes.append((table, found.scalar_one()))

@@ -7,8 +7,9 @@ count / sum / min / max of every series as the minute rollups. A band is then a 
 figures are exactly what the raw rows give (heart rate is an integer, so a band never splits a row). A
 quarter hour of running holds ~20–40 heart-rate values: ~30× fewer rows than samples.
 
-Written with the samples by `write_activity_sample_hr_quarters` (next to `write_activity_sample_minutes`,
-in the importer's and `reprocess`'s transaction); existing samples are rolled up here;
+Written with the samples by `write_activity_sample_rollups`, which now writes both rollups of an activity
+(in the importer's and `reprocess`'s transaction) from one pass over its samples grouped by minute and
+heart rate; existing samples are rolled up here;
 `rebuild_activity_sample_hr_quarters(user)` rolls up one user's samples again. A hypertable compressed by
 policy on TimescaleDB, like the minute rollups. The series columns are those of `activity_sample_minutes`
 at this revision, read from the catalogue, so the two tables cannot drift apart.
@@ -33,7 +34,7 @@ depends_on: str | Sequence[str] | None = None
 TABLE = "activity_sample_hr_quarters"
 MOVING_SPEED_MPS = 0.5  # tools/samples/spec.py: below it a sample has no pace
 COMPRESS_AFTER = "30 days"
-QUARTER = "date_bin('15 minutes', ts, TIMESTAMPTZ '2001-01-01 00:00:00+00')"
+ORIGIN = "TIMESTAMPTZ '2001-01-01 00:00:00+00'"  # the minute rollups' origin
 
 
 def _series() -> list[str]:
@@ -55,27 +56,45 @@ def _value(series: str) -> str:
 
 
 def _functions(series: list[str]) -> tuple[str, str]:
-    target = ", ".join(
-        ["user_id", "activity_id", "quarter", "heart_rate", "samples", "first_ts", "last_ts"]
-        + [f"{p}_{name}" for name in series for p in ("n", "s", "lo", "hi")]
+    """The SQL of `write_activity_sample_rollups` (both rollups of an activity's samples just written) and
+    `rebuild_activity_sample_hr_quarters` (one user's heart-rate rollups again)."""
+    values = [f"n_{name}, s_{name}, lo_{name}, hi_{name}" for name in series]
+    minutes = ", ".join(["user_id", "activity_id", "minute", "samples", "first_ts", "last_ts", *values])
+    quarters = ", ".join(
+        ["user_id", "activity_id", "quarter", "heart_rate", "samples", "first_ts", "last_ts", *values]
     )
-    aggregates = ", ".join(
-        ["user_id", "activity_id", QUARTER, "heart_rate", "count(*)", "min(ts)", "max(ts)"]
-        + [f"count({v}), sum({v}), min({v}), max({v})" for v in map(_value, series)]
+    raw = ", ".join([f"count({v}), sum({v}), min({v}), max({v})" for v in map(_value, series)])
+    fine = ", ".join(
+        f"count({v}) AS n_{n}, sum({v}) AS s_{n}, min({v}) AS lo_{n}, max({v}) AS hi_{n}"
+        for n, v in zip(series, map(_value, series), strict=True)
     )
+    combined = ", ".join(
+        ["sum(samples)", "min(first_ts)", "max(last_ts)"]
+        + [f"sum(n_{n}), sum(s_{n}), min(lo_{n}), max(hi_{n})" for n in series]
+    )
+    # one pass over the samples per (minute, heart rate), then both rollups from those few rows: about
+    # the cost of the minute rollups alone
     write = f"""
-CREATE OR REPLACE FUNCTION write_activity_sample_hr_quarters(
+CREATE OR REPLACE FUNCTION write_activity_sample_rollups(
     p_user bigint, p_activity bigint, p_from timestamptz, p_to timestamptz
 ) RETURNS bigint LANGUAGE sql AS $fn$
-    WITH written AS (
-        INSERT INTO {TABLE} ({target})
-        SELECT {aggregates}
+    WITH fine AS MATERIALIZED (
+        SELECT user_id, activity_id, date_bin('1 minute', ts, {ORIGIN}) AS minute, heart_rate,
+               count(*) AS samples, min(ts) AS first_ts, max(ts) AS last_ts, {fine}
         FROM activity_samples
         WHERE user_id = p_user AND activity_id = p_activity AND ts >= p_from AND ts <= p_to
         GROUP BY 1, 2, 3, 4
+    ), by_minute AS (
+        INSERT INTO activity_sample_minutes ({minutes})
+        SELECT user_id, activity_id, minute, {combined} FROM fine GROUP BY 1, 2, 3
+        RETURNING 1
+    ), by_quarter AS (
+        INSERT INTO {TABLE} ({quarters})
+        SELECT user_id, activity_id, date_bin('15 minutes', minute, {ORIGIN}), heart_rate, {combined}
+        FROM fine GROUP BY 1, 2, 3, 4
         RETURNING 1
     )
-    SELECT count(*) FROM written
+    SELECT count(*) FROM by_minute  -- by_quarter runs too: a data-modifying WITH always runs to completion
 $fn$;
 """
     rebuild = f"""
@@ -83,8 +102,10 @@ CREATE OR REPLACE FUNCTION rebuild_activity_sample_hr_quarters(p_user bigint) RE
 LANGUAGE sql AS $fn$
     DELETE FROM {TABLE} WHERE user_id = p_user;
     WITH written AS (
-        INSERT INTO {TABLE} ({target})
-        SELECT {aggregates} FROM activity_samples WHERE user_id = p_user GROUP BY 1, 2, 3, 4
+        INSERT INTO {TABLE} ({quarters})
+        SELECT user_id, activity_id, date_bin('15 minutes', ts, {ORIGIN}), heart_rate, count(*), min(ts),
+               max(ts), {raw}
+        FROM activity_samples WHERE user_id = p_user GROUP BY 1, 2, 3, 4
         RETURNING 1
     )
     SELECT count(*) FROM written
@@ -140,7 +161,7 @@ def downgrade() -> None:
     if _timescale():
         op.execute(f"SELECT remove_compression_policy('{TABLE}', if_exists => true)")
     op.execute(
-        "DROP FUNCTION IF EXISTS write_activity_sample_hr_quarters(bigint, bigint, timestamptz, timestamptz)"
+        "DROP FUNCTION IF EXISTS write_activity_sample_rollups(bigint, bigint, timestamptz, timestamptz)"
     )
     op.execute("DROP FUNCTION IF EXISTS rebuild_activity_sample_hr_quarters(bigint)")
     op.execute(f"DROP TABLE IF EXISTS {TABLE}")

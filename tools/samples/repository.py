@@ -6,8 +6,8 @@ Series. `series_rows` reads chosen activities' samples as one row of arrays per 
 ORDER BY ts`, decoded by the driver in C); `tools.samples.series` shapes them.
 
 Rollups, kept in step with the samples. `write_minute_rollups` runs right after the samples' COPY, in the
-same transaction (the SQL functions `write_activity_sample_minutes` and `write_activity_sample_hr_quarters`
-of the migrations roll the rows just written up, so the rollups hold exactly what the raw rows give);
+same transaction (the SQL function `write_activity_sample_rollups` of the migrations rolls the rows just
+written up, both ways in one pass, so the rollups hold exactly what the raw rows give);
 `delete_minute_rollups` goes with every delete of samples. `rebuild_minute_rollups` rolls up samples
 written some other way (a bench's bulk COPY).
 
@@ -119,13 +119,10 @@ async def write_minute_rollups(
     """Roll up the activity's samples in [first, last] (all of them, just written) per minute and per
     quarter hour and heart rate, in one statement; the minutes written."""
     written = await session.execute(
-        text(
-            "SELECT write_activity_sample_minutes(:user, :activity, :first, :last), "
-            "write_activity_sample_hr_quarters(:user, :activity, :first, :last)"
-        ),
+        text("SELECT write_activity_sample_rollups(:user, :activity, :first, :last)"),
         {"user": user_id, "activity": activity_id, "first": first, "last": last},
     )
-    return int(written.one()[0])
+    return int(written.scalar_one())
 
 
 async def delete_samples(session: AsyncSession, user_id: int, activity_ids: Sequence[int]) -> None:
