@@ -15,7 +15,8 @@ server.
 
 Questions (90 days, weekly buckets, the athlete's local time):
 - "weekly avg + max HR and avg pace": `query_samples` answers it from the per-minute rollups;
-- "per activity, HR 150-175 bpm band": from the per-quarter-hour rollups keyed by heart rate;
+- "per activity, HR 150-175 bpm band" and "weekly p50 + p90 HR": from the per-quarter-hour rollups keyed by
+  heart rate (a band is a filter on the key, a percentile of heart rate a rank in its histogram);
 - "weekly avg HR + p90 pace": a percentile of pace, answered from the raw samples (index range scan);
 each against the same question as a plain full scan of the raw samples (the baseline), with the rows
 compared.
@@ -57,6 +58,11 @@ QUESTIONS: dict[str, dict[str, Any]] = {
         "bucket": "1w",
     },
     "per activity, HR 150–175 bpm band (heart-rate rollups)": QUERIES["per activity, HR 150–175 bpm band"],
+    "weekly p50 + p90 HR (heart-rate rollups)": {
+        "metrics": ["heart_rate"],
+        "aggregates": ["p50", "p90"],
+        "bucket": "1w",
+    },
     "weekly avg HR + p90 pace (raw samples)": {
         "metrics": ["heart_rate", "pace_s_per_km"],
         "aggregates": ["avg", "p90"],

@@ -63,6 +63,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 from sqlalchemy.types import DateTime
 
 from core.models import (
@@ -182,6 +183,20 @@ async def aggregate_samples(
         else build_rollup_query(query, table=table, **common)
     )
     return list((await session.execute(statement)).all())
+
+
+async def activity_labels(
+    session: AsyncSession, user_id: int, ids: Sequence[int], hide_sources: Sequence[str] = ()
+) -> dict[int, Row[int, str | None, str, datetime]]:
+    """Id, name, sport and start of the user's activities among `ids` (none of a hidden source): what a
+    per-activity answer shows, read as plain rows (a per-activity answer has up to a thousand)."""
+    where = [Activity.user_id == user_id, Activity.id.in_(list(ids))]
+    if hide_sources:
+        where.append(Activity.source.not_in(hide_sources))
+    found = await session.execute(
+        select(Activity.id, Activity.name, Activity.sport, Activity.start_time).where(*where)
+    )
+    return {row[0]: row for row in found}
 
 
 BUCKET_ORIGIN = datetime(2001, 1, 1)  # a Monday, naive: bucket edges are local wall-clock times
@@ -374,19 +389,20 @@ def _local_days_aligned(tz: str, start: datetime, end: datetime, granule: timede
 def rollup_table(query: SampleQuery, start: datetime, end: datetime, tz: str) -> Table | None:
     """The rollups that give exactly what the raw samples give for `query` over [start, end), or None (the
     raw samples answer it): a bucket of a day or more, an activity or none; aggregates a sum/count/min/max
-    can rebuild; no pace band, grade or covered time. Without a heart-rate band, the per-minute rollups (range
-    ends on whole minutes); with one, the per-quarter-hour rollups keyed by heart rate (range ends and local
-    day edges on whole quarter hours)."""
+    can rebuild, or percentiles of heart rate alone; no pace band, grade or covered time. Without a
+    heart-rate band or percentile, the per-minute rollups (range ends on whole minutes); with one, the
+    per-quarter-hour rollups keyed by heart rate (range ends and local day edges on whole quarter hours)."""
+    percentiles = not set(query.aggregates) <= ROLLUP_AGGREGATES
     if (
         query.bucket not in ROLLUP_BUCKETS
-        or not set(query.aggregates) <= ROLLUP_AGGREGATES
+        or (percentiles and query.metrics != ["heart_rate"])  # only an integer key gives exact ranks
         or query.needs_grade
         or query.covered_time
         or query.pace_fastest_s_per_km is not None
         or query.pace_slowest_s_per_km is not None
     ):
         return None
-    if query.hr_min is None and query.hr_max is None:
+    if query.hr_min is None and query.hr_max is None and not percentiles:
         aligned = _aligned(start, MINUTE) and _aligned(end, MINUTE)
         return activity_sample_minutes if aligned else None
     aligned = _aligned(start, QUARTER) and _aligned(end, QUARTER)
@@ -395,8 +411,54 @@ def rollup_table(query: SampleQuery, start: datetime, end: datetime, tz: str) ->
     return None
 
 
-def _from_rollup(table: Table, series: str, aggregate: str, *, pace: bool) -> ColumnElement[Any]:
-    """One aggregate of a rolled-up series, as the raw path computes it (`_aggregate`)."""
+def _heart_rate_ranks(where: Sequence[ColumnElement[bool]], key: ColumnElement[Any] | None) -> Subquery:
+    """The heart-rate rollups per bucket and heart-rate value, with how many heart-rate samples of the
+    bucket rank below that value (`before`) and in all (`total`): what a percentile needs."""
+    h = activity_sample_hr_quarters
+    keys = [h.c.heart_rate] if key is None else [key, h.c.heart_rate]
+    per_value = (
+        select(
+            *([] if key is None else [key.label("bucket")]),
+            h.c.heart_rate,
+            func.sum(h.c.samples).label("samples"),
+            func.min(h.c.first_ts).label("first_ts"),
+            func.max(h.c.last_ts).label("last_ts"),
+            func.sum(h.c.n_heart_rate).label("n_heart_rate"),
+            func.sum(h.c.s_heart_rate).label("s_heart_rate"),
+            func.min(h.c.lo_heart_rate).label("lo_heart_rate"),
+            func.max(h.c.hi_heart_rate).label("hi_heart_rate"),
+        )
+        .where(*where)
+        .group_by(*keys)
+        .subquery("per_value")
+    )
+    partition = None if key is None else [per_value.c.bucket]
+    n = per_value.c.n_heart_rate
+    return select(
+        per_value,
+        (func.sum(n).over(partition_by=partition, order_by=per_value.c.heart_rate) - n).label("before"),
+        func.sum(n).over(partition_by=partition).label("total"),
+    ).subquery("ranked")
+
+
+def _percentile(ranked: Subquery, q: float) -> ColumnElement[Any]:
+    """`percentile_cont(q)` of heart rate from `_heart_rate_ranks`, with PostgreSQL's arithmetic: the values
+    at ranks floor and ceil of q·(n−1), interpolated."""
+    position = literal(q, Float) * (cast(ranked.c.total, Float) - 1.0)  # the same on every row of a bucket
+    present = ranked.c.heart_rate.is_not(None)
+    reached = ranked.c.before + ranked.c.n_heart_rate
+    value = cast(ranked.c.heart_rate, Float)
+    low = func.min(value).filter(present & (reached > func.floor(position)))
+    high = func.min(value).filter(present & (reached > func.ceil(position)))
+    return low + (func.max(position) - func.floor(func.max(position))) * (high - low)
+
+
+def _from_rollup(table: Table | Subquery, series: str, aggregate: str, *, pace: bool) -> ColumnElement[Any]:
+    """One aggregate of a rolled-up series, as the raw path computes it (`_aggregate`); a percentile (of
+    heart rate) from `_heart_rate_ranks`."""
+    if aggregate in PERCENTILES:
+        assert isinstance(table, Subquery) and series == "heart_rate"
+        return cast(_percentile(table, PERCENTILES[aggregate]), Float)
     n, total, low, high = (table.c[f"{p}_{series}"] for p in ("n", "s", "lo", "hi"))
     if aggregate == "count":
         return cast(func.coalesce(func.sum(n), 0), Float)
@@ -435,25 +497,30 @@ def build_rollup_query(
         where.append(m.c.heart_rate >= query.hr_min)
     if query.hr_max is not None:
         where.append(m.c.heart_rate <= query.hr_max)
-    values: list[ColumnElement[Any]] = []
-    for metric in query.metrics:
-        pace = metric == "pace_s_per_km"
-        values += [_from_rollup(m, "moving" if pace else metric, a, pace=pace) for a in query.aggregates]
-    labelled = [v.label(f"c{k}") for k, v in enumerate(values)]
-    stats = [
-        func.coalesce(func.sum(m.c.samples), 0).label("samples"),
-        func.min(m.c.first_ts).label("first_ts"),
-        func.max(m.c.last_ts).label("last_ts"),
-    ]
-    if query.bucket == "none":
-        return select(literal(None).label("bucket"), *stats, *labelled).where(*where)
-    key: ColumnElement[Any]
+    key: ColumnElement[Any] | None = None
     if query.bucket == "activity":
         key = m.c.activity_id
-    else:
+    elif query.bucket != "none":
         local = func.timezone(bindparam("tz", tz), time_column)
         origin = cast(bindparam("origin", BUCKET_ORIGIN, type_=DateTime()), DateTime(timezone=False))
         key = func.date_bin(bindparam("stride", BUCKET_INTERVALS[query.bucket]), local, origin)
+    source: Table | Subquery = m
+    if not set(query.aggregates) <= ROLLUP_AGGREGATES:  # percentiles of heart rate (`rollup_table`)
+        source = _heart_rate_ranks(where, key)
+        where = []
+        key = None if key is None else source.c.bucket
+    values: list[ColumnElement[Any]] = []
+    for metric in query.metrics:
+        pace = metric == "pace_s_per_km"
+        values += [_from_rollup(source, "moving" if pace else metric, a, pace=pace) for a in query.aggregates]
+    labelled = [v.label(f"c{k}") for k, v in enumerate(values)]
+    stats = [
+        func.coalesce(func.sum(source.c.samples), 0).label("samples"),
+        func.min(source.c.first_ts).label("first_ts"),
+        func.max(source.c.last_ts).label("last_ts"),
+    ]
+    if key is None:
+        return select(literal(None).label("bucket"), *stats, *labelled).where(*where)
     return (
         select(key.label("bucket"), *stats, *labelled).where(*where).group_by(key).order_by(key).limit(limit)
     )

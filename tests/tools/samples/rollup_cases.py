@@ -47,6 +47,11 @@ QUERIES: list[dict[str, Any]] = [
      "hr_max": 140},
     {"metrics": ["heart_rate", "pace_s_per_km"], "aggregates": ["avg", "min", "count"], "bucket": "none",
      "hr_min": 140, "hr_max": 140},
+    # percentiles of heart rate: ranks from the same rollups
+    {"metrics": ["heart_rate"], "aggregates": ["avg", "p10", "p50", "p90", "max"], "bucket": "1w"},
+    {"metrics": ["heart_rate"], "aggregates": ["p25", "p75", "count"], "bucket": "activity", "hr_min": 130},
+    {"metrics": ["heart_rate"], "aggregates": ["p50", "p95", "min"], "bucket": "none"},
+    {"metrics": ["heart_rate"], "aggregates": ["p10", "p90"], "bucket": "1d", "hr_min": 120, "hr_max": 160},
 ]  # fmt: skip
 
 

@@ -58,6 +58,18 @@ async def test_rollups_follow_reprocessing(db: AsyncSession) -> None:
     assert (await both_paths(db, user.id, QUERIES[6]))[0] != before[0]  # the band holds other samples now
 
 
+async def test_no_matching_samples_give_the_raw_empty_answer(db: AsyncSession) -> None:
+    user = await create_user(db)
+    await import_files(db, user.id)
+    for args in (
+        {"metrics": ["heart_rate"], "aggregates": ["p50", "avg", "count"], "bucket": "none", "hr_min": 250},
+        {"metrics": ["heart_rate", "cadence"], "aggregates": ["avg", "count"], "bucket": "1w", "hr_min": 250},
+    ):
+        raw, rolled = await both_paths(db, user.id, args)
+        assert_same_rows(rolled, raw)
+        assert [row[1] for row in raw] in ([0], [])
+
+
 def test_only_exact_questions_use_the_rollups() -> None:
     day = datetime(2026, 3, 1, tzinfo=UTC)
     later = datetime(2026, 3, 8, tzinfo=UTC)
@@ -71,10 +83,13 @@ def test_only_exact_questions_use_the_rollups() -> None:
     assert table({"bucket": "activity", "hr_min": 150, "hr_max": 175}) is activity_sample_hr_quarters
     assert table({"bucket": "1d", "hr_min": 150.5}) is activity_sample_hr_quarters
     assert table({"bucket": "1w", "hr_max": 150}, tz="Asia/Kathmandu") is activity_sample_hr_quarters
+    heart_rate = {"metrics": ["heart_rate"], "aggregates": ["avg", "p90"]}
+    assert table({**heart_rate, "bucket": "1w"}) is activity_sample_hr_quarters  # ranks of an integer
     for args in (
         {"bucket": "1h"},
         {"bucket": "1d", "aggregates": ["p90"]},
         {"bucket": "1d", "hr_min": 150, "aggregates": ["p50"]},
+        {"bucket": "1d", "metrics": ["heart_rate", "cadence"], "aggregates": ["p50"]},
         {"bucket": "1d", "pace_slowest_s_per_km": 400},
         {"bucket": "1d", "hr_min": 150, "pace_slowest_s_per_km": 400},
         {"bucket": "1d", "metrics": ["grade_pct"]},
