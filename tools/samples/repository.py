@@ -13,9 +13,11 @@ written some other way (a bench's bulk COPY).
 
 Aggregates (`query_samples`): `aggregate_samples` runs one statement, built by `build_samples_query` over the
 raw rows or, when `rollup_table` names rollups that give exactly the same figures, by `build_rollup_query`
-over them (a heart-rate band is a filter on the key of the heart-rate rollups). Percentiles, pace bands,
-grade and covered time stay on the raw rows: a percentile of a continuous value (speed, cadence…) needs
-every value, and grade needs each sample's neighbours. Bound parameters only, the same SQL on a hypertable
+over them (a heart-rate band is a filter on the key of the heart-rate rollups, a percentile of heart rate a
+rank in their per-bucket histogram). Other percentiles, pace bands, grade and covered time stay on the raw
+rows: a percentile of a continuous value (speed at 1 mm/s, cadence…) needs nearly every value (a quarter
+hour of running holds ~4× fewer distinct speeds than samples, of cycling ~1.2×), and grade needs each
+sample's neighbours. Bound parameters only, the same SQL on a hypertable
 and a partitioned table.
 
 The raw statement's shape:
