@@ -9,12 +9,15 @@ Each backend runs in its own process with its own embedded PostgreSQL under a te
 plain PostgreSQL (monthly partitions), and TimescaleDB (a cluster with the extension preloaded, when
 `.ci/timescaledb` has built it; skipped with a note otherwise) whose migrations make hypertables. The
 samples are the synthetic athletes of `bench/training_tools.py` (three years of runs, interleaved), loaded
-by COPY, then rolled up per minute (`rebuild_activity_sample_minutes`, what the importer writes per
-activity); on TimescaleDB the compression policies then run, as they would on a server.
+by COPY, then rolled up per minute and per quarter hour and heart rate (`rebuild_minute_rollups`, what
+the importer writes per activity); on TimescaleDB the compression policies then run, as they would on a
+server.
 
 Questions (90 days, weekly buckets, the athlete's local time):
 - "weekly avg + max HR and avg pace": `query_samples` answers it from the per-minute rollups;
-- "weekly avg HR + p90 pace": a percentile, answered from the raw samples (index range scan);
+- "per activity, HR 150-175 bpm band" and "weekly p50 + p90 HR": from the per-quarter-hour rollups keyed by
+  heart rate (a band is a filter on the key, a percentile of heart rate a rank in its histogram);
+- "weekly avg HR + p90 pace": a percentile of pace, answered from the raw samples (index range scan);
 each against the same question as a plain full scan of the raw samples (the baseline), with the rows
 compared.
 """
@@ -38,11 +41,13 @@ sys.path.insert(0, str(REPO))
 
 from bench.harness import run_on_fresh_database  # noqa: E402
 from bench.training_tools import (  # noqa: E402
+    QUERIES,
     TODAY,
     _literal_sql,
     _load,
     _timed,
     query_samples_timed,
+    same_rows,
     samples_in_last_90_days,
 )
 
@@ -50,6 +55,12 @@ QUESTIONS: dict[str, dict[str, Any]] = {
     "weekly avg + max HR, avg pace (rollups)": {
         "metrics": ["heart_rate", "pace_s_per_km"],
         "aggregates": ["avg", "max"],
+        "bucket": "1w",
+    },
+    "per activity, HR 150–175 bpm band (heart-rate rollups)": QUERIES["per activity, HR 150–175 bpm band"],
+    "weekly p50 + p90 HR (heart-rate rollups)": {
+        "metrics": ["heart_rate"],
+        "aggregates": ["p50", "p90"],
         "bucket": "1w",
     },
     "weekly avg HR + p90 pace (raw samples)": {
@@ -71,23 +82,6 @@ async def _full_scan(session: Any, sql: str, settings: tuple[str, ...]) -> list[
     return rows
 
 
-def _same(tool_rows: list[Any], scan_rows: list[Any]) -> bool:
-    """The tool's rows (rounded to 3 decimals) are the full scan's: bucket, samples and every value."""
-    want = {r[0]: tuple(r[1:]) for r in scan_rows}
-    if len(want) != len(tool_rows):
-        return False
-    for row in tool_rows:
-        scan = want.get(row.bucket_start.replace(tzinfo=None))
-        if scan is None or scan[0] != row.samples:
-            return False
-        for value, expected in zip(row.values.values(), scan[3:], strict=True):
-            if (value is None) != (expected is None):
-                return False
-            if value is not None and abs(value - float(expected)) > 1e-3 * max(1.0, abs(value)):
-                return False
-    return True
-
-
 def _ms(times: list[float]) -> str:
     ms = [t * 1000 for t in times]
     return f"p50 {statistics.median(ms):8.1f} ms   min {min(ms):8.1f} ms"
@@ -99,6 +93,7 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
     from core.database import dispose_engine, get_engine, get_sessionmaker
     from core.models import User
     from tools.deps import ToolDeps
+    from tools.samples.repository import rebuild_minute_rollups
 
     print(f"[{backend}] loading {rows:,} synthetic samples …")
     athlete_id, user_ids, written = await _load(rows, users)
@@ -106,10 +101,16 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
     started = time.perf_counter()
     async with maker() as session:
         for user_id in user_ids:
-            await session.execute(text("SELECT rebuild_activity_sample_minutes(:u)"), {"u": user_id})
+            await rebuild_minute_rollups(session, user_id)
         await session.commit()
         minutes = (await session.execute(text("SELECT count(*) FROM activity_sample_minutes"))).scalar_one()
-    print(f"[{backend}] {minutes:,} per-minute rollups in {time.perf_counter() - started:.1f} s")
+        quarters = (
+            await session.execute(text("SELECT count(*) FROM activity_sample_hr_quarters"))
+        ).scalar_one()
+    print(
+        f"[{backend}] {minutes:,} per-minute rollups and {quarters:,} per-quarter-hour heart-rate rollups "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     timescale = backend == "timescale"
     if timescale:
         started = time.perf_counter()
@@ -133,9 +134,22 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
             f"{stats[2] / 2**20:,.0f} MB in {time.perf_counter() - started:.1f} s"
         )
     async with maker() as session:
+        sizes = []
+        for table in ("activity_samples", "activity_sample_minutes", "activity_sample_hr_quarters"):
+            size = (
+                "(SELECT sum(total_bytes) FROM hypertable_detailed_size(:t))"
+                if timescale
+                else "coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(:t)), "
+                "pg_total_relation_size(:t))"
+            )
+            found = await session.execute(text(f"SELECT pg_size_pretty({size}::bigint)"), {"t": table})
+            sizes.append((table, found.scalar_one()))
+        print(f"[{backend}] on disk: " + ", ".join(f"{name} {size}" for name, size in sizes))
+    async with maker() as session:
         await session.execute(text("ANALYZE activities"))
         await session.execute(text("ANALYZE activity_samples"))
         await session.execute(text("ANALYZE activity_sample_minutes"))
+        await session.execute(text("ANALYZE activity_sample_hr_quarters"))
         await session.commit()
 
     now = datetime(TODAY.year, TODAY.month, TODAY.day, 18, 0, tzinfo=UTC)
@@ -154,10 +168,13 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
             scan_times, scan_rows = await _timed(
                 rounds, functools.partial(_full_scan, session, "/* full scan */ " + literal, settings)
             )
-            same = _same(result.rows, scan_rows)
+            same = same_rows(result.rows, scan_rows)
             speedup = statistics.median(scan_times) / statistics.median(tool_times)
             print(f"  {name}: {len(result.rows)} rows, same as the full scan: {'yes' if same else 'NO'}")
             print(f"    {'query_samples (tool)':<44}{_ms(tool_times)}")
+            if "raw samples" not in name:  # the same question from the raw rows: the path without rollups
+                raw_times, _ = await _timed(rounds, functools.partial(session.execute, statement))
+                print(f"    {'raw-samples statement (index scan)':<44}{_ms(raw_times)}")
             print(f"    {'full raw scan (baseline)':<44}{_ms(scan_times)}   → {speedup:.0f}x slower")
         await session.rollback()
     await dispose_engine()

@@ -5,6 +5,7 @@ from core.models.activity_comment import COMMENT_KINDS, ActivityComment
 from core.models.activity_figures import ActivityFigures
 from core.models.activity_gear import ActivityGear
 from core.models.activity_sample import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, activity_samples
+from core.models.activity_sample_hr_quarter import activity_sample_hr_quarters
 from core.models.activity_sample_minute import activity_sample_minutes
 from core.models.api_token import ApiToken
 from core.models.availability import AvailabilityDay, BlackoutDay
@@ -65,6 +66,7 @@ __all__ = [
     "User",
     "Workout",
     "WorkoutStep",
+    "activity_sample_hr_quarters",
     "activity_sample_minutes",
     "activity_samples",
 ]

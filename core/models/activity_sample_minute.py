@@ -31,7 +31,8 @@ ROLLUP_COLUMNS: tuple[str, ...] = (
 ROLLUP_SERIES: tuple[str, ...] = (*ROLLUP_COLUMNS, "moving")
 
 
-def _columns() -> list[Column[object]]:
+def series_columns() -> list[Column[object]]:
+    """`n_`, `s_`, `lo_`, `hi_` of every series (new Column objects: one set per table)."""
     out: list[Column[object]] = []
     for name in ROLLUP_SERIES:
         out += [
@@ -52,8 +53,8 @@ activity_sample_minutes = Table(
     Column("samples", BigInteger, nullable=False),
     Column("first_ts", DateTime(timezone=True), nullable=False),
     Column("last_ts", DateTime(timezone=True), nullable=False),
-    *_columns(),
+    *series_columns(),
     info={"created_by_migration": True},
 )
 
-__all__ = ["ROLLUP_COLUMNS", "ROLLUP_SERIES", "activity_sample_minutes"]
+__all__ = ["ROLLUP_COLUMNS", "ROLLUP_SERIES", "activity_sample_minutes", "series_columns"]

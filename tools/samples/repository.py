@@ -1,17 +1,24 @@
-"""Every statement on the per-second samples (`activity_samples`) and their per-minute rollups
-(`activity_sample_minutes`), for one user: each function takes the user and filters on it in the query.
+"""Every statement on the per-second samples (`activity_samples`) and their rollups, per minute
+(`activity_sample_minutes`) and per quarter hour and heart rate (`activity_sample_hr_quarters`), for one
+user: each function takes the user and filters on it in the query.
 
 Series. `series_rows` reads chosen activities' samples as one row of arrays per activity (`array_agg …
 ORDER BY ts`, decoded by the driver in C); `tools.samples.series` shapes them.
 
 Rollups, kept in step with the samples. `write_minute_rollups` runs right after the samples' COPY, in the
-same transaction (the SQL function `write_activity_sample_minutes` of the migration rolls the rows just
-written up, so the rollups hold exactly what the raw rows give); `delete_minute_rollups` goes with every
-delete of samples. `rebuild_minute_rollups` rolls up samples written some other way (a bench's bulk COPY).
+same transaction (the SQL function `write_activity_sample_rollups` of the migrations rolls the rows just
+written up, both ways in one pass, so the rollups hold exactly what the raw rows give);
+`delete_minute_rollups` goes with every delete of samples. `rebuild_minute_rollups` rolls up samples
+written some other way (a bench's bulk COPY).
 
 Aggregates (`query_samples`): `aggregate_samples` runs one statement, built by `build_samples_query` over the
-raw rows or, when `rollups_answer` says they give exactly the same figures, by `build_rollup_query` over the
-rollups. Bound parameters only, the same SQL on a hypertable and a partitioned table.
+raw rows or, when `rollup_table` names rollups that give exactly the same figures, by `build_rollup_query`
+over them (a heart-rate band is a filter on the key of the heart-rate rollups, a percentile of heart rate a
+rank in their per-bucket histogram). Other percentiles, pace bands, grade and covered time stay on the raw
+rows: a percentile of a continuous value (speed at 1 mm/s, cadence…) needs nearly every value (a quarter
+hour of running holds ~4× fewer distinct speeds than samples, of cycling ~1.2×), and grade needs each
+sample's neighbours. Bound parameters only, the same SQL on a hypertable
+and a partitioned table.
 
 The raw statement's shape:
 
@@ -37,13 +44,15 @@ The raw statement's shape:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Float,
     Row,
     Select,
+    Table,
     bindparam,
     case,
     cast,
@@ -56,9 +65,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 from sqlalchemy.types import DateTime
 
-from core.models import SAMPLE_COLUMNS, Activity, activity_sample_minutes, activity_samples
+from core.models import (
+    SAMPLE_COLUMNS,
+    Activity,
+    activity_sample_hr_quarters,
+    activity_sample_minutes,
+    activity_samples,
+)
 from tools.samples.spec import (
     BUCKET_INTERVALS,
     GRADE_HALF_SPAN,
@@ -103,9 +119,10 @@ async def series_rows(
 async def write_minute_rollups(
     session: AsyncSession, user_id: int, activity_id: int, first: datetime, last: datetime
 ) -> int:
-    """Roll up the activity's samples in [first, last] (all of them, just written); the minutes written."""
+    """Roll up the activity's samples in [first, last] (all of them, just written) per minute and per
+    quarter hour and heart rate, in one statement; the minutes written."""
     written = await session.execute(
-        text("SELECT write_activity_sample_minutes(:user, :activity, :first, :last)"),
+        text("SELECT write_activity_sample_rollups(:user, :activity, :first, :last)"),
         {"user": user_id, "activity": activity_id, "first": first, "last": last},
     )
     return int(written.scalar_one())
@@ -119,14 +136,21 @@ async def delete_samples(session: AsyncSession, user_id: int, activity_ids: Sequ
 
 
 async def delete_minute_rollups(session: AsyncSession, user_id: int, activity_ids: Sequence[int]) -> None:
-    m = activity_sample_minutes
-    await session.execute(delete(m).where(m.c.user_id == user_id, m.c.activity_id.in_(list(activity_ids))))
+    """Delete the rollups (per minute, per quarter hour and heart rate) of the user's activities."""
+    for m in (activity_sample_minutes, activity_sample_hr_quarters):
+        await session.execute(
+            delete(m).where(m.c.user_id == user_id, m.c.activity_id.in_(list(activity_ids)))
+        )
 
 
 async def rebuild_minute_rollups(session: AsyncSession, user_id: int) -> int:
-    """Roll up every sample of the user again (after samples were written without `copy_samples`)."""
-    written = await session.execute(text("SELECT rebuild_activity_sample_minutes(:user)"), {"user": user_id})
-    return int(written.scalar_one())
+    """Roll up every sample of the user again (after samples were written without `copy_samples`); the
+    minutes written."""
+    written = await session.execute(
+        text("SELECT rebuild_activity_sample_minutes(:user), rebuild_activity_sample_hr_quarters(:user)"),
+        {"user": user_id},
+    )
+    return int(written.one()[0])
 
 
 # --- aggregates (`query_samples`) ---------------------------------------------------------------------
@@ -144,13 +168,37 @@ async def aggregate_samples(
     hide_sources: Sequence[str] = (),
 ) -> list[Row[*tuple[Any, ...]]]:
     """The rows of `query` over the user's samples with `start` ≤ ts < `end`, from the rollups when they
-    answer it exactly (`rollups_answer`), else from the raw samples; the columns of
+    answer it exactly (`rollup_table`), else from the raw samples; the columns of
     `build_samples_query`."""
-    build = build_rollup_query if rollups_answer(query, start, end) else build_samples_query
-    statement = build(
-        query, user_id=user_id, tz=tz, start=start, end=end, limit=limit, hide_sources=hide_sources
+    common: dict[str, Any] = {
+        "user_id": user_id,
+        "tz": tz,
+        "start": start,
+        "end": end,
+        "limit": limit,
+        "hide_sources": hide_sources,
+    }
+    table = rollup_table(query, start, end, tz)
+    statement = (
+        build_samples_query(query, **common)
+        if table is None
+        else build_rollup_query(query, table=table, **common)
     )
     return list((await session.execute(statement)).all())
+
+
+async def activity_labels(
+    session: AsyncSession, user_id: int, ids: Sequence[int], hide_sources: Sequence[str] = ()
+) -> dict[int, Row[int, str | None, str, datetime]]:
+    """Id, name, sport and start of the user's activities among `ids` (none of a hidden source): what a
+    per-activity answer shows, read as plain rows (a per-activity answer has up to a thousand)."""
+    where = [Activity.user_id == user_id, Activity.id.in_(list(ids))]
+    if hide_sources:
+        where.append(Activity.source.not_in(hide_sources))
+    found = await session.execute(
+        select(Activity.id, Activity.name, Activity.sport, Activity.start_time).where(*where)
+    )
+    return {row[0]: row for row in found}
 
 
 BUCKET_ORIGIN = datetime(2001, 1, 1)  # a Monday, naive: bucket edges are local wall-clock times
@@ -314,37 +362,106 @@ def build_samples_query(
     )
 
 
-#: buckets answered from the per-minute rollups (a day or more), and the aggregates they hold exactly
-ROLLUP_BUCKETS = frozenset({"none", "1d", "1w"})
+#: buckets answered from the rollups (a day or more, an activity, everything), and the aggregates they hold
+#: exactly
+ROLLUP_BUCKETS = frozenset({"none", "activity", "1d", "1w"})
 ROLLUP_AGGREGATES = frozenset({"avg", "min", "max", "sum", "count"})
+ROLLUP_ORIGIN = datetime(2001, 1, 1, tzinfo=UTC)  # the origin of the rollups' minutes and quarter hours
+MINUTE = timedelta(minutes=1)
+QUARTER = timedelta(minutes=15)
 
 
-def _minute_aligned(moment: datetime) -> bool:
-    return moment.second == 0 and moment.microsecond == 0
+def _aligned(moment: datetime, granule: timedelta) -> bool:
+    return (moment - ROLLUP_ORIGIN) % granule == timedelta(0)
 
 
-def rollups_answer(query: SampleQuery, start: datetime, end: datetime) -> bool:
-    """Whether the per-minute rollups give exactly what the raw samples give for `query` over [start, end):
-    a bucket of a day or more (or none), aggregates a sum/count/min/max can rebuild, no per-sample
-    condition or grade, and range ends on whole minutes."""
-    return (
-        query.bucket in ROLLUP_BUCKETS
-        and set(query.aggregates) <= ROLLUP_AGGREGATES
-        and not query.needs_grade
-        and not query.covered_time
-        and query.hr_min is None
-        and query.hr_max is None
-        and query.pace_fastest_s_per_km is None
-        and query.pace_slowest_s_per_km is None
-        and _minute_aligned(start)
-        and _minute_aligned(end)
+def _local_days_aligned(tz: str, start: datetime, end: datetime, granule: timedelta) -> bool:
+    """Whether every local midnight from `start` to `end` (the day and week bucket edges) falls on a
+    `granule` boundary: true in every time zone whose offsets are whole quarter hours, i.e. all in use."""
+    zone = ZoneInfo(tz)
+    day = start.astimezone(zone).date()
+    while (midnight := datetime.combine(day, time(), tzinfo=zone)) < end:
+        offset = midnight.utcoffset()
+        if offset is None or offset % granule:
+            return False
+        day += timedelta(days=1)
+    return True
+
+
+def rollup_table(query: SampleQuery, start: datetime, end: datetime, tz: str) -> Table | None:
+    """The rollups that give exactly what the raw samples give for `query` over [start, end), or None (the
+    raw samples answer it): a bucket of a day or more, an activity or none; aggregates a sum/count/min/max
+    can rebuild, or percentiles of heart rate alone; no pace band, grade or covered time. Without a
+    heart-rate band or percentile, the per-minute rollups (range ends on whole minutes); with one, the
+    per-quarter-hour rollups keyed by heart rate (range ends and local day edges on whole quarter hours)."""
+    percentiles = not set(query.aggregates) <= ROLLUP_AGGREGATES
+    if (
+        query.bucket not in ROLLUP_BUCKETS
+        or (percentiles and query.metrics != ["heart_rate"])  # only an integer key gives exact ranks
+        or query.needs_grade
+        or query.covered_time
+        or query.pace_fastest_s_per_km is not None
+        or query.pace_slowest_s_per_km is not None
+    ):
+        return None
+    if query.hr_min is None and query.hr_max is None and not percentiles:
+        aligned = _aligned(start, MINUTE) and _aligned(end, MINUTE)
+        return activity_sample_minutes if aligned else None
+    aligned = _aligned(start, QUARTER) and _aligned(end, QUARTER)
+    if aligned and (query.bucket in ("none", "activity") or _local_days_aligned(tz, start, end, QUARTER)):
+        return activity_sample_hr_quarters
+    return None
+
+
+def _heart_rate_ranks(where: Sequence[ColumnElement[bool]], key: ColumnElement[Any] | None) -> Subquery:
+    """The heart-rate rollups per bucket and heart-rate value, with how many heart-rate samples of the
+    bucket rank below that value (`before`) and in all (`total`): what a percentile needs."""
+    h = activity_sample_hr_quarters
+    keys = [h.c.heart_rate] if key is None else [key, h.c.heart_rate]
+    per_value = (
+        select(
+            *([] if key is None else [key.label("bucket")]),
+            h.c.heart_rate,
+            func.sum(h.c.samples).label("samples"),
+            func.min(h.c.first_ts).label("first_ts"),
+            func.max(h.c.last_ts).label("last_ts"),
+            func.sum(h.c.n_heart_rate).label("n_heart_rate"),
+            func.sum(h.c.s_heart_rate).label("s_heart_rate"),
+            func.min(h.c.lo_heart_rate).label("lo_heart_rate"),
+            func.max(h.c.hi_heart_rate).label("hi_heart_rate"),
+        )
+        .where(*where)
+        .group_by(*keys)
+        .subquery("per_value")
     )
+    partition = None if key is None else [per_value.c.bucket]
+    n = per_value.c.n_heart_rate
+    return select(
+        per_value,
+        (func.sum(n).over(partition_by=partition, order_by=per_value.c.heart_rate) - n).label("before"),
+        func.sum(n).over(partition_by=partition).label("total"),
+    ).subquery("ranked")
 
 
-def _from_rollup(series: str, aggregate: str, *, pace: bool) -> ColumnElement[Any]:
-    """One aggregate of a rolled-up series, as the raw path computes it (`_aggregate`)."""
-    m = activity_sample_minutes
-    n, total, low, high = (m.c[f"{p}_{series}"] for p in ("n", "s", "lo", "hi"))
+def _percentile(ranked: Subquery, q: float) -> ColumnElement[Any]:
+    """`percentile_cont(q)` of heart rate from `_heart_rate_ranks`, with PostgreSQL's arithmetic: the values
+    at ranks floor and ceil of q·(n−1), interpolated."""
+    position = literal(q, Float) * (cast(ranked.c.total, Float) - 1.0)  # the same on every row of a bucket
+    present = ranked.c.heart_rate.is_not(None)
+    reached = ranked.c.before + ranked.c.n_heart_rate
+    value = cast(ranked.c.heart_rate, Float)
+    low = func.min(value).filter(present & (reached > func.floor(position)))
+    high = func.min(value).filter(present & (reached > func.ceil(position)))
+    return low + (func.max(position) - func.floor(func.max(position))) * (high - low)
+
+
+def _from_rollup(table: Table | Subquery, series: str, aggregate: str, *, pace: bool) -> ColumnElement[Any]:
+    """One aggregate of a rolled-up series, as the raw path computes it (`_aggregate`); a percentile (of
+    heart rate) from `_heart_rate_ranks`."""
+    if aggregate in PERCENTILES:
+        assert isinstance(table, Subquery) and series == "heart_rate"
+        return cast(_percentile(table, PERCENTILES[aggregate]), Float)
+    n, total, low, high = (table.c[f"{p}_{series}"] for p in ("n", "s", "lo", "hi"))
     if aggregate == "count":
         return cast(func.coalesce(func.sum(n), 0), Float)
     if aggregate == "sum":
@@ -370,27 +487,42 @@ def build_rollup_query(
     end: datetime,
     limit: int,
     hide_sources: Sequence[str] = (),
+    table: Table = activity_sample_minutes,
 ) -> Select[tuple[object, ...]]:
-    """`build_samples_query`'s result, with the same columns, from the per-minute rollups (only for what
-    `rollups_answer` accepts)."""
-    m = activity_sample_minutes
-    where: list[ColumnElement[bool]] = [m.c.user_id == user_id, m.c.minute >= start, m.c.minute < end]
+    """`build_samples_query`'s result, with the same columns, from the rollups `table` (only for what
+    `rollup_table` accepts, with the table it names)."""
+    m = table
+    time_column = m.c.quarter if m is activity_sample_hr_quarters else m.c.minute
+    where: list[ColumnElement[bool]] = [m.c.user_id == user_id, time_column >= start, time_column < end]
     where += _activity_filters(m.c.activity_id, query, user_id, hide_sources)
+    if query.hr_min is not None:  # on the key: the same comparison as the raw path's
+        where.append(m.c.heart_rate >= query.hr_min)
+    if query.hr_max is not None:
+        where.append(m.c.heart_rate <= query.hr_max)
+    key: ColumnElement[Any] | None = None
+    if query.bucket == "activity":
+        key = m.c.activity_id
+    elif query.bucket != "none":
+        local = func.timezone(bindparam("tz", tz), time_column)
+        origin = cast(bindparam("origin", BUCKET_ORIGIN, type_=DateTime()), DateTime(timezone=False))
+        key = func.date_bin(bindparam("stride", BUCKET_INTERVALS[query.bucket]), local, origin)
+    source: Table | Subquery = m
+    if not set(query.aggregates) <= ROLLUP_AGGREGATES:  # percentiles of heart rate (`rollup_table`)
+        source = _heart_rate_ranks(where, key)
+        where = []
+        key = None if key is None else source.c.bucket
     values: list[ColumnElement[Any]] = []
     for metric in query.metrics:
         pace = metric == "pace_s_per_km"
-        values += [_from_rollup("moving" if pace else metric, a, pace=pace) for a in query.aggregates]
+        values += [_from_rollup(source, "moving" if pace else metric, a, pace=pace) for a in query.aggregates]
     labelled = [v.label(f"c{k}") for k, v in enumerate(values)]
     stats = [
-        func.coalesce(func.sum(m.c.samples), 0).label("samples"),
-        func.min(m.c.first_ts).label("first_ts"),
-        func.max(m.c.last_ts).label("last_ts"),
+        func.coalesce(func.sum(source.c.samples), 0).label("samples"),
+        func.min(source.c.first_ts).label("first_ts"),
+        func.max(source.c.last_ts).label("last_ts"),
     ]
-    if query.bucket == "none":
+    if key is None:
         return select(literal(None).label("bucket"), *stats, *labelled).where(*where)
-    local = func.timezone(bindparam("tz", tz), m.c.minute)
-    origin = cast(bindparam("origin", BUCKET_ORIGIN, type_=DateTime()), DateTime(timezone=False))
-    key = func.date_bin(bindparam("stride", BUCKET_INTERVALS[query.bucket]), local, origin)
     return (
         select(key.label("bucket"), *stats, *labelled).where(*where).group_by(key).order_by(key).limit(limit)
     )

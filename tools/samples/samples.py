@@ -2,8 +2,8 @@
 
 The statement (built in `repository.py`) always filters on the user from the tool's dependencies and on a
 time range, so the planner touches only that athlete's rows in the partitions (or chunks) of that range.
-Buckets of a day or more without per-sample conditions are answered from the per-minute rollups
-(`rollups_answer`): the same figures from ~60× fewer rows.
+Buckets of a day or more, per activity or none, without percentiles or per-sample conditions other than a
+heart-rate band, are answered from the rollups (`rollup_table`): the same figures from ~30–60× fewer rows.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field
 
 from core.errors import NotFound
-from core.models import Activity
 from tools.activities.repository import Activities
 from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.registry import tool
-from tools.samples.repository import aggregate_samples
+from tools.samples.repository import activity_labels, aggregate_samples
 from tools.samples.spec import DEFAULT_DAYS, MAX_DAYS, MAX_OUTPUT_BYTES, MAX_ROWS, SampleQuery
 
 ACTIVITY_RANGE_MARGIN = timedelta(minutes=1)
@@ -132,10 +131,10 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
     result = result[:max_rows]
     columns = args.column_names()
 
-    activities: dict[int, Activity] = {}
+    labels = {}
     if args.bucket == "activity" and result:
         ids = [int(row.bucket) for row in result]
-        activities = await Activities(deps.session, deps.user_id).by_id(ids, hidden=hidden_sources(deps))
+        labels = await activity_labels(deps.session, deps.user_id, ids, hidden_sources(deps))
 
     rows = []
     for row in result:
@@ -152,11 +151,10 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
             seconds=round(float(row.seconds), 1) if args.covered_time else None,
         )
         if args.bucket == "activity":
-            activity = activities.get(int(row.bucket))
+            label = labels.get(int(row.bucket))
             out.activity_id = int(row.bucket)
-            if activity is not None:
-                out.activity_name, out.sport = activity.name, activity.sport
-                out.activity_start = activity.start_time
+            if label is not None:
+                out.activity_name, out.sport, out.activity_start = label.name, label.sport, label.start_time
         elif args.bucket != "none":
             out.bucket_start = row.bucket.replace(tzinfo=deps.tz)
         rows.append(out)

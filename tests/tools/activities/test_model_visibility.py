@@ -21,7 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.context import load_context
 from core.errors import CoachError
-from core.models import Activity, User, activity_sample_minutes, activity_samples
+from core.models import (
+    Activity,
+    User,
+    activity_sample_hr_quarters,
+    activity_sample_minutes,
+    activity_samples,
+)
 from core.settings import get_settings
 from tests.factories import create_activity, create_user
 from tools.deps import ToolDeps
@@ -132,8 +138,8 @@ async def test_no_model_facing_tool_or_turn_context_mentions_a_strava_api_activi
 
     async with db.begin_nested() as without:  # the same account without the Strava activity
         await db.execute(delete(activity_samples).where(activity_samples.c.activity_id == strava.id))
-        minutes = activity_sample_minutes
-        await db.execute(delete(minutes).where(minutes.c.activity_id == strava.id))
+        for rollups in (activity_sample_minutes, activity_sample_hr_quarters):
+            await db.execute(delete(rollups).where(rollups.c.activity_id == strava.id))
         await db.execute(delete(Activity).where(Activity.id == strava.id))
         expected = await _answers(db, user, strava, for_model=True)
         await without.rollback()

@@ -3,15 +3,19 @@ activity is re-processed or deleted, and `query_samples` uses them only where th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.models import activity_sample_hr_quarters, activity_sample_minutes
 from tests.factories import create_user
+from tests.tools.activities.test_reprocess import changed_parser
 from tests.tools.samples.rollup_cases import QUERIES, assert_same_rows, both_paths, import_files
+from tools.activities.reprocess import reprocess_activity
 from tools.activities.store import delete_activity
-from tools.samples.repository import rollups_answer
+from tools.samples.repository import rollup_table
 from tools.samples.spec import SampleQuery
 
 
@@ -40,21 +44,71 @@ async def test_rollups_follow_deletes(db: AsyncSession) -> None:
         assert_same_rows(rolled, raw)
 
 
+async def test_rollups_follow_reprocessing(db: AsyncSession) -> None:
+    """`reprocess` rewrites the samples (here with heart rates shifted): the rollups keyed by heart rate
+    are rewritten with them."""
+    user = await create_user(db)
+    ids = await import_files(db, user.id)
+    before = await both_paths(db, user.id, QUERIES[6])
+    result = await reprocess_activity(db, user.id, ids[0], decode=changed_parser)
+    assert result.status == "reprocessed"
+    for args in QUERIES:
+        raw, rolled = await both_paths(db, user.id, args)
+        assert_same_rows(rolled, raw)
+    assert (await both_paths(db, user.id, QUERIES[6]))[0] != before[0]  # the band holds other samples now
+
+
+async def test_no_matching_samples_give_the_raw_empty_answer(db: AsyncSession) -> None:
+    user = await create_user(db)
+    await import_files(db, user.id)
+    for args in (
+        {"metrics": ["heart_rate"], "aggregates": ["p50", "avg", "count"], "bucket": "none", "hr_min": 250},
+        {"metrics": ["heart_rate", "cadence"], "aggregates": ["avg", "count"], "bucket": "1w", "hr_min": 250},
+    ):
+        raw, rolled = await both_paths(db, user.id, args)
+        assert_same_rows(rolled, raw)
+        assert [row[1] for row in raw] in ([0], [])
+
+
 def test_only_exact_questions_use_the_rollups() -> None:
     day = datetime(2026, 3, 1, tzinfo=UTC)
     later = datetime(2026, 3, 8, tzinfo=UTC)
-    assert rollups_answer(SampleQuery(bucket="1w"), day, later)
-    assert rollups_answer(SampleQuery(bucket="none", aggregates=["min", "max", "count"]), day, later)
+
+    def table(args: dict[str, Any], start: datetime = day, tz: str = "Europe/Berlin") -> object:
+        return rollup_table(SampleQuery.model_validate(args), start, later, tz)
+
+    assert table({"bucket": "1w"}) is activity_sample_minutes
+    assert table({"bucket": "none", "aggregates": ["min", "max", "count"]}) is activity_sample_minutes
+    assert table({"bucket": "activity"}) is activity_sample_minutes
+    assert table({"bucket": "activity", "hr_min": 150, "hr_max": 175}) is activity_sample_hr_quarters
+    assert table({"bucket": "1d", "hr_min": 150.5}) is activity_sample_hr_quarters
+    assert table({"bucket": "1w", "hr_max": 150}, tz="Asia/Kathmandu") is activity_sample_hr_quarters
+    heart_rate = {"metrics": ["heart_rate"], "aggregates": ["avg", "p90"]}
+    assert table({**heart_rate, "bucket": "1w"}) is activity_sample_hr_quarters  # ranks of an integer
     for args in (
         {"bucket": "1h"},
-        {"bucket": "activity"},
         {"bucket": "1d", "aggregates": ["p90"]},
-        {"bucket": "1d", "hr_min": 150},
+        {"bucket": "1d", "hr_min": 150, "aggregates": ["p50"]},
+        {"bucket": "1d", "metrics": ["heart_rate", "cadence"], "aggregates": ["p50"]},
         {"bucket": "1d", "pace_slowest_s_per_km": 400},
+        {"bucket": "1d", "hr_min": 150, "pace_slowest_s_per_km": 400},
         {"bucket": "1d", "metrics": ["grade_pct"]},
+        {"bucket": "1d", "hr_min": 150, "covered_time": True},
     ):
-        assert not rollups_answer(SampleQuery.model_validate(args), day, later), args
-    assert not rollups_answer(SampleQuery(bucket="1d"), day.replace(second=30), later)  # mid-minute range
+        assert table(args) is None, args
+    assert table({"bucket": "1d"}, start=day.replace(second=30)) is None  # mid-minute range
+    # a heart-rate band needs range ends and local day edges on whole quarter hours (the rollups' rows)
+    assert table({"bucket": "1d", "hr_min": 150}, start=day.replace(minute=20)) is None
+    assert table({"bucket": "1d", "hr_min": 150}, tz="America/Caracas") is activity_sample_hr_quarters
+    lmt = datetime(1890, 3, 1, tzinfo=UTC)  # Berlin's local mean time was UTC+0:53:28
+    assert (
+        rollup_table(SampleQuery(bucket="1d", hr_min=150), lmt, lmt + timedelta(days=3), "Europe/Berlin")
+        is None
+    )
+    assert (
+        rollup_table(SampleQuery(bucket="none", hr_min=150), lmt, lmt + timedelta(days=3), "Europe/Berlin")
+        is activity_sample_hr_quarters
+    )
 
 
 def test_the_rollups_hold_every_column_query_samples_can_aggregate() -> None:

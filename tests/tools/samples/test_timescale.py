@@ -17,7 +17,7 @@ from tests.factories import create_user
 from tests.tools.samples.rollup_cases import QUERIES, answers, assert_same_rows, both_paths, import_files
 from tools.activities.store import delete_activity
 
-TABLES = ("activity_samples", "activity_sample_minutes")
+TABLES = ("activity_samples", "activity_sample_minutes", "activity_sample_hr_quarters")
 
 
 @pytest.fixture
