@@ -16,6 +16,8 @@ Printed:
   included, plus BEGIN / COMMIT / ROLLBACK) and the checkpointer's psycopg cursor (one per parameter set of
   an `executemany`), by kind; first turns and later turns apart.
 - Redis commands per turn, by command: the server's own count (`INFO commandstats`).
+- Function calls per later turn (Python and C, counted by `sys.setprofile`) on the api path and for the bare
+  turn: a deterministic stand-in for CPU on a busy machine.
 The counting runs in a phase of its own, after the CPU phase (its instrumentation takes CPU).
 `--profile N` then runs the api path again under a CPU-time stack sampler and prints the N functions found
 most often on the stack, with their share of the samples: where a turn's CPU goes.
@@ -210,6 +212,24 @@ class StackSampler:
         self._cpu0 = time.process_time()
 
 
+class FunctionCalls:
+    """Counts the function calls (Python and C) this thread makes while inside (`sys.setprofile`)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def _count(self, frame: Any, event: str, arg: Any) -> None:
+        if event == "call" or event == "c_call":
+            self.calls += 1
+
+    def __enter__(self) -> FunctionCalls:
+        sys.setprofile(self._count)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.setprofile(None)
+
+
 # --- the turns ---------------------------------------------------------------------------------------------
 
 
@@ -338,6 +358,20 @@ async def _bench(users: int, per_user: int, profile: int = 0) -> None:
         )
         print(f"    SQL:   {_breakdown(sql[kind])}")
         print(f"    Redis: {_breakdown(cmds[kind])}")
+    # function calls: a deterministic measure of the CPU a turn's Python takes, where timings are noisy
+    people = await athletes(min(users, 10))
+    for user, thread in people:  # their first turns: the later ones, the usual kind, are counted
+        await api_turn(user, thread)
+    with FunctionCalls() as api_calls:
+        for user, thread in people:
+            await api_turn(user, thread)
+    with FunctionCalls() as bare_calls:
+        for user, _ in people:
+            await bare_turn(user)
+    print(
+        f"  function calls per later turn (Python and C, sys.setprofile): api path "
+        f"{api_calls.calls / len(people):,.0f}, bare pydantic-ai turn {bare_calls.calls / len(people):,.0f}"
+    )
     if profile:
         people = await athletes(users)
         with StackSampler(0.001) as sampler:
