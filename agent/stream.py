@@ -46,13 +46,14 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack
 from datetime import datetime
 from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.pregel._task_status import read_task_statuses  # how LangGraph reads a step's writes
 from langgraph.types import Command
 from pydantic_ai.models import Model
 from redis.asyncio import Redis
@@ -85,7 +86,7 @@ from tools.registry import ToolSpec, all_tools
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ApprovalDecision", "CoachEvent", "graph_for", "stream"]
+__all__ = ["ApprovalDecision", "CoachEvent", "graph_for", "stream", "waiting_approval"]
 
 _graphs: dict[int, tuple[BaseCheckpointSaver[Any], CompiledStateGraph[Any, Any, Any, Any]]] = {}
 
@@ -305,10 +306,7 @@ class _Turn:
         checkpointer = self.checkpointer or await get_checkpointer()
         graph = graph_for(checkpointer)
         # a thread that does not exist yet has no checkpoint to read
-        waiting = None
-        if existing is not None:
-            config: Any = {"configurable": {"thread_id": str(existing.id)}}
-            waiting = _waiting(await graph.aget_state(config))
+        waiting = await waiting_approval(checkpointer, existing.id) if existing is not None else None
         if isinstance(message, ApprovalDecision) and (
             waiting is None or waiting.get("approval_id") != message.approval_id
         ):
@@ -319,7 +317,7 @@ class _Turn:
         conversation = existing or await create_thread(
             self.db, user, tid, first_message=text, channel=self.channel
         )
-        config = {"configurable": {"thread_id": str(conversation.id)}}
+        config: Any = {"configurable": {"thread_id": str(conversation.id)}}
         graph_input: Any
         if isinstance(message, ApprovalDecision):
             assert waiting is not None
@@ -435,8 +433,28 @@ class _Interrupts:
 
 def _waiting(snapshot: Any) -> dict[str, Any] | None:
     """The approval the thread is waiting for, if any (the first pending interrupt's payload)."""
-    for item in getattr(snapshot, "interrupts", ()) or ():
+    return _approval_of(getattr(snapshot, "interrupts", ()) or ())
+
+
+def _approval_of(interrupts: Iterable[Any]) -> dict[str, Any] | None:
+    for item in interrupts:
         value = getattr(item, "value", None)
         if isinstance(value, dict) and "approval_id" in value:
             return value
     return None
+
+
+async def waiting_approval(
+    checkpointer: BaseCheckpointSaver[Any], thread_id: uuid.UUID | str
+) -> dict[str, Any] | None:
+    """The approval the thread's latest checkpoint waits for, if any — what `graph.aget_state(config)
+    .interrupts` gives, read from the checkpoint's pending writes as LangGraph itself reads them
+    (`read_task_statuses`: a task's interrupt waits while the task has no output), without the state
+    snapshot `aget_state` builds around it (every channel restored, the next tasks prepared)."""
+    saved = await checkpointer.aget_tuple(
+        {"configurable": {"thread_id": str(thread_id), "checkpoint_ns": ""}}
+    )
+    if saved is None or not saved.pending_writes:
+        return None
+    statuses = read_task_statuses(saved.pending_writes).values()
+    return _approval_of(item for status in statuses for item in status.pending_interrupts)

@@ -115,12 +115,10 @@ async def authenticate(
 
 
 async def _from_token(session: AsyncSession, token: str) -> Auth | None:
-    row = await token_store.find_active_token(session, token)
-    if row is None:
+    found = await token_store.find_active_token_user(session, token)
+    if found is None:
         return None
-    user = await session.get(User, row.user_id)
-    if user is None:
-        return None
+    row, user = found
     if token_store.needs_touch(row):
         # in the request's own unit of work (no second pooled connection); it never waits on another toucher
         await token_store.touch_token(session, row.id)

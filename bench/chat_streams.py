@@ -11,8 +11,12 @@ whose app is the production app plus a bench-only `GET /bench/echo` SSE route. E
 `--streams` streams at once: first all echo streams, then all chat streams ("who am I?": the offline coach
 calls `whoami` and streams its answer). Per kind it prints errors, p50/p99 time to first event and to the
 last event, events per stream, and the api process's RSS (before, peak, after). The client runs on the same
-machine and takes CPU too. `--profile N`: the api process samples its own stack (`chat_turn_cost`'s
-CPU-time sampler) and, after each kind's streams, the bench prints their N costliest functions.
+machine and takes CPU too: each kind's line gives the CPU the api process and this client used in the round.
+`--profile N`: the api process samples its own stack (`chat_turn_cost`'s CPU-time sampler) and, after each
+kind's streams, the bench prints their N costliest functions. `--phases`: the api process times where each
+chat request's wall time goes (`bench.stream_phases`: arrival → endpoint → turn started → first event →
+running → final; pool waits, the turn's prepare / graph / save, the event loop's lag) and the bench prints it
+after each kind's streams.
 """
 
 from __future__ import annotations
@@ -76,10 +80,22 @@ def serve(port: int) -> None:
         timeout_graceful_shutdown=15,
         backlog=4096,
     )
+    from fastapi.responses import PlainTextResponse
+
+    if os.environ.get("RUNCOACH_BENCH_PHASES"):
+        from bench.stream_phases import install
+
+        phases_report = install(app)
+
+        @app.post("/bench/phases")
+        async def phases(received: dict[str, float] | None = None) -> PlainTextResponse:
+            """The phases since the last call (and start afresh); `received`: the client's first events."""
+            return PlainTextResponse(phases_report(received))
+
+        app.router.routes.insert(0, app.router.routes.pop())
     if not os.environ.get("RUNCOACH_BENCH_PROFILE"):
         uvicorn.Server(config).run()
         return
-    from fastapi.responses import PlainTextResponse
 
     from bench.chat_turn_cost import StackSampler
 
@@ -104,6 +120,8 @@ def serve(port: int) -> None:
 @dataclass
 class Result:
     ok: bool
+    thread: str = ""
+    first_at: float | None = None  # time.monotonic() of the first event
     first_s: float | None = None
     done_s: float | None = None
     events: int = 0
@@ -120,6 +138,12 @@ class Rss:
         import psutil
 
         return int(psutil.Process(self.pid).memory_info().rss)
+
+    def cpu(self) -> float:
+        import psutil
+
+        times = psutil.Process(self.pid).cpu_times()
+        return float(times.user + times.system)
 
     def start(self) -> None:
         self.samples.clear()
@@ -139,7 +163,11 @@ class Rss:
 
 async def one_stream(client: Any, method: str, url: str, **kwargs: Any) -> Result:
     started = time.perf_counter()
-    result = Result(ok=False)
+    # a chat request is known by its thread, an echo one by an id of its own (`bench.stream_phases`)
+    key = url.rsplit("/", 2)[-2] if method == "POST" else uuid.uuid4().hex
+    result = Result(ok=False, thread=key)
+    bench = {"X-Bench-Sent": repr(time.monotonic()), "X-Bench-Id": key}
+    kwargs["headers"] = {**kwargs.get("headers", {}), **bench}
     last_event = ""
     ids: list[str] = []
     try:
@@ -157,6 +185,7 @@ async def one_stream(client: Any, method: str, url: str, **kwargs: Any) -> Resul
                     now = time.perf_counter() - started
                     if result.first_s is None:
                         result.first_s = now
+                        result.first_at = time.monotonic()
                     result.done_s = now
                     result.events += 1
     except Exception as exc:  # a failed stream is a figure, not the end of the bench
@@ -179,7 +208,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
-def report(name: str, results: list[Result], rss: tuple[int, int, int], wall_s: float) -> None:
+def report(
+    name: str, results: list[Result], rss: tuple[int, int, int], wall_s: float, cpu: tuple[float, float]
+) -> None:
     good = [r for r in results if r.ok]
     errors = [r.error for r in results if not r.ok]
     first = [r.first_s * 1000 for r in good if r.first_s is not None]
@@ -197,6 +228,10 @@ def report(name: str, results: list[Result], rss: tuple[int, int, int], wall_s: 
         print(f"    time to last event   p50 {p50:8.1f} ms   p99 {p99:8.1f} ms")
         print(f"    events per stream    mean {statistics.fmean(r.events for r in good):.1f}")
     print(f"    api RSS              before {mb[0]:.0f} MB   peak {mb[1]:.0f} MB   after {mb[2]:.0f} MB")
+    print(
+        f"    CPU in the round     api process {cpu[0]:.2f} s ({100 * cpu[0] / wall_s:.0f} % of a core), "
+        f"this client {cpu[1]:.2f} s"
+    )
     for error in sorted(set(errors))[:5]:
         print(f"    error x{errors.count(error)}: {error}")
 
@@ -236,7 +271,13 @@ async def warm_tokens(client: Any, pairs: list[tuple[str, str]]) -> None:
 
 
 async def run_rounds(
-    base: str, pairs: list[tuple[str, str]], rounds: int, rss: Rss, *, profile: bool = False
+    base: str,
+    pairs: list[tuple[str, str]],
+    rounds: int,
+    rss: Rss,
+    *,
+    profile: bool = False,
+    phases: bool = False,
 ) -> None:
     import httpx
 
@@ -276,12 +317,19 @@ async def run_rounds(
                     ]
                 if profile:
                     await client.post("/bench/profile", params={"reset": True})
+                if phases:
+                    await client.post("/bench/phases")
+                api_cpu, own_cpu = rss.cpu(), time.process_time()
                 results = await asyncio.gather(*tasks)
                 wall = time.perf_counter() - started
+                cpu = (rss.cpu() - api_cpu, time.process_time() - own_cpu)
                 peak = rss.stop()
-                report(name, list(results), (before, peak, rss.now()), wall)
+                report(name, list(results), (before, peak, rss.now()), wall, cpu)
                 if profile:
                     print((await client.post("/bench/profile")).text)
+                if phases:
+                    received = {r.thread: r.first_at for r in results if r.first_at is not None}
+                    print((await client.post("/bench/phases", json=received)).text)
 
 
 def main() -> None:
@@ -293,6 +341,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--profile", type=int, default=0, help="the api process prints its N functions most on the stack"
+    )
+    parser.add_argument(
+        "--phases", action="store_true", help="the api process times where each chat request's time goes"
     )
     parser.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -328,12 +379,18 @@ def main() -> None:
             env["RUNCOACH_CHAT_MAX_CONCURRENT_TURNS"] = str(args.slots)
         if args.profile:
             env["RUNCOACH_BENCH_PROFILE"] = str(args.profile)
+        if args.phases:
+            env["RUNCOACH_BENCH_PHASES"] = "1"
         proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env, cwd=REPO)
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, proc)
         slots = args.slots if args.slots is not None else "default"
         print(f"chat streams vs echo streams, one api process (pid {proc.pid}), offline model, slots {slots}")
-        asyncio.run(run_rounds(base, pairs, args.rounds, Rss(proc.pid), profile=bool(args.profile)))
+        asyncio.run(
+            run_rounds(
+                base, pairs, args.rounds, Rss(proc.pid), profile=bool(args.profile), phases=args.phases
+            )
+        )
     finally:
         if proc is not None:
             proc.terminate()

@@ -16,6 +16,8 @@ Printed:
   included, plus BEGIN / COMMIT / ROLLBACK) and the checkpointer's psycopg cursor (one per parameter set of
   an `executemany`), by kind; first turns and later turns apart.
 - Redis commands per turn, by command: the server's own count (`INFO commandstats`).
+- Function calls per later turn (Python and C, counted by `sys.setprofile`) on the api path and for the bare
+  turn: a deterministic stand-in for CPU on a busy machine.
 The counting runs in a phase of its own, after the CPU phase (its instrumentation takes CPU).
 `--profile N` then runs the api path again under a CPU-time stack sampler and prints the N functions found
 most often on the stack, with their share of the samples: where a turn's CPU goes.
@@ -132,7 +134,11 @@ async def redis_calls(redis: Any) -> Counter[str]:
 class StackSampler:
     """A CPU-time stack sampler: `ITIMER_PROF` interrupts the process every `interval_s` of CPU it uses and
     the handler, in the main thread, records the stack it interrupted (so waiting is never sampled, and a
-    sample is where the CPU actually went). Counts each function once per sample."""
+    sample is where the CPU actually went). Counts each function once per sample.
+
+    The kernel fires the timer at its own tick at most (250 Hz here: asked for every 1 ms, it fires every
+    4 ms), so the report gives the CPU the samples stand for as measured (`time.process_time`), not as
+    samples times `interval_s`."""
 
     def __init__(self, interval_s: float = 0.0005) -> None:
         self.interval_s = interval_s
@@ -140,9 +146,11 @@ class StackSampler:
         self.inside: Counter[str] = Counter()
         self.own: Counter[str] = Counter()
         self.roots: Counter[str] = Counter()
+        self._cpu0 = time.process_time()
 
     def __enter__(self) -> StackSampler:
         self._previous = signal.signal(signal.SIGPROF, self._sample)
+        self._cpu0 = time.process_time()
         signal.setitimer(signal.ITIMER_PROF, self.interval_s, self.interval_s)
         return self
 
@@ -180,7 +188,11 @@ class StackSampler:
 
     def report(self, top: int) -> str:
         total = max(1, self.samples)
-        lines = [f"  CPU samples: {self.samples} ({self.interval_s * 1000:g} ms of CPU each)"]
+        cpu_s = time.process_time() - self._cpu0
+        lines = [
+            f"  CPU samples: {self.samples} over {cpu_s:.2f} s of this process's CPU "
+            f"({1000 * cpu_s / total:.2f} ms each; asked for every {self.interval_s * 1000:g} ms)"
+        ]
         groups = (
             ("by task (the coroutine each task runs)", self.roots),
             ("on the stack (inclusive)", self.inside),
@@ -197,6 +209,25 @@ class StackSampler:
         self.inside.clear()
         self.own.clear()
         self.roots.clear()
+        self._cpu0 = time.process_time()
+
+
+class FunctionCalls:
+    """Counts the function calls (Python and C) this thread makes while inside (`sys.setprofile`)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def _count(self, frame: Any, event: str, arg: Any) -> None:
+        if event == "call" or event == "c_call":
+            self.calls += 1
+
+    def __enter__(self) -> FunctionCalls:
+        sys.setprofile(self._count)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.setprofile(None)
 
 
 # --- the turns ---------------------------------------------------------------------------------------------
@@ -327,6 +358,20 @@ async def _bench(users: int, per_user: int, profile: int = 0) -> None:
         )
         print(f"    SQL:   {_breakdown(sql[kind])}")
         print(f"    Redis: {_breakdown(cmds[kind])}")
+    # function calls: a deterministic measure of the CPU a turn's Python takes, where timings are noisy
+    people = await athletes(min(users, 10))
+    for user, thread in people:  # their first turns: the later ones, the usual kind, are counted
+        await api_turn(user, thread)
+    with FunctionCalls() as api_calls:
+        for user, thread in people:
+            await api_turn(user, thread)
+    with FunctionCalls() as bare_calls:
+        for user, _ in people:
+            await bare_turn(user)
+    print(
+        f"  function calls per later turn (Python and C, sys.setprofile): api path "
+        f"{api_calls.calls / len(people):,.0f}, bare pydantic-ai turn {bare_calls.calls / len(people):,.0f}"
+    )
     if profile:
         people = await athletes(users)
         with StackSampler(0.001) as sampler:

@@ -23,10 +23,11 @@ get a `turn_started` with their place in the queue at once. The slots are sized 
 remote model; of the running turns, at most `chat_max_computing_turns` compute at once (`agent.compute`: a
 turn waiting for a remote model gives its permit back), and a turn waiting for a permit is told so at once
 the same way.
-Events go to the buffer in order, through one writer per turn: what the agent yields while a batch is being
-written, or within `WRITE_EVERY_S` after it, goes with the next one, in one pipeline (`ChatBuffer.append`),
-adjacent text deltas joined; only text gathers: the first event, a step (a tool called, its result, an
-approval asked for) and a final one are written without waiting.
+Events go to the buffer in order, through one writer per turn: an event is written at once when no write is
+on its way; what the agent yields while one is goes with the next, in one pipeline (`ChatBuffer.append`),
+adjacent text deltas joined. Nothing waits to gather beyond the write in flight: an instant answer (the
+offline coach) still reaches the browser in several writes, so it is seen streaming (the web e2e's mid-stream
+step); a model that streams many small deltas while a write is on its way has them joined.
 """
 
 from __future__ import annotations
@@ -65,14 +66,7 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["WRITE_EVERY_S", "Started", "TurnRunner", "error_for"]
-
-#: after writing a batch of a turn's events, how long its writer lets the next text gather (anything else is
-#: written at once). 0: no waiting beyond the write in flight (what arrives meanwhile still goes together).
-#: At 0.05 s an instant answer (the offline coach) reached the browser in one piece, tool chip and all, so
-#: it was never seen streaming (the web e2e's mid-stream step); a longer wait is for a model that streams
-#: many small deltas, measured against that
-WRITE_EVERY_S = 0.0
+__all__ = ["Started", "TurnRunner", "error_for"]
 
 
 BUSY = (
@@ -141,7 +135,6 @@ class _Progress:
     recorded: list[CoachEvent] = field(default_factory=list)  # the non-text events, for `_save_failed`
     outbox: list[CoachEvent] = field(default_factory=list)  # published, not yet written to the buffer
     writer: asyncio.Task[None] | None = None  # writing the outbox, one pipeline per batch
-    pause: asyncio.Future[None] | None = None  # the writer gathering the next batch (a final event ends it)
     announced: bool = False  # the buffer knows the turn (its first batch went with `start`)
 
 
@@ -309,8 +302,7 @@ class TurnRunner:
     async def _publish(self, p: _Progress, event: CoachEvent) -> None:
         """Queue one event for the buffer. Events are written in order by one writer per turn, each batch
         in one pipeline: an event is written at once when the writer is idle; what arrives while a batch is
-        on its way, or within `WRITE_EVERY_S` after it, goes with the next batch; an event other than text
-        ends that wait. A final event returns once it is written."""
+        on its way goes with the next batch. A final event returns once it is written."""
         final = event.type in FINAL_EVENT_TYPES
         p.ending = p.ending or final
         _raise_failed_write(p)
@@ -322,25 +314,15 @@ class TurnRunner:
             p.recorded.append(event)
         if p.writer is None:
             p.writer = asyncio.create_task(self._write(p), name=f"chat-turn-writer-{p.turn}")
-        if event.type != "text_delta" and p.pause is not None and not p.pause.done():
-            # a step the athlete sees at once (a tool called, its result, a question; the end): only text
-            # gathers, so a tool's chip never waits behind the answer that follows it
-            p.pause.set_result(None)
         if final:
             await p.writer
             p.writer = None
             p.final = True
 
     async def _write(self, p: _Progress) -> None:
-        loop = asyncio.get_running_loop()
         while p.outbox:
             batch, p.outbox = p.outbox, []
             await self._append(p, _joined(batch))
-            if not p.ending and all(e.type == "text_delta" for e in p.outbox):
-                # let the next events gather: one pipeline (and one read for each follower) for them all
-                p.pause = loop.create_future()
-                await asyncio.wait({p.pause}, timeout=WRITE_EVERY_S)
-                p.pause = None
 
     async def _append(self, p: _Progress, batch: list[CoachEvent]) -> None:
         """Buffer a batch of events, riding out a Redis restart of up to `REDIS_OUTAGE_S`."""

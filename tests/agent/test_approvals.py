@@ -15,7 +15,7 @@ from agent import coach, toolkit
 from agent import stream as stream_module
 from agent.checkpoint import open_checkpointer
 from agent.events import ApprovalDecision, ApprovalRequired, MessageDone, TextDelta, ToolResult
-from agent.stream import stream
+from agent.stream import graph_for, stream, waiting_approval
 from agent.threads import list_messages
 from core.models import User
 from core.runtime import Services
@@ -210,3 +210,52 @@ async def test_two_approvals_in_one_answer_are_asked_one_at_a_time(
     )
     assert types(third)[-1] == "message_done" and third[-1].text == "2 handled."
     assert [(runner.id, "2026-10-22")] == PUSHED
+
+
+async def test_the_checkpoint_check_answers_what_the_state_snapshot_says(
+    db: AsyncSession, runner: User, checkpointer: AsyncPostgresSaver, push_tool: str
+) -> None:
+    """`waiting_approval` reads the pending writes directly; it must name the same approval (or none) as
+    LangGraph's own `aget_state(...).interrupts` at every point of a thread: no checkpoint yet, waiting for
+    the first of two approvals, for the second, after the last one, and after a new message declined one."""
+    graph = graph_for(checkpointer)
+
+    async def both(thread: str) -> tuple[Any, Any]:
+        snapshot = await graph.aget_state({"configurable": {"thread_id": thread}})
+        return await waiting_approval(checkpointer, thread), stream_module._waiting(snapshot)
+
+    async def two(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str | DeltaToolCalls]:
+        if isinstance(messages[-1], ModelRequest) and any(
+            isinstance(p, UserPromptPart) for p in messages[-1].parts
+        ):
+            if "push" not in str(messages[-1].parts[-1].content):
+                yield "Noted."
+                return
+            yield {
+                0: DeltaToolCall(name="test_push_workout", json_args='{"date": "2026-10-21"}'),
+                1: DeltaToolCall(name="test_push_workout", json_args='{"date": "2026-10-22"}'),
+            }
+            return
+        yield f"{len(_answered(messages))} handled."
+
+    model = FunctionModel(stream_function=two)
+
+    async def turn(message: Any, thread: Any) -> list[Any]:
+        return await collect(
+            stream(runner, thread, message, session=db, model=model, checkpointer=checkpointer)
+        )
+
+    assert await both("00000000-0000-4000-8000-000000000021") == (None, None)
+    first = await turn("push both", None)
+    thread = first[0].thread_id
+    new, old = await both(thread)
+    assert new == old and new is not None and new["approval_id"] == first[-1].approval_id
+    second = await turn(ApprovalDecision(approval_id=first[-1].approval_id, approved=False), thread)
+    new, old = await both(thread)
+    assert new == old and new is not None and new["approval_id"] == second[-1].approval_id
+    third = await turn(ApprovalDecision(approval_id=second[-1].approval_id, approved=True), thread)
+    assert types(third)[-1] == "message_done" and await both(thread) == (None, None)
+    fourth = await turn("push both again", thread)
+    assert await both(thread) == (fourth[-1].model_dump(exclude={"type"}),) * 2
+    fifth = await turn("never mind", thread)
+    assert types(fifth)[-1] == "message_done" and await both(thread) == (None, None)

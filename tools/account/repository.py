@@ -212,6 +212,22 @@ async def token_by_hash(session: AsyncSession, token_hash: str, now: datetime) -
     return await session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash, *active_token(now)))
 
 
+async def token_and_user_by_hash(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> tuple[ApiToken, User] | None:
+    """The working token with this hash and its account, in one statement (a bearer request's
+    authentication: one round trip instead of two). Not scoped by user: a presented token is how its user is
+    found."""
+    row = (
+        await session.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == token_hash, *active_token(now))
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 async def touch_token_row(
     session: AsyncSession, token_id: int, *, now: datetime, older_than: datetime
 ) -> bool:

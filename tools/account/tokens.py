@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict
-from core.models import ApiToken
-from tools.account.repository import ApiTokens, token_by_hash, touch_token_row
+from core.models import ApiToken, User
+from tools.account.repository import ApiTokens, token_and_user_by_hash, token_by_hash, touch_token_row
 
 TOKEN_RE = re.compile(r"^rc_([0-9a-f]{8})_([0-9A-Za-z]{43})$")
 TOUCH_EVERY = timedelta(minutes=1)
@@ -126,6 +126,15 @@ async def find_active_token(
     if not TOKEN_RE.match(token):
         return None
     return await token_by_hash(session, hash_token(token), now or datetime.now(UTC))
+
+
+async def find_active_token_user(
+    session: AsyncSession, token: str, *, now: datetime | None = None
+) -> tuple[ApiToken, User] | None:
+    """`find_active_token` and the token's account, read together (None when either is not there)."""
+    if not TOKEN_RE.match(token):
+        return None
+    return await token_and_user_by_hash(session, hash_token(token), now or datetime.now(UTC))
 
 
 async def find_live_token(
