@@ -32,8 +32,8 @@ from tools.activities.fit.chain import activity_parts
 from tools.activities.fit.model import ParsedActivity, ParsedLap
 from tools.activities.formats import decode_activity, detect, unwrap
 from tools.activities.originals import hold_original, save_original
-from tools.activities.repository import top_activities_starting, top_activity_by_file
-from tools.activities.store import NewActivity, store_activity, stored_series
+from tools.activities.repository import Activities, top_activities_starting, top_activity_by_file
+from tools.activities.store import NewActivity, store_activity, stored_series_of
 from tools.feed.facts import keep_activity_facts
 from tools.gear.gear import link_default_gear
 from tools.training_load.activity import SERIES_COLUMNS, compute_activity_load
@@ -283,9 +283,12 @@ async def _import_one(
         async with session.begin_nested():
             activity = await store_activity(session, user_id, new)
             await link_default_gear(session, activity)
-            # the load reads the samples just written: from memory (`stored_series`), not back from the table
-            await compute_activity_load(session, activity, series=stored_series(new, SERIES_COLUMNS))
-            await keep_activity_facts(session, activity)
+            # the load, the figures and the feed's facts read the samples just written: from memory
+            # (`stored_series`, exactly what reading them back gives), not back from the table
+            legs = await Activities(session, user_id).legs_of(activity.id) if new.legs else []
+            known = stored_series_of(activity, legs, new, SERIES_COLUMNS)
+            await compute_activity_load(session, activity, series=known[activity.id])
+            await keep_activity_facts(session, activity, known)
         await hold_original(session, sha)  # no deletion of these bytes until this import commits
         await asyncio.to_thread(save_original, data)
     except IntegrityError:
