@@ -33,9 +33,11 @@ from tools.activities.fit.model import ParsedActivity, ParsedLap
 from tools.activities.formats import decode_activity, detect, unwrap
 from tools.activities.originals import hold_original, save_original
 from tools.activities.repository import Activities, top_activities_starting, top_activity_by_file
-from tools.activities.store import NewActivity, store_activity, stored_series_of
+from tools.activities.store import NewActivity, store_activity, stored_series
 from tools.feed.facts import keep_activity_facts
+from tools.fitness.activity_figures import Figures, figures_of
 from tools.gear.gear import link_default_gear
+from tools.samples.series import Series
 from tools.training_load.activity import SERIES_COLUMNS, compute_activity_load
 
 #: two recordings of one workout (watch file vs. Garmin's copy) start within this window
@@ -259,6 +261,44 @@ def _chained_result(filename: str, results: list[ImportResult], notes: set[str])
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """What the samples being stored give, worked out from memory: each series exactly as reading it back
+    would give it (`stored_series`), and the activity's own figures."""
+
+    series: Series | None
+    legs: list[Series | None]
+    figures: Figures
+
+
+def _from_memory(new: NewActivity) -> _Held:
+    series = stored_series(new, SERIES_COLUMNS)
+    legs = [stored_series(leg, SERIES_COLUMNS) for leg in new.legs]
+    return _Held(series=series, legs=legs, figures=figures_of(series, new.fields["sport"]))
+
+
+async def _store(session: AsyncSession, user_id: int, new: NewActivity) -> Activity:
+    """Store the activity and what is computed with it: gear, load, figures, the feed's facts and comment.
+    The load, the figures and the facts need the samples just written: they are taken from memory, not
+    read back, and worked out in a thread while PostgreSQL takes the samples in."""
+    held = asyncio.ensure_future(asyncio.to_thread(_from_memory, new))
+    try:
+        activity = await store_activity(session, user_id, new)
+        await link_default_gear(session, activity)
+        legs = await Activities(session, user_id).legs_of(activity.id) if new.legs else []
+        known = await held
+    finally:
+        if not held.done():  # the write failed first: let the thread finish before the error goes on
+            await asyncio.wait([held])
+        if not held.cancelled():
+            held.exception()  # seen: when the write failed first, its error is the one that goes on
+    known_by_id = {activity.id: known.series}
+    known_by_id.update((leg.id, series) for leg, series in zip(legs, known.legs, strict=True))
+    await compute_activity_load(session, activity, series=known.series, figures=known.figures)
+    await keep_activity_facts(session, activity, known_by_id)
+    return activity
+
+
 async def _import_one(
     session: AsyncSession, user_id: int, data: bytes, filename: str, origin: _Origin, note: str | None = None
 ) -> ImportResult:
@@ -281,14 +321,7 @@ async def _import_one(
     )
     try:
         async with session.begin_nested():
-            activity = await store_activity(session, user_id, new)
-            await link_default_gear(session, activity)
-            # the load, the figures and the feed's facts read the samples just written: from memory
-            # (`stored_series`, exactly what reading them back gives), not back from the table
-            legs = await Activities(session, user_id).legs_of(activity.id) if new.legs else []
-            known = stored_series_of(activity, legs, new, SERIES_COLUMNS)
-            await compute_activity_load(session, activity, series=known[activity.id])
-            await keep_activity_facts(session, activity, known)
+            activity = await _store(session, user_id, new)
         await hold_original(session, sha)  # no deletion of these bytes until this import commits
         await asyncio.to_thread(save_original, data)
     except IntegrityError:

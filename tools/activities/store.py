@@ -129,18 +129,6 @@ def stored_series(new: NewActivity, columns: Sequence[str]) -> Series | None:
     return out
 
 
-def stored_series_of(
-    activity: Activity, legs: Sequence[Activity], new: NewActivity, columns: Sequence[str]
-) -> dict[int, Series | None]:
-    """`stored_series` of an activity `store_activity` has just written from `new` and of each of its legs
-    (`legs`: the stored legs in leg order, as it stored `new.legs`), by id: what reading them back gives."""
-    if len(legs) != len(new.legs):
-        raise ValueError(f"{len(legs)} stored legs for {len(new.legs)} written")
-    out = {activity.id: stored_series(new, columns)}
-    out.update((leg.id, stored_series(part, columns)) for leg, part in zip(legs, new.legs, strict=True))
-    return out
-
-
 async def copy_samples(
     session: AsyncSession, activity_id: int, user_id: int, samples: Mapping[str, Sequence[Any]]
 ) -> int:
