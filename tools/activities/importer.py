@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Activity
+from core.models import Activity, User
 from core.settings import get_settings
 from tools.activities.fit.chain import activity_parts
 from tools.activities.fit.model import ParsedActivity, ParsedLap
@@ -282,6 +282,8 @@ async def _store(session: AsyncSession, user_id: int, new: NewActivity) -> Activ
     The load, the figures and the facts need the samples just written: they are taken from memory, not
     read back, and worked out in a thread while PostgreSQL takes the samples in."""
     held = asyncio.ensure_future(asyncio.to_thread(_from_memory, new))
+    # held here, so the load and the facts find the athlete in the session (one SELECT, not one each)
+    _athlete = await session.get_one(User, user_id)
     try:
         activity = await store_activity(session, user_id, new)
         await link_default_gear(session, activity)

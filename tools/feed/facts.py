@@ -41,6 +41,7 @@ from tools.feed.comment import (
 )
 from tools.feed.repository import keep_computed_comment
 from tools.fitness.activity_figures import ensure_figures
+from tools.fitness.repository import FiguresRepository
 from tools.samples.series import Span, activity_series
 from tools.zones.anchors import AnchorResolver
 
@@ -144,8 +145,11 @@ async def _keep_facts(
 ) -> ActivityFacts:
     """Compute the facts of one activity and store them with its figures."""
     facts = await activity_facts(session, athlete, activity, known)
-    span = Span(id=activity.id, start_time=activity.start_time, elapsed_s=activity.elapsed_s)
-    figures = (await ensure_figures(session, athlete.id, [span]))[activity.id]
+    # the facts have just made sure the activity has figures: the session usually holds them still
+    figures = await FiguresRepository(session, athlete.id).one(activity.id)
+    if figures is None:
+        span = Span(id=activity.id, start_time=activity.start_time, elapsed_s=activity.elapsed_s)
+        figures = (await ensure_figures(session, athlete.id, [span]))[activity.id]
     figures.comment_facts = {
         "key": await _facts_key(session, athlete, activity),
         "facts": asdict(facts),
