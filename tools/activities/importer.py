@@ -280,20 +280,14 @@ def _from_memory(new: NewActivity) -> _Held:
 async def _store(session: AsyncSession, user_id: int, new: NewActivity) -> Activity:
     """Store the activity and what is computed with it: gear, load, figures, the feed's facts and comment.
     The load, the figures and the facts need the samples just written: they are taken from memory, not
-    read back, and worked out in a thread while PostgreSQL takes the samples in."""
-    held = asyncio.ensure_future(asyncio.to_thread(_from_memory, new))
+    read back. (Working them out in a thread while PostgreSQL takes the samples in was measured slower:
+    the thread and the event loop contend for the GIL.)"""
     # held here, so the load and the facts find the athlete in the session (one SELECT, not one each)
     _athlete = await session.get_one(User, user_id)
-    try:
-        activity = await store_activity(session, user_id, new)
-        await link_default_gear(session, activity)
-        legs = await Activities(session, user_id).legs_of(activity.id) if new.legs else []
-        known = await held
-    finally:
-        if not held.done():  # the write failed first: let the thread finish before the error goes on
-            await asyncio.wait([held])
-        if not held.cancelled():
-            held.exception()  # seen: when the write failed first, its error is the one that goes on
+    activity = await store_activity(session, user_id, new)
+    await link_default_gear(session, activity)
+    legs = await Activities(session, user_id).legs_of(activity.id) if new.legs else []
+    known = _from_memory(new)
     known_by_id = {activity.id: known.series}
     known_by_id.update((leg.id, series) for leg, series in zip(legs, known.legs, strict=True))
     await compute_activity_load(session, activity, series=known.series, figures=known.figures)
