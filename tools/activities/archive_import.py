@@ -220,8 +220,8 @@ async def _store_manual(
     activity = await store_activity(session, user_id, NewActivity(fields=fields))
     if gear_id is None:
         await link_default_gear(session, activity)
-    await compute_activity_load(session, activity)
-    await keep_activity_facts(session, activity)
+    await compute_activity_load(session, activity, series=None)  # a summary: no samples to read
+    await keep_activity_facts(session, activity, {activity.id: None})
     return ImportResult(
         file=item.key,
         status="imported",

@@ -15,6 +15,8 @@ route (tests/api/resources/test_activity_detail_depth.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from pydantic import BaseModel, Field
 
 from core.models import ActivityFigures
@@ -31,7 +33,7 @@ from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.fitness.activity_figures import SERIES_COLUMNS, add_figures, stored_figures
 from tools.gear.repository import GearRepository
-from tools.samples.series import Span, activity_series
+from tools.samples.series import Series, Span, activity_series
 from tools.zones.anchors import Anchor, AnchorResolver, AnchorSource, max_hr_estimate
 from tools.zones.science import max_hr_zones, time_in_zones
 
@@ -62,13 +64,31 @@ class ActivityView(ActivityDetail):
     hr_zones: HeartRateZones | None = Field(description="None without heart rate or a max HR")
 
 
-async def _figures(deps: ToolDeps, spans: list[Span]) -> dict[int, ActivityFigures]:
+#: samples the caller already holds, by activity id (None: it has none), as `activity_series` reads them back
+#: (the importer's, from `tools.activities.store.stored_series`): used instead of reading them
+Known = Mapping[int, Series | None]
+
+
+async def _series(
+    deps: ToolDeps, spans: Sequence[Span], columns: Sequence[str], known: Known
+) -> dict[int, Series]:
+    """`activity_series` of `spans`, taken from `known` where the caller holds them."""
+    unknown = [s for s in spans if s.id not in known]
+    out = await activity_series(deps.session, deps.user_id, unknown, columns) if unknown else {}
+    for span in spans:
+        held = known.get(span.id)
+        if held is not None:
+            out[span.id] = held
+    return out
+
+
+async def _figures(deps: ToolDeps, spans: list[Span], known: Known) -> dict[int, ActivityFigures]:
     """`ensure_figures`, with the samples of activities still without figures read from here: no statement
     of the page is more than one module away from here (route → here → figures or samples → repository)."""
     found, missing = await stored_figures(deps.session, deps.user_id, spans)
     if not missing:
         return found
-    series = await activity_series(deps.session, deps.user_id, missing, SERIES_COLUMNS)
+    series = await _series(deps, missing, SERIES_COLUMNS, known)
     return await add_figures(deps.session, deps.user_id, spans, missing, series)
 
 
@@ -82,13 +102,16 @@ async def _max_hr(deps: ToolDeps) -> Anchor | None:
     if known:
         return anchor
     candidates = await resolver.candidates.max_hr()
-    figures = await _figures(deps, candidates)
+    figures = await _figures(deps, candidates, {})
     found = [figures[s.id] for s in candidates if s.id in figures]
     return resolver.remember("max_hr", max_hr_estimate(found, deps.user, deps.today))
 
 
-async def _hr_zones(deps: ToolDeps, spans: list[Span]) -> HeartRateZones | None:
-    figures = await _figures(deps, spans)
+async def hr_zones(deps: ToolDeps, spans: list[Span], known: Known | None = None) -> HeartRateZones | None:
+    """Time in each heart-rate zone over the activities of `spans` (an activity and its legs), None without
+    heart rate or a max HR; `known`: samples the caller holds, not read again."""
+    known = known or {}
+    figures = await _figures(deps, spans, known)
     if not any(f.hr_samples for f in figures.values()):
         return None
     max_hr = await _max_hr(deps)
@@ -97,7 +120,7 @@ async def _hr_zones(deps: ToolDeps, spans: list[Span]) -> HeartRateZones | None:
     zones = max_hr_zones(max_hr.value)
     # zone times are stored per activity for the max HR they were computed with; recomputed when it moved
     stale = [s for s in spans if s.id in figures and figures[s.id].zone_max_hr != max_hr.value]
-    series = await activity_series(deps.session, deps.user_id, stale, ["heart_rate"]) if stale else {}
+    series = await _series(deps, stale, ["heart_rate"], known) if stale else {}
     for span in stale:
         found = series.get(span.id)
         figures[span.id].zone_max_hr = max_hr.value
@@ -135,5 +158,5 @@ async def activity_view(deps: ToolDeps, activity_id: int) -> ActivityView:
         **detail.model_dump(),
         gear=[GearRef(id=g.id, name=g.name, kind=g.kind, is_retired=g.is_retired) for g in gear],
         legs=[summarise(leg, deps.tz) for leg in legs],
-        hr_zones=await _hr_zones(deps, spans),
+        hr_zones=await hr_zones(deps, spans),
     )

@@ -26,16 +26,18 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Activity
+from core.models import Activity, User
 from core.settings import get_settings
 from tools.activities.fit.chain import activity_parts
 from tools.activities.fit.model import ParsedActivity, ParsedLap
 from tools.activities.formats import decode_activity, detect, unwrap
 from tools.activities.originals import hold_original, save_original
-from tools.activities.repository import top_activities_starting, top_activity_by_file
+from tools.activities.repository import Activities, top_activities_starting, top_activity_by_file
 from tools.activities.store import NewActivity, store_activity, stored_series
 from tools.feed.facts import keep_activity_facts
+from tools.fitness.activity_figures import Figures, figures_of
 from tools.gear.gear import link_default_gear
+from tools.samples.series import Series
 from tools.training_load.activity import SERIES_COLUMNS, compute_activity_load
 
 #: two recordings of one workout (watch file vs. Garmin's copy) start within this window
@@ -259,6 +261,40 @@ def _chained_result(filename: str, results: list[ImportResult], notes: set[str])
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """What the samples being stored give, worked out from memory: each series exactly as reading it back
+    would give it (`stored_series`), and the activity's own figures."""
+
+    series: Series | None
+    legs: list[Series | None]
+    figures: Figures
+
+
+def _from_memory(new: NewActivity) -> _Held:
+    series = stored_series(new, SERIES_COLUMNS)
+    legs = [stored_series(leg, SERIES_COLUMNS) for leg in new.legs]
+    return _Held(series=series, legs=legs, figures=figures_of(series, new.fields["sport"]))
+
+
+async def _store(session: AsyncSession, user_id: int, new: NewActivity) -> Activity:
+    """Store the activity and what is computed with it: gear, load, figures, the feed's facts and comment.
+    The load, the figures and the facts need the samples just written: they are taken from memory, not
+    read back. (Working them out in a thread while PostgreSQL takes the samples in was measured slower:
+    the thread and the event loop contend for the GIL.)"""
+    # held here, so the load and the facts find the athlete in the session (one SELECT, not one each)
+    _athlete = await session.get_one(User, user_id)
+    activity = await store_activity(session, user_id, new)
+    await link_default_gear(session, activity)
+    legs = await Activities(session, user_id).legs_of(activity.id) if new.legs else []
+    known = _from_memory(new)
+    known_by_id = {activity.id: known.series}
+    known_by_id.update((leg.id, series) for leg, series in zip(legs, known.legs, strict=True))
+    await compute_activity_load(session, activity, series=known.series, figures=known.figures)
+    await keep_activity_facts(session, activity, known_by_id)
+    return activity
+
+
 async def _import_one(
     session: AsyncSession, user_id: int, data: bytes, filename: str, origin: _Origin, note: str | None = None
 ) -> ImportResult:
@@ -281,11 +317,7 @@ async def _import_one(
     )
     try:
         async with session.begin_nested():
-            activity = await store_activity(session, user_id, new)
-            await link_default_gear(session, activity)
-            # the load reads the samples just written: from memory (`stored_series`), not back from the table
-            await compute_activity_load(session, activity, series=stored_series(new, SERIES_COLUMNS))
-            await keep_activity_facts(session, activity)
+            activity = await _store(session, user_id, new)
         await hold_original(session, sha)  # no deletion of these bytes until this import commits
         await asyncio.to_thread(save_original, data)
     except IntegrityError:

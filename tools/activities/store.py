@@ -107,14 +107,18 @@ def stored_series(new: NewActivity, columns: Sequence[str]) -> Series | None:
     start, elapsed = new.fields["start_time"], new.fields.get("elapsed_s")
     first = start - MARGIN
     last = start + (timedelta(seconds=elapsed) if elapsed else UNKNOWN_DURATION) + MARGIN
-    rows = [i for i, t in enumerate(ts) if first <= t <= last]
+    inside = first <= min(ts) and max(ts) <= last  # the usual case: every sample is in the window
+    rows = list(range(len(ts))) if inside else [i for i, t in enumerate(ts) if first <= t <= last]
     if not rows:
         return None
-    in_order = all(ts[a] <= ts[b] for a, b in itertools.pairwise(rows))
+    if inside:
+        in_order = all(a <= b for a, b in itertools.pairwise(ts))
+    else:
+        in_order = all(ts[a] <= ts[b] for a, b in itertools.pairwise(rows))
     if not in_order:
         rows.sort(key=ts.__getitem__)  # stable: samples at the same second keep the file's order
     everything = in_order and len(rows) == len(ts)
-    out = Series(t=[ts[i].timestamp() for i in rows])
+    out = Series(t=[t.timestamp() for t in ts] if everything else [ts[i].timestamp() for i in rows])
     for name in columns:
         values = new.samples.get(name)
         if values is None:

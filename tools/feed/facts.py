@@ -1,9 +1,10 @@
 """The numbers RunCoach's comment on one activity is composed from (`tools.feed.comment`), read from storage.
 
-The activity itself comes through `activity_view` — the same detail the activity page and the after-run
-message's `last_activity` call show (totals, laps, time in heart-rate zones) — plus its per-second distance
-for the half splits; the history is the athlete's own activities *before* this one, so a comment does not
-change when later activities arrive.
+The activity's figures are those its activity page and the after-run message's `last_activity` call show
+(totals, and time in heart-rate zones by `tools.activities.detail.hr_zones`) plus its per-second distance
+for the half splits (the importer hands in the samples it has just stored instead of reading them back);
+the history is the athlete's own activities *before* this one, so a comment does not change when later
+activities arrive.
 
 When an activity is processed (import, `reprocess`), `keep_activity_facts` computes its facts, stores them
 with its figures (`activity_figures.comment_facts`) and composes and stores RunCoach's comment from them
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, User
-from tools.activities.detail import activity_view
+from tools.activities.detail import Known, hr_zones
 from tools.activities.repository import Activities
 from tools.deps import ToolDeps
 from tools.feed.comment import (
@@ -40,37 +41,49 @@ from tools.feed.comment import (
 )
 from tools.feed.repository import keep_computed_comment
 from tools.fitness.activity_figures import ensure_figures
+from tools.fitness.repository import FiguresRepository
 from tools.samples.series import Span, activity_series
 from tools.zones.anchors import AnchorResolver
 
 
-async def activity_facts(session: AsyncSession, athlete: User, activity: Activity) -> ActivityFacts:
-    """The measured facts of one of `athlete`'s activities."""
-    view = await activity_view(ToolDeps.for_user(session, athlete), activity.id)
+def _number(value: float | None) -> float | None:
+    """A figure as the activity page gives it (a float; an int as stored by the importer becomes one)."""
+    return float(value) if value is not None else None
+
+
+async def activity_facts(
+    session: AsyncSession, athlete: User, activity: Activity, known: Known | None = None
+) -> ActivityFacts:
+    """The measured facts of one of `athlete`'s activities: the totals and the time in heart-rate zones that
+    its activity page shows (`tools.activities.detail`), and the half splits. `known`: its samples (and
+    its legs') when the caller holds them, as read back (the importer), so they are not read again."""
+    known = known or {}
+    deps = ToolDeps.for_user(session, athlete)
+    legs = await Activities(session, athlete.id).legs_of(activity.id)
+    spans = [Span(id=a.id, start_time=a.start_time, elapsed_s=a.elapsed_s) for a in [activity, *legs]]
+    zones = await hr_zones(deps, spans, known)
     top_zone: tuple[str, float] | None = None
-    if view.hr_zones is not None:
-        total = sum(z.seconds for z in view.hr_zones.zones)
+    if zones is not None:
+        total = sum(z.seconds for z in zones.zones)
         if total > 0:
-            best = max(view.hr_zones.zones, key=lambda z: z.seconds)
+            best = max(zones.zones, key=lambda z: z.seconds)
             top_zone = (best.name, best.seconds / total)
-    series = await activity_series(
-        session,
-        athlete.id,
-        [Span(id=activity.id, start_time=activity.start_time, elapsed_s=activity.elapsed_s)],
-        ["distance_m"],
-    )
-    samples = series.get(activity.id)
+    if activity.id in known:
+        samples = known[activity.id]
+    else:
+        series = await activity_series(session, athlete.id, spans[:1], ["distance_m"])
+        samples = series.get(activity.id)
     return ActivityFacts(
         sport=activity.sport,
         distance_m=activity.distance_m,
-        duration_s=view.duration_s,
-        avg_hr=view.avg_hr,
-        training_load=view.training_load,
-        load_method=view.load_method,
+        duration_s=_number(activity.moving_s or activity.elapsed_s),
+        avg_hr=_number(activity.avg_hr),
+        training_load=_number(activity.training_load),
+        load_method=activity.load_method,
         halves_s=half_splits(samples.t, samples["distance_m"]) if samples is not None else None,
         top_zone=top_zone,
-        zone_max_hr=view.hr_zones.max_hr if view.hr_zones is not None else None,
-        zone_anchor=str(view.hr_zones.anchor) if view.hr_zones is not None else None,
+        zone_max_hr=zones.max_hr if zones is not None else None,
+        zone_anchor=str(zones.anchor) if zones is not None else None,
     )
 
 
@@ -114,21 +127,29 @@ def comment_data(comment: ComputedComment) -> dict[str, Any]:
     return {"facts": [f.model_dump() for f in comment.facts]}
 
 
-async def keep_activity_facts(session: AsyncSession, activity: Activity) -> ActivityFacts:
+async def keep_activity_facts(
+    session: AsyncSession, activity: Activity, known: Known | None = None
+) -> ActivityFacts:
     """Compute the facts of one activity, store them with its figures, and compose and store RunCoach's
-    comment from them (when the activity is processed: at import, by `reprocess`)."""
+    comment from them (when the activity is processed: at import, by `reprocess`). `known`: as for
+    `activity_facts`."""
     athlete = await session.get_one(User, activity.user_id)
-    facts = await _keep_facts(session, athlete, activity)
+    facts = await _keep_facts(session, athlete, activity, known)
     comment = compose(facts, await history_before(session, activity), units_of(athlete))
     await keep_computed_comment(session, athlete.id, activity.id, comment.text, comment_data(comment))
     return facts
 
 
-async def _keep_facts(session: AsyncSession, athlete: User, activity: Activity) -> ActivityFacts:
+async def _keep_facts(
+    session: AsyncSession, athlete: User, activity: Activity, known: Known | None = None
+) -> ActivityFacts:
     """Compute the facts of one activity and store them with its figures."""
-    facts = await activity_facts(session, athlete, activity)
-    span = Span(id=activity.id, start_time=activity.start_time, elapsed_s=activity.elapsed_s)
-    figures = (await ensure_figures(session, athlete.id, [span]))[activity.id]
+    facts = await activity_facts(session, athlete, activity, known)
+    # the facts have just made sure the activity has figures: the session usually holds them still
+    figures = await FiguresRepository(session, athlete.id).one(activity.id)
+    if figures is None:
+        span = Span(id=activity.id, start_time=activity.start_time, elapsed_s=activity.elapsed_s)
+        figures = (await ensure_figures(session, athlete.id, [span]))[activity.id]
     figures.comment_facts = {
         "key": await _facts_key(session, athlete, activity),
         "facts": asdict(facts),

@@ -31,6 +31,11 @@ class FiguresRepository:
             )
         )
 
+    async def one(self, activity_id: int) -> ActivityFigures | None:
+        """One activity's stored figures: from the session when it holds them (no statement), else read."""
+        found = await self.session.get(ActivityFigures, activity_id)
+        return found if found is not None and found.user_id == self.user_id else None
+
     async def of(self, activity_ids: Sequence[int]) -> dict[int, ActivityFigures]:
         """The stored figures of these activities, by activity id (read afresh)."""
         rows = await self.session.scalars(

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.models import Activity, User
 from tools.activities.repository import without_load
 from tools.deps import user_zone
-from tools.fitness.activity_figures import figures_of, store_figures
+from tools.fitness.activity_figures import Figures, figures_of, store_figures
 from tools.samples.series import Series, Span, activity_series
 from tools.statistics import MAX_GAP_S
 from tools.training_load.stress import (
@@ -127,15 +127,18 @@ async def measure_activity_load(
     activity: Activity,
     resolver: AnchorResolver,
     series: Series | Stored | None = STORED,
+    figures: Figures | None = None,
 ) -> LoadResult | None:
     """The load of `activity` by the best method its data allows (see the module docstring). `series`: its
     samples (`SERIES_COLUMNS`) when the caller holds them (the importer, `store.stored_series`); by default
-    they are read."""
+    they are read. `figures`: `figures_of` those samples, when the caller has worked them out."""
     if isinstance(series, str):  # STORED
         span = Span(activity.id, activity.start_time, activity.elapsed_s)
         series = (await activity_series(session, activity.user_id, [span], SERIES_COLUMNS)).get(activity.id)
     # the activity's own figures first (the anchors below may count this activity among their candidates)
-    await store_figures(session, activity.id, activity.user_id, figures_of(series, activity.sport))
+    if figures is None:
+        figures = figures_of(series, activity.sport)
+    await store_figures(session, activity.id, activity.user_id, figures)
     if series is not None and _covered(series["heart_rate"]):
         max_hr = await resolver.max_hr()
         resting = await resolver.resting_hr()
@@ -192,10 +195,11 @@ async def compute_activity_load(
     resolver: AnchorResolver | None = None,
     *,
     series: Series | Stored | None = STORED,
+    figures: Figures | None = None,
 ) -> LoadResult | None:
     """Measure and store the training load of a freshly stored (or any) activity. Flushes; never commits.
     Without a `resolver`, the anchors are those as of the activity's own day (see `AnchorResolver`);
-    `series` as for `measure_activity_load`."""
+    `series` and `figures` as for `measure_activity_load`."""
     if resolver is None:
         user = await session.get(User, activity.user_id)
         if user is None:
@@ -203,7 +207,7 @@ async def compute_activity_load(
         zone = user_zone(user)
         day = min(activity.start_time.astimezone(zone).date(), datetime.now(zone).date())
         resolver = AnchorResolver(session, user, today=day, shared=True)
-    result = await measure_activity_load(session, activity, resolver, series)
+    result = await measure_activity_load(session, activity, resolver, series, figures)
     activity.training_load = round(result.load, 1) if result is not None else None
     activity.load_method = result.method if result is not None else None
     await session.flush()

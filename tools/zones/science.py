@@ -209,10 +209,15 @@ def zone_of(hr: float, zones: Sequence[HeartRateZone]) -> int | None:
 def time_in_zones(t: Sequence[float], hr: Sequence[Any], zones: Sequence[HeartRateZone]) -> list[float]:
     """Seconds per zone (pure): each gap to the next sample, capped at MAX_GAP_S, counts for this sample."""
     seconds = [0.0] * len(zones)
+    zone_by_value: dict[Any, int | None] = {}  # heart rates repeat: each value's zone is looked up once
     for i in range(len(t) - 1):
-        if hr[i] is None:
+        value = hr[i]
+        if value is None:
             continue
-        index = zone_of(float(hr[i]), zones)
+        if value in zone_by_value:
+            index = zone_by_value[value]
+        else:
+            index = zone_by_value[value] = zone_of(float(value), zones)
         if index is not None:
             seconds[index] += min(max(t[i + 1] - t[i], 0.0), MAX_GAP_S)
     return seconds

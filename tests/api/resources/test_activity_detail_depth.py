@@ -98,7 +98,7 @@ def test_the_path_is_read_from_the_stack() -> None:
             frame(".venv/lib/python3.11/site-packages/fastapi/routing.py", "run"),
             frame("api/routes/activities.py", "get_activity"),
             frame("tools/activities/detail.py", "activity_view"),
-            frame("tools/activities/detail.py", "_hr_zones"),
+            frame("tools/activities/detail.py", "hr_zones"),
             frame("tests/api/resources/test_activity_detail_depth.py", "record"),
             frame("core/database.py", "execute"),
             frame("tools/fitness/repository.py", "of"),

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tools.activities.chart import downsample
 from tools.statistics import MAX_GAP_S
-from tools.zones.science import max_hr_zones, time_in_zones
+from tools.zones.science import max_hr_zones, time_in_zones, zone_of
 
 hr_values = st.one_of(st.none(), st.integers(min_value=60, max_value=200))
 
@@ -62,3 +62,24 @@ def test_time_in_zones_never_exceeds_the_recording(samples: list[tuple[float, in
     assert all(s >= 0 for s in seconds) and math.fsum(seconds) <= capped + 1e-6
     if all(v is not None and v >= 95 for v in hr[:-1]):  # every sample is in a zone (≥ 50 % of 190)
         assert math.fsum(seconds) == pytest.approx(capped)
+
+
+@given(
+    st.lists(st.tuples(st.floats(0.0, 30.0), st.one_of(hr_values, st.floats(40.0, 230.0))), min_size=2),
+    st.floats(120.0, 220.0),
+)
+def test_time_in_zones_is_each_sample_in_its_zone(
+    samples: list[tuple[float, float | None]], max_hr: float
+) -> None:
+    """Each heart rate's zone is looked up once per value: the same sums as a lookup per sample."""
+    t = [0.0]
+    for gap, _ in samples[1:]:
+        t.append(t[-1] + gap)
+    hr = [value for _, value in samples]
+    zones = max_hr_zones(max_hr)
+    expected = [0.0] * len(zones)
+    for i in range(len(t) - 1):
+        index = zone_of(float(hr[i]), zones) if hr[i] is not None else None  # type: ignore[arg-type]
+        if index is not None:
+            expected[index] += min(max(t[i + 1] - t[i], 0.0), MAX_GAP_S)
+    assert time_in_zones(t, hr, zones) == expected
