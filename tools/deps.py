@@ -35,6 +35,14 @@ class ToolDeps:
     #: the call feeds a model's context (a coach turn): tools leave out what may not go there, such as
     #: Strava API data (`tools.activities.visibility`). False for the API, the CLI and charts.
     for_model: bool = False
+    #: the moment the call stands for (`today` is its date where the athlete lives): a test's fixed clock, or
+    #: the wall clock. Set by `for_user`; left out, the wall clock when the deps were made.
+    now: datetime | None = None
+
+    @property
+    def moment(self) -> datetime:
+        """`now`, in the athlete's zone."""
+        return (self.now or datetime.now(self.tz)).astimezone(self.tz)
 
     @property
     def user_id(self) -> int:
@@ -52,12 +60,13 @@ class ToolDeps:
         for_model: bool = False,
     ) -> ToolDeps:
         tz = user_zone(user)
-        today = (now or datetime.now(tz)).astimezone(tz).date()
+        moment = (now or datetime.now(tz)).astimezone(tz)
         return cls(
             session=session,
             user=user,
-            today=today,
+            today=moment.date(),
             tz=tz,
+            now=moment,
             redis=redis,
             settings=settings or get_settings(),
             for_model=for_model,

@@ -156,7 +156,7 @@ async def log_training_session(deps: ToolDeps, args: LogSessionInput) -> LoggedS
         )
     rpe = float(round(raw))  # stored as a whole CR-10 point; the load uses the same value
     local_start = args.start_time or (
-        datetime.now(deps.tz).time().replace(microsecond=0) if day == deps.today else DEFAULT_START
+        deps.moment.time().replace(microsecond=0) if day == deps.today else DEFAULT_START
     )
     start = datetime.combine(day, local_start, tzinfo=deps.tz)
     if day == deps.today and args.start_time is None:

@@ -31,6 +31,7 @@ async def test_a_strength_session_counts_in_training_load(db: AsyncSession) -> N
     ).model_dump()
     assert logged["training_load"] == pytest.approx(round(session_rpe_load(6, 50), 1))
     assert logged["load_method"] == "srpe" and logged["foster_load_au"] == 300.0
+    assert logged["start_time"] == NOW - timedelta(minutes=50), "logged today: it ended at the call's now"
     assert logged["exercises"][0] == {
         "name": "Back squat",
         "sets": 3,
