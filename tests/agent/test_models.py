@@ -194,13 +194,16 @@ async def test_a_reply_that_is_not_json_is_an_error_event(
 
 #: how long the fake model stays silent in the timeout tests: a turn that waited for it would take this long
 SILENT_S = 10.0
+#: the models' timeout: well under SILENT_S, with time for the fake's first bytes on a loaded machine
+#: (at 0.5 s, CI with benches alongside timed out before the reply had started)
+TIMEOUT_S = 2.0
 
 
 async def test_a_model_that_does_not_answer_in_time_falls_back_instead_of_waiting(
     db: AsyncSession, runner: User, checkpointer: AsyncPostgresSaver
 ) -> None:
     with fake_llm(Reply(text="Too late.", delay_s=SILENT_S)) as slow, fake_llm(Reply(text="Backup.")) as up:
-        quick = settings(model_timeout_s=0.5)
+        quick = settings(model_timeout_s=TIMEOUT_S)
         model = FallbackModel(
             openai_model(quick, compatible=True, base_url=slow.url + "/v1"),
             openai_model(quick, compatible=True, base_url=up.url + "/v1"),
@@ -219,7 +222,7 @@ async def test_a_model_that_stops_mid_answer_ends_in_an_error_event_and_the_turn
     never = threading.Event()
     reply = Reply(text="Your long run went well, and", hold=never, hold_max_s=SILENT_S)
     with fake_llm(reply) as fake:
-        model = openai_model(settings(model_timeout_s=0.5), compatible=True, base_url=fake.url + "/v1")
+        model = openai_model(settings(model_timeout_s=TIMEOUT_S), compatible=True, base_url=fake.url + "/v1")
         started = time.perf_counter()
         events = await collect(
             stream(runner, None, "how was my run?", session=db, model=model, checkpointer=checkpointer)
