@@ -22,19 +22,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.harness import run_on_fresh_database  # noqa: E402
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
+from bench.harness import percentile, run_on_fresh_database  # noqa: E402
 
 
 def _row(name: str, values: list[float]) -> str:
     ms = [v * 1000 for v in values]
     return (
-        f"  {name:<44} p50 {statistics.median(ms):7.1f} ms   p99 {_percentile(ms, 99):7.1f} ms"
+        f"  {name:<44} p50 {statistics.median(ms):7.1f} ms   p99 {percentile(ms, 99):7.1f} ms"
         f"   mean {statistics.fmean(ms):7.1f} ms"
     )
 

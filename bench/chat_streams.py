@@ -39,7 +39,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.harness import wait_healthy  # noqa: E402
+from bench.harness import percentile, wait_healthy  # noqa: E402
 from tests.faults.stack import free_port  # noqa: E402
 
 MESSAGE = "who am I?"
@@ -201,11 +201,6 @@ async def one_stream(client: Any, method: str, url: str, **kwargs: Any) -> Resul
     if not result.ok:
         result.error = "no events"
     return result
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def report(

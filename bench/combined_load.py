@@ -44,9 +44,16 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.chat_streams import percentile, prepare, warm_tokens  # noqa: E402
+from bench.chat_streams import prepare, warm_tokens  # noqa: E402
 from bench.chat_turns import Turn, chat_turn  # noqa: E402
-from bench.harness import Role, embedded_pids, role_env, run_on_fresh_database, start_role  # noqa: E402
+from bench.harness import (  # noqa: E402
+    Role,
+    embedded_pids,
+    percentile,
+    role_env,
+    run_on_fresh_database,
+    start_role,
+)
 from bench.load_jobs import (  # noqa: E402
     auth,
     fake_garmin,

@@ -27,6 +27,12 @@ from typing import Any
 from tests.faults.stack import SCRUBBED, Role, spawn_role
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The `q`-th percentile (0–100) of `values`: the nearest rank, no interpolation."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
 def run_on_fresh_database(
     bench: Callable[[], Coroutine[Any, Any, None]], *, reuse_home: bool = False, **env: str
 ) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.harness import run_on_fresh_database  # noqa: E402
+from bench.harness import percentile, run_on_fresh_database  # noqa: E402
 
 FILLER = [
     "Consistency across months matters more than any single session",
@@ -37,15 +37,10 @@ FILLER = [
 ]
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
 def _row(name: str, values: list[float]) -> str:
     ms = [v * 1000 for v in values]
     return (
-        f"  {name:<34} p50 {statistics.median(ms):6.2f} ms   p99 {_percentile(ms, 99):6.2f} ms"
+        f"  {name:<34} p50 {statistics.median(ms):6.2f} ms   p99 {percentile(ms, 99):6.2f} ms"
         f"   mean {statistics.fmean(ms):6.2f} ms"
     )
 

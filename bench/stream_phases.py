@@ -29,6 +29,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from bench.harness import percentile
+
 ARRIVED: dict[str, float] = {}
 MARKS: dict[str, dict[str, float]] = defaultdict(dict)
 DURATIONS: dict[str, list[float]] = defaultdict(list)
@@ -193,15 +195,10 @@ def install(app: Any) -> Callable[[dict[str, float] | None], str]:
     return report
 
 
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
 def _line(name: str, values: list[float]) -> str:
     ms = [v * 1000 for v in values]
     return (
-        f"      {name:<58} n {len(ms):>4}  p50 {statistics.median(ms):8.1f}  p99 {_p(ms, 99):8.1f}  "
+        f"      {name:<58} n {len(ms):>4}  p50 {statistics.median(ms):8.1f}  p99 {percentile(ms, 99):8.1f}  "
         f"max {max(ms):8.1f}  sum {sum(ms) / 1000:6.2f} s"
     )
 
