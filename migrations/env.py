@@ -20,7 +20,13 @@ def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-
     """Leave out what migrations create by hand: the samples and rollup tables (partitions or hypertable
     chunks), the per-dimension HNSW expression indexes, and LangGraph's checkpoint tables."""
     if type_ == "table" and name.startswith(
-        ("activity_samples", "activity_sample_minutes", "activity_sample_hr_quarters", "checkpoint")
+        (
+            "activity_samples",
+            "activity_sample_minutes",
+            "activity_sample_hr_quarters",
+            "activity_sample_pace_quarters",
+            "checkpoint",
+        )
     ):
         return False
     return not (type_ == "index" and name and name.startswith("ix_knowledge_chunks_embedding_"))

@@ -7,6 +7,7 @@ from core.models.activity_gear import ActivityGear
 from core.models.activity_sample import SAMPLE_COLUMNS, SAMPLE_VALUE_COLUMNS, activity_samples
 from core.models.activity_sample_hr_quarter import activity_sample_hr_quarters
 from core.models.activity_sample_minute import activity_sample_minutes
+from core.models.activity_sample_pace_quarter import activity_sample_pace_quarters
 from core.models.api_token import ApiToken
 from core.models.availability import AvailabilityDay, BlackoutDay
 from core.models.base import Base
@@ -68,5 +69,6 @@ __all__ = [
     "WorkoutStep",
     "activity_sample_hr_quarters",
     "activity_sample_minutes",
+    "activity_sample_pace_quarters",
     "activity_samples",
 ]

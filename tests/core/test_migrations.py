@@ -67,7 +67,12 @@ def test_upgrade_downgrade_upgrade_round_trips(scratch_database: str) -> None:
     assert asyncio.run(current_revision(scratch_database)) == head_revision()
 
 
-HYPERTABLES = {"activity_samples", "activity_sample_minutes", "activity_sample_hr_quarters"}
+HYPERTABLES = {
+    "activity_samples",
+    "activity_sample_minutes",
+    "activity_sample_hr_quarters",
+    "activity_sample_pace_quarters",
+}
 
 
 def _hypertables(url: str) -> set[str]:

@@ -1,24 +1,28 @@
 """Every statement on the per-second samples (`activity_samples`) and their rollups, per minute
-(`activity_sample_minutes`) and per quarter hour and heart rate (`activity_sample_hr_quarters`), for one
-user: each function takes the user and filters on it in the query.
+(`activity_sample_minutes`), per quarter hour and heart rate (`activity_sample_hr_quarters`) and per quarter
+hour and pace bin (`activity_sample_pace_quarters`), for one user: each function takes the user and filters
+on it in the query.
 
 Series. `series_rows` reads chosen activities' samples as one row of arrays per activity (`array_agg …
 ORDER BY ts`, decoded by the driver in C); `tools.samples.series` shapes them.
 
 Rollups, kept in step with the samples. `write_minute_rollups` runs right after the samples' COPY, in the
 same transaction (the SQL function `write_activity_sample_rollups` of the migrations rolls the rows just
-written up, both ways in one pass, so the rollups hold exactly what the raw rows give);
+written up, all three ways in one statement, so the rollups hold exactly what the raw rows give);
 `delete_minute_rollups` goes with every delete of samples. `rebuild_minute_rollups` rolls up samples
 written some other way (a bench's bulk COPY).
 
 Aggregates (`query_samples`): `aggregate_samples` runs one statement, built by `build_samples_query` over the
-raw rows or, when `rollup_table` names rollups that give exactly the same figures, by `build_rollup_query`
-over them (a heart-rate band is a filter on the key of the heart-rate rollups, a percentile of heart rate a
-rank in their per-bucket histogram). Other percentiles, pace bands, grade and covered time stay on the raw
-rows: a percentile of a continuous value (speed at 1 mm/s, cadence…) needs nearly every value (a quarter
-hour of running holds ~4× fewer distinct speeds than samples, of cycling ~1.2×), and grade needs each
-sample's neighbours. Bound parameters only, the same SQL on a hypertable
-and a partitioned table.
+raw rows or, when `rollup_table` names rollups that answer it, by `build_rollup_query` over them (a
+heart-rate band is a filter on the key of the heart-rate rollups, a percentile of heart rate a rank in their
+per-bucket histogram; both exact). A percentile of pace is a rank in the pace histograms (1 s/km bins,
+joined per bucket): not exact but within PACE_BOUND_S_PER_KM, which the tool's answer states, and only over
+more than PACE_EXACT_UP_TO (a shorter range is cheap on the raw rows, and exact); a bucket where the bound
+cannot be guaranteed (`_pace_percentiles`) sends the whole question to the raw rows. Other percentiles,
+pace bands, grade and covered time stay on the raw rows: a percentile of another continuous value (speed
+at 1 mm/s, cadence…) needs nearly every value (a quarter hour of running holds ~4× fewer distinct speeds
+than samples, of cycling ~1.2×), and grade needs each sample's neighbours. Bound parameters only, the same
+SQL on a hypertable and a partitioned table.
 
 The raw statement's shape:
 
@@ -44,6 +48,7 @@ The raw statement's shape:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -73,6 +78,7 @@ from core.models import (
     Activity,
     activity_sample_hr_quarters,
     activity_sample_minutes,
+    activity_sample_pace_quarters,
     activity_samples,
 )
 from tools.samples.spec import (
@@ -119,8 +125,8 @@ async def series_rows(
 async def write_minute_rollups(
     session: AsyncSession, user_id: int, activity_id: int, first: datetime, last: datetime
 ) -> int:
-    """Roll up the activity's samples in [first, last] (all of them, just written) per minute and per
-    quarter hour and heart rate, in one statement; the minutes written."""
+    """Roll up the activity's samples in [first, last] (all of them, just written) per minute, per quarter
+    hour and heart rate, and per quarter hour and pace bin, in one statement; the minutes written."""
     written = await session.execute(
         text("SELECT write_activity_sample_rollups(:user, :activity, :first, :last)"),
         {"user": user_id, "activity": activity_id, "first": first, "last": last},
@@ -136,8 +142,9 @@ async def delete_samples(session: AsyncSession, user_id: int, activity_ids: Sequ
 
 
 async def delete_minute_rollups(session: AsyncSession, user_id: int, activity_ids: Sequence[int]) -> None:
-    """Delete the rollups (per minute, per quarter hour and heart rate) of the user's activities."""
-    for m in (activity_sample_minutes, activity_sample_hr_quarters):
+    """Delete the rollups (per minute, per quarter hour and heart rate, per quarter hour and pace bin) of
+    the user's activities."""
+    for m in (activity_sample_minutes, activity_sample_hr_quarters, activity_sample_pace_quarters):
         await session.execute(
             delete(m).where(m.c.user_id == user_id, m.c.activity_id.in_(list(activity_ids)))
         )
@@ -147,13 +154,26 @@ async def rebuild_minute_rollups(session: AsyncSession, user_id: int) -> int:
     """Roll up every sample of the user again (after samples were written without `copy_samples`); the
     minutes written."""
     written = await session.execute(
-        text("SELECT rebuild_activity_sample_minutes(:user), rebuild_activity_sample_hr_quarters(:user)"),
+        text(
+            "SELECT rebuild_activity_sample_minutes(:user), rebuild_activity_sample_hr_quarters(:user), "
+            "rebuild_activity_sample_pace_quarters(:user)"
+        ),
         {"user": user_id},
     )
     return int(written.one()[0])
 
 
 # --- aggregates (`query_samples`) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Aggregated:
+    """What `aggregate_samples` found: the rows (the columns of `build_samples_query`), and whether the
+    pace percentiles among them come from the pace histograms (within PACE_BOUND_S_PER_KM of the exact
+    figure) rather than the raw samples."""
+
+    rows: list[Row[*tuple[Any, ...]]]
+    pace_binned: bool
 
 
 async def aggregate_samples(
@@ -166,10 +186,10 @@ async def aggregate_samples(
     end: datetime,
     limit: int,
     hide_sources: Sequence[str] = (),
-) -> list[Row[*tuple[Any, ...]]]:
+) -> Aggregated:
     """The rows of `query` over the user's samples with `start` ≤ ts < `end`, from the rollups when they
-    answer it exactly (`rollup_table`), else from the raw samples; the columns of
-    `build_samples_query`."""
+    answer it (`rollup_table`: exactly, or pace percentiles within PACE_BOUND_S_PER_KM), else from the raw
+    samples; the raw samples again when a bucket's pace percentile could not be held to the bound."""
     common: dict[str, Any] = {
         "user_id": user_id,
         "tz": tz,
@@ -179,12 +199,12 @@ async def aggregate_samples(
         "hide_sources": hide_sources,
     }
     table = rollup_table(query, start, end, tz)
-    statement = (
-        build_samples_query(query, **common)
-        if table is None
-        else build_rollup_query(query, table=table, **common)
-    )
-    return list((await session.execute(statement)).all())
+    if table is not None:
+        rows = list((await session.execute(build_rollup_query(query, table=table, **common))).all())
+        binned = pace_histogram_answers(query)
+        if not binned or all(row.bounded for row in rows):
+            return Aggregated(rows, binned)
+    return Aggregated(list((await session.execute(build_samples_query(query, **common))).all()), False)
 
 
 async def activity_labels(
@@ -369,6 +389,13 @@ ROLLUP_AGGREGATES = frozenset({"avg", "min", "max", "sum", "count"})
 ROLLUP_ORIGIN = datetime(2001, 1, 1, tzinfo=UTC)  # the origin of the rollups' minutes and quarter hours
 MINUTE = timedelta(minutes=1)
 QUARTER = timedelta(minutes=15)
+#: a percentile of pace from the pace histograms (1 s/km bins) is within this of the raw one (s/km)
+PACE_BOUND_S_PER_KM = 1.0
+#: the bound holds when the two samples the percentile interpolates between are within this ratio of each
+#: other's pace: checked on the bins ((slower + ½) ≤ ratio · (faster − ½)), else the raw samples answer
+PACE_BOUND_RATIO = 5.8
+#: a range this short is answered exactly from the raw samples even for pace percentiles (it is cheap)
+PACE_EXACT_UP_TO = timedelta(days=7)
 
 
 def _aligned(moment: datetime, granule: timedelta) -> bool:
@@ -388,71 +415,158 @@ def _local_days_aligned(tz: str, start: datetime, end: datetime, granule: timede
     return True
 
 
+def _percentiles(query: SampleQuery) -> bool:
+    return not set(query.aggregates) <= ROLLUP_AGGREGATES
+
+
+def pace_histogram_answers(query: SampleQuery) -> bool:
+    """Whether the pace histograms give `query`'s percentiles of pace (when `rollup_table` names rollups)."""
+    return _percentiles(query) and "pace_s_per_km" in query.metrics
+
+
 def rollup_table(query: SampleQuery, start: datetime, end: datetime, tz: str) -> Table | None:
-    """The rollups that give exactly what the raw samples give for `query` over [start, end), or None (the
-    raw samples answer it): a bucket of a day or more, an activity or none; aggregates a sum/count/min/max
-    can rebuild, or percentiles of heart rate alone; no pace band, grade or covered time. Without a
-    heart-rate band or percentile, the per-minute rollups (range ends on whole minutes); with one, the
-    per-quarter-hour rollups keyed by heart rate (range ends and local day edges on whole quarter hours)."""
-    percentiles = not set(query.aggregates) <= ROLLUP_AGGREGATES
+    """The rollups that give what the raw samples give for `query` over [start, end), or None (the raw
+    samples answer it): a bucket of a day or more, an activity or none; aggregates a sum/count/min/max can
+    rebuild, or percentiles of heart rate and pace alone; no pace band, grade or covered time.
+
+    - Without a heart-rate band or percentile, the per-minute rollups (range ends on whole minutes).
+    - With one, the per-quarter-hour rollups keyed by heart rate (range ends and local day edges on whole
+      quarter hours); exact.
+    - Percentiles of pace come from the pace histograms (`pace_histogram_answers`, the same quarter-hour
+      alignment), joined to the table named here, within PACE_BOUND_S_PER_KM: not with a heart-rate band
+      (the histograms have no heart-rate key), and not over PACE_EXACT_UP_TO or less, which the raw samples
+      answer exactly."""
+    percentiles = _percentiles(query)
+    pace_histogram = pace_histogram_answers(query)
+    banded = query.hr_min is not None or query.hr_max is not None
     if (
         query.bucket not in ROLLUP_BUCKETS
-        or (percentiles and query.metrics != ["heart_rate"])  # only an integer key gives exact ranks
+        or (percentiles and not set(query.metrics) <= {"heart_rate", "pace_s_per_km"})
+        or (pace_histogram and (banded or end - start <= PACE_EXACT_UP_TO))
         or query.needs_grade
         or query.covered_time
         or query.pace_fastest_s_per_km is not None
         or query.pace_slowest_s_per_km is not None
     ):
         return None
-    if query.hr_min is None and query.hr_max is None and not percentiles:
+    hr_quarters = banded or (percentiles and "heart_rate" in query.metrics)
+    if not hr_quarters and not pace_histogram:
         aligned = _aligned(start, MINUTE) and _aligned(end, MINUTE)
         return activity_sample_minutes if aligned else None
     aligned = _aligned(start, QUARTER) and _aligned(end, QUARTER)
     if aligned and (query.bucket in ("none", "activity") or _local_days_aligned(tz, start, end, QUARTER)):
-        return activity_sample_hr_quarters
+        return activity_sample_hr_quarters if hr_quarters else activity_sample_minutes
     return None
 
 
-def _heart_rate_ranks(where: Sequence[ColumnElement[bool]], key: ColumnElement[Any] | None) -> Subquery:
-    """The heart-rate rollups per bucket and heart-rate value, with how many heart-rate samples of the
-    bucket rank below that value (`before`) and in all (`total`): what a percentile needs."""
+def _ranks(per_value: Select[tuple[object, ...]], keyed: bool, count: str) -> Subquery:
+    """`per_value` (rows per bucket and `rank` value, labelled `bucket` when `keyed`, and `rank_value`), with
+    how many of the bucket's values (the `count` column) rank below that value (`before`) and in all
+    (`total`): what a percentile needs."""
+    inner = per_value.subquery("per_value")
+    partition = [inner.c.bucket] if keyed else None
+    n = inner.c[count]
+    return select(
+        inner,
+        (func.sum(n).over(partition_by=partition, order_by=inner.c.rank_value) - n).label("before"),
+        func.sum(n).over(partition_by=partition).label("total"),
+    ).subquery("ranked")
+
+
+def _heart_rate_ranks(
+    where: Sequence[ColumnElement[bool]], key: ColumnElement[Any] | None, series: Sequence[str]
+) -> Subquery:
+    """The heart-rate rollups per bucket and heart-rate value, with the sums of `series` (heart rate
+    first) and the ranks of `_ranks`."""
     h = activity_sample_hr_quarters
     keys = [h.c.heart_rate] if key is None else [key, h.c.heart_rate]
+    sums = [
+        aggregate(h.c[f"{prefix}_{name}"]).label(f"{prefix}_{name}")
+        for name in series
+        for prefix, aggregate in (("n", func.sum), ("s", func.sum), ("lo", func.min), ("hi", func.max))
+    ]
     per_value = (
         select(
             *([] if key is None else [key.label("bucket")]),
-            h.c.heart_rate,
+            h.c.heart_rate.label("rank_value"),
             func.sum(h.c.samples).label("samples"),
             func.min(h.c.first_ts).label("first_ts"),
             func.max(h.c.last_ts).label("last_ts"),
-            func.sum(h.c.n_heart_rate).label("n_heart_rate"),
-            func.sum(h.c.s_heart_rate).label("s_heart_rate"),
-            func.min(h.c.lo_heart_rate).label("lo_heart_rate"),
-            func.max(h.c.hi_heart_rate).label("hi_heart_rate"),
+            *sums,
         )
         .where(*where)
         .group_by(*keys)
-        .subquery("per_value")
     )
-    partition = None if key is None else [per_value.c.bucket]
-    n = per_value.c.n_heart_rate
-    return select(
-        per_value,
-        (func.sum(n).over(partition_by=partition, order_by=per_value.c.heart_rate) - n).label("before"),
-        func.sum(n).over(partition_by=partition).label("total"),
-    ).subquery("ranked")
+    return _ranks(per_value, key is not None, "n_heart_rate")
+
+
+def _rank_values(
+    ranked: Subquery, q: float, count: ColumnElement[Any]
+) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+    """The values at ranks floor and ceil of q·(n−1) in `ranked` (PostgreSQL's `percentile_cont`
+    positions), and the fraction between them."""
+    position = literal(q, Float) * (cast(ranked.c.total, Float) - 1.0)  # the same on every row of a bucket
+    present = ranked.c.rank_value.is_not(None)
+    reached = ranked.c.before + count
+    value = cast(ranked.c.rank_value, Float)
+    low = func.min(value).filter(present & (reached > func.floor(position)))
+    high = func.min(value).filter(present & (reached > func.ceil(position)))
+    return low, high, func.max(position) - func.floor(func.max(position))
 
 
 def _percentile(ranked: Subquery, q: float) -> ColumnElement[Any]:
     """`percentile_cont(q)` of heart rate from `_heart_rate_ranks`, with PostgreSQL's arithmetic: the values
     at ranks floor and ceil of q·(n−1), interpolated."""
-    position = literal(q, Float) * (cast(ranked.c.total, Float) - 1.0)  # the same on every row of a bucket
-    present = ranked.c.heart_rate.is_not(None)
-    reached = ranked.c.before + ranked.c.n_heart_rate
-    value = cast(ranked.c.heart_rate, Float)
-    low = func.min(value).filter(present & (reached > func.floor(position)))
-    high = func.min(value).filter(present & (reached > func.ceil(position)))
-    return low + (func.max(position) - func.floor(func.max(position))) * (high - low)
+    low, high, fraction = _rank_values(ranked, q, ranked.c.n_heart_rate)
+    return low + fraction * (high - low)
+
+
+def _pace_percentiles(
+    query: SampleQuery,
+    where: Sequence[ColumnElement[bool]],
+    key: ColumnElement[Any] | None,
+) -> tuple[Subquery, dict[str, str]]:
+    """The percentiles of pace per bucket from the pace histograms (`where` and `key` on
+    `activity_sample_pace_quarters`), and which column of it holds each `pace_s_per_km.pN`; its column
+    `bounded` says whether every percentile of the bucket is within PACE_BOUND_S_PER_KM.
+
+    Ranked by bin, i.e. by pace, the samples at ranks floor and ceil of q·(n−1) are those the raw
+    `percentile_cont(1 − q)` of speed interpolates between (ranked by speed the other way round); each bin is
+    within ½ s/km of its sample's pace, and the speeds 1000/bin are interpolated as the raw path does. The
+    result is a weighted harmonic mean of the two paces, so an error of ½ s/km in each moves it by at most
+    ½ · (a + b)² / 4ab s/km: at most 1 s/km while b ≤ 5.83 a (PACE_BOUND_RATIO, checked on the bins)."""
+    p = activity_sample_pace_quarters
+    keys = [p.c.pace_s] if key is None else [key, p.c.pace_s]
+    per_value = (
+        select(
+            *([] if key is None else [key.label("bucket")]),
+            p.c.pace_s.label("rank_value"),
+            func.sum(p.c.samples).label("n"),
+        )
+        .where(*where)
+        .group_by(*keys)
+    )
+    ranked = _ranks(per_value, key is not None, "n")
+    columns: list[ColumnElement[Any]] = []
+    names: dict[str, str] = {}
+    bounded: list[ColumnElement[bool]] = []
+    for k, aggregate in enumerate(a for a in query.aggregates if a in PERCENTILES):
+        faster, slower, fraction = _rank_values(ranked, PERCENTILES[aggregate], ranked.c.n)
+        speed = literal(1000.0, Float) / faster + fraction * (
+            literal(1000.0, Float) / slower - literal(1000.0, Float) / faster
+        )
+        columns.append((literal(1000.0, Float) / func.nullif(speed, 0.0, type_=Float)).label(f"p{k}"))
+        names[f"pace_s_per_km.{aggregate}"] = f"p{k}"
+        bounded.append(func.coalesce(slower + 0.5 <= literal(PACE_BOUND_RATIO, Float) * (faster - 0.5), True))
+    check = bounded[0]
+    for more in bounded[1:]:
+        check = check & more
+    grouped = select(
+        *([] if key is None else [ranked.c.bucket]), *columns, check.label("bounded")
+    ).select_from(ranked)
+    if key is not None:
+        grouped = grouped.group_by(ranked.c.bucket)
+    return grouped.subquery("pace"), names
 
 
 def _from_rollup(table: Table | Subquery, series: str, aggregate: str, *, pace: bool) -> ColumnElement[Any]:
@@ -478,6 +592,18 @@ def _from_rollup(table: Table | Subquery, series: str, aggregate: str, *, pace: 
     return cast(result, Float)
 
 
+def _bucket_key(
+    query: SampleQuery, tz: str, activity_id: ColumnElement[Any], time_column: ColumnElement[Any]
+) -> ColumnElement[Any] | None:
+    if query.bucket == "activity":
+        return activity_id
+    if query.bucket == "none":
+        return None
+    local = func.timezone(bindparam("tz", tz), time_column)
+    origin = cast(bindparam("origin", BUCKET_ORIGIN, type_=DateTime()), DateTime(timezone=False))
+    return func.date_bin(bindparam("stride", BUCKET_INTERVALS[query.bucket]), local, origin)
+
+
 def build_rollup_query(
     query: SampleQuery,
     *,
@@ -490,7 +616,9 @@ def build_rollup_query(
     table: Table = activity_sample_minutes,
 ) -> Select[tuple[object, ...]]:
     """`build_samples_query`'s result, with the same columns, from the rollups `table` (only for what
-    `rollup_table` accepts, with the table it names)."""
+    `rollup_table` accepts, with the table it names), and percentiles of pace from the pace histograms
+    joined per bucket; with those, one more column, `bounded` (`_pace_percentiles`), false when a bucket's
+    pace percentile may be off by more than PACE_BOUND_S_PER_KM."""
     m = table
     time_column = m.c.quarter if m is activity_sample_hr_quarters else m.c.minute
     where: list[ColumnElement[bool]] = [m.c.user_id == user_id, time_column >= start, time_column < end]
@@ -499,22 +627,31 @@ def build_rollup_query(
         where.append(m.c.heart_rate >= query.hr_min)
     if query.hr_max is not None:
         where.append(m.c.heart_rate <= query.hr_max)
-    key: ColumnElement[Any] | None = None
-    if query.bucket == "activity":
-        key = m.c.activity_id
-    elif query.bucket != "none":
-        local = func.timezone(bindparam("tz", tz), time_column)
-        origin = cast(bindparam("origin", BUCKET_ORIGIN, type_=DateTime()), DateTime(timezone=False))
-        key = func.date_bin(bindparam("stride", BUCKET_INTERVALS[query.bucket]), local, origin)
+    key = _bucket_key(query, tz, m.c.activity_id, time_column)
     source: Table | Subquery = m
-    if not set(query.aggregates) <= ROLLUP_AGGREGATES:  # percentiles of heart rate (`rollup_table`)
-        source = _heart_rate_ranks(where, key)
+    hr_percentiles = _percentiles(query) and "heart_rate" in query.metrics
+    if hr_percentiles:  # percentiles of heart rate (`rollup_table`): ranks in the heart-rate histogram
+        series = ["moving" if metric == "pace_s_per_km" else metric for metric in query.metrics]
+        source = _heart_rate_ranks(where, key, sorted(set(series), key=lambda s: s != "heart_rate"))
         where = []
         key = None if key is None else source.c.bucket
+    pace_names: dict[str, str] = {}
+    pace: Subquery | None = None
+    if pace_histogram_answers(query):
+        p = activity_sample_pace_quarters
+        pace_where = [p.c.user_id == user_id, p.c.quarter >= start, p.c.quarter < end]
+        pace_where += _activity_filters(p.c.activity_id, query, user_id, hide_sources)
+        pace, pace_names = _pace_percentiles(
+            query, pace_where, _bucket_key(query, tz, p.c.activity_id, p.c.quarter)
+        )
     values: list[ColumnElement[Any]] = []
     for metric in query.metrics:
-        pace = metric == "pace_s_per_km"
-        values += [_from_rollup(source, "moving" if pace else metric, a, pace=pace) for a in query.aggregates]
+        is_pace = metric == "pace_s_per_km"
+        for a in query.aggregates:
+            if f"{metric}.{a}" in pace_names:
+                values.append(cast(literal(None), Float))  # filled from the pace histograms below
+            else:
+                values.append(_from_rollup(source, "moving" if is_pace else metric, a, pace=is_pace))
     labelled = [v.label(f"c{k}") for k, v in enumerate(values)]
     stats = [
         func.coalesce(func.sum(source.c.samples), 0).label("samples"),
@@ -522,9 +659,30 @@ def build_rollup_query(
         func.max(source.c.last_ts).label("last_ts"),
     ]
     if key is None:
-        return select(literal(None).label("bucket"), *stats, *labelled).where(*where)
+        main = select(literal(None).label("bucket"), *stats, *labelled).where(*where)
+    else:
+        main = select(key.label("bucket"), *stats, *labelled).where(*where).group_by(key)
+    if pace is None:
+        return main if key is None else main.order_by(key).limit(limit)
+    rolled = main.subquery("rolled")
+    names = query.column_names()
+    joined = rolled.outerjoin(pace, literal(True) if key is None else rolled.c.bucket == pace.c.bucket)
+    columns = [
+        (pace.c[pace_names[name]] if name in pace_names else rolled.c[f"c{k}"]).label(f"c{k}")
+        for k, name in enumerate(names)
+    ]
     return (
-        select(key.label("bucket"), *stats, *labelled).where(*where).group_by(key).order_by(key).limit(limit)
+        select(
+            rolled.c.bucket,
+            rolled.c.samples,
+            rolled.c.first_ts,
+            rolled.c.last_ts,
+            *columns,
+            func.coalesce(pace.c.bounded, True).label("bounded"),
+        )
+        .select_from(joined)
+        .order_by(rolled.c.bucket)
+        .limit(limit)
     )
 
 

@@ -2,8 +2,10 @@
 
 The statement (built in `repository.py`) always filters on the user from the tool's dependencies and on a
 time range, so the planner touches only that athlete's rows in the partitions (or chunks) of that range.
-Buckets of a day or more, per activity or none, without percentiles or per-sample conditions other than a
-heart-rate band, are answered from the rollups (`rollup_table`): the same figures from ~30–60× fewer rows.
+Buckets of a day or more, per activity or none, without per-sample conditions other than a heart-rate band,
+and with percentiles of heart rate or pace only, are answered from the rollups (`rollup_table`): the same
+figures from ~30–60× fewer rows, except percentiles of pace, from 1 s/km histograms within ±1 s/km, which
+the answer's notes then say.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from tools.activities.repository import Activities
 from tools.activities.visibility import hidden_sources
 from tools.deps import ToolDeps
 from tools.registry import tool
-from tools.samples.repository import activity_labels, aggregate_samples
+from tools.samples.repository import PACE_BOUND_S_PER_KM, activity_labels, aggregate_samples
 from tools.samples.spec import DEFAULT_DAYS, MAX_DAYS, MAX_OUTPUT_BYTES, MAX_ROWS, SampleQuery
 
 ACTIVITY_RANGE_MARGIN = timedelta(minutes=1)
@@ -117,7 +119,7 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
     if max_rows != args.max_rows:
         notes.append(f"max_rows clamped to {max_rows}")
     start, end = await resolve_range(deps, args, notes)
-    result = await aggregate_samples(
+    aggregated = await aggregate_samples(
         deps.session,
         deps.user_id,
         args,
@@ -127,9 +129,15 @@ async def query_samples(deps: ToolDeps, args: SampleQuery) -> SampleQueryResult:
         limit=max_rows + 1,
         hide_sources=hidden_sources(deps),
     )
-    truncated = len(result) > max_rows
-    result = result[:max_rows]
+    truncated = len(aggregated.rows) > max_rows
+    result = aggregated.rows[:max_rows]
     columns = args.column_names()
+    if aggregated.pace_binned:
+        shown = ", ".join(c for c in columns if c.startswith("pace_s_per_km.p"))
+        notes.append(
+            f"{shown} from per-quarter-hour histograms in 1 s/km bins: within ±{PACE_BOUND_S_PER_KM:g} s/km "
+            "of the exact figure (other values are exact)"
+        )
 
     labels = {}
     if args.bucket == "activity" and result:

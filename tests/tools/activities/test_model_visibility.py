@@ -26,6 +26,7 @@ from core.models import (
     User,
     activity_sample_hr_quarters,
     activity_sample_minutes,
+    activity_sample_pace_quarters,
     activity_samples,
 )
 from core.settings import get_settings
@@ -138,7 +139,7 @@ async def test_no_model_facing_tool_or_turn_context_mentions_a_strava_api_activi
 
     async with db.begin_nested() as without:  # the same account without the Strava activity
         await db.execute(delete(activity_samples).where(activity_samples.c.activity_id == strava.id))
-        for rollups in (activity_sample_minutes, activity_sample_hr_quarters):
+        for rollups in (activity_sample_minutes, activity_sample_hr_quarters, activity_sample_pace_quarters):
             await db.execute(delete(rollups).where(rollups.c.activity_id == strava.id))
         await db.execute(delete(Activity).where(Activity.id == strava.id))
         expected = await _answers(db, user, strava, for_model=True)

@@ -11,7 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.shared_data import require
 from tools.activities.importer import import_fit
-from tools.samples.repository import build_rollup_query, build_samples_query, rollup_table
+from tools.samples.repository import (
+    build_rollup_query,
+    build_samples_query,
+    pace_histogram_answers,
+    rollup_table,
+)
 from tools.samples.spec import SampleQuery
 
 FIT = "fit/fitdecode/tests/files"
@@ -95,7 +100,9 @@ def assert_same_rows(got: list[tuple[Any, ...]], want: list[tuple[Any, ...]]) ->
 
 #: questions only the raw rows answer (percentiles, per-sample conditions, grade)
 RAW_QUERIES: list[dict[str, Any]] = [
-    {"metrics": ["heart_rate", "pace_s_per_km"], "aggregates": ["avg", "p90"], "bucket": "1w"},
+    {"metrics": ["heart_rate", "cadence"], "aggregates": ["avg", "p90"], "bucket": "1w"},
+    {"metrics": ["heart_rate", "pace_s_per_km"], "aggregates": ["avg", "p90"], "bucket": "1w",
+     "pace_slowest_s_per_km": 420},
     {"metrics": ["pace_s_per_km", "grade_pct"], "aggregates": ["avg", "p50"], "bucket": "none",
      "grade_min_pct": 2},
     {"metrics": ["cadence"], "aggregates": ["avg", "count"], "bucket": "1d", "hr_min": 140, "hr_max": 170},
@@ -103,16 +110,65 @@ RAW_QUERIES: list[dict[str, Any]] = [
 
 
 async def answers(session: AsyncSession, user_id: int) -> list[list[tuple[Any, ...]]]:
-    """Every question's rows: raw and rollup for `QUERIES`, raw for `RAW_QUERIES`. Per-activity rows lose
-    their activity id (it differs between databases; the rows stay in import order)."""
+    """Every question's rows: raw and rollup for `QUERIES` and `PACE_QUERIES`, raw for `RAW_QUERIES`.
+    Per-activity rows lose their activity id (it differs between databases; the rows stay in import
+    order)."""
     out = []
     for args in QUERIES:
         raw, rolled = await both_paths(session, user_id, args)
         if args["bucket"] == "activity":
             raw, rolled = ([(None, *row[1:]) for row in rows] for rows in (raw, rolled))
         out += [raw, rolled]
+    for args in PACE_QUERIES:
+        raw, binned = await pace_paths(session, user_id, args)
+        if args["bucket"] == "activity":
+            raw, binned = ([(None, *row[1:]) for row in rows] for rows in (raw, binned))
+        out += [raw, binned]
     common: dict[str, Any] = {"user_id": user_id, "tz": TZ, "start": START, "end": END, "limit": 1001}
     for args in RAW_QUERIES:
         query = SampleQuery.model_validate(args)
         out.append(_rows(await session.execute(build_samples_query(query, **common))))
     return out
+
+
+#: percentiles of pace: from the pace histograms, within PACE_BOUND_S_PER_KM (everything else exact)
+PACE_QUERIES: list[dict[str, Any]] = [
+    {"metrics": ["heart_rate", "pace_s_per_km"], "aggregates": ["avg", "p90"], "bucket": "1w"},
+    {"metrics": ["pace_s_per_km"], "aggregates": ["p10", "p25", "p50", "p75", "p90", "p95"],
+     "bucket": "none"},
+    {"metrics": ["pace_s_per_km", "heart_rate"], "aggregates": ["p50", "min", "count"], "bucket": "activity"},
+    {"metrics": ["pace_s_per_km"], "aggregates": ["p25", "p75", "avg"], "bucket": "1d", "sport": "running"},
+]  # fmt: skip
+
+
+async def pace_paths(
+    session: AsyncSession, user_id: int, args: dict[str, Any]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """(raw rows, rollup rows with pace percentiles from the histograms, `bounded` last) of one question."""
+    query = SampleQuery.model_validate(args)
+    table = rollup_table(query, START, END, TZ)
+    assert table is not None and pace_histogram_answers(query), args
+    common: dict[str, Any] = {"user_id": user_id, "tz": TZ, "start": START, "end": END, "limit": 1001}
+    raw = _rows(await session.execute(build_samples_query(query, **common)))
+    binned = _rows(await session.execute(build_rollup_query(query, table=table, **common)))
+    return raw, binned
+
+
+def pace_errors(
+    args: dict[str, Any], binned: list[tuple[Any, ...]], raw: list[tuple[Any, ...]]
+) -> list[float]:
+    """How far each pace percentile of `binned` is from the raw one (s/km); everything else (bucket, samples,
+    first and last time, the other values) must be the raw's, and every bucket within the bound's
+    condition (`bounded`)."""
+    names = SampleQuery.model_validate(args).column_names()
+    assert len(binned) == len(raw)
+    errors = []
+    for got, want in zip(binned, raw, strict=True):
+        assert got[-1] is True, got  # bounded
+        assert_same_rows([got[:4]], [want[:4]])
+        for name, x, y in zip(names, got[4:-1], want[4:], strict=True):
+            if name.startswith("pace_s_per_km.p") and y is not None:
+                errors.append(abs(x - y))
+            else:
+                assert_same_rows([(x,)], [(y,)])
+    return errors

@@ -21,7 +21,7 @@ from tests.factories import create_user
 from tests.tools.samples.sample_data import Run, create_run, varied_run_series
 from tools.deps import ToolDeps
 from tools.registry import call_tool
-from tools.samples.repository import build_samples_query
+from tools.samples.repository import PACE_BOUND_S_PER_KM, build_samples_query
 from tools.samples.spec import (
     GRADE_HALF_SPAN,
     GRADE_MIN_DISTANCE_M,
@@ -130,12 +130,17 @@ def expected(
 
 
 def assert_matches(result: dict[str, Any], want: dict[Any, dict[str, float | None]], key: str) -> None:
+    """The answer's rows are `want`'s; pace percentiles within PACE_BOUND_S_PER_KM when its notes say the
+    pace histograms gave them (and only then), everything else exact."""
     got = {row[key]: {"samples": float(row["samples"]), **row["values"]} for row in result["rows"]}
     assert set(got) == set(want)
+    binned = any("1 s/km bins" in note for note in result["notes"])
     for k, values in want.items():
         for name, value in values.items():
             if value is None:
                 assert got[k][name] is None, (k, name)
+            elif binned and name.startswith("pace_s_per_km.p"):
+                assert abs(got[k][name] - value) <= PACE_BOUND_S_PER_KM, (k, name, got[k][name], value)
             else:
                 assert got[k][name] == pytest.approx(value, rel=1e-5, abs=2e-3), (k, name)
 
@@ -200,6 +205,10 @@ async def test_local_time_buckets_and_per_activity(db: AsyncSession) -> None:
     for row in daily["rows"]:
         row["bucket_start"] = row["bucket_start"].replace(tzinfo=None)
         assert row["bucket_start"].hour == 0
+    assert daily["notes"] == [
+        "pace_s_per_km.p90 from per-quarter-hour histograms in 1 s/km bins: within ±1 s/km of the exact "
+        "figure (other values are exact)"
+    ]
     assert_matches(daily, want, "bucket_start")
 
     five = (
@@ -225,6 +234,41 @@ async def test_local_time_buckets_and_per_activity(db: AsyncSession) -> None:
     assert [r["activity_name"] for r in per_activity["rows"]] == ["Run 0", "Run 1", "Run 2"]
     want_activity = expected(rows, lambda r: r["activity_id"], metrics, aggregates)
     assert_matches(per_activity, want_activity, "activity_id")
+
+
+async def test_pace_percentiles_are_exact_over_a_week_or_where_the_bound_cannot_hold(
+    db: AsyncSession,
+) -> None:
+    """Over PACE_EXACT_UP_TO or less the raw samples answer pace percentiles exactly (no note); over 90
+    days the histograms do, unless a bucket's two samples at the percentile's rank are so far apart in pace
+    (here 3:20 and 30:18 /km, 2 samples) that 1 s/km bins could miss by more than the bound: then the raw
+    samples answer the whole question."""
+    deps, runs = await _athlete(db)
+    args = {"metrics": ["pace_s_per_km"], "aggregates": ["p50", "p90"], "bucket": "1d"}
+    week = (
+        await call_tool("query_samples", deps, {**args, "start_date": "2026-03-14", "end_date": "2026-03-20"})
+    ).model_dump()
+    assert week["notes"] == []
+    tz = ZoneInfo(TZ)
+    local_day = lambda r: r["ts"].astimezone(tz).replace(hour=0, minute=0, second=0, tzinfo=None)  # noqa: E731
+    for row in week["rows"]:
+        row["bucket_start"] = row["bucket_start"].replace(tzinfo=None)
+    assert_matches(
+        week, expected(rows_of(runs), local_day, ["pace_s_per_km"], ["p50", "p90"]), "bucket_start"
+    )
+    binned = (await call_tool("query_samples", deps, args)).model_dump()
+    assert len(binned["notes"]) == 1 and "within ±1 s/km" in binned["notes"][0]
+
+    odd = await create_run(
+        db, deps.user, datetime(2026, 2, 1, 10, 0, tzinfo=UTC), heart_rate=[120, 121], speed_mps=[5.0, 0.55]
+    )
+    exact = (await call_tool("query_samples", deps, args)).model_dump()
+    assert exact["notes"] == []
+    for row in exact["rows"]:
+        row["bucket_start"] = row["bucket_start"].replace(tzinfo=None)
+    want = expected(rows_of([*runs, odd]), local_day, ["pace_s_per_km"], ["p50", "p90"])
+    assert_matches(exact, want, "bucket_start")
+    assert want[datetime(2026, 2, 1)]["pace_s_per_km.p90"] == pytest.approx(1000 / (0.1 * 5.0 + 0.9 * 0.55))
 
 
 async def test_conditions_hr_pace_and_grade_bands(db: AsyncSession) -> None:

@@ -1,7 +1,8 @@
 """The samples path on TimescaleDB (a second embedded cluster with the extension preloaded, built from
 ../shared/timescaledb/ by `.ci/timescaledb`): the migrations make the hypertables and the compression
 policies, real FIT files import, `query_samples`' raw and rollup statements give the same rows as on plain
-PostgreSQL, and the compression policy compresses chunks without changing an answer."""
+PostgreSQL (the pace histograms within their bound of the raw samples), and the compression policy
+compresses chunks without changing an answer."""
 
 from __future__ import annotations
 
@@ -14,10 +15,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from core.runtime import Services
 from tests.conftest import rolled_back_session
 from tests.factories import create_user
-from tests.tools.samples.rollup_cases import QUERIES, answers, assert_same_rows, both_paths, import_files
+from tests.tools.samples.rollup_cases import (
+    PACE_QUERIES,
+    QUERIES,
+    answers,
+    assert_same_rows,
+    both_paths,
+    import_files,
+    pace_errors,
+    pace_paths,
+)
 from tools.activities.store import delete_activity
+from tools.samples.repository import PACE_BOUND_S_PER_KM
 
-TABLES = ("activity_samples", "activity_sample_minutes", "activity_sample_hr_quarters")
+TABLES = (
+    "activity_samples",
+    "activity_sample_minutes",
+    "activity_sample_hr_quarters",
+    "activity_sample_pace_quarters",
+)
 
 
 @pytest.fixture
@@ -67,6 +83,9 @@ async def test_same_answers_on_plain_postgresql_and_timescaledb(db: AsyncSession
     assert all(rows for rows in plain)
     for got, want in zip(timescale, plain, strict=True):
         assert_same_rows(got, want)
+    for args in PACE_QUERIES:  # the pace histograms within their bound of the raw samples, here too
+        raw, binned = await pace_paths(tsdb, ts_user.id, args)
+        assert max(pace_errors(args, binned, raw)) <= PACE_BOUND_S_PER_KM
 
 
 async def _run_compression_policies(engine: AsyncEngine) -> None:
@@ -110,6 +129,9 @@ async def test_the_compression_policy_compresses_chunks_and_changes_no_answer(
         after = await answers(session, user.id)
         for got, want in zip(after, before, strict=True):
             assert_same_rows(got, want)
+        for args in PACE_QUERIES:  # compressed histograms, compressed samples: still within the bound
+            raw, binned = await pace_paths(session, user.id, args)
+            assert max(pace_errors(args, binned, raw)) <= PACE_BOUND_S_PER_KM
         # a compressed activity can still be deleted, rollups with it
         await delete_activity(session, user.id, ids[0])
         left = await session.execute(
