@@ -17,9 +17,13 @@ Questions (90 days, weekly buckets, the athlete's local time):
 - "weekly avg + max HR and avg pace": `query_samples` answers it from the per-minute rollups;
 - "per activity, HR 150-175 bpm band" and "weekly p50 + p90 HR": from the per-quarter-hour rollups keyed by
   heart rate (a band is a filter on the key, a percentile of heart rate a rank in its histogram);
-- "weekly avg HR + p90 pace": a percentile of pace, answered from the raw samples (index range scan);
+- "weekly avg HR + p90 pace" and "per activity, p50 + p90 pace": percentiles of pace from the pace
+  histograms (1 s/km bins, joined to the other rollups; within ±1 s/km, which the tool's answer states);
+- "daily p90 pace, last 7 days": a short range, answered exactly from the raw samples;
 each against the same question as a plain full scan of the raw samples (the baseline), with the rows
-compared.
+compared (pace percentiles from the histograms within their bound), and, for the rollup paths, against the
+raw-samples statement (the exact path without rollups). Before the questions, what the pace histograms add
+to the import: the rollup statement of one ~1-hour activity, with and without them.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +50,7 @@ from bench.training_tools import (  # noqa: E402
     _literal_sql,
     _load,
     _timed,
+    pace_bound_of,
     query_samples_timed,
     same_rows,
     samples_in_last_90_days,
@@ -63,12 +68,25 @@ QUESTIONS: dict[str, dict[str, Any]] = {
         "aggregates": ["p50", "p90"],
         "bucket": "1w",
     },
-    "weekly avg HR + p90 pace (raw samples)": {
+    "weekly avg HR + p90 pace (pace histograms)": {
         "metrics": ["heart_rate", "pace_s_per_km"],
         "aggregates": ["avg", "p90"],
         "bucket": "1w",
     },
+    "per activity, p50 + p90 pace (pace histograms)": {
+        "metrics": ["pace_s_per_km"],
+        "aggregates": ["p50", "p90"],
+        "bucket": "activity",
+    },
+    "daily p90 pace, last 7 days (raw samples, exact)": {
+        "metrics": ["pace_s_per_km"],
+        "aggregates": ["p90"],
+        "bucket": "1d",
+        "start_date": (TODAY - timedelta(days=6)).isoformat(),
+        "end_date": TODAY.isoformat(),
+    },
 }
+ROLLUPS = ("activity_sample_minutes", "activity_sample_hr_quarters", "activity_sample_pace_quarters")
 PLAIN_SCAN = ("enable_partition_pruning", "enable_indexscan", "enable_bitmapscan", "enable_indexonlyscan")
 TIMESCALE_SCAN = (*PLAIN_SCAN, "timescaledb.enable_chunk_append", "timescaledb.enable_constraint_exclusion")
 
@@ -79,6 +97,10 @@ async def _full_scan(session: Any, sql: str, settings: tuple[str, ...]) -> list[
         for setting in settings:
             await connection.exec_driver_sql(f"SET LOCAL {setting} = off")
         rows = list(await connection.exec_driver_sql(sql))
+    # the savepoint was released, not rolled back: SET LOCAL lasts to the end of the transaction, so without
+    # this every later measurement of the run had partition pruning and index scans off
+    for setting in settings:
+        await connection.exec_driver_sql(f"RESET {setting}")
     return rows
 
 
@@ -103,14 +125,13 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
         for user_id in user_ids:
             await rebuild_minute_rollups(session, user_id)
         await session.commit()
-        minutes = (await session.execute(text("SELECT count(*) FROM activity_sample_minutes"))).scalar_one()
-        quarters = (
-            await session.execute(text("SELECT count(*) FROM activity_sample_hr_quarters"))
-        ).scalar_one()
+        counts = [(await session.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one() for t in ROLLUPS]
     print(
-        f"[{backend}] {minutes:,} per-minute rollups and {quarters:,} per-quarter-hour heart-rate rollups "
-        f"in {time.perf_counter() - started:.1f} s"
+        f"[{backend}] {counts[0]:,} per-minute rollups, {counts[1]:,} per-quarter-hour heart-rate "
+        f"rollups and {counts[2]:,} pace-histogram rows in {time.perf_counter() - started:.1f} s"
     )
+    async with maker() as session:
+        await _import_cost(session, athlete_id, rounds)
     timescale = backend == "timescale"
     if timescale:
         started = time.perf_counter()
@@ -135,7 +156,7 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
         )
     async with maker() as session:
         sizes = []
-        for table in ("activity_samples", "activity_sample_minutes", "activity_sample_hr_quarters"):
+        for table in ("activity_samples", *ROLLUPS):
             size = (
                 "(SELECT sum(total_bytes) FROM hypertable_detailed_size(:t))"
                 if timescale
@@ -148,8 +169,8 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
     async with maker() as session:
         await session.execute(text("ANALYZE activities"))
         await session.execute(text("ANALYZE activity_samples"))
-        await session.execute(text("ANALYZE activity_sample_minutes"))
-        await session.execute(text("ANALYZE activity_sample_hr_quarters"))
+        for table in ROLLUPS:
+            await session.execute(text(f"ANALYZE {table}"))
         await session.commit()
 
     now = datetime(TODAY.year, TODAY.month, TODAY.day, 18, 0, tzinfo=UTC)
@@ -168,9 +189,13 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
             scan_times, scan_rows = await _timed(
                 rounds, functools.partial(_full_scan, session, "/* full scan */ " + literal, settings)
             )
-            same = same_rows(result.rows, scan_rows)
+            bound = pace_bound_of(result)
+            same = same_rows(result.rows, scan_rows, bound)
             speedup = statistics.median(scan_times) / statistics.median(tool_times)
-            print(f"  {name}: {len(result.rows)} rows, same as the full scan: {'yes' if same else 'NO'}")
+            within = f" (pace percentiles within ±{bound:g} s/km)" if bound else ""
+            print(
+                f"  {name}: {len(result.rows)} rows, same as the full scan{within}: {'yes' if same else 'NO'}"
+            )
             print(f"    {'query_samples (tool)':<44}{_ms(tool_times)}")
             if "raw samples" not in name:  # the same question from the raw rows: the path without rollups
                 raw_times, _ = await _timed(rounds, functools.partial(session.execute, statement))
@@ -178,6 +203,70 @@ async def _bench(backend: str, rows: int, users: int, rounds: int) -> None:
             print(f"    {'full raw scan (baseline)':<44}{_ms(scan_times)}   → {speedup:.0f}x slower")
         await session.rollback()
     await dispose_engine()
+
+
+async def _import_cost(session: Any, athlete_id: int, rounds: int) -> None:
+    """What the pace histograms add to the import: `write_activity_sample_rollups` (the three rollups of
+    one activity, as the importer calls it) against the two-rollup function of migration 0009 (built here
+    under another name), on the athlete's ~1-hour activities, alternating, in rolled-back savepoints."""
+    import importlib.util
+
+    from sqlalchemy import text
+
+    path = REPO / "migrations" / "versions" / "2026-12-11_sample_hr_quarters.py"
+    spec = importlib.util.spec_from_file_location("hr_quarters_migration", path)
+    assert spec is not None and spec.loader is not None
+    previous = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(previous)
+    series = [
+        str(name)
+        for (name,) in await session.execute(
+            text(
+                "SELECT substr(column_name, 3) FROM information_schema.columns WHERE table_name = "
+                "'activity_sample_minutes' AND column_name LIKE 'n\\_%' ORDER BY ordinal_position"
+            )
+        )
+    ]
+    write_two, _ = previous._functions(series)
+    await session.execute(
+        text(
+            write_two.replace("FUNCTION write_activity_sample_rollups(", "FUNCTION bench_write_two_rollups(")
+        )
+    )
+    found = await session.execute(
+        text(
+            "SELECT id, start_time, start_time + make_interval(secs => elapsed_s) FROM activities "
+            "WHERE user_id = :u AND elapsed_s BETWEEN 3000 AND 4200 ORDER BY start_time DESC LIMIT :n"
+        ),
+        {"u": athlete_id, "n": max(rounds, 9)},
+    )
+    times: dict[str, list[float]] = {
+        "write_activity_sample_rollups (3 rollups)": [],
+        "0009's (2 rollups)": [],
+    }
+    per_hour: dict[str, list[float]] = {name: [] for name in times}
+    functions = dict(zip(times, ("write_activity_sample_rollups", "bench_write_two_rollups"), strict=True))
+    for k, (activity_id, first, last) in enumerate(list(found)):
+        args = {"u": athlete_id, "a": activity_id, "f": first, "t": last}
+        samples = (
+            await session.execute(text("SELECT count(*) FROM activity_samples WHERE activity_id = :a"), args)
+        ).scalar_one()
+        order = list(times) if k % 2 == 0 else list(reversed(times))
+        for name in order:
+            async with session.begin_nested() as savepoint:
+                for table in ROLLUPS:
+                    await session.execute(text(f"DELETE FROM {table} WHERE activity_id = :a"), args)
+                t0 = time.perf_counter()
+                await session.execute(text(f"SELECT {functions[name]}(:u, :a, :f, :t)"), args)
+                elapsed = time.perf_counter() - t0
+                await savepoint.rollback()
+            times[name].append(elapsed)
+            per_hour[name].append(elapsed * 3600 / max(samples, 1))
+    await session.rollback()
+    print(f"  import: rolling up one ~1-hour activity ({len(times[order[0]])} activities, alternating)")
+    for name, values in times.items():
+        hour = statistics.median(per_hour[name]) * 1000
+        print(f"    {name:<44}{_ms(values)}   ({hour:.1f} ms per 3,600 samples)")
 
 
 def _run_backend(backend: str, args: argparse.Namespace) -> None:
