@@ -21,7 +21,7 @@ Create Date: 2026-12-07 02:10:00
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 
