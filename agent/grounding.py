@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 __all__ = ["UNVERIFIED", "Figure", "evidence_index", "figures_in", "mark_figures", "ungrounded_figures"]
@@ -43,6 +44,7 @@ _NUMBER = re.compile(
 )
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?\b")
 _LIST_MARKER = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)
+_DIGIT = re.compile(r"\d")
 
 #: how a printed unit reads: (kind, factor to the kind's base unit: metres, seconds, s per km or mi, %)
 _UNIT_KINDS: dict[str, tuple[Kind, float]] = {
@@ -186,6 +188,7 @@ def _ranges_share_units(text: str, figures: list[Figure]) -> list[Figure]:
     return out
 
 
+@lru_cache(maxsize=4096)  # a turn's evidence repeats the same few hundred paths (a list's items share theirs)
 def _field_kind(path: tuple[str, ...]) -> tuple[Kind, float]:
     """The kind of a number from the names of the fields that hold it, innermost first, with the factor to
     the kind's base unit (a `_km` field is in km, a `_min` field in minutes…)."""
@@ -206,31 +209,40 @@ def _field_kind(path: tuple[str, ...]) -> tuple[Kind, float]:
     return "any", 1.0
 
 
-def _walk(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[Kind, float, float]]:
-    """(kind, value in the kind's base unit, raw value) of every number in the evidence."""
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, int | float):
-        if math.isfinite(value):
-            kind, factor = _field_kind(path)
-            yield kind, float(value) * factor, float(value)
-    elif isinstance(value, str):
-        for date in _DATE.findall(value):
-            for part in re.findall(r"\d+", date):
-                yield "any", float(part), float(part)
-        for figure in figures_in(value):
-            for reading in figure.values:
-                kinds: tuple[Kind, ...] = (
-                    ("duration", "pace") if ":" in figure.text and figure.kind == "any" else (figure.kind,)
-                )
-                for kind in kinds:
-                    yield kind, reading * figure.factor, reading
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk(item, (*path, str(key)))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _walk(item, path)
+def _walk(value: Any) -> Iterator[tuple[Kind, float, float]]:
+    """(kind, value in the kind's base unit, raw value) of every number in the evidence (with an explicit
+    stack, not a generator per level: the evidence of a turn has thousands of values)."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, int | float):
+            if math.isfinite(value):
+                kind, factor = _field_kind(path)
+                yield kind, float(value) * factor, float(value)
+        elif isinstance(value, str):
+            yield from _text_numbers(value)
+        elif isinstance(value, dict):
+            stack.extend((item, (*path, str(key))) for key, item in reversed(value.items()))
+        elif isinstance(value, list | tuple):
+            stack.extend((item, path) for item in reversed(value))
+
+
+def _text_numbers(value: str) -> Iterator[tuple[Kind, float, float]]:
+    """The numbers of an evidence text: the parts of its dates, and its figures with their unit's kind."""
+    if _DIGIT.search(value) is None:
+        return  # most evidence text (names, notes, descriptions) has no number at all
+    for date in _DATE.findall(value):
+        for part in re.findall(r"\d+", date):
+            yield "any", float(part), float(part)
+    for figure in figures_in(value):
+        for reading in figure.values:
+            kinds: tuple[Kind, ...] = (
+                ("duration", "pace") if ":" in figure.text and figure.kind == "any" else (figure.kind,)
+            )
+            for kind in kinds:
+                yield kind, reading * figure.factor, reading
 
 
 def _loose(x: float) -> set[float]:
@@ -276,15 +288,16 @@ def _grounded(figure: Figure, index: dict[Kind, set[float]]) -> bool:
 
 
 def _ungrounded(answer: str, evidence: Iterable[Any]) -> list[Figure]:
-    index = evidence_index(evidence)
-    flagged: list[Figure] = []
+    checked = []
     for figure in figures_in(answer):
         small_count = figure.values[0] <= 10 and figure.decimals == 0 and len(figure.values) == 1
         if figure.kind == "any" and ":" not in figure.text and small_count:
             continue
-        if not _grounded(figure, index):
-            flagged.append(figure)
-    return flagged
+        checked.append(figure)
+    if not checked:
+        return []  # nothing to trace: the evidence need not be read
+    index = evidence_index(evidence)
+    return [figure for figure in checked if not _grounded(figure, index)]
 
 
 def ungrounded_figures(answer: str, evidence: Iterable[Any]) -> list[str]:
