@@ -180,3 +180,53 @@ async def test_a_turn_sets_the_time_to_live_when_it_starts_and_when_it_ends_not_
     assert await buffer.holder(thread) is None, "the final event released the thread"
     events = await _all(buffer, thread, cursor, turn=turn)
     assert [e.type for e in events] == ["turn_started", *["text_delta"] * 4, "message_done"]
+
+
+async def _xreads(redis: Redis) -> int:
+    stats = await redis.info("commandstats")
+    return int(stats.get("cmdstat_xread", {}).get("calls", 0))
+
+
+async def test_a_reader_of_a_turn_written_here_gets_it_from_the_writer_as_redis_has_it(redis: Redis) -> None:
+    writer = ChatBuffer(redis)
+    elsewhere = ChatBuffer(redis)  # another replica: only Redis
+    thread = uuid.uuid4()
+    turn = uuid.uuid4().hex
+    cursor = await writer.begin(thread, turn)
+    assert cursor is not None
+    await writer.append(thread, turn, _started(thread), start=cursor)
+    before = await _xreads(redis)
+    here = asyncio.create_task(_all(writer, thread, cursor, turn=turn))
+    late = None
+    for word in ["a", "b", "c"]:
+        await asyncio.sleep(0.01)  # the reader waits for each batch (the result does not depend on it)
+        ids = await writer.append(thread, turn, TextDelta(text=word))
+        late = late or asyncio.create_task(_all(writer, thread, ids[0], turn=turn))  # from a cursor inside
+    await writer.append(thread, turn, _done("abc"))
+    got, from_middle = await here, await asyncio.wait_for(late, HANG_S)  # type: ignore[arg-type]
+    assert await _xreads(redis) == before, "no XREAD for a turn this process writes"
+
+    stored = await _all(elsewhere, thread, cursor, turn=turn)
+    assert got == stored, "the same events, ids, data and order as the stream in Redis"
+    assert [e.type for e in got] == ["turn_started", "text_delta", "text_delta", "text_delta", "message_done"]
+    assert from_middle == stored[2:], "only what came after the reader's cursor"
+
+
+async def test_a_reader_here_goes_on_from_redis_when_the_writer_ends_without_a_final_event(
+    redis: Redis,
+) -> None:
+    buffer = ChatBuffer(redis)
+    thread = uuid.uuid4()
+    turn = uuid.uuid4().hex
+    cursor = await buffer.begin(thread, turn)
+    assert cursor is not None
+    await buffer.append(thread, turn, _started(thread), start=cursor)
+    reader = asyncio.create_task(_all(buffer, thread, cursor, turn=turn))
+    await asyncio.sleep(0.05)  # waiting on the writer (the result does not depend on it)
+    await buffer.append(thread, turn, TextDelta(text="half an ans"))
+    await buffer.end(thread, turn)  # the writer gave up without its final event (and freed the thread)
+    got = await asyncio.wait_for(reader, HANG_S)
+    assert [e.type for e in got] == ["turn_started", "text_delta", "error"]
+    assert ErrorEvent.model_validate_json(got[-1].data).code == "interrupted" and got[-1].id, (
+        "the end comes from Redis, once, with an id"
+    )
