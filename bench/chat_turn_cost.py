@@ -17,7 +17,7 @@ Printed:
   an `executemany`), by kind; first turns and later turns apart.
 - Redis commands per turn, by command: the server's own count (`INFO commandstats`).
 - Function calls per later turn (Python and C, counted by `sys.setprofile`) on the api path and for the bare
-  turn: a deterministic stand-in for CPU on a busy machine.
+  turn, and per first turn on the api path: a deterministic stand-in for CPU on a busy machine.
 The counting runs in a phase of its own, after the CPU phase (its instrumentation takes CPU).
 `--profile N` then runs the api path again under a CPU-time stack sampler and prints the N functions found
 most often on the stack, with their share of the samples: where a turn's CPU goes.
@@ -360,8 +360,9 @@ async def _bench(users: int, per_user: int, profile: int = 0) -> None:
         print(f"    Redis: {_breakdown(cmds[kind])}")
     # function calls: a deterministic measure of the CPU a turn's Python takes, where timings are noisy
     people = await athletes(min(users, 10))
-    for user, thread in people:  # their first turns: the later ones, the usual kind, are counted
-        await api_turn(user, thread)
+    with FunctionCalls() as first_calls:  # their first turns (the athlete's context loaded)
+        for user, thread in people:
+            await api_turn(user, thread)
     with FunctionCalls() as api_calls:
         for user, thread in people:
             await api_turn(user, thread)
@@ -372,6 +373,7 @@ async def _bench(users: int, per_user: int, profile: int = 0) -> None:
         f"  function calls per later turn (Python and C, sys.setprofile): api path "
         f"{api_calls.calls / len(people):,.0f}, bare pydantic-ai turn {bare_calls.calls / len(people):,.0f}"
     )
+    print(f"  function calls per first turn of a thread, api path: {first_calls.calls / len(people):,.0f}")
     if profile:
         people = await athletes(users)
         with StackSampler(0.001) as sampler:
