@@ -59,7 +59,7 @@ from pydantic_ai.models import Model
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
-from agent.checkpoint import get_checkpointer
+from agent.checkpoint import TurnSaver, get_checkpointer, keep_for_turn
 from agent.compute import Permit, gated, runs_here
 from agent.events import (
     ApprovalDecision,
@@ -180,6 +180,16 @@ class _Turn:
         self.text: list[str] = []
 
     async def run(
+        self, thread_id: uuid.UUID | str | None, message: str | ApprovalDecision
+    ) -> AsyncIterator[CoachEvent]:
+        kept = keep_for_turn()  # the checkpoint `_prepare` reads, for the run's own first read
+        try:
+            async for event in self._run(thread_id, message):
+                yield event
+        finally:
+            kept.clear()
+
+    async def _run(
         self, thread_id: uuid.UUID | str | None, message: str | ApprovalDecision
     ) -> AsyncIterator[CoachEvent]:
         try:
@@ -305,8 +315,10 @@ class _Turn:
         user, existing = await claim_thread(self.db, self.user_id, tid)
         checkpointer = self.checkpointer or await get_checkpointer()
         graph = graph_for(checkpointer)
-        # a thread that does not exist yet has no checkpoint to read
-        waiting = await waiting_approval(checkpointer, existing.id) if existing is not None else None
+        # a thread that does not exist yet has no checkpoint to read; one that does is read once per turn
+        waiting = None
+        if existing is not None:
+            waiting = await waiting_approval(checkpointer, existing.id, keep=True)
         if isinstance(message, ApprovalDecision) and (
             waiting is None or waiting.get("approval_id") != message.approval_id
         ):
@@ -445,15 +457,20 @@ def _approval_of(interrupts: Iterable[Any]) -> dict[str, Any] | None:
 
 
 async def waiting_approval(
-    checkpointer: BaseCheckpointSaver[Any], thread_id: uuid.UUID | str
+    checkpointer: BaseCheckpointSaver[Any], thread_id: uuid.UUID | str, *, keep: bool = False
 ) -> dict[str, Any] | None:
     """The approval the thread's latest checkpoint waits for, if any — what `graph.aget_state(config)
     .interrupts` gives, read from the checkpoint's pending writes as LangGraph itself reads them
     (`read_task_statuses`: a task's interrupt waits while the task has no output), without the state
-    snapshot `aget_state` builds around it (every channel restored, the next tasks prepared)."""
-    saved = await checkpointer.aget_tuple(
-        {"configurable": {"thread_id": str(thread_id), "checkpoint_ns": ""}}
-    )
+    snapshot `aget_state` builds around it (every channel restored, the next tasks prepared).
+
+    `keep` (a turn's own check): the checkpoint read is kept for the turn's run (`TurnSaver.latest`)."""
+    if isinstance(checkpointer, TurnSaver):
+        saved = await checkpointer.latest(str(thread_id), keep=keep)
+    else:
+        saved = await checkpointer.aget_tuple(
+            {"configurable": {"thread_id": str(thread_id), "checkpoint_ns": ""}}
+        )
     if saved is None or not saved.pending_writes:
         return None
     statuses = read_task_statuses(saved.pending_writes).values()

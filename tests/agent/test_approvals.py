@@ -259,3 +259,44 @@ async def test_the_checkpoint_check_answers_what_the_state_snapshot_says(
     assert await both(thread) == (fourth[-1].model_dump(exclude={"type"}),) * 2
     fifth = await turn("never mind", thread)
     assert types(fifth)[-1] == "message_done" and await both(thread) == (None, None)
+
+
+async def test_a_turn_reads_its_threads_checkpoint_from_the_database_once(
+    db: AsyncSession,
+    runner: User,
+    checkpointer: AsyncPostgresSaver,
+    push_tool: str,
+    monkeypatch: Any,
+) -> None:
+    """The approval check's read is the run's too (`TurnSaver`): one read per turn of an existing thread
+    (it was two), through a new message, an approval and its resume; nothing read for a turn is used after
+    it (the state snapshot after each turn is the new checkpoint)."""
+    reads: list[str] = []
+    database_read = AsyncPostgresSaver.aget_tuple
+
+    async def counted(self: AsyncPostgresSaver, config: Any) -> Any:
+        reads.append(config["configurable"]["thread_id"])
+        return await database_read(self, config)
+
+    monkeypatch.setattr(AsyncPostgresSaver, "aget_tuple", counted)
+    graph = graph_for(checkpointer)
+    first = await _ask(db, runner, checkpointer, "hello")
+    thread = first[0].thread_id
+    steps = [
+        "push tomorrow's workout to my watch",  # ends waiting for an approval
+        None,  # the approval
+        "thanks",
+    ]
+    for step in steps:
+        before = await graph.aget_state({"configurable": {"thread_id": thread}})
+        reads.clear()
+        if step is None:
+            approval = (await waiting_approval(checkpointer, thread)) or {}
+            reads.clear()
+            step = ApprovalDecision(approval_id=approval["approval_id"], approved=True)
+        events = await _ask(db, runner, checkpointer, step, thread)
+        assert reads == [thread], f"{step!r}: {len(reads)} checkpoint reads"
+        after = await graph.aget_state({"configurable": {"thread_id": thread}})
+        assert after.config != before.config, "the snapshot after the turn is the turn's new checkpoint"
+        assert types(events)[-1] in ("approval_required", "message_done")
+    assert [(runner.id, "2026-10-21")] == PUSHED
