@@ -16,7 +16,9 @@ machine and takes CPU too: each kind's line gives the CPU the api process and th
 kind's streams, the bench prints their N costliest functions. `--phases`: the api process times where each
 chat request's wall time goes (`bench.stream_phases`: arrival → endpoint → turn started → first event →
 running → final; pool waits, the turn's prepare / graph / save, the event loop's lag) and the bench prints it
-after each kind's streams.
+after each kind's streams. `--calls`: the api process counts the function calls of its event-loop thread
+(`chat_turn_cost.FunctionCalls`) and the bench prints them per stream after each kind's streams: a measure a
+busy machine does not blur (the counting slows the api, so take the times of such a run as meaningless).
 """
 
 from __future__ import annotations
@@ -93,6 +95,23 @@ def serve(port: int) -> None:
             return PlainTextResponse(phases_report(received))
 
         app.router.routes.insert(0, app.router.routes.pop())
+    if os.environ.get("RUNCOACH_BENCH_CALLS"):
+        from bench.chat_turn_cost import FunctionCalls
+
+        counter = FunctionCalls()
+
+        @app.post("/bench/calls")
+        async def calls(reset: bool = False) -> PlainTextResponse:
+            """The function calls since the last reset (`reset=true`: start afresh)."""
+            text = str(counter.calls)
+            if reset:
+                counter.calls = 0
+            return PlainTextResponse(text)
+
+        app.router.routes.insert(0, app.router.routes.pop())
+        with counter:
+            uvicorn.Server(config).run()
+        return
     if not os.environ.get("RUNCOACH_BENCH_PROFILE"):
         uvicorn.Server(config).run()
         return
@@ -273,6 +292,7 @@ async def run_rounds(
     *,
     profile: bool = False,
     phases: bool = False,
+    calls: bool = False,
 ) -> None:
     import httpx
 
@@ -314,6 +334,8 @@ async def run_rounds(
                     await client.post("/bench/profile", params={"reset": True})
                 if phases:
                     await client.post("/bench/phases")
+                if calls:
+                    await client.post("/bench/calls", params={"reset": True})
                 api_cpu, own_cpu = rss.cpu(), time.process_time()
                 results = await asyncio.gather(*tasks)
                 wall = time.perf_counter() - started
@@ -325,6 +347,11 @@ async def run_rounds(
                 if phases:
                     received = {r.thread: r.first_at for r in results if r.first_at is not None}
                     print((await client.post("/bench/phases", json=received)).text)
+                if calls:
+                    counted = int((await client.post("/bench/calls")).text)
+                    print(
+                        f"    function calls     api event-loop thread {counted / len(pairs):,.0f} per stream"
+                    )
 
 
 def main() -> None:
@@ -339,6 +366,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--phases", action="store_true", help="the api process times where each chat request's time goes"
+    )
+    parser.add_argument(
+        "--calls", action="store_true", help="the api process counts its function calls per stream"
     )
     parser.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -376,6 +406,8 @@ def main() -> None:
             env["RUNCOACH_BENCH_PROFILE"] = str(args.profile)
         if args.phases:
             env["RUNCOACH_BENCH_PHASES"] = "1"
+        if args.calls:
+            env["RUNCOACH_BENCH_CALLS"] = "1"
         proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env, cwd=REPO)
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, proc)
@@ -383,7 +415,13 @@ def main() -> None:
         print(f"chat streams vs echo streams, one api process (pid {proc.pid}), offline model, slots {slots}")
         asyncio.run(
             run_rounds(
-                base, pairs, args.rounds, Rss(proc.pid), profile=bool(args.profile), phases=args.phases
+                base,
+                pairs,
+                args.rounds,
+                Rss(proc.pid),
+                profile=bool(args.profile),
+                phases=args.phases,
+                calls=args.calls,
             )
         )
     finally:
