@@ -61,7 +61,7 @@ async def _copy_only(files: Files) -> tuple[float, int]:
     from core.database import session_scope
     from tools.account.users import create_user
     from tools.activities.fit import decode_fit
-    from tools.activities.importer import to_new_activity
+    from tools.activities.prepared import to_new_activity
     from tools.activities.store import store_activity
 
     decoded = {}  # one per start time, as the importer's dedupe keeps them

@@ -25,7 +25,7 @@ from core.models import DailyHealth, Gear, Race, User
 from tools.account.users import create_user
 from tools.activities.fit.decode import decode_fit
 from tools.activities.fit.model import ParsedActivity
-from tools.activities.importer import to_new_activity
+from tools.activities.prepared import to_new_activity
 from tools.activities.store import NewActivity, store_activity
 from tools.gear.gear import link_default_gear
 from tools.training_load.activity import compute_activity_load

@@ -7,10 +7,12 @@ see `strava_archive`), and again by the job.
 
 `import_archive` is the job's work. The archive's items (the rows of `activities.csv`, then activity files
 no row names) are imported in order through `import_file` (source `strava_export`, with the row's name,
-type, description and gear), or stored as a summary for a row without a file (a manual activity). Results
-are committed with the job's progress in batches (`COMMIT_EVERY` items or `COMMIT_EVERY_S`), so progress
-shows while it runs, and a job that dies half-way resumes after the last batch committed: what was
-committed is not redone, and what was rolled back is redone once. The same archive imported again, or an
+type, description and gear), or stored as a summary for a row without a file (a manual activity); the next
+files are read and decoded in a worker process while the current one is stored (`tools.activities.ahead`:
+the same results, refusals included, in the same order). Results are committed with the job's progress in
+batches (`COMMIT_EVERY` items or `COMMIT_EVERY_S`), so progress shows while it runs, and a job that dies
+half-way resumes after the last batch committed: what was committed is not redone, and what was rolled
+back is redone once. The same archive imported again, or an
 activity already imported from a FIT upload or Garmin, answers `already_imported` (by file hash, Strava id
 or start time), so nothing is ever stored twice. A bad member is a `rejected` result with its reason; a
 refused archive fails the job with the reason and writes nothing.
@@ -24,6 +26,7 @@ import logging
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable
 from contextlib import ExitStack
 from pathlib import PurePosixPath
 from typing import IO, Any, Literal
@@ -37,7 +40,15 @@ from core.models import Job
 from core.queue.outbox import enqueue
 from core.queue.records import create_job, set_progress, unfinished_job
 from core.settings import get_settings
-from tools.activities.importer import ImportResult, already_imported, find_same_activity, import_file
+from tools.activities.ahead import DecodeAhead
+from tools.activities.importer import (
+    ImportResult,
+    already_imported,
+    find_same_activity,
+    import_file,
+    max_unpacked_bytes,
+)
+from tools.activities.prepared import Unpacked
 from tools.activities.repository import (
     Activities,
     create_staged,
@@ -237,10 +248,32 @@ def _rejected(key: str, reason: str) -> ImportResult:
     return ImportResult(file=key, status="rejected", reason=reason)
 
 
+def _sport(item: ArchiveItem) -> str | None:
+    return strava_sport(item.activity_type)[0] if item.activity_type else None
+
+
+async def _read_ahead(ahead: DecodeAhead, archive: StravaArchive, items: list[ArchiveItem], at: int) -> None:
+    """Queue the files of the items from `at` on, `ahead.depth` past it, for decoding while `at` is stored."""
+    for index in range(at, min(at + ahead.depth + 1, len(items))):
+        member = items[index].member
+        if index in ahead or member is None or not archive.has(member):
+            continue
+        try:
+            data = await asyncio.to_thread(archive.read, member)
+        except InvalidInput:
+            continue  # `import_item` reads it again and rejects it in its place
+        ahead.submit(index, data, filename=PurePosixPath(member).name, sport=_sport(items[index]))
+
+
 async def import_item(
-    session: AsyncSession, user_id: int, archive: StravaArchive, item: ArchiveItem
+    session: AsyncSession,
+    user_id: int,
+    archive: StravaArchive,
+    item: ArchiveItem,
+    decoded: Awaitable[Unpacked] | None = None,
 ) -> ImportResult:
-    """Import one item in a savepoint of the session; a bad member or row is a `rejected` result."""
+    """Import one item in a savepoint of the session; a bad member or row is a `rejected` result.
+    `decoded`: the item's file as decoded ahead (`DecodeAhead.take`), if it was."""
     gear_id = await gear_named(session, user_id, item.gear) if item.gear else None
     try:
         async with session.begin_nested():
@@ -249,8 +282,10 @@ async def import_item(
             if not archive.has(item.member):
                 missing = f"activities.csv names {item.member}, which is not in the archive."
                 return _rejected(item.key, missing)
-            data = await asyncio.to_thread(archive.read, item.member)
-            sport = strava_sport(item.activity_type)[0] if item.activity_type else None
+            if decoded is not None:
+                data: bytes | Unpacked = await decoded
+            else:
+                data = await asyncio.to_thread(archive.read, item.member)
             result = await import_file(
                 session,
                 user_id,
@@ -260,7 +295,7 @@ async def import_item(
                 external_id=item.strava_id,
                 name=item.name,
                 notes=_notes(item, gear_id),
-                sport=sport,
+                sport=_sport(item),
             )
             if result.status == "imported" and gear_id is not None and result.activity_id is not None:
                 await link_gear(session, await Activities(session, user_id).get(result.activity_id), gear_id)
@@ -298,11 +333,17 @@ async def import_archive(
             await _drop(source)  # a refused archive keeps nothing (the job fails with the reason)
             raise
         items, total = archive.items, len(archive.items)
+        settings = get_settings()
+        ahead = stack.enter_context(
+            DecodeAhead(max_bytes=max_unpacked_bytes(settings), decoder=settings.fit_decoder)
+        )
         while len(results) < total:
             async with session_scope() as session:
                 started = time.monotonic()
-                for item in items[len(results) : len(results) + COMMIT_EVERY]:
-                    results.append(await import_item(session, user_id, archive, item))
+                for index in range(len(results), min(len(results) + COMMIT_EVERY, total)):
+                    item = items[index]
+                    await _read_ahead(ahead, archive, items, index)
+                    results.append(await import_item(session, user_id, archive, item, ahead.take(index)))
                     log.info("archive job %s: %s %s", job_id, item.key, results[-1].status)
                     if time.monotonic() - started > COMMIT_EVERY_S:
                         break

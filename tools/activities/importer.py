@@ -17,28 +17,24 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, User
-from core.settings import get_settings
-from tools.activities.fit.chain import activity_parts
-from tools.activities.fit.model import ParsedActivity, ParsedLap
-from tools.activities.formats import decode_activity, detect, unwrap
+from core.settings import Settings, get_settings
+from tools.activities.formats import decode_activity
 from tools.activities.originals import hold_original, save_original
-from tools.activities.repository import Activities, top_activities_starting, top_activity_by_file
-from tools.activities.store import NewActivity, store_activity, stored_series
+from tools.activities.prepared import Held, Part, Unpacked, held_of, to_new_activity, unpack
+from tools.activities.repository import top_activities_starting, top_activity_by_file
+from tools.activities.store import NewActivity, store_activity_and_legs
 from tools.feed.facts import keep_activity_facts
-from tools.fitness.activity_figures import Figures, figures_of
 from tools.gear.gear import link_default_gear
-from tools.samples.series import Series
-from tools.training_load.activity import SERIES_COLUMNS, compute_activity_load
+from tools.training_load.activity import compute_activity_load
 
 #: two recordings of one workout (watch file vs. Garmin's copy) start within this window
 SAME_START_TOLERANCE = timedelta(seconds=2)
@@ -71,82 +67,6 @@ class ImportResult(BaseModel):
     distance_m: float | None = None
     samples: int = 0
     warnings: list[str] = []
-
-
-def _lap_fields(lap: ParsedLap) -> dict[str, Any]:
-    return {
-        "lap_index": lap.index,
-        "start_time": lap.start_time,
-        "elapsed_s": lap.elapsed_s,
-        "timer_s": lap.timer_s,
-        "distance_m": lap.distance_m,
-        "avg_hr": lap.avg_hr,
-        "max_hr": lap.max_hr,
-        "avg_speed_mps": lap.avg_speed_mps,
-        "max_speed_mps": lap.max_speed_mps,
-        "avg_cadence": lap.avg_cadence,
-        "avg_power": lap.avg_power,
-        "ascent_m": lap.ascent_m,
-        "descent_m": lap.descent_m,
-        "calories": lap.calories,
-        "intensity": lap.intensity,
-        "trigger": lap.lap_trigger,
-    }
-
-
-def to_new_activity(
-    parsed: ParsedActivity,
-    *,
-    source: str,
-    external_id: str | None,
-    name: str | None,
-    notes: str | None = None,
-) -> NewActivity:
-    """The decoded file in the shape `store_activity` writes (legs keep the parent's file hash out)."""
-
-    def convert(p: ParsedActivity, *, top: bool) -> NewActivity:
-        fields: dict[str, Any] = {
-            "source": source,
-            "sport": p.sport,
-            "sub_sport": p.sub_sport,
-            "start_time": p.start_time,
-            "tz_offset_s": p.tz_offset_s,
-            "elapsed_s": p.elapsed_s,
-            "moving_s": p.moving_s if p.moving_s is not None else p.timer_s,
-            "distance_m": p.distance_m,
-            "ascent_m": p.ascent_m,
-            "descent_m": p.descent_m,
-            "avg_hr": p.avg_hr,
-            "max_hr": p.max_hr,
-            "avg_cadence": p.avg_cadence,
-            "max_cadence": p.max_cadence,
-            "avg_power": p.avg_power,
-            "max_power": p.max_power,
-            "avg_speed_mps": p.avg_speed_mps,
-            "max_speed_mps": p.max_speed_mps,
-            "calories": p.calories,
-            "device_manufacturer": p.device_manufacturer,
-            "device_product": p.device_product,
-            "device_serial": str(p.device_serial_number) if p.device_serial_number is not None else None,
-        }
-        if top:
-            fields.update(
-                file_sha256=p.file_sha256,
-                external_id=external_id,
-                name=name,
-                import_warnings=list(p.warnings),
-            )
-            if notes:
-                fields["notes"] = notes
-        samples = {column: getattr(p.samples, column) for column in p.samples.COLUMNS}
-        return NewActivity(
-            fields=fields,
-            laps=[_lap_fields(lap) for lap in p.laps],
-            samples=samples,
-            legs=[convert(leg, top=False) for leg in p.legs],
-        )
-
-    return convert(parsed, top=True)
 
 
 def _same_workout(candidate: Activity, parsed: Span) -> bool:
@@ -208,10 +128,15 @@ def already_imported(filename: str, activity: Activity) -> ImportResult:
     return _result(filename, "already_imported", activity, activity.sample_count)
 
 
+def max_unpacked_bytes(settings: Settings) -> int:
+    """The most a gzipped file may unpack to: far more than an upload's own cap, far less than a bomb."""
+    return settings.upload_max_file_bytes * 8
+
+
 async def import_file(
     session: AsyncSession,
     user_id: int,
-    data: bytes,
+    data: bytes | Unpacked,
     *,
     filename: str,
     source: str = "upload",
@@ -224,13 +149,16 @@ async def import_file(
     (with the file's name and the reason) for a file that is not an importable activity, having written
     nothing; returns `already_imported` for a file or activity that is already stored. `sport` (a Strava
     archive's activity type) fills in for GPX/TCX files that do not say. A FIT file chaining several
-    activities (`fit.chain`) stores each of them; the result names the first and counts them all."""
+    activities (`fit.chain`) stores each of them; the result names the first and counts them all. `data`:
+    the file's bytes, or what `formats.decode_ahead` made of them (with the same `filename` and `sport`)."""
     settings = get_settings()
-    data = unwrap(data, filename=filename, max_bytes=settings.upload_max_file_bytes * 8)
+    if isinstance(data, Unpacked):
+        chained = data.activities()
+    else:
+        chained = unpack(data, filename=filename, max_bytes=max_unpacked_bytes(settings)).parts
     origin = _Origin(source=source, external_id=external_id, name=name, notes=notes, sport=sport)
-    chained = activity_parts(data) if detect(data) == "fit" else [data]
     if len(chained) == 1:
-        return await _import_one(session, user_id, data, filename, origin)
+        return await _import_one(session, user_id, chained[0], origin)
     results: list[ImportResult] = []
     notes_added: set[str] = set()
     async with session.begin_nested():  # all of them or, if one is refused, none
@@ -240,9 +168,8 @@ async def import_file(
                 f"activity {i} of {len(chained)}."
             )
             notes_added.add(note)
-            part_name = f"{filename} (activity {i} of {len(chained)})"
             part_origin = origin if i == 1 else dataclasses.replace(origin, external_id=None)
-            results.append(await _import_one(session, user_id, part, part_name, part_origin, note=note))
+            results.append(await _import_one(session, user_id, part, part_origin, note=note))
     return _chained_result(filename, results, notes_added)
 
 
@@ -261,52 +188,37 @@ def _chained_result(filename: str, results: list[ImportResult], notes: set[str])
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Held:
-    """What the samples being stored give, worked out from memory: each series exactly as reading it back
-    would give it (`stored_series`), and the activity's own figures."""
-
-    series: Series | None
-    legs: list[Series | None]
-    figures: Figures
-
-
-def _from_memory(new: NewActivity) -> _Held:
-    series = stored_series(new, SERIES_COLUMNS)
-    legs = [stored_series(leg, SERIES_COLUMNS) for leg in new.legs]
-    return _Held(series=series, legs=legs, figures=figures_of(series, new.fields["sport"]))
-
-
-async def _store(session: AsyncSession, user_id: int, new: NewActivity) -> Activity:
+async def _store(session: AsyncSession, user_id: int, new: NewActivity, held: Held | None) -> Activity:
     """Store the activity and what is computed with it: gear, load, figures, the feed's facts and comment.
-    The load, the figures and the facts need the samples just written: they are taken from memory, not
-    read back. (Working them out in a thread while PostgreSQL takes the samples in was measured slower:
-    the thread and the event loop contend for the GIL.)"""
-    # held here, so the load and the facts find the athlete in the session (one SELECT, not one each)
-    _athlete = await session.get_one(User, user_id)
-    activity = await store_activity(session, user_id, new)
+    The load, the figures and the facts need the samples just written: they are taken from memory (`held`
+    when worked out ahead, else now), not read back. (Working them out in a thread while PostgreSQL takes
+    the samples in was measured slower: the thread and the event loop contend for the GIL.)"""
+    athlete = await session.get_one(User, user_id)
+    activity, legs = await store_activity_and_legs(session, user_id, new)
     await link_default_gear(session, activity)
-    legs = await Activities(session, user_id).legs_of(activity.id) if new.legs else []
-    known = _from_memory(new)
+    known = held or held_of(new)
     known_by_id = {activity.id: known.series}
     known_by_id.update((leg.id, series) for leg, series in zip(legs, known.legs, strict=True))
-    await compute_activity_load(session, activity, series=known.series, figures=known.figures)
-    await keep_activity_facts(session, activity, known_by_id)
+    series, figures = known.series, known.figures
+    await compute_activity_load(session, activity, series=series, figures=figures, athlete=athlete)
+    await keep_activity_facts(session, activity, known_by_id, athlete=athlete, legs=legs)
     return activity
 
 
 async def _import_one(
-    session: AsyncSession, user_id: int, data: bytes, filename: str, origin: _Origin, note: str | None = None
+    session: AsyncSession, user_id: int, part: Part, origin: _Origin, note: str | None = None
 ) -> ImportResult:
-    """`import_file` for the unpacked bytes of one activity; `note` is added to its stored warnings."""
+    """`import_file` for one activity of the unpacked file; `note` is added to its stored warnings."""
     settings = get_settings()
-    sha = hashlib.sha256(data).hexdigest()
+    filename, sha, data = part.filename, part.sha256, part.data
     found = await top_activity_by_file(session, user_id, sha)
     if found is not None:
         return already_imported(filename, found)
-    parsed = await asyncio.to_thread(
-        decode_activity, data, filename=filename, decoder=settings.fit_decoder, sport=origin.sport
-    )
+    parsed = part.decoded()  # decoded ahead (`tools.activities.ahead`), or now
+    if parsed is None:
+        parsed = await asyncio.to_thread(
+            decode_activity, data, filename=filename, decoder=settings.fit_decoder, sport=origin.sport
+        )
     if note is not None:
         parsed = parsed.model_copy(update={"warnings": [*parsed.warnings, note]})
     found = await find_same_activity(session, user_id, parsed)
@@ -317,7 +229,7 @@ async def _import_one(
     )
     try:
         async with session.begin_nested():
-            activity = await _store(session, user_id, new)
+            activity = await _store(session, user_id, new, part.held)
         await hold_original(session, sha)  # no deletion of these bytes until this import commits
         await asyncio.to_thread(save_original, data)
     except IntegrityError:

@@ -26,8 +26,8 @@ from core.models import Activity, Lap
 from core.settings import get_settings
 from tools.activities.fit.model import ParsedActivity
 from tools.activities.formats import decode_activity
-from tools.activities.importer import to_new_activity
 from tools.activities.originals import load_original
+from tools.activities.prepared import to_new_activity
 from tools.activities.repository import Activities
 from tools.activities.store import NewActivity, copy_samples, store_activity
 from tools.feed.facts import keep_activity_facts

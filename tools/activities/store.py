@@ -148,18 +148,26 @@ async def store_activity(
     session: AsyncSession, user_id: int, new: NewActivity, *, parent_id: int | None = None
 ) -> Activity:
     """Insert the activity, its laps, its samples and (for multisport) its legs. Flushes; never commits."""
+    return (await store_activity_and_legs(session, user_id, new, parent_id=parent_id))[0]
+
+
+async def store_activity_and_legs(
+    session: AsyncSession, user_id: int, new: NewActivity, *, parent_id: int | None = None
+) -> tuple[Activity, list[Activity]]:
+    """`store_activity`, and the legs it stored, in order (the importer's figures and facts need them)."""
     activity = Activity(user_id=user_id, parent_id=parent_id, sample_count=new.sample_count, **new.fields)
     session.add(activity)
     await session.flush()
     for lap in new.laps:
         session.add(Lap(activity_id=activity.id, user_id=user_id, **lap))
     await copy_samples(session, activity.id, user_id, new.samples)
+    legs = []
     for index, leg in enumerate(new.legs):
         leg.fields.setdefault("leg_index", index)
         leg.fields.setdefault("source", new.fields.get("source"))
-        await store_activity(session, user_id, leg, parent_id=activity.id)
+        legs.append(await store_activity(session, user_id, leg, parent_id=activity.id))
     await session.flush()
-    return activity
+    return activity, legs
 
 
 async def delete_activity(session: AsyncSession, user_id: int, activity_id: int) -> None:

@@ -52,14 +52,20 @@ def _number(value: float | None) -> float | None:
 
 
 async def activity_facts(
-    session: AsyncSession, athlete: User, activity: Activity, known: Known | None = None
+    session: AsyncSession,
+    athlete: User,
+    activity: Activity,
+    known: Known | None = None,
+    legs: Sequence[Activity] | None = None,
 ) -> ActivityFacts:
     """The measured facts of one of `athlete`'s activities: the totals and the time in heart-rate zones that
     its activity page shows (`tools.activities.detail`), and the half splits. `known`: its samples (and
-    its legs') when the caller holds them, as read back (the importer), so they are not read again."""
+    its legs') when the caller holds them, as read back (the importer), so they are not read again; `legs`:
+    its multisport legs in order, when the caller has them (the importer, which has just stored them)."""
     known = known or {}
     deps = ToolDeps.for_user(session, athlete)
-    legs = await Activities(session, athlete.id).legs_of(activity.id)
+    if legs is None:
+        legs = await Activities(session, athlete.id).legs_of(activity.id)
     spans = [Span(id=a.id, start_time=a.start_time, elapsed_s=a.elapsed_s) for a in [activity, *legs]]
     zones = await hr_zones(deps, spans, known)
     top_zone: tuple[str, float] | None = None
@@ -128,23 +134,33 @@ def comment_data(comment: ComputedComment) -> dict[str, Any]:
 
 
 async def keep_activity_facts(
-    session: AsyncSession, activity: Activity, known: Known | None = None
+    session: AsyncSession,
+    activity: Activity,
+    known: Known | None = None,
+    *,
+    athlete: User | None = None,
+    legs: Sequence[Activity] | None = None,
 ) -> ActivityFacts:
     """Compute the facts of one activity, store them with its figures, and compose and store RunCoach's
-    comment from them (when the activity is processed: at import, by `reprocess`). `known`: as for
-    `activity_facts`."""
-    athlete = await session.get_one(User, activity.user_id)
-    facts = await _keep_facts(session, athlete, activity, known)
+    comment from them (when the activity is processed: at import, by `reprocess`). `known` and `legs`: as
+    for `activity_facts`; `athlete`: the activity's owner, read when not given."""
+    if athlete is None:
+        athlete = await session.get_one(User, activity.user_id)
+    facts = await _keep_facts(session, athlete, activity, known, legs)
     comment = compose(facts, await history_before(session, activity), units_of(athlete))
     await keep_computed_comment(session, athlete.id, activity.id, comment.text, comment_data(comment))
     return facts
 
 
 async def _keep_facts(
-    session: AsyncSession, athlete: User, activity: Activity, known: Known | None = None
+    session: AsyncSession,
+    athlete: User,
+    activity: Activity,
+    known: Known | None = None,
+    legs: Sequence[Activity] | None = None,
 ) -> ActivityFacts:
     """Compute the facts of one activity and store them with its figures."""
-    facts = await activity_facts(session, athlete, activity, known)
+    facts = await activity_facts(session, athlete, activity, known, legs)
     # the facts have just made sure the activity has figures: the session usually holds them still
     figures = await FiguresRepository(session, athlete.id).one(activity.id)
     if figures is None:

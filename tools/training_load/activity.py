@@ -196,12 +196,14 @@ async def compute_activity_load(
     *,
     series: Series | Stored | None = STORED,
     figures: Figures | None = None,
+    athlete: User | None = None,
 ) -> LoadResult | None:
     """Measure and store the training load of a freshly stored (or any) activity. Flushes; never commits.
-    Without a `resolver`, the anchors are those as of the activity's own day (see `AnchorResolver`);
-    `series` and `figures` as for `measure_activity_load`."""
+    Without a `resolver`, the anchors are those as of the activity's own day (see `AnchorResolver`) for
+    `athlete` (the activity's owner; read when not given); `series` and `figures` as for
+    `measure_activity_load`."""
     if resolver is None:
-        user = await session.get(User, activity.user_id)
+        user = athlete if athlete is not None else await session.get(User, activity.user_id)
         if user is None:
             return None
         zone = user_zone(user)

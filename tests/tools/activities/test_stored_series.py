@@ -14,7 +14,7 @@ from core.errors import InvalidInput
 from tests.factories import create_user
 from tests.support.shared_data import fit_manifest
 from tools.activities.fit.decode import decode_fit
-from tools.activities.importer import to_new_activity
+from tools.activities.prepared import to_new_activity
 from tools.activities.store import REAL_COLUMNS, NewActivity, store_activity, stored_series
 from tools.samples.series import Span, activity_series
 from tools.training_load.activity import SERIES_COLUMNS

@@ -6,6 +6,7 @@ kept as summaries, and names, types, descriptions and gear come from activities.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
@@ -17,13 +18,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.database import session_scope
+from core.errors import InvalidInput
 from core.models import Activity, ActivityComment, ActivityGear, Gear, Job, User
 from core.queue.records import create_job
 from jobs.runner import run_job
 from tests.factories import create_user
+from tests.support.shared_data import require
 from tests.tools.activities.strava_export import LOOSE, ROWS, Row, build_export
 from tools.activities import archive_import
 from tools.activities.archive_import import ArchiveSource, local_source
+from tools.activities.importer import import_file
 from tools.activities.strava_archive import ArchiveRefused
 
 EXPECTED = {
@@ -259,3 +263,31 @@ async def test_runcoach_import_takes_an_export_zip_and_prints_each_activity(
     again = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert {line["status"] for line in again} == {"already_imported", "rejected"}
     assert len(await _activities(user)) == 7
+
+
+async def test_a_damaged_file_mid_archive_is_refused_as_import_file_refuses_it_and_the_others_are_kept(
+    user: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job decodes the next files in a worker process while it stores the current one: a damaged FIT
+    and a damaged gzip between good files are refused with exactly `import_file`'s reason for the same
+    bytes, nothing of them is stored, and the files around them (across batches) are."""
+    monkeypatch.setattr(archive_import, "COMMIT_EVERY", 2)
+    good = [r for r in ROWS if r.strava_id in ("1001", "1002", "1003")]
+    damaged = next(r for r in ROWS if r.strava_id == "1008")
+    rows = [good[0], damaged, good[1], Row("1010", None, "1010.fit.gz", name="Cut short"), good[2]]
+    cut = gzip.compress(require(good[2].source or "").read_bytes(), mtime=0)[:-40]  # a damaged wrapper
+    export = build_export(tmp_path / "export_damaged.zip", rows, extra={"activities/1010.fit.gz": cut})
+
+    job = await _job(await _run(user, local_source(str(export), export.name)))
+    assert job.state == "succeeded", job.error
+    files = job.result["files"]  # type: ignore[index]
+    assert [f["status"] for f in files] == ["imported", "rejected", "imported", "rejected", "imported"]
+    for f, member in ((files[1], "activities/1008.fit.gz"), (files[3], "activities/1010.fit.gz")):
+        with zipfile.ZipFile(export) as zf:
+            data = zf.read(member)
+        async with session_scope() as session:
+            with pytest.raises(InvalidInput) as refused:
+                await import_file(session, user.id, data, filename=member.rsplit("/", 1)[1])
+            await session.rollback()
+        assert f["reason"] == refused.value.message, member
+    assert len(await _activities(user)) == 3
