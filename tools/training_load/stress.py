@@ -72,13 +72,21 @@ def banister_trimp(
     a, b = TRIMP_WEIGHTS[sex]
     reserve = max_hr - resting_hr
     total = 0.0
+    # a session has a few hundred distinct (heart rate, duration) pairs among thousands of samples: each
+    # term is worked out once, by the same expression, and added in sample order (the same sum, bit for bit)
+    terms: dict[tuple[float, float], float] = {}
     for hr, seconds in zip(
         heart_rates, _sample_durations(len(heart_rates), timestamps_s, max_gap_s), strict=True
     ):
-        if hr is None or not math.isfinite(hr):
+        if hr is None:
             continue
-        x = min(1.0, max(0.0, (hr - resting_hr) / reserve))
-        total += seconds / 60.0 * x * a * math.exp(b * x)
+        term = terms.get((hr, seconds))
+        if term is None:
+            if not math.isfinite(hr):
+                continue
+            x = min(1.0, max(0.0, (hr - resting_hr) / reserve))
+            term = terms[hr, seconds] = seconds / 60.0 * x * a * math.exp(b * x)
+        total += term
     return total
 
 

@@ -117,3 +117,43 @@ def test_rtss_one_hour_at_threshold_is_100() -> None:
 def test_rtss_refuses_a_zero_pace() -> None:
     with pytest.raises(TrainingInputError):
         rtss(3600, 0.0, 255.0)
+
+
+def _trimp_term_by_term(
+    heart_rates: list[float | None], resting: float, max_hr: float, sex: str, timestamps: list[float]
+) -> float:
+    """Banister TRIMP as it was written before its terms were worked out once per distinct pair."""
+    a, b = {"male": (0.64, 1.92), "female": (0.86, 1.67)}[sex]
+    gaps = [min(later - earlier, 10.0) for earlier, later in itertools.pairwise(timestamps)]
+    gaps += [1.0] if timestamps else []
+    total = 0.0
+    for hr, seconds in zip(heart_rates, gaps, strict=True):
+        if hr is None or not math.isfinite(hr):
+            continue
+        x = min(1.0, max(0.0, (hr - resting) / (max_hr - resting)))
+        total += seconds / 60.0 * x * a * math.exp(b * x)
+    return total
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.none(),
+                st.integers(30, 230),
+                st.floats(30, 230),
+                st.sampled_from([math.nan, math.inf]),
+            ),
+            st.sampled_from([0.0, 1.0, 1.0, 1.0, 2.0, 0.5, 7.25, 30.0]),
+        ),
+        max_size=300,
+    ),
+    st.sampled_from(["male", "female"]),
+)
+def test_trimp_is_bit_for_bit_the_term_by_term_sum(
+    samples: list[tuple[float | None, float]], sex: str
+) -> None:
+    heart_rates = [hr for hr, _ in samples]
+    timestamps = list(itertools.accumulate((step for _, step in samples), initial=0.0))[: len(samples)]
+    expected = _trimp_term_by_term(heart_rates, 48.0, 193.0, sex, timestamps)
+    assert banister_trimp(heart_rates, 48.0, 193.0, sex, timestamps_s=timestamps) == expected  # type: ignore[arg-type]
