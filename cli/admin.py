@@ -9,11 +9,14 @@ import getpass
 import json
 import secrets
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.process import run, services_ready
 from core.errors import CoachError
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from tools.activities.ahead import DecodeAhead
 
 
 async def _simulate(args: argparse.Namespace, settings: Settings) -> int:
@@ -170,32 +173,63 @@ async def _import_archive(path: Any, user_id: int, as_json: bool) -> int:
     return rejected
 
 
+def _reason(exc: CoachError | OSError) -> str:
+    return exc.message if isinstance(exc, CoachError) else f"cannot read the file: {exc.strerror}"
+
+
+async def _read_ahead(ahead: DecodeAhead, names: list[str], at: int) -> None:
+    """Queue the activity files among `names[at : at + ahead.depth + 1]` not queued yet for decoding in the
+    worker process (`tools.activities.ahead`); a zip, or a file that cannot be read, is left for its turn."""
+    from pathlib import Path
+
+    from tools.activities.archive_import import is_zip
+
+    for index in range(at, min(at + ahead.depth + 1, len(names))):
+        path = Path(names[index])
+        if index in ahead:
+            continue
+        try:
+            if is_zip(await asyncio.to_thread(_head, path)):
+                continue
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError:
+            continue  # said in its place
+        ahead.submit(index, data, filename=path.name)
+
+
 async def _import(args: argparse.Namespace) -> int:
+    """Import each file in turn (each its own unit of work), decoding the next ones in a worker process
+    while the current one is stored; a zip is a Strava export, run as its job."""
     from pathlib import Path
 
     from core.database import session_scope
+    from core.settings import get_settings
     from tools.account.users import get_user_by_email
+    from tools.activities.ahead import DecodeAhead
     from tools.activities.archive_import import is_zip
-    from tools.activities.importer import ImportResult, import_file
+    from tools.activities.importer import ImportResult, import_file, max_unpacked_bytes
 
     async with session_scope() as session:
         user = await get_user_by_email(session, args.user)
     rejected = 0
-    for name in args.files:
-        path = Path(name)
-        try:
-            if is_zip(await asyncio.to_thread(_head, path)):
-                rejected += await _import_archive(path, user.id, args.as_json)
-                continue
-            data = await asyncio.to_thread(path.read_bytes)
-            async with session_scope() as session:
-                result = await import_file(session, user.id, data, filename=path.name, source="upload")
-        except (CoachError, OSError) as exc:
-            reason = exc.message if isinstance(exc, CoachError) else f"cannot read the file: {exc.strerror}"
-            result = ImportResult(file=str(path), status="rejected", reason=reason)
-            rejected += 1
-        result.file = str(path)
-        _print_result(result, args.as_json)
+    settings = get_settings()
+    with DecodeAhead(max_bytes=max_unpacked_bytes(settings), decoder=settings.fit_decoder) as ahead:
+        for index, name in enumerate(args.files):
+            path = Path(name)
+            try:
+                await _read_ahead(ahead, args.files, index)
+                decoded = ahead.take(index)
+                if decoded is None and is_zip(await asyncio.to_thread(_head, path)):
+                    rejected += await _import_archive(path, user.id, args.as_json)
+                    continue
+                data = await decoded if decoded is not None else await asyncio.to_thread(path.read_bytes)
+                async with session_scope() as session:
+                    result = await import_file(session, user.id, data, filename=path.name, source="upload")
+            except (CoachError, OSError) as exc:
+                result = ImportResult(file=str(path), status="rejected", reason=_reason(exc))
+                rejected += 1
+            result.file = str(path)
+            _print_result(result, args.as_json)
     return 1 if rejected else 0
 
 

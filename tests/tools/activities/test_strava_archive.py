@@ -24,7 +24,7 @@ from core.queue.records import create_job
 from jobs.runner import run_job
 from tests.factories import create_user
 from tests.support.shared_data import require
-from tests.tools.activities.strava_export import LOOSE, ROWS, Row, build_export
+from tests.tools.activities.strava_export import FIT, LOOSE, ROWS, Row, build_export
 from tools.activities import archive_import
 from tools.activities.archive_import import ArchiveSource, local_source
 from tools.activities.importer import import_file
@@ -291,3 +291,32 @@ async def test_a_damaged_file_mid_archive_is_refused_as_import_file_refuses_it_a
             await session.rollback()
         assert f["reason"] == refused.value.message, member
     assert len(await _activities(user)) == 3
+
+
+async def test_runcoach_import_of_several_files_decodes_ahead_and_says_each_in_its_place(
+    user: User, export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The files after the current one are decoded in a worker process: each result is still printed in
+    order, a damaged file and a path that cannot be read are refused in their place with the reasons the
+    import gives one by one, and a zip among the files runs as its job."""
+    import argparse
+    import json
+
+    from cli.admin import _import
+
+    ride, bike = (require(f"{FIT}/{n}") for n in ("garmin-fenix-5-bike.fit", "Activity.fit"))
+    damaged = require(next(r.source or "" for r in ROWS if r.strava_id == "1008"))
+    names = [str(ride), str(damaged), str(tmp_path / "missing.fit"), str(export), str(bike)]
+    args = argparse.Namespace(files=names, user=user.email, as_json=True)
+    assert await _import(args) == 1
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    statuses = [(line["file"], line["status"]) for line in lines]
+    assert statuses[:2] == [(str(ride), "imported"), (str(damaged), "rejected")]
+    assert statuses[2] == (names[2], "rejected") and "cannot read the file" in lines[2]["reason"]
+    assert {f: s for f, s in statuses[3:-1]} == EXPECTED, "the zip's own items, from its job"
+    assert statuses[-1] == (str(bike), "imported")
+    async with session_scope() as session:
+        with pytest.raises(InvalidInput) as refused:
+            await import_file(session, user.id, damaged.read_bytes(), filename=damaged.name)
+        await session.rollback()
+    assert lines[1]["reason"] == refused.value.message
