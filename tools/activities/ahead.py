@@ -2,12 +2,15 @@
 
 Decoding a file is pure Python that holds the GIL; storing one mostly waits on PostgreSQL. So while the
 event loop stores file n, one worker *process* decodes the files after it (a thread contends with the event
-loop for the GIL: measured slower). `DecodeAhead` hands back what `formats.decode_ahead` made of each file,
-refusals included, and `import_file` takes that instead of decoding: the import stores the same thing and
-refuses the same files with the same reasons, in the same order. The worker is spawned, not forked (the
-parent holds an event loop, threads and database connections) and starts with the first file. Leaving the
-context (normally, on an error or on a cancellation) drops what was not decoded yet and waits for the worker
-to exit, so no process outlives its import.
+loop for the GIL: measured slower). `DecodeAhead` hands back what `prepared.decode_ahead` made of each file
+(decoded, and what its samples give), refusals included, and `import_file` takes that instead of working it
+out: the import stores the same thing and refuses the same files with the same reasons, in the same order.
+
+The worker is spawned, not forked (the parent holds an event loop, threads and database connections), when
+the first file is queued. Like any spawned process it imports the parent's main module, so a script that
+imports must keep its work under `if __name__ == "__main__":` (RunCoach's entry points and benches do).
+Leaving the context (normally, on an error or on a cancellation) drops what was not decoded yet and waits
+for the worker to exit (at most the file it is decoding); a worker whose parent is killed exits by itself.
 """
 
 from __future__ import annotations
