@@ -213,7 +213,7 @@ async def _import(args: argparse.Namespace) -> int:
         user = await get_user_by_email(session, args.user)
     rejected = 0
     settings = get_settings()
-    with DecodeAhead(max_bytes=max_unpacked_bytes(settings), decoder=settings.fit_decoder) as ahead:
+    async with DecodeAhead(max_bytes=max_unpacked_bytes(settings), decoder=settings.fit_decoder) as ahead:
         for index, name in enumerate(args.files):
             path = Path(name)
             try:

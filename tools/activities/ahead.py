@@ -71,14 +71,22 @@ class DecodeAhead:
         """What the worker makes of the file queued under `key`, to await; None when none was queued."""
         return self._pending.pop(key, None)
 
-    def close(self) -> None:
-        """Drop what was not taken and wait for the worker to exit (at most the file it is decoding)."""
+    def _drop_pending(self) -> None:
         for future in self._pending.values():
             if future.done() and not future.cancelled():
                 future.exception()  # retrieved: an unused refusal or failure is not an error of its own
             future.cancel()
         self._pending.clear()
+
+    def close(self) -> None:
+        """Drop what was not taken and wait for the worker to exit (at most the file it is decoding)."""
+        self._drop_pending()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    async def aclose(self) -> None:
+        """`close`, waiting for the worker in a thread so the event loop goes on meanwhile."""
+        self._drop_pending()
+        await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
 
     def __enter__(self) -> DecodeAhead:
         return self
@@ -87,3 +95,11 @@ class DecodeAhead:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    async def __aenter__(self) -> DecodeAhead:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

@@ -27,7 +27,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable
-from contextlib import ExitStack
+from contextlib import AsyncExitStack
 from pathlib import PurePosixPath
 from typing import IO, Any, Literal
 
@@ -305,7 +305,7 @@ async def import_item(
     return result
 
 
-async def _open(source: ArchiveSource, stack: ExitStack) -> StravaArchive:
+async def _open(source: ArchiveSource, stack: AsyncExitStack) -> StravaArchive:
     """The archive, from its staged copy (into a spooled temporary file) or its path."""
     if source.oid is not None:
         fh: IO[bytes] = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES))  # noqa: SIM115
@@ -326,7 +326,7 @@ async def import_archive(
     """Import the archive's items not done yet, committing results with the job's progress in batches."""
     known = ImportProgress.model_validate(progress) if progress and "files" in progress else None
     results: list[ImportResult] = list(known.files) if known else []
-    with ExitStack() as stack:
+    async with AsyncExitStack() as stack:
         try:
             archive = await _open(source, stack)
         except InvalidInput:
@@ -334,7 +334,7 @@ async def import_archive(
             raise
         items, total = archive.items, len(archive.items)
         settings = get_settings()
-        ahead = stack.enter_context(
+        ahead = await stack.enter_async_context(
             DecodeAhead(max_bytes=max_unpacked_bytes(settings), decoder=settings.fit_decoder)
         )
         while len(results) < total:

@@ -6,6 +6,7 @@ after the context is left on an error, and exits by itself when its parent is ki
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import multiprocessing
 import os
@@ -101,6 +102,43 @@ async def test_leaving_on_an_error_leaves_no_worker_behind() -> None:
             ahead.submit(key, require(CHAINED[0]).read_bytes(), filename="run.fit")
         raise RuntimeError("the import failed")  # with files still queued and one being decoded
     assert set(multiprocessing.active_children()) == before
+
+
+async def test_a_cancelled_import_waits_for_its_worker_without_stopping_the_event_loop() -> None:
+    """`async with`: the worker is waited for in a thread, so other tasks (other jobs, heartbeats) run
+    meanwhile; the sync `close` would block them until the file being decoded is done."""
+    before = set(multiprocessing.active_children())
+    ticks = 0
+    ticks_when_closing = -1
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    async def an_import() -> None:
+        nonlocal ticks_when_closing
+        ahead = DecodeAhead(max_bytes=CAP, decoder="fast")
+        try:
+            async with ahead:
+                for key in range(3):
+                    ahead.submit(key, require(CHAINED[0]).read_bytes(), filename="run.fit")
+                await asyncio.Event().wait()  # until cancelled, with files queued
+        finally:
+            ticks_when_closing = ticks
+
+    ticker = asyncio.create_task(tick())
+    task = asyncio.create_task(an_import())
+    await asyncio.sleep(0.2)
+    started = ticks
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    ticker.cancel()
+    assert ticks > started, "the event loop ran before the import was cancelled"
+    assert set(multiprocessing.active_children()) == before, "the worker is gone once the context is left"
+    assert ticks_when_closing > started + 50, "other tasks ran while the worker was waited for"
 
 
 _ORPHAN = """
