@@ -150,7 +150,8 @@ async def import_file(
     nothing; returns `already_imported` for a file or activity that is already stored. `sport` (a Strava
     archive's activity type) fills in for GPX/TCX files that do not say. A FIT file chaining several
     activities (`fit.chain`) stores each of them; the result names the first and counts them all. `data`:
-    the file's bytes, or what `formats.decode_ahead` made of them (with the same `filename` and `sport`)."""
+    the file's bytes, or what `prepared.decode_ahead` made of them in the worker of `tools.activities.ahead`
+    (with the same `filename` and `sport`)."""
     settings = get_settings()
     if isinstance(data, Unpacked):
         chained = data.activities()
