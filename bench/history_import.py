@@ -1,5 +1,6 @@
-"""A long history imported, both ways it arrives: file by file (the import job's path) and as one Strava
-bulk-export zip (the archive job's path), each for a fresh athlete, in one run.
+"""A long history imported the ways it arrives: file by file (the upload job's path), all files by one
+`runcoach import`, and as one Strava bulk-export zip (the archive job's path), each for a fresh athlete, in
+one run.
 
     python bench/history_import.py                 # 150 activities over ~7 months (a quick run)
     python bench/history_import.py --full          # 1,200 activities over 5 years (the issue's size)
@@ -10,8 +11,11 @@ that must import), each copy moved in time (`bench/fit_shift.py`) to its own day
 into a temporary directory and removed at the end: nothing is committed. It starts its own embedded
 PostgreSQL under a temporary RUNCOACH_HOME and migrates.
 
-- per file: `import_file` for every file, one committed transaction each (as `runcoach import` and the
-  upload job do): decode, dedupe, activity + laps + samples, gear, training load, what is stored with it;
+- per file: `import_file` for every file, one committed transaction each (as the upload job and a
+  Garmin sync do, one file at a time): decode, dedupe, activity + laps + samples, gear, training load,
+  what is stored with it;
+- cli: `runcoach import` of all the files at once (`cli.admin._import`): the same commit per file, the
+  next files decoded meanwhile in a worker process (`tools.activities.ahead`);
 - archive: the zip (activities.csv + activities/<id>.fit.gz, built here) through `import_archive`, the job
   the web upload and `runcoach import <zip>` run (batches of 20 committed with the job's progress).
 
@@ -118,6 +122,30 @@ async def _per_file(history: History) -> tuple[float, int, int]:
     return time.perf_counter() - started, imported, samples
 
 
+async def _cli(history: History, folder: Path) -> tuple[float, int, int]:
+    """`runcoach import` of every file at once (what `cmd_import` runs): each file its own commit, the
+    next files decoded in the worker process meanwhile; its JSON lines counted."""
+    import contextlib
+    import json
+
+    from cli.admin import _import
+    from core.database import session_scope
+    from tools.account.users import create_user
+
+    async with session_scope() as session:
+        email = f"cli-{uuid.uuid4().hex[:10]}@example.com"
+        await create_user(session, email, None)
+    files = [str(folder / name) for name, _ in history]
+    printed = io.StringIO()
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(printed):
+        await _import(argparse.Namespace(user=email, files=files, as_json=True))
+    seconds = time.perf_counter() - started
+    results = [json.loads(line) for line in printed.getvalue().splitlines() if line.startswith("{")]
+    imported = [r for r in results if r["status"] == "imported"]
+    return seconds, len(imported), sum(r["samples"] for r in imported)
+
+
 async def _archive(zip_path: Path) -> tuple[float, int, int]:
     from core.database import session_scope
     from tools.activities.archive_import import import_archive, job_for_cli, local_source
@@ -145,6 +173,7 @@ def _decode_only(history: History) -> tuple[float, int]:
 
 
 async def _bench(history: History, zip_path: Path, only: str | None) -> None:
+    folder = zip_path.parent  # the synthesised files are written beside the zip
     from core.database import dispose_engine
 
     print(f"{'':<38}{'seconds':>9}{'activities':>12}{'samples':>12}{'records/s':>12}")
@@ -156,6 +185,7 @@ async def _bench(history: History, zip_path: Path, only: str | None) -> None:
         )
     for key, label, run in (
         ("files", "per file (import_file, a commit each)", lambda: _per_file(history)),
+        ("cli", "runcoach import of all files (ahead)", lambda: _cli(history, folder)),
         ("archive", "Strava archive zip (import_archive)", lambda: _archive(zip_path)),
     ):
         if only not in (None, key):
@@ -171,7 +201,9 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="1,200 activities over 5 years")
     parser.add_argument("--data", type=Path, default=shared_fit_dir())
     parser.add_argument(
-        "--only", choices=("files", "archive"), help="run one path only (and not the decoder alone)"
+        "--only",
+        choices=("files", "cli", "archive"),
+        help="run one path only (and not the decoder alone)",
     )
     args = parser.parse_args()
     if not (args.data / "manifest.csv").exists():
